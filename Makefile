@@ -1,0 +1,39 @@
+# flowctl — the two commands a new user needs: `make run` and `make test`.
+PYTHON ?= python3.11
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: setup run test lint typecheck bench generate clean
+
+setup: $(STAMP)
+
+$(STAMP): requirements.lock pyproject.toml
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "error: $(PYTHON) not found (flowctl needs Python 3.11+; set PYTHON=...)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	@touch $(STAMP)
+
+## make run: set up, then run the demo flow on the local engine
+run: setup
+	$(BIN)/flowctl run flows/liteflow-passing-data.json --input '{"a": 2, "b": 3}'
+
+## make test: set up, then run every test
+test: setup
+	$(BIN)/python -m pytest
+
+lint: setup
+	$(BIN)/ruff check orchestrator tests functions bench
+	$(BIN)/mypy
+
+bench: setup
+	$(BIN)/python -m bench
+
+## regenerate every generated file (schema, compiled ASL, template)
+generate: setup
+	$(BIN)/flowctl generate
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .aws-sam
