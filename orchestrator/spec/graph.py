@@ -1,0 +1,99 @@
+"""The DAG of a flow: edges from ``after`` and from ``switch`` targets; catch handlers apart.
+
+Contract: :func:`flow_graph` never raises on bad references; :mod:`orchestrator.spec.validate`
+reports them. ``order`` is a topological order that keeps declaration order among peers, so
+everything derived from it is deterministic.
+"""
+
+from __future__ import annotations
+
+import graphlib
+from dataclasses import dataclass, field
+
+from orchestrator.spec.model import Flow, Node
+
+__all__ = ["FlowGraph", "flow_graph", "switch_targets"]
+
+
+def switch_targets(node: Node) -> list[str]:
+    """Every node id a switch can route to, in declaration order, without repeats."""
+    found: list[str] = []
+    for case in node.switch or []:
+        for target in [case.then] if isinstance(case.then, str) else case.then:
+            if target not in found:
+                found.append(target)
+    if node.default is not None:
+        for target in [node.default] if isinstance(node.default, str) else node.default:
+            if target not in found:
+                found.append(target)
+    return found
+
+
+@dataclass
+class FlowGraph:
+    """Predecessors/successors of the DAG nodes, the handler nodes, and a topological order."""
+
+    nodes: list[str]
+    handlers: list[str]
+    preds: dict[str, list[str]] = field(default_factory=dict)
+    succs: dict[str, list[str]] = field(default_factory=dict)
+    order: list[str] = field(default_factory=list)
+    cycle: list[str] | None = None
+
+    def ancestors(self, node: str) -> set[str]:
+        """Every node that finishes before ``node`` starts."""
+        seen: set[str] = set()
+        stack = list(self.preds.get(node, []))
+        while stack:
+            current = stack.pop()
+            if current not in seen:
+                seen.add(current)
+                stack.extend(self.preds.get(current, []))
+        return seen
+
+    def roots(self) -> list[str]:
+        return [n for n in self.nodes if not self.preds[n]]
+
+    def sinks(self) -> list[str]:
+        return [n for n in self.nodes if not self.succs[n]]
+
+
+def flow_graph(flow: Flow) -> FlowGraph:
+    """Build the DAG of ``flow`` (unknown references are ignored here)."""
+    handlers = sorted({c.then for node in flow.nodes.values() for c in node.catch if c.then in flow.nodes})
+    handlers = [h for h in flow.nodes if h in handlers]
+    members = [n for n in flow.nodes if n not in handlers]
+    member_set = set(members)
+    preds: dict[str, list[str]] = {n: [] for n in members}
+    succs: dict[str, list[str]] = {n: [] for n in members}
+
+    def link(src: str, dst: str) -> None:
+        if src in member_set and dst in member_set and src not in preds[dst] and src != dst:
+            preds[dst].append(src)
+            succs[src].append(dst)
+
+    for node_id in members:
+        node = flow.nodes[node_id]
+        for pred in node.after:
+            link(pred, node_id)
+        if node.switch is not None:
+            for target in switch_targets(node):
+                link(node_id, target)
+    graph = FlowGraph(members, handlers, preds, succs)
+    position = {n: i for i, n in enumerate(members)}
+    sorter: graphlib.TopologicalSorter[str] = graphlib.TopologicalSorter()
+    for node_id in members:
+        sorter.add(node_id, *preds[node_id])
+    try:
+        sorter.prepare()
+    except graphlib.CycleError as exc:
+        cycle = list(exc.args[1])
+        graph.cycle = list(reversed(cycle))
+        return graph
+    order: list[str] = []
+    while sorter.is_active():
+        ready = sorted(sorter.get_ready(), key=position.__getitem__)
+        order.extend(ready)
+        sorter.done(*ready)
+    graph.order = order
+    return graph

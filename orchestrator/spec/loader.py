@@ -1,0 +1,124 @@
+"""Read a flow file (JSON or YAML) and check it against the flow JSON Schema.
+
+Contract: :func:`load_flow` returns a :class:`~orchestrator.spec.model.Flow` or raises
+:class:`~orchestrator.spec.errors.FlowValidationError` listing *every* schema problem, each with
+its JSON pointer and a hint; unreadable files and JSON/YAML syntax errors raise
+:class:`~orchestrator.spec.errors.FlowLoadError` with the line and column.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from pathlib import Path
+from typing import Any
+
+import yaml
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError
+from pydantic import ValidationError as PydanticValidationError
+
+from orchestrator.errors import Problem
+from orchestrator.spec.errors import FlowLoadError, FlowValidationError
+from orchestrator.spec.model import Flow
+from orchestrator.spec.schema import flow_schema
+
+__all__ = ["load_flow", "load_flow_document", "parse_flow", "pointer", "schema_problems"]
+
+_VALIDATOR: Draft202012Validator | None = None
+
+
+def pointer(path: Any) -> str:
+    """JSON pointer (RFC 6901) of a path of keys and indexes."""
+    parts = [str(p).replace("~", "~0").replace("/", "~1") for p in path]
+    return "/" + "/".join(parts) if parts else ""
+
+
+def load_flow_document(path: Path | str) -> dict[str, Any]:
+    """Parse a flow file into plain data; syntax errors name the line and column."""
+    path = Path(path)
+    source = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise FlowLoadError(source, [Problem("", "file not found", "check the path")]) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise FlowLoadError(source, [Problem("", f"cannot read the file: {exc}")]) from None
+    if path.suffix.lower() in (".yaml", ".yml"):
+        try:
+            doc = yaml.safe_load(text)
+        except yaml.MarkedYAMLError as exc:
+            mark = exc.problem_mark
+            where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+            raise FlowLoadError(source, [Problem(where, f"invalid YAML: {exc.problem}", "fix the YAML syntax")]) from None
+        except yaml.YAMLError as exc:
+            raise FlowLoadError(source, [Problem("", f"invalid YAML: {exc}")]) from None
+    else:
+        try:
+            doc = json.loads(text)
+        except json.JSONDecodeError as exc:
+            where = f"line {exc.lineno}, column {exc.colno}"
+            raise FlowLoadError(source, [Problem(where, f"invalid JSON: {exc.msg}", "fix the JSON syntax")]) from None
+    if not isinstance(doc, dict):
+        raise FlowLoadError(source, [Problem("", "a flow must be a JSON object", 'start with {"name": ..., "nodes": {...}}')])
+    return doc
+
+
+def _validator() -> Draft202012Validator:
+    global _VALIDATOR
+    if _VALIDATOR is None:
+        _VALIDATOR = Draft202012Validator(flow_schema())
+    return _VALIDATOR
+
+
+def _describe(error: ValidationError) -> tuple[str, str]:
+    """A readable message and hint for one schema error."""
+    if error.validator == "additionalProperties":
+        allowed = list(error.schema.get("properties", {}))
+        extra = [k for k in error.instance if k not in allowed] if isinstance(error.instance, dict) else []
+        hints = []
+        for key in extra:
+            close = difflib.get_close_matches(key, allowed, n=1)
+            hints.append(f"'{key}': did you mean '{close[0]}'?" if close else f"'{key}' is not a field here")
+        return f"unknown field(s): {', '.join(repr(k) for k in extra)}", "; ".join(hints) + f" (allowed: {', '.join(allowed)})"
+    if error.validator in ("anyOf", "oneOf") and error.context:
+        # Prefer the alternative that is not just "null".
+        real = [e for e in error.context if e.schema.get("type") != "null"]
+        best = real[0] if real else error.context[0]
+        return _describe(best)
+    if error.validator == "pattern" and error.absolute_path and error.absolute_path[-1] in ("name",):
+        return error.message, "use lowercase letters, digits and '-'"
+    if error.validator == "propertyNames":
+        return f"invalid id {error.instance!r}", "ids use lowercase letters, digits, '-' and '_', starting with a letter"
+    if error.validator == "required":
+        return error.message, "add the missing field"
+    return error.message, ""
+
+
+def schema_problems(doc: Any) -> list[Problem]:
+    """Every JSON Schema problem of ``doc``, sorted by location."""
+    problems = []
+    for error in _validator().iter_errors(doc):
+        message, hint = _describe(error)
+        path = list(error.absolute_path)
+        if error.validator == "propertyNames" and isinstance(error.instance, str):
+            path.append(error.instance)
+        problems.append(Problem(pointer(path), message, hint))
+    return sorted(set(problems), key=lambda p: (p.where, p.message))
+
+
+def parse_flow(doc: dict[str, Any], source: str = "<flow>") -> Flow:
+    """Validate plain data against the schema and build the model (all problems at once)."""
+    problems = schema_problems(doc)
+    if problems:
+        raise FlowValidationError(source, problems)
+    try:
+        return Flow.model_validate(doc)
+    except PydanticValidationError as exc:
+        found = [Problem(pointer(e["loc"]), e["msg"]) for e in exc.errors()]
+        raise FlowValidationError(source, found) from None
+
+
+def load_flow(path: Path | str) -> Flow:
+    """Read, parse and schema-check a flow file."""
+    return parse_flow(load_flow_document(path), str(path))

@@ -1,0 +1,65 @@
+"""Where a flow's neighbours live: ``flows/`` (sub-flows) and ``functions/`` (node functions).
+
+A project is a folder holding ``flows/`` and ``functions/``. Explicit paths override the
+defaults; nothing is read at import time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = ["FLOW_SUFFIXES", "PLATFORM_FUNCTIONS", "Project"]
+
+FLOW_SUFFIXES = (".json", ".yaml", ".yml")
+PLATFORM_FUNCTIONS = ("api", "tracker", "waiter", "event_router")
+
+
+@dataclass(frozen=True)
+class Project:
+    """A flowctl project rooted at ``root``."""
+
+    root: Path
+
+    @classmethod
+    def for_flow(cls, flow_path: Path | str) -> Project:
+        """The project of a flow file: the parent of its ``flows/`` folder, else its own folder."""
+        path = Path(flow_path).resolve()
+        parent = path.parent
+        return cls(parent.parent if parent.name == "flows" else parent)
+
+    @property
+    def flows_dir(self) -> Path:
+        return self.root / "flows"
+
+    @property
+    def functions_dir(self) -> Path:
+        return self.root / "functions"
+
+    def flow_path(self, name: str) -> Path | None:
+        """The file of the flow called ``name`` (``flows/<name>.json|yaml|yml``), if any."""
+        for suffix in FLOW_SUFFIXES:
+            candidate = self.flows_dir / f"{name}{suffix}"
+            if candidate.is_file():
+                return candidate
+        return None
+
+    def flow_paths(self) -> list[Path]:
+        """Every flow file of the project, sorted by name."""
+        if not self.flows_dir.is_dir():
+            return []
+        return sorted(p for p in self.flows_dir.iterdir() if p.suffix in FLOW_SUFFIXES and p.is_file())
+
+    def has_function(self, name: str) -> bool:
+        """Whether ``functions/<name>/app.py`` exists."""
+        return (self.functions_dir / name / "app.py").is_file()
+
+    def function_names(self) -> list[str]:
+        """Node function folders (platform functions excluded), sorted."""
+        if not self.functions_dir.is_dir():
+            return []
+        return sorted(
+            p.name
+            for p in self.functions_dir.iterdir()
+            if (p / "app.py").is_file() and p.name not in PLATFORM_FUNCTIONS
+        )
