@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+import json
+import sys
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Any, TypeVar
+
 import typer
+from rich.console import Console
+from rich.table import Table
 
 from orchestrator import __version__
+from orchestrator.errors import FlowctlError
 
 __all__ = ["app", "main"]
 
@@ -14,7 +24,38 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,
 )
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def report_errors(func: F) -> F:
+    """Turn flowctl errors into a readable message and exit code 1 (never a traceback)."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except FlowctlError as exc:
+            print_error(exc)
+            raise typer.Exit(1) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def print_error(exc: FlowctlError) -> None:
+    if exc.problems:
+        head = str(exc).splitlines()[0]
+        err.print(f"[bold red]error[/]: {head}")
+        for problem in exc.problems:
+            err.print(f"  [red]✗[/] [bold]{problem.where or '/'}[/]: {problem.message}")
+            if problem.hint:
+                err.print(f"      [dim]hint: {problem.hint}[/]")
+    else:
+        err.print(f"[bold red]error[/]: {exc}")
 
 
 def _version(value: bool) -> None:
@@ -28,6 +69,113 @@ def _root(
     version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show the version."),
 ) -> None:
     """flowctl: flows as data, compiled to Step Functions, run locally with AWS's semantics."""
+
+
+# -- validate / compile / graph ----------------------------------------------------------------
+
+
+@app.command()
+def validate(flows: list[Path] = typer.Argument(..., help="Flow files (JSON or YAML).")) -> None:
+    """Check flows and report every problem with its JSON pointer and a hint."""
+    from orchestrator.spec.validate import validate_flow_file
+
+    failed = 0
+    for path in flows:
+        try:
+            flow = validate_flow_file(path)
+        except FlowctlError as exc:
+            failed += 1
+            print_error(exc)
+        else:
+            out.print(f"[green]✓[/] {path}: flow '{flow.name}' is valid ({len(flow.nodes)} nodes)")
+    if failed:
+        raise typer.Exit(1)
+
+
+def print_report(console: Console, data: dict[str, Any]) -> None:
+    table = Table(title=f"flow {data['flow']}", show_header=False, title_justify="left")
+    table.add_column("what", style="bold")
+    table.add_column("value")
+    table.add_row("type", f"{data['type']} — {'; '.join(data['type_reasons'])}")
+    table.add_row("states", str(data["states"]))
+    table.add_row("worst-case transitions / run", str(data["worst_case_transitions"]))
+    flag = " [red](over the 25,000 limit)[/]" if data["history_over_limit"] else ""
+    table.add_row("history events / run", f"{data['history_events']}{flag}")
+    table.add_row("estimated duration", f"{data['estimated_seconds']} s")
+    cost = data["cost_per_million_runs_usd"]
+    table.add_row("cost / million runs", f"Standard ${cost['standard']:,.2f} · Express ${cost['express']:,.2f}")
+    table.add_row("payload risks", "\n".join(data["payload_risks"]) or "none")
+    if data["added_sync_edges"]:
+        table.add_row("sync edges added", ", ".join(f"{a} → {b}" for a, b in data["added_sync_edges"]))
+    table.add_row("assumptions", data["assumptions"])
+    console.print(table)
+
+
+@app.command()
+@report_errors
+def compile(
+    flow: Path = typer.Argument(..., help="Flow file."),
+    output: Path | None = typer.Option(None, "-o", "--output", help="Write the ASL here instead of stdout."),
+    report: bool = typer.Option(False, "--report", help="Print states, transitions, history events, payload risks and cost."),
+    report_json: bool = typer.Option(False, "--report-json", help="Print the report as JSON."),
+    type_: str | None = typer.Option(None, "--type", help="Force STANDARD or EXPRESS."),
+    items: int = typer.Option(100, "--items", help="Items per foreach assumed by the report."),
+) -> None:
+    """Compile a flow to Amazon States Language (JSONata)."""
+    from orchestrator.compiler import asl_text, compile_flow_file
+
+    if type_ is not None and type_.upper() not in ("STANDARD", "EXPRESS"):
+        raise FlowctlError(f"--type must be STANDARD or EXPRESS, not {type_!r}")
+    compiled = compile_flow_file(flow, type_override=type_.upper() if type_ else None, items=items)
+    text = asl_text(compiled.definition)
+    if output is not None:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(text)
+        out.print(f"[green]✓[/] wrote {output} ({compiled.type}, {compiled.report.states} states)")
+    else:
+        sys.stdout.write(text)
+    console = out if output is not None else err
+    for source, edges in compiled.build.added_edges.items():
+        err.print(f"[yellow]note[/]: {source} is not series-parallel; added sync edges: " + ", ".join(f"{a} → {b}" for a, b in edges))
+    if report_json:
+        console.print_json(json.dumps(compiled.report.as_dict()))
+    elif report:
+        print_report(console, compiled.report.as_dict())
+
+
+@app.command()
+@report_errors
+def graph(
+    flow: Path = typer.Argument(..., help="Flow file."),
+    format: str = typer.Option("mermaid", "--format", "-f", help="mermaid or dot."),
+) -> None:
+    """Draw a flow as Mermaid or Graphviz DOT."""
+    from orchestrator.compiler import compile_flow_file
+    from orchestrator.render.graph import to_dot, to_mermaid
+
+    if format not in ("mermaid", "dot"):
+        raise FlowctlError(f"--format must be mermaid or dot, not {format!r}")
+    compiled = compile_flow_file(flow)
+    added = compiled.build.added_edges.get(compiled.flow.name, [])
+    sys.stdout.write(to_mermaid(compiled.flow, added) if format == "mermaid" else to_dot(compiled.flow, added))
+
+
+@app.command()
+@report_errors
+def generate(
+    project_dir: Path = typer.Option(Path("."), "--project", help="Project folder (holds flows/ and functions/)."),
+    check: bool = typer.Option(False, "--check", help="Only report stale files; exit 1 if any."),
+) -> None:
+    """Regenerate every generated file: the flow JSON Schema, statemachines/, template.yaml."""
+    from orchestrator.generate import generate_all
+
+    changed = generate_all(project_dir, check=check)
+    for path in changed:
+        out.print(f"{'stale' if check else 'wrote'} {path}")
+    if not changed:
+        out.print("[green]✓[/] generated files are current")
+    if check and changed:
+        raise typer.Exit(1)
 
 
 def main() -> None:

@@ -172,6 +172,7 @@ class _Decomposer:
             if cut is None:
                 if len(rest) == len(order) and not parts:
                     self.force_cut(rest)
+                    order = rest = self._topo(members)
                     cut = self.series_cut(rest)
                     assert cut is not None, "a level cut is always a series cut once completed"
                 else:

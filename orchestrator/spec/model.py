@@ -102,9 +102,9 @@ class Retry(_Model):
     """Retry policy of a node (on top of AWS's recommended retries for Lambda service errors)."""
 
     max_attempts: int = Field(3, ge=1, le=100, description="Total attempts including the first one.")
-    interval: float = Field(1, ge=0, le=99999999, description="Seconds before the first retry.")
+    interval: int = Field(1, ge=1, le=99999999, description="Seconds before the first retry.")
     backoff: float = Field(2.0, ge=1.0, le=1000, description="Multiplier applied to the interval on each retry.")
-    max_delay: float | None = Field(None, gt=0, le=31622400, description="Upper bound of any retry interval, seconds.")
+    max_delay: int | None = Field(None, ge=1, le=31622400, description="Upper bound of any retry interval, seconds.")
     jitter: bool = Field(False, description="Randomise intervals (AWS JitterStrategy FULL).")
     errors: list[str] = Field(
         default_factory=lambda: ["States.ALL"],
@@ -115,8 +115,9 @@ class Retry(_Model):
 class Catch(_Model):
     """When the node fails with one of ``errors``, run the handler node ``then`` instead.
 
-    The handler receives ``{"error", "cause", "input"}``; its output becomes the failed node's
-    output and the flow continues with the failed node's successors.
+    The handler receives ``{"error", "cause", "node"}`` (also as ``$error`` in its expressions);
+    its output becomes the failed node's output and the flow continues with the failed node's
+    successors.
     """
 
     errors: list[str] = Field(default_factory=lambda: ["States.ALL"], description="Error names caught.")

@@ -21,7 +21,13 @@ from typing import Any
 
 from orchestrator.errors import Problem
 from orchestrator.spec.errors import FlowValidationError
-from orchestrator.spec.expressions import expression_body, iter_expressions, referenced_variables, syntax_error, var_name
+from orchestrator.spec.expressions import (
+    expression_body,
+    iter_expressions,
+    referenced_variables,
+    syntax_error,
+    var_name,
+)
 from orchestrator.spec.graph import FlowGraph, flow_graph, switch_targets
 from orchestrator.spec.loader import load_flow, pointer
 from orchestrator.spec.model import NODE_KINDS, Body, Flow, Node, Param
@@ -159,8 +165,9 @@ class _Checker:
                 handler = self.flow.nodes[catch.then]
                 if catch.then == node_id:
                     self.add([*base, "catch", i, "then"], "a node cannot handle its own errors")
-                elif handler.kind not in ("uses", "set", "fail", "succeed", "flow"):
-                    self.add([*base, "catch", i, "then"], f"a handler must be a uses, set, flow, fail or succeed node, not {handler.kind or 'an empty node'}")
+                elif handler.kind not in ("uses", "set", "fail", "succeed"):
+                    self.add([*base, "catch", i, "then"], f"a handler must be a uses, set, fail or succeed node, not {handler.kind or 'an empty node'}")
+        self._check_error_lists(base, node)
         if node.catch and node.on_error == "continue":
             self.add([*base, "on_error"], "'on_error: continue' and 'catch' exclude each other", "use a catch with errors ['States.ALL'] instead")
         if node.uses is not None:
@@ -182,6 +189,21 @@ class _Checker:
             self.add([*base, "with"], f"'with' is the input of uses/flow nodes, not of {node.kind or 'this'} node", "remove it (use 'set' to shape data)")
         if node.aggregate is not None and node.kind not in ("uses", "flow", "set", "foreach"):
             self.add([*base, "aggregate"], "'aggregate' shapes the input of uses, flow, set or foreach nodes")
+
+    def _check_error_lists(self, base: list[Any], node: Node) -> None:
+        retries = [("retry", node.retry)] if node.retry else []
+        for field, policy in retries:
+            if "States.ALL" in policy.errors and len(policy.errors) > 1:
+                self.add([*base, field, "errors"], "States.ALL must be alone in its list", "drop the other names: States.ALL matches every error")
+        for i, catch in enumerate(node.catch):
+            if "States.ALL" in catch.errors and (len(catch.errors) > 1 or i != len(node.catch) - 1):
+                self.add([*base, "catch", i, "errors"], "States.ALL must be alone and in the last catch", "move it to its own, last catch")
+        timeout_kinds = ("uses", "flow")
+        if node.timeout is not None and node.kind not in timeout_kinds:
+            hint = "use wait_for.timeout" if node.kind == "wait_for" else "Step Functions supports timeouts on tasks only; put the timeout on the function"
+            self.add([*base, "timeout"], f"'timeout' is not supported on {node.kind or 'this'} nodes", hint)
+        if node.timeout is not None and node.kind == "flow" and (isinstance(node.flow, str) or (node.flow is not None and node.flow.mode == "inline")):
+            self.add([*base, "timeout"], "'timeout' on a sub-flow needs mode 'nested'", "set flow: {name: ..., mode: nested}")
 
     def _check_function(self, path: list[Any], name: str) -> None:
         if self.project is not None and not self.project.has_function(name):
@@ -233,9 +255,9 @@ class _Checker:
 
     def _check_value(self, path: list[Any], param: Param, value: Any) -> None:
         types = _PY_TYPES[param.type]
-        if isinstance(value, bool) and param.type != "boolean" or not isinstance(value, types):
-            if not (isinstance(value, str) and expression_body(value) is not None):
-                self.add(path, f"{value!r} is not of type {param.type}")
+        wrong = isinstance(value, bool) and param.type != "boolean" or not isinstance(value, types)
+        if wrong and not (isinstance(value, str) and expression_body(value) is not None):
+            self.add(path, f"{value!r} is not of type {param.type}")
         if param.enum is not None and value not in param.enum:
             self.add(path, f"{value!r} is not one of {param.enum}")
 
@@ -343,6 +365,9 @@ def validate_flow_file(path: Path | str, project: Project | None = None) -> Flow
     flow = load_flow(path)
     project = project or Project.for_flow(path)
     problems = check_flow(flow, project)
+    stem = Path(path).stem
+    if stem != flow.name:
+        problems.insert(0, Problem("/name", f"flow '{flow.name}' is in a file named '{stem}'"))
     if problems:
         raise FlowValidationError(str(path), problems)
     return flow

@@ -1,0 +1,12 @@
+"""Node function build_report (implementation pending: see issue 5)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from orchestrator.runtime import node
+
+
+@node
+def lambda_handler(inputs: Any, ctx: Any) -> Any:
+    raise NotImplementedError("build_report is not implemented yet")

@@ -1,0 +1,12 @@
+"""Node function flag_review (implementation pending: see issue 5)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from orchestrator.runtime import node
+
+
+@node
+def lambda_handler(inputs: Any, ctx: Any) -> Any:
+    raise NotImplementedError("flag_review is not implemented yet")

@@ -1,0 +1,12 @@
+"""Node function match_fuzzy (implementation pending: see issue 5)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from orchestrator.runtime import node
+
+
+@node
+def lambda_handler(inputs: Any, ctx: Any) -> Any:
+    raise NotImplementedError("match_fuzzy is not implemented yet")

@@ -1,0 +1,12 @@
+"""Node function transform_records (implementation pending: see issue 5)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from orchestrator.runtime import node
+
+
+@node
+def lambda_handler(inputs: Any, ctx: Any) -> Any:
+    raise NotImplementedError("transform_records is not implemented yet")

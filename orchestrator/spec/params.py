@@ -1,0 +1,100 @@
+"""Run parameters: check what a run gives against the flow's typed ``params`` and fill defaults.
+
+Contract: :func:`resolve_params` returns the complete parameter object or raises
+:class:`FlowValidationError` listing every problem (pointer ``/params/<name>``).
+:func:`parse_param_assignments` turns CLI ``k=v`` pairs into values (JSON when it parses).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import date, datetime
+from typing import Any
+
+from orchestrator.errors import Problem
+from orchestrator.spec.errors import FlowValidationError
+from orchestrator.spec.model import Flow, Param
+
+__all__ = ["parse_param_assignments", "resolve_params"]
+
+_TYPES: dict[str, tuple[type, ...]] = {
+    "string": (str,),
+    "number": (int, float),
+    "integer": (int,),
+    "boolean": (bool,),
+    "object": (dict,),
+    "array": (list,),
+}
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def _type_problem(param: Param, value: Any) -> str | None:
+    if value is None and not param.is_required():
+        return None
+    ok = isinstance(value, _TYPES[param.type]) and not (isinstance(value, bool) and param.type != "boolean")
+    if param.type == "integer" and isinstance(value, float) and value.is_integer():
+        ok = True
+    if not ok:
+        return f"expected {param.type}, got {type(value).__name__} {json.dumps(value)[:60]}"
+    if param.enum is not None and value not in param.enum:
+        return f"{json.dumps(value)} is not one of {json.dumps(param.enum)}"
+    if param.format and isinstance(value, str):
+        try:
+            if param.format == "date":
+                date.fromisoformat(value)
+            elif param.format == "date-time":
+                datetime.fromisoformat(value.replace("Z", "+00:00"))
+            elif param.format == "email" and not _EMAIL.match(value) or param.format == "uri" and "://" not in value:
+                raise ValueError
+        except ValueError:
+            return f"{value!r} is not a valid {param.format}"
+    return None
+
+
+def resolve_params(flow: Flow, given: dict[str, Any] | None, source: str = "params") -> dict[str, Any]:
+    """Validated parameters of a run: ``given`` plus defaults; unknown names are errors."""
+    given = dict(given or {})
+    problems: list[Problem] = []
+    if not isinstance(given, dict):
+        raise FlowValidationError(source, [Problem("/params", "parameters must be a JSON object")])
+    resolved: dict[str, Any] = {}
+    for name, param in flow.params.items():
+        if name in given:
+            value = given[name]
+        elif "default" in param.model_fields_set:
+            value = param.default
+        elif param.is_required():
+            problems.append(Problem(f"/params/{name}", f"missing required parameter '{name}' ({param.type})", param.description))
+            continue
+        else:
+            continue
+        problem = _type_problem(param, value)
+        if problem:
+            problems.append(Problem(f"/params/{name}", problem, param.description))
+        resolved[name] = value
+    for name in given:
+        if name not in flow.params:
+            known = ", ".join(flow.params) or "none"
+            problems.append(Problem(f"/params/{name}", f"unknown parameter '{name}'", f"parameters of {flow.name}: {known}"))
+    if problems:
+        raise FlowValidationError(source, problems)
+    return resolved
+
+
+def parse_param_assignments(pairs: list[str]) -> dict[str, Any]:
+    """``["a=1", "b=x"]`` → ``{"a": 1, "b": "x"}``; values are JSON when they parse, else strings."""
+    result: dict[str, Any] = {}
+    problems = []
+    for pair in pairs:
+        name, sep, raw = pair.partition("=")
+        if not sep or not name:
+            problems.append(Problem(f"--param {pair}", "expected NAME=VALUE"))
+            continue
+        try:
+            result[name] = json.loads(raw)
+        except json.JSONDecodeError:
+            result[name] = raw
+    if problems:
+        raise FlowValidationError("--param", problems)
+    return result
