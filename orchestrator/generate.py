@@ -2,7 +2,8 @@
 
 * ``orchestrator/spec/flow.schema.json`` (when the project is flowctl's own checkout),
 * ``statemachines/<flow>.asl.json`` for every flow in ``flows/``,
-* ``template.yaml`` (when the synth stage is available).
+* ``template.yaml`` (when the synth stage is available),
+* the flow language reference in ``README.md`` (between its markers).
 
 :func:`generate_all` returns the paths that changed (or, with ``check``, that are stale).
 """
@@ -14,6 +15,7 @@ from pathlib import Path
 
 from orchestrator.compiler import asl_text, compile_flow_file
 from orchestrator.spec.project import Project
+from orchestrator.spec.reference import update_readme
 from orchestrator.spec.schema import SCHEMA_PATH, schema_text
 
 __all__ = ["expected_files", "generate_all"]
@@ -29,6 +31,9 @@ def expected_files(project_dir: Path) -> dict[Path, Callable[[], str]]:
         pass
     else:
         files[SCHEMA_PATH] = schema_text
+    readme = project.root / "README.md"
+    if readme.exists():
+        files[readme] = lambda: update_readme(readme.read_text())
     for path in project.flow_paths():
         def produce(path: Path = path) -> str:
             return asl_text(compile_flow_file(path, project).definition)
