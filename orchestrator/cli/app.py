@@ -178,6 +178,26 @@ def generate(
         raise typer.Exit(1)
 
 
+@app.command()
+@report_errors
+def synth(
+    project_dir: Path = typer.Option(Path("."), "--project", help="Project folder (holds flows/ and functions/)."),
+    output: Path | None = typer.Option(None, "-o", "--output", help="Where to write (default: <project>/template.yaml)."),
+) -> None:
+    """Write the SAM template (template.yaml) and statemachines/ for every flow."""
+    from orchestrator.deploy.synth import write_template
+    from orchestrator.generate import generate_all
+    from orchestrator.spec.project import Project
+
+    project = Project(project_dir.resolve())
+    if not project.flow_paths():
+        raise FlowctlError(f"no flows in {project.flows_dir}", [])
+    for path in generate_all(project.root):
+        out.print(f"wrote {path}")
+    target = write_template(project, output)
+    out.print(f"[green]✓[/] {target} is current ({len(project.flow_paths())} flows)")
+
+
 def main() -> None:
     """Console-script entry point."""
     app()

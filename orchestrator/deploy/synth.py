@@ -1,0 +1,380 @@
+"""``template.yaml``: the SAM application of a project, generated from its flows and functions.
+
+One ``AWS::Serverless::StateMachine`` per flow (ASL from ``statemachines/``, function ARNs through
+``DefinitionSubstitutions``, logging and tracing on, least-privilege policies), one
+``AWS::Serverless::Function`` per node function and per platform function (api, tracker, waiter,
+event_router), the run table, the payload bucket, the event bus, the REST API and the runtime
+layer. Flow ``schedules`` become ``ScheduleV2`` events (EventBridge Scheduler, with time zone and
+the scheduled time passed as a parameter), ``triggers`` become ``EventBridgeRule`` events.
+
+A node function may add ``functions/<name>/function.json``: ``{"timeout": 60, "memory": 512,
+"policies": [<SAM policy template>...], "environment": {...}}``.
+
+Output is deterministic; ``flowctl synth`` writes it and a test fails when it is stale.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from orchestrator.compiler import CompiledFlow, compile_flow_file
+from orchestrator.compiler.names import function_arn_substitution, pascal, state_machine_arn_substitution
+from orchestrator.errors import FlowctlError
+from orchestrator.spec.project import Project
+from orchestrator.spec.validate import normalize_cron
+from orchestrator.store.dynamodb_schema import cloudformation_properties
+
+__all__ = ["EVENT_SOURCE", "build_template", "template_text"]
+
+EVENT_SOURCE = "flowctl.events"
+RUNTIME = "python3.12"
+PLATFORM = ("api", "tracker", "waiter", "event_router")
+API_ROUTES = [
+    ("/flows", "get"),
+    ("/flows/{flow}", "get"),
+    ("/flows/{flow}/runs", "get"),
+    ("/flows/{flow}/runs", "post"),
+    ("/runs/{id}", "get"),
+    ("/runs/{id}/cancel", "post"),
+    ("/runs/{id}/redrive", "post"),
+    ("/events", "post"),
+]
+SEND_TASK_ACTIONS = ["states:SendTaskSuccess", "states:SendTaskFailure", "states:SendTaskHeartbeat"]
+LOG_DELIVERY_ACTIONS = [
+    "logs:CreateLogDelivery",
+    "logs:GetLogDelivery",
+    "logs:UpdateLogDelivery",
+    "logs:DeleteLogDelivery",
+    "logs:ListLogDeliveries",
+    "logs:PutResourcePolicy",
+    "logs:DescribeResourcePolicies",
+    "logs:DescribeLogGroups",
+]
+
+
+def _ref(name: str) -> dict[str, Any]:
+    return {"Ref": name}
+
+
+def _arn(resource: str) -> dict[str, Any]:
+    return {"Fn::GetAtt": [resource, "Arn"]}
+
+
+def _sm_name(flow: str) -> dict[str, Any]:
+    return {"Fn::Sub": f"${{AWS::StackName}}-{flow}"}
+
+
+def _sm_arn(flow: str, kind: str = "stateMachine", suffix: str = "") -> dict[str, Any]:
+    return {"Fn::Sub": f"arn:${{AWS::Partition}}:states:${{AWS::Region}}:${{AWS::AccountId}}:{kind}:${{AWS::StackName}}-{flow}{suffix}"}
+
+
+def function_resource(name: str) -> str:
+    """Logical id of a function: ``get_image`` → ``GetImageFunction``."""
+    return f"{pascal(name)}Function"
+
+
+def state_machine_resource(flow: str) -> str:
+    return f"{pascal(flow)}StateMachine"
+
+
+def _function_config(project: Project, name: str) -> dict[str, Any]:
+    path = project.functions_dir / name / "function.json"
+    if not path.exists():
+        return {}
+    try:
+        config = json.loads(path.read_text())
+    except json.JSONDecodeError as exc:
+        raise FlowctlError(f"{path}: invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
+    unknown = set(config) - {"timeout", "memory", "policies", "environment", "description"}
+    if unknown:
+        raise FlowctlError(f"{path}: unknown key(s) {sorted(unknown)} (allowed: timeout, memory, policies, environment, description)")
+    return dict(config)
+
+
+def _node_function(project: Project, name: str) -> dict[str, Any]:
+    config = _function_config(project, name)
+    props: dict[str, Any] = {
+        "CodeUri": f"functions/{name}/",
+        "Handler": "app.lambda_handler",
+        "Description": config.get("description", f"flowctl node function {name}"),
+        "Policies": [
+            {"DynamoDBWritePolicy": {"TableName": _ref("RunTable")}},
+            {"S3CrudPolicy": {"BucketName": _ref("PayloadBucket")}},
+            *config.get("policies", []),
+        ],
+    }
+    if "timeout" in config:
+        props["Timeout"] = config["timeout"]
+    if "memory" in config:
+        props["MemorySize"] = config["memory"]
+    if config.get("environment"):
+        props["Environment"] = {"Variables": dict(sorted(config["environment"].items()))}
+    return {"Type": "AWS::Serverless::Function", "Properties": props}
+
+
+def _schedule_events(compiled: CompiledFlow) -> dict[str, Any]:
+    events: dict[str, Any] = {}
+    for i, schedule in enumerate(compiled.flow.schedules, start=1):
+        expression = f"cron({normalize_cron(schedule.cron)})" if schedule.cron else (
+            schedule.rate if schedule.rate and schedule.rate.startswith("rate(") else f"rate({schedule.rate})"
+        )
+        payload = dict(schedule.input)
+        if schedule.time_param:
+            payload[schedule.time_param] = "<aws.scheduler.scheduled-time>"
+        props: dict[str, Any] = {
+            "ScheduleExpression": expression,
+            "ScheduleExpressionTimezone": schedule.timezone,
+            "Input": json.dumps(payload, sort_keys=True),
+            "State": "ENABLED" if schedule.enabled else "DISABLED",
+        }
+        if schedule.description:
+            props["Description"] = schedule.description
+        events[f"Schedule{i}"] = {"Type": "ScheduleV2", "Properties": props}
+    for i, trigger in enumerate(compiled.flow.triggers, start=1):
+        props = {"Pattern": trigger.pattern, "EventBusName": trigger.bus if trigger.bus else _ref("EventBus")}
+        if trigger.input_path:
+            props["InputPath"] = trigger.input_path
+        events[f"Trigger{i}"] = {"Type": "EventBridgeRule", "Properties": props}
+    return events
+
+
+def _state_machine(compiled: CompiledFlow) -> dict[str, Any]:
+    flow = compiled.flow.name
+    policies: list[Any] = [
+        {"LambdaInvokePolicy": {"FunctionName": _ref(function_resource(f))}} for f in compiled.functions
+    ]
+    statements: list[dict[str, Any]] = [{"Effect": "Allow", "Action": LOG_DELIVERY_ACTIONS, "Resource": "*"}]
+    for child in compiled.nested_flows:
+        policies.append({"StepFunctionsExecutionPolicy": {"StateMachineName": _sm_name(child)}})
+        statements.append({
+            "Effect": "Allow",
+            "Action": ["states:DescribeExecution", "states:StopExecution"],
+            "Resource": _sm_arn(child, "execution", ":*"),
+        })
+    if compiled.nested_flows:
+        statements.append({
+            "Effect": "Allow",
+            "Action": ["events:PutTargets", "events:PutRule", "events:DescribeRule"],
+            "Resource": {"Fn::Sub": "arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:rule/StepFunctionsGetEventsForStepFunctionsExecutionRule"},
+        })
+    if compiled.build.distributed_maps:
+        statements.append({"Effect": "Allow", "Action": ["states:StartExecution"], "Resource": _sm_arn(flow)})
+        statements.append({
+            "Effect": "Allow",
+            "Action": ["states:DescribeExecution", "states:StopExecution"],
+            "Resource": _sm_arn(flow, "execution", "/*"),
+        })
+    policies.append({"Statement": statements})
+    substitutions: dict[str, Any] = {}
+    for key, target in compiled.substitutions.items():
+        if key.endswith("FunctionArn"):
+            substitutions[key] = _arn(function_resource(target))
+        else:
+            substitutions[key] = _ref(state_machine_resource(target))
+    props: dict[str, Any] = {
+        "Name": _sm_name(flow),
+        "Type": compiled.type,
+        "DefinitionUri": f"statemachines/{flow}.asl.json",
+        "DefinitionSubstitutions": dict(sorted(substitutions.items())),
+        "Logging": {
+            "Level": "ALL" if compiled.type == "EXPRESS" else "ERROR",
+            "IncludeExecutionData": True,
+            "Destinations": [{"CloudWatchLogsLogGroup": {"LogGroupArn": _arn(f"{state_machine_resource(flow)}Logs")}}],
+        },
+        "Tracing": {"Enabled": True},
+        "Policies": policies,
+    }
+    events = _schedule_events(compiled)
+    if events:
+        props["Events"] = events
+    return {"Type": "AWS::Serverless::StateMachine", "Properties": props}
+
+
+def _platform_functions(machines: list[str], node_functions: list[str]) -> dict[str, Any]:
+    sm_arns = {"Fn::Sub": "{" + ", ".join(f'"{f}": "${{{state_machine_resource(f)}}}"' for f in machines) + "}"}
+    send_task = {"Statement": [{"Effect": "Allow", "Action": SEND_TASK_ACTIONS, "Resource": "*"}]}
+    execution_arns = [_sm_arn(f, "execution", ":*") for f in machines]
+    api_events = {}
+    for path, method in API_ROUTES:
+        logical = "".join(pascal(part.strip("{}")) for part in path.split("/") if part) + pascal(method)
+        api_events[logical] = {"Type": "Api", "Properties": {"RestApiId": _ref("Api"), "Path": path, "Method": method}}
+    api_policies: list[Any] = [
+        {"DynamoDBCrudPolicy": {"TableName": _ref("RunTable")}},
+        {"EventBridgePutEventsPolicy": {"EventBusName": _ref("EventBus")}},
+        *({"StepFunctionsExecutionPolicy": {"StateMachineName": _sm_name(f)}} for f in machines),
+        send_task,
+    ]
+    if machines:
+        api_policies.append({"Statement": [{
+            "Effect": "Allow",
+            "Action": ["states:DescribeExecution", "states:StopExecution", "states:RedriveExecution"],
+            "Resource": execution_arns,
+        }]})
+    tracker_pattern = {
+        "source": ["aws.states"],
+        "detail-type": ["Step Functions Execution Status Change"],
+        "detail": {"stateMachineArn": [_ref(state_machine_resource(f)) for f in machines]},
+    }
+    return {
+        "ApiFunction": {
+            "Type": "AWS::Serverless::Function",
+            "Properties": {
+                "CodeUri": "functions/api/",
+                "Handler": "app.lambda_handler",
+                "Description": "flowctl API: start, list, inspect, cancel and redrive runs; publish events",
+                "Environment": {"Variables": {"FLOWCTL_STATE_MACHINES": sm_arns, "FLOWCTL_EVENT_BUS": _ref("EventBus")}},
+                "Policies": api_policies,
+                "Events": api_events,
+            },
+        },
+        "TrackerFunction": {
+            "Type": "AWS::Serverless::Function",
+            "Properties": {
+                "CodeUri": "functions/tracker/",
+                "Handler": "app.lambda_handler",
+                "Description": "flowctl tracker: execution status changes → run records",
+                "Policies": [{"DynamoDBCrudPolicy": {"TableName": _ref("RunTable")}}],
+                "Events": {"StatusChange": {"Type": "EventBridgeRule", "Properties": {"Pattern": tracker_pattern}}},
+            },
+        },
+        "WaiterFunction": {
+            "Type": "AWS::Serverless::Function",
+            "Properties": {
+                "CodeUri": "functions/waiter/",
+                "Handler": "app.lambda_handler",
+                "Description": "flowctl waiter: registers task tokens of wait_for nodes",
+                "Policies": [{"DynamoDBCrudPolicy": {"TableName": _ref("RunTable")}}, send_task],
+            },
+        },
+        "EventRouterFunction": {
+            "Type": "AWS::Serverless::Function",
+            "Properties": {
+                "CodeUri": "functions/event_router/",
+                "Handler": "app.lambda_handler",
+                "Description": "flowctl event router: external events resume waiting runs or are buffered",
+                "Policies": [{"DynamoDBCrudPolicy": {"TableName": _ref("RunTable")}}, send_task],
+                "Events": {
+                    "External": {
+                        "Type": "EventBridgeRule",
+                        "Properties": {"EventBusName": _ref("EventBus"), "Pattern": {"source": [EVENT_SOURCE]}},
+                    }
+                },
+            },
+        },
+    }
+
+
+def build_template(project: Project) -> dict[str, Any]:
+    """The SAM template of ``project`` as plain data."""
+    compiled = [compile_flow_file(path, project) for path in project.flow_paths()]
+    machines = sorted(c.flow.name for c in compiled)
+    node_functions = sorted({f for c in compiled for f in c.functions if f not in PLATFORM} | set(project.function_names()))
+    resources: dict[str, Any] = {}
+    resources["RunTable"] = {"Type": "AWS::DynamoDB::Table", "DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain", "Properties": cloudformation_properties()}
+    resources["PayloadBucket"] = {
+        "Type": "AWS::S3::Bucket",
+        "DeletionPolicy": "Retain",
+        "UpdateReplacePolicy": "Retain",
+        "Properties": {
+            "BucketEncryption": {"ServerSideEncryptionConfiguration": [{"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]},
+            "PublicAccessBlockConfiguration": {"BlockPublicAcls": True, "BlockPublicPolicy": True, "IgnorePublicAcls": True, "RestrictPublicBuckets": True},
+            "OwnershipControls": {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]},
+            "LifecycleConfiguration": {"Rules": [{"Id": "expire-payloads", "Status": "Enabled", "ExpirationInDays": _ref("PayloadRetentionDays")}]},
+        },
+    }
+    resources["EventBus"] = {"Type": "AWS::Events::EventBus", "Properties": {"Name": {"Fn::Sub": "${AWS::StackName}-events"}}}
+    resources["RuntimeLayer"] = {
+        "Type": "AWS::Serverless::LayerVersion",
+        "Properties": {
+            "Description": "flowctl runtime: the orchestrator package, Powertools, pydantic",
+            "ContentUri": "layers/runtime/",
+            "CompatibleRuntimes": [RUNTIME],
+            "RetentionPolicy": "Delete",
+        },
+        "Metadata": {"BuildMethod": "makefile"},
+    }
+    resources["Api"] = {
+        "Type": "AWS::Serverless::Api",
+        "Properties": {
+            "Name": {"Fn::Sub": "${AWS::StackName}-api"},
+            "StageName": _ref("Stage"),
+            "OpenApiVersion": "3.0.1",
+            "TracingEnabled": True,
+            "Auth": {
+                "DefaultAuthorizer": "AWS_IAM",
+                "ApiKeyRequired": {"Fn::If": ["UseApiKeys", True, False]},
+                "UsagePlan": {"CreateUsagePlan": "PER_API"},
+            },
+        },
+    }
+    for name in node_functions:
+        resources[function_resource(name)] = _node_function(project, name)
+    resources.update(_platform_functions(machines, node_functions))
+    for c in sorted(compiled, key=lambda c: c.flow.name):
+        logical = state_machine_resource(c.flow.name)
+        resources[f"{logical}Logs"] = {
+            "Type": "AWS::Logs::LogGroup",
+            "Properties": {
+                "LogGroupName": {"Fn::Sub": f"/aws/vendedlogs/states/${{AWS::StackName}}-{c.flow.name}"},
+                "RetentionInDays": _ref("LogRetentionDays"),
+            },
+        }
+        resources[logical] = _state_machine(c)
+    outputs: dict[str, Any] = {
+        "ApiUrl": {"Description": "Base URL of the flowctl API", "Value": {"Fn::Sub": "https://${Api}.execute-api.${AWS::Region}.${AWS::URLSuffix}/${Stage}"}},
+        "RunTableName": {"Description": "DynamoDB table of runs and steps", "Value": _ref("RunTable")},
+        "PayloadBucketName": {"Description": "S3 bucket for offloaded payloads", "Value": _ref("PayloadBucket")},
+        "EventBusName": {"Description": "EventBridge bus for external events", "Value": _ref("EventBus")},
+    }
+    for name in machines:
+        outputs[f"{state_machine_resource(name)}Arn"] = {"Description": f"State machine of flow {name}", "Value": _ref(state_machine_resource(name))}
+    return {
+        "AWSTemplateFormatVersion": "2010-09-09",
+        "Transform": "AWS::Serverless-2016-10-31",
+        "Description": "flowctl application (generated by `flowctl synth`; do not edit by hand)",
+        "Parameters": {
+            "Stage": {"Type": "String", "Default": "dev", "AllowedPattern": "^[a-z][a-z0-9-]{0,15}$", "Description": "API stage name"},
+            "LogLevel": {"Type": "String", "Default": "INFO", "AllowedValues": ["DEBUG", "INFO", "WARNING", "ERROR"], "Description": "Powertools log level"},
+            "LogRetentionDays": {"Type": "Number", "Default": 30, "AllowedValues": [1, 3, 5, 7, 14, 30, 60, 90, 180, 365], "Description": "Days to keep state machine logs"},
+            "PayloadRetentionDays": {"Type": "Number", "Default": 30, "MinValue": 1, "Description": "Days to keep offloaded payloads"},
+            "ApiAuth": {"Type": "String", "Default": "IAM", "AllowedValues": ["IAM", "API_KEY"], "Description": "IAM (SigV4) or IAM plus API keys"},
+        },
+        "Conditions": {"UseApiKeys": {"Fn::Equals": [_ref("ApiAuth"), "API_KEY"]}},
+        "Globals": {
+            "Function": {
+                "Runtime": RUNTIME,
+                "Architectures": ["x86_64"],
+                "Timeout": 30,
+                "MemorySize": 256,
+                "Tracing": "Active",
+                "Layers": [_ref("RuntimeLayer")],
+                "Environment": {
+                    "Variables": {
+                        "POWERTOOLS_SERVICE_NAME": "flowctl",
+                        "POWERTOOLS_LOG_LEVEL": _ref("LogLevel"),
+                        "POWERTOOLS_METRICS_NAMESPACE": "flowctl",
+                        "FLOWCTL_TABLE": _ref("RunTable"),
+                        "FLOWCTL_PAYLOAD_BUCKET": _ref("PayloadBucket"),
+                    }
+                },
+            }
+        },
+        "Resources": resources,
+        "Outputs": outputs,
+    }
+
+
+def template_text(project: Project) -> str:
+    """``template.yaml`` as committed."""
+    header = "# Generated by `flowctl synth` from flows/ and functions/. Do not edit by hand.\n"
+    return header + yaml.safe_dump(build_template(project), sort_keys=False, width=120, allow_unicode=True)
+
+
+def write_template(project: Project, path: Path | None = None) -> Path:
+    target = path or project.root / "template.yaml"
+    target.write_text(template_text(project))
+    return target
