@@ -22,7 +22,9 @@ from typing import Any
 import yaml
 
 from orchestrator.compiler import CompiledFlow, compile_flow_file
-from orchestrator.compiler.names import function_arn_substitution, pascal, state_machine_arn_substitution
+from orchestrator.compiler.names import (
+    pascal,
+)
 from orchestrator.errors import FlowctlError
 from orchestrator.spec.project import Project
 from orchestrator.spec.validate import normalize_cron
