@@ -28,6 +28,9 @@ app = typer.Typer(
 )
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
+for _console in (out, err):
+    if not _console.is_terminal:  # pipes and CI: wide enough that ids and tables are not cut
+        _console.width = 200
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -201,3 +204,7 @@ def synth(
 def main() -> None:
     """Console-script entry point."""
     app()
+
+
+# Local-run commands register themselves on ``app``.
+from orchestrator.cli import local as _local  # noqa: E402,F401

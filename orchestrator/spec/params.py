@@ -16,7 +16,7 @@ from orchestrator.errors import Problem
 from orchestrator.spec.errors import FlowValidationError
 from orchestrator.spec.model import Flow, Param
 
-__all__ = ["parse_param_assignments", "resolve_params"]
+__all__ = ["coerce_param_assignments", "parse_param_assignments", "resolve_params"]
 
 _TYPES: dict[str, tuple[type, ...]] = {
     "string": (str,),
@@ -98,3 +98,14 @@ def parse_param_assignments(pairs: list[str]) -> dict[str, Any]:
     if problems:
         raise FlowValidationError("--param", problems)
     return result
+
+
+def coerce_param_assignments(flow: Flow, pairs: list[str]) -> dict[str, Any]:
+    """CLI ``NAME=VALUE`` pairs typed by the flow: string parameters keep the raw text."""
+    values = parse_param_assignments(pairs)
+    for pair in pairs:
+        name, _, raw = pair.partition("=")
+        param = flow.params.get(name)
+        if param is not None and param.type == "string":
+            values[name] = raw
+    return values

@@ -1,0 +1,136 @@
+"""From an ASL document to a runnable, validated :class:`Machine`.
+
+Contract
+--------
+:func:`load_definition(definition, substitutions, machine_type)` accepts a dict or JSON text,
+applies DefinitionSubstitutions (``${Name}`` in string values), validates everything AWS's
+CreateStateMachine validates that matters for running (required fields, state types, fields
+allowed per type and query language, transition targets, paths, intrinsic functions and
+JSONata syntax, Retry/Catch, resources, EXPRESS restrictions) and compiles every expression
+once. Problems raise ``AslDefinitionError`` naming the field by JSON pointer.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from orchestrator.engine.errors import AslDefinitionError
+from orchestrator.engine.execution import Program
+from orchestrator.engine.states import STATE_TYPES, BuildContext, State
+
+__all__ = ["Machine", "load_definition", "substitute"]
+
+_TOP_FIELDS = {"StartAt", "States", "Comment", "Version", "TimeoutSeconds", "QueryLanguage"}
+_PROGRAM_FIELDS = {"StartAt", "States", "Comment", "QueryLanguage", "ProcessorConfig"}
+_PLACEHOLDER = re.compile(r"\$\{([^}]+)\}")
+
+
+@dataclass(frozen=True)
+class Machine:
+    """A validated, compiled state machine."""
+
+    program: Program
+    query_language: str
+    timeout_seconds: int | None
+    definition: dict[str, Any]
+
+
+def substitute(value: Any, substitutions: Mapping[str, str]) -> Any:
+    """Replace ``${Name}`` in every string value with ``substitutions[Name]`` (others stay)."""
+    if not substitutions:
+        return value
+    if isinstance(value, str):
+        if "${" not in value:
+            return value
+        return _PLACEHOLDER.sub(lambda m: str(substitutions.get(m.group(1), m.group(0))), value)
+    if isinstance(value, dict):
+        return {k: substitute(v, substitutions) for k, v in value.items()}
+    if isinstance(value, list):
+        return [substitute(v, substitutions) for v in value]
+    return value
+
+
+def _required(spec: dict[str, Any], where: str) -> None:
+    missing = [k for k in ("States", "StartAt") if k not in spec]
+    if missing:
+        raise AslDefinitionError(f"These fields are required: [{', '.join(missing)}]", where or "/")
+
+
+def load_definition(
+    definition: Mapping[str, Any] | str,
+    substitutions: Mapping[str, str] | None = None,
+    machine_type: str = "STANDARD",
+) -> Machine:
+    if isinstance(definition, str | bytes):
+        try:
+            definition = json.loads(definition)
+        except ValueError as exc:
+            raise AslDefinitionError(f"The definition is not valid JSON: {exc}", "/") from None
+    if not isinstance(definition, Mapping):
+        raise AslDefinitionError("The definition must be a JSON object", "/")
+    if machine_type not in ("STANDARD", "EXPRESS"):
+        raise AslDefinitionError("The state machine type must be STANDARD or EXPRESS", "/")
+    spec = substitute(dict(definition), dict(substitutions or {}))
+    _required(spec, "")
+    for key in spec:
+        if key not in _TOP_FIELDS:
+            raise AslDefinitionError(f"Field '{key}' is not supported at the top level", f"/{key}")
+    ql = spec.get("QueryLanguage", "JSONPath")
+    if ql not in ("JSONPath", "JSONata"):
+        raise AslDefinitionError("'QueryLanguage' must be JSONPath or JSONata", "/QueryLanguage")
+    timeout = spec.get("TimeoutSeconds")
+    if timeout is not None and (not isinstance(timeout, int) or isinstance(timeout, bool) or timeout < 1):
+        raise AslDefinitionError("'TimeoutSeconds' must be a positive integer", "/TimeoutSeconds")
+
+    def build_program(program: Any, where: str, query_language: str, isolated: bool) -> Program:
+        if not isinstance(program, dict):
+            raise AslDefinitionError("A state machine must be an object", where or "/")
+        _required(program, where)
+        for key in program:
+            if key not in _PROGRAM_FIELDS and where:
+                raise AslDefinitionError(f"Field '{key}' is not supported", f"{where}/{key}")
+        states_spec = program["States"]
+        start_at = program["StartAt"]
+        if not isinstance(states_spec, dict) or not states_spec:
+            raise AslDefinitionError("'States' must be a non-empty object", f"{where}/States")
+        if not isinstance(start_at, str):
+            raise AslDefinitionError("'StartAt' must be a string", f"{where}/StartAt")
+        inner_ql = program.get("QueryLanguage", query_language)
+        if query_language == "JSONata" and inner_ql == "JSONPath":
+            raise AslDefinitionError(
+                "'QueryLanguage' can not be 'JSONPath' if set to 'JSONata' for whole state machine",
+                f"{where}/QueryLanguage",
+            )
+        ctx = BuildContext(inner_ql, machine_type, build_program, dict(substitutions or {}))
+        states: dict[str, State] = {}
+        for name, state_spec in states_spec.items():
+            at = f"{where}/States/{name}"
+            if not isinstance(state_spec, dict):
+                raise AslDefinitionError("A state must be an object", at)
+            if "Type" not in state_spec:
+                raise AslDefinitionError("These fields are required: [Type]", at)
+            cls = STATE_TYPES.get(state_spec["Type"])
+            if cls is None:
+                raise AslDefinitionError(
+                    f"The value of 'Type' must be one of {sorted(STATE_TYPES)}, not {state_spec['Type']!r}",
+                    f"{at}/Type",
+                )
+            if len(name) > 80:
+                raise AslDefinitionError("State names must be at most 80 characters long", at)
+            states[name] = cls(name, state_spec, at, ctx)
+        if start_at not in states:
+            raise AslDefinitionError(
+                f"Missing 'Next' target: {start_at}", f"{where}/StartAt", code="MISSING_TRANSITION_TARGET"
+            )
+        for state in states.values():
+            for target, at in state.targets():
+                if target not in states:
+                    raise AslDefinitionError(f"Missing 'Next' target: {target}", at, code="MISSING_TRANSITION_TARGET")
+        return Program(start_at, states, where)
+
+    program = build_program(spec, "", ql, False)
+    return Machine(program, ql, timeout, spec)

@@ -1,0 +1,200 @@
+"""One running execution: its history, its paths, and the loop that moves through states.
+
+Contract
+--------
+* :class:`Execution` owns the history (a list of AWS-shaped event dicts, ids from 1), the
+  static parts of the context object and the root cancel scope. ``Execution.event`` appends an
+  event and hands it to the listener.
+* :class:`Path` is one thread of control (top level, a Parallel branch, a Map iteration): its
+  timeline, its variable scope, the id of its last event (``previousEventId`` of the next) and
+  the Map item it serves. ``fork`` makes the path of a branch/iteration.
+* :class:`Program` is a ``StartAt`` + ``States`` graph (the machine, a branch, an item
+  processor); ``run(path, input)`` returns the output of the terminal state or raises
+  ``StatesError`` (a Fail state, an uncaught error).
+
+Event shape (as GetExecutionHistory, with ``timestamp`` in epoch seconds)::
+
+    {"id": 2, "previousEventId": 1, "timestamp": 1700000000.0, "type": "PassStateEntered",
+     "stateEnteredEventDetails": {"name": "P", "input": "{}", "inputDetails": {"truncated": false}}}
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from orchestrator.engine.clock import CancelScope, Clock, Timeline
+from orchestrator.engine.scope import Variables
+from orchestrator.engine.timestamps import format_timestamp
+
+if TYPE_CHECKING:
+    from orchestrator.engine.tasks import TaskRunner
+    from orchestrator.engine.states.base import State
+
+__all__ = ["Execution", "Path", "Program", "details_key"]
+
+_DETAIL_KEYS: dict[str, str] = {}
+
+
+def details_key(event_type: str) -> str:
+    """``PassStateEntered`` -> ``stateEnteredEventDetails``; ``TaskScheduled`` ->
+    ``taskScheduledEventDetails`` (AWS's naming)."""
+    key = _DETAIL_KEYS.get(event_type)
+    if key is None:
+        if event_type.endswith("StateEntered"):
+            key = "stateEnteredEventDetails"
+        elif event_type.endswith("StateExited"):
+            key = "stateExitedEventDetails"
+        else:
+            key = event_type[0].lower() + event_type[1:] + "EventDetails"
+        _DETAIL_KEYS[event_type] = key
+    return key
+
+
+class Execution:
+    """The shared state of one execution (all its paths)."""
+
+    def __init__(
+        self,
+        *,
+        name: str,
+        arn: str,
+        state_machine_arn: str,
+        state_machine_name: str,
+        role_arn: str,
+        input: Any,
+        start_time: float,
+        clock: Clock,
+        runner: TaskRunner,
+        listener: Callable[[dict[str, Any]], None] | None,
+        express: bool,
+        record_history: bool = True,
+    ) -> None:
+        self.name = name
+        self.arn = arn
+        self.input = input
+        self.start_time = start_time
+        self.clock = clock
+        self.runner = runner
+        self.listener = listener
+        self.express = express
+        self.record_history = record_history
+        self.history: list[dict[str, Any]] = []
+        self._count = 0
+        self.lock = threading.Lock()
+        self.cancel = CancelScope()
+        execution: dict[str, Any] = {
+            "Id": arn,
+            "Input": input,
+            "StartTime": format_timestamp(start_time),
+            "Name": name,
+            "RoleArn": role_arn,
+        }
+        if not express:
+            execution["RedriveCount"] = 0
+        self.context_execution = execution
+        self.context_state_machine = {"Id": state_machine_arn, "Name": state_machine_name}
+
+    def event(self, path: Path, event_type: str, details: dict[str, Any] | None) -> int:
+        event: dict[str, Any] = {
+            "id": 0,
+            "previousEventId": path.prev,
+            "timestamp": path.timeline.now(),
+            "type": event_type,
+        }
+        if details is not None:
+            event[details_key(event_type)] = details
+        with self.lock:
+            self._count += 1
+            event["id"] = eid = self._count
+            if self.record_history:
+                self.history.append(event)
+        path.prev = eid
+        if self.listener is not None:
+            self.listener(event)
+        return eid
+
+
+class Path:
+    """One thread of control of an execution."""
+
+    __slots__ = ("cancel", "ex", "isolated", "last_output", "map_item", "prev", "timeline", "variables")
+
+    def __init__(
+        self,
+        ex: Execution,
+        timeline: Timeline,
+        variables: Variables,
+        prev: int,
+        cancel: CancelScope,
+    ) -> None:
+        self.ex = ex
+        self.timeline = timeline
+        self.variables = variables
+        self.prev = prev
+        self.cancel = cancel
+        self.map_item: tuple[int, Any] | None = None
+        self.isolated = False
+        # (value, its JSON text) of the last state output: the next state's input text is free
+        self.last_output: tuple[Any, str] | None = None
+
+    def event(self, event_type: str, details: dict[str, Any] | None = None) -> int:
+        return self.ex.event(self, event_type, details)
+
+    def fork(self, timeline: Timeline, cancel: CancelScope, isolated: bool = False) -> Path:
+        path = Path(self.ex, timeline, self.variables.child(isolated), self.prev, cancel)
+        path.isolated = isolated
+        return path
+
+    def context(
+        self,
+        state_name: str,
+        entered: float,
+        retry_count: int | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """The context object (``$$``) of a state entered at ``entered``."""
+        state: dict[str, Any] = {"Name": state_name, "EnteredTime": format_timestamp(entered)}
+        if retry_count is not None:
+            state["RetryCount"] = retry_count
+        ctx: dict[str, Any] = {
+            "Execution": self.ex.context_execution,
+            "StateMachine": self.ex.context_state_machine,
+            "State": state,
+        }
+        if extra:
+            ctx.update(extra)
+        return ctx
+
+    def check(self) -> None:
+        """Raise if the path was cancelled or the execution deadline passed."""
+        self.cancel.check()
+        if self.timeline.deadline is not None:
+            self.timeline.check_deadline()
+
+
+class Program:
+    """A ``StartAt`` + ``States`` graph."""
+
+    __slots__ = ("start_at", "states", "where")
+
+    def __init__(self, start_at: str, states: dict[str, State], where: str) -> None:
+        self.start_at = start_at
+        self.states = states
+        self.where = where
+
+    def run(self, path: Path, value: Any) -> Any:
+        states = self.states
+        state = states[self.start_at]
+        deadline = path.timeline.deadline
+        cancel = path.cancel
+        while True:
+            cancel.check()
+            if deadline is not None:
+                path.timeline.check_deadline()
+            value, nxt = state.execute(path, value)
+            if nxt is None:
+                return value
+            state = states[nxt]
+

@@ -1,0 +1,45 @@
+"""JSON values as AWS prints and measures them.
+
+* :func:`to_json` — compact JSON text, as Step Functions writes values into causes and history
+  (``{"a":1}``; non-ASCII kept).
+* :func:`payload_size` — the UTF-8 size AWS checks against its 256 KiB payload quota.
+* :func:`type_name` — the JSON type name AWS uses in messages (``array``, ``object``, ...).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+__all__ = ["MAX_PAYLOAD_BYTES", "payload_size", "to_json", "type_name"]
+
+MAX_PAYLOAD_BYTES = 256 * 1024
+
+_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode
+
+
+def to_json(value: Any) -> str:
+    try:
+        return _encode(value)
+    except (TypeError, ValueError):
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+def payload_size(text: str) -> int:
+    return len(text) if text.isascii() else len(text.encode("utf-8"))
+
+
+def type_name(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int | float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    if isinstance(value, dict):
+        return "object"
+    return type(value).__name__

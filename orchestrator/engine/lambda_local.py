@@ -1,0 +1,188 @@
+"""Local Lambda functions: find a handler for a function reference and call it in-process the
+way Lambda would.
+
+Contract
+--------
+* :class:`LocalFunctions` resolves a reference — a function name (``get_image``), a function
+  ARN, a DefinitionSubstitutions key (``GetImageFunctionArn``) or a ``${...}`` placeholder — to
+  a callable: first among ``handlers`` (keyed by any of those names), then in ``functions_dir``
+  (``<dir>/<snake_name>/app.py:lambda_handler``, imported once with the function's folder on
+  ``sys.path``). ``resolve`` returns None when nothing matches.
+* :func:`invoke_handler` calls ``handler(event, context)`` with a JSON copy of the event and a
+  Lambda-like context object; the result must be JSON-serialisable. An exception becomes
+  ``StatesError(error=<exception class name>, cause=<Lambda's error JSON>)`` — the cause is the
+  ``{"errorMessage", "errorType", "requestId", "stackTrace"}`` document Lambda produces.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import re
+import sys
+import threading
+import time
+import traceback
+import uuid
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from orchestrator.engine.errors import StatesError
+
+__all__ = ["LambdaContext", "LocalFunctions", "function_candidates", "invoke_handler"]
+
+Handler = Callable[[Any, Any], Any]
+
+_ARN_NAME = re.compile(r"arn:[^:]+:lambda:[^:]*:[^:]*:function:([^:]+)(?::.*)?")
+_PLACEHOLDER = re.compile(r"\$\{([^}]+)\}")
+
+
+class LambdaContext:
+    """The ``context`` argument of a handler (the attributes Lambda's Python runtime offers)."""
+
+    def __init__(self, function_name: str, arn: str, timeout: float | None, memory_mb: int = 128) -> None:
+        self.function_name = function_name
+        self.function_version = "$LATEST"
+        self.invoked_function_arn = arn
+        self.memory_limit_in_mb = memory_mb
+        self.aws_request_id = str(uuid.uuid4())
+        self.log_group_name = f"/aws/lambda/{function_name}"
+        self.log_stream_name = time.strftime("%Y/%m/%d/[$LATEST]") + uuid.uuid4().hex
+        self.identity = None
+        self.client_context = None
+        self._deadline = time.monotonic() + (timeout if timeout is not None else 900.0)
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(int((self._deadline - time.monotonic()) * 1000), 0)
+
+
+def _snake(name: str) -> str:
+    name = re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", name)
+    name = re.sub(r"(?<=[A-Z])([A-Z][a-z])", r"_\1", name)
+    return name.replace("-", "_").lower()
+
+
+def function_candidates(reference: str, substitutions: Mapping[str, str]) -> list[str]:
+    """Names a reference may be known by, most specific first."""
+    names: list[str] = [reference]
+    m = _PLACEHOLDER.fullmatch(reference)
+    if m:
+        names.append(m.group(1))
+    m = _ARN_NAME.fullmatch(reference)
+    if m:
+        names.append(m.group(1))
+    for key, value in substitutions.items():
+        if value == reference:
+            names.append(key)
+    out: list[str] = []
+    for n in names:
+        if n not in out:
+            out.append(n)
+    return out
+
+
+def _folder_names(name: str) -> list[str]:
+    base = name
+    for suffix in ("FunctionArn", "FunctionName", "Arn", "Function"):
+        if base.endswith(suffix) and len(base) > len(suffix):
+            base = base[: -len(suffix)]
+            break
+    out = [name, base, _snake(name), _snake(base), name.replace("-", "_"), base.replace("-", "_")]
+    unique: list[str] = []
+    for n in out:
+        if n and n not in unique:
+            unique.append(n)
+    return unique
+
+
+class LocalFunctions:
+    """Handlers given in code and handlers found in a functions directory."""
+
+    def __init__(
+        self,
+        functions_dir: str | Path | None,
+        handlers: Mapping[str, Handler] | None,
+        substitutions: Mapping[str, str],
+    ) -> None:
+        self.functions_dir = Path(functions_dir) if functions_dir is not None else None
+        self.handlers = dict(handlers or {})
+        self.substitutions = dict(substitutions)
+        self._modules: dict[Path, Handler] = {}
+        self._lock = threading.Lock()
+
+    def resolve(self, reference: str) -> tuple[str, Handler] | None:
+        """(function name, handler) for a reference, or None."""
+        names = function_candidates(reference, self.substitutions)
+        for n in names:
+            if n in self.handlers:
+                return names[-1] if _ARN_NAME.fullmatch(reference) else n, self.handlers[n]
+        if self.functions_dir is None:
+            return None
+        for n in names:
+            for folder in _folder_names(n):
+                app = self.functions_dir / folder / "app.py"
+                if app.is_file():
+                    return folder, self._load(app)
+        return None
+
+    def _load(self, app: Path) -> Handler:
+        with self._lock:
+            handler = self._modules.get(app)
+            if handler is not None:
+                return handler
+            folder = str(app.parent)
+            module_name = f"flowctl_fn_{app.parent.name}_{abs(hash(folder)):x}"
+            spec = importlib.util.spec_from_file_location(module_name, app)
+            if spec is None or spec.loader is None:
+                raise StatesError("Lambda.ResourceNotFoundException", f"Cannot load {app}")
+            module = importlib.util.module_from_spec(spec)
+            sys.path.insert(0, folder)
+            try:
+                sys.modules[module_name] = module
+                spec.loader.exec_module(module)
+            except Exception as exc:
+                sys.modules.pop(module_name, None)
+                raise StatesError(
+                    "Runtime.ImportModuleError",
+                    json.dumps({"errorMessage": f"Unable to import module 'app': {exc}",
+                                "errorType": "Runtime.ImportModuleError", "stackTrace": []}),
+                ) from exc
+            finally:
+                try:
+                    sys.path.remove(folder)
+                except ValueError:
+                    pass
+            handler = getattr(module, "lambda_handler", None)
+            if not callable(handler):
+                raise StatesError(
+                    "Runtime.HandlerNotFound", f"Handler 'lambda_handler' missing on module 'app' ({app})"
+                )
+            self._modules[app] = handler
+            return handler
+
+
+def invoke_handler(handler: Handler, event: Any, context: LambdaContext) -> Any:
+    """Call a handler like Lambda: JSON in, JSON out, exceptions as Lambda error documents."""
+    payload = json.loads(json.dumps(event))
+    try:
+        result = handler(payload, context)
+    except Exception as exc:
+        frames = traceback.extract_tb(exc.__traceback__)[1:]
+        document = {
+            "errorMessage": str(exc),
+            "errorType": type(exc).__name__,
+            "requestId": context.aws_request_id,
+            "stackTrace": traceback.format_list(frames),
+        }
+        raise StatesError(type(exc).__name__, json.dumps(document)) from exc
+    try:
+        return json.loads(json.dumps(result))
+    except (TypeError, ValueError) as exc:
+        document = {
+            "errorMessage": f"Unable to marshal response: {exc}",
+            "errorType": "Runtime.MarshalError",
+            "requestId": context.aws_request_id,
+            "stackTrace": [],
+        }
+        raise StatesError("Runtime.MarshalError", json.dumps(document)) from exc

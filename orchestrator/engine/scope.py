@@ -1,0 +1,94 @@
+"""Variables and the evaluation environment of one state.
+
+Contract
+--------
+* :class:`Variables` — one scope of workflow variables (``Assign``). A Parallel branch or Map
+  iteration gets a child scope: it reads the outer scopes and writes only its own. A
+  distributed Map's child scope does not see the outer scopes (as in AWS).
+  ``lookup(name)`` raises KeyError for an unset variable. Assignments are applied with
+  ``assign(values)`` after the state has evaluated everything it reads, so every reference in
+  a state sees the values from when the state was entered.
+* :class:`Env` — what expressions of one state can see: the input, the variables, the context
+  object (built lazily), the result (``$states.result``) and the error output
+  (``$states.errorOutput``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+__all__ = ["Env", "Variables"]
+
+
+class Variables:
+    __slots__ = ("parent", "values")
+
+    def __init__(self, parent: Variables | None = None) -> None:
+        self.parent = parent
+        self.values: dict[str, Any] = {}
+
+    def lookup(self, name: str) -> Any:
+        scope: Variables | None = self
+        while scope is not None:
+            values = scope.values
+            if name in values:
+                return values[name]
+            scope = scope.parent
+        raise KeyError(name)
+
+    def child(self, isolated: bool = False) -> Variables:
+        return Variables(None if isolated else self)
+
+    def assign(self, values: Mapping[str, Any]) -> None:
+        self.values.update(values)
+
+    def snapshot(self) -> dict[str, Any]:
+        """All visible variables (outer scopes first, inner ones win)."""
+        chain: list[Variables] = []
+        scope: Variables | None = self
+        while scope is not None:
+            chain.append(scope)
+            scope = scope.parent
+        out: dict[str, Any] = {}
+        for s in reversed(chain):
+            out.update(s.values)
+        return out
+
+
+_NO_RESULT: Any = object()
+
+
+class Env:
+    """The environment expressions of one state are evaluated in."""
+
+    __slots__ = ("_context", "_context_fn", "error_output", "input", "result", "variables")
+
+    def __init__(self, input: Any, variables: Variables, context_fn: Callable[[], dict[str, Any]]) -> None:
+        self.input = input
+        self.variables = variables
+        self._context_fn = context_fn
+        self._context: dict[str, Any] | None = None
+        self.result: Any = _NO_RESULT
+        self.error_output: Any = _NO_RESULT
+
+    def context(self) -> dict[str, Any]:
+        if self._context is None:
+            self._context = self._context_fn()
+        return self._context
+
+    def with_input(self, value: Any) -> Env:
+        env = Env(value, self.variables, self._context_fn)
+        env._context = self._context
+        return env
+
+    def states(self, with_context: bool) -> dict[str, Any]:
+        """The ``$states`` object of JSONata."""
+        states: dict[str, Any] = {"input": self.input}
+        if with_context:
+            states["context"] = self.context()
+        if self.result is not _NO_RESULT:
+            states["result"] = self.result
+        if self.error_output is not _NO_RESULT:
+            states["errorOutput"] = self.error_output
+        return states

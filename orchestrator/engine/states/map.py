@@ -1,0 +1,404 @@
+"""Map: runs the item processor once per item (inline, or with distributed-map semantics) and
+outputs the array of results in item order.
+
+Contract
+--------
+* Items: ``ItemsPath`` (JSONPath, default ``$``) or ``Items`` (JSONata); each item becomes the
+  iteration input through ``ItemSelector`` (legacy ``Parameters``), which sees
+  ``$$.Map.Item.Index`` / ``$$.Map.Item.Value``; ``ItemBatcher`` groups items into
+  ``{"Items": [...], "BatchInput": ...}``.
+* ``MaxConcurrency`` (0 = unbounded) limits concurrent iterations (in virtual time too).
+* Failures: without a tolerance the first failed iteration fails the state with its error;
+  with ``ToleratedFailureCount``/``Percentage`` the state fails with
+  ``States.ExceedToleratedFailureThreshold`` once the failures exceed it, and a tolerated
+  failed iteration contributes its error output (``{"Error", "Cause"}``) to the result.
+* Inline iterations see outer variables (read-only); ``ProcessorConfig.Mode = DISTRIBUTED``
+  iterations run as child executions: isolated variables, no per-iteration events in the
+  parent history (``MapRunStarted``/``MapRunSucceeded``|``MapRunFailed`` instead).
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from typing import Any
+
+from orchestrator.engine.clock import CancelScope, PathCancelled, Timeline
+from orchestrator.engine.errors import AslDefinitionError, StatesError
+from orchestrator.engine.execution import Execution, Path, Program
+from orchestrator.engine.jsonata_expr import is_expression
+from orchestrator.engine.jsonvalue import to_json, type_name
+from orchestrator.engine.scope import Env
+from orchestrator.engine.states.base import BuildContext, State, StepResult
+from orchestrator.engine.templates import (
+    Evaluator,
+    compile_jsonata_value,
+    compile_path_getter,
+    compile_payload,
+    jsonata_error,
+)
+
+__all__ = ["MapState"]
+
+class MapState(State):
+    type = "Map"
+    retry_catch = True
+    fields = frozenset(
+        {
+            "Next", "End", "ItemProcessor", "Iterator", "ItemsPath", "Items", "ItemSelector",
+            "Parameters", "ItemReader", "ItemBatcher", "ResultWriter", "MaxConcurrency",
+            "MaxConcurrencyPath", "ToleratedFailureCount", "ToleratedFailureCountPath",
+            "ToleratedFailurePercentage", "ToleratedFailurePercentagePath", "Label",
+            "ResultSelector", "ResultPath", "InputPath", "OutputPath", "Retry", "Catch", "Assign",
+            "Output", "Arguments",
+        }
+    )
+
+    def __init__(self, name: str, spec: dict[str, Any], where: str, ctx: BuildContext) -> None:
+        super().__init__(name, spec, where, ctx)
+        processor = spec.get("ItemProcessor", spec.get("Iterator"))
+        key = "ItemProcessor" if "ItemProcessor" in spec else "Iterator"
+        if not isinstance(processor, dict):
+            raise AslDefinitionError("These fields are required: [ItemProcessor]", where)
+        if "ItemProcessor" in spec and "Iterator" in spec:
+            raise AslDefinitionError("'ItemProcessor' and 'Iterator' are mutually exclusive", where)
+        config = processor.get("ProcessorConfig") or {}
+        if not isinstance(config, dict):
+            raise AslDefinitionError("'ProcessorConfig' must be an object", f"{where}/{key}/ProcessorConfig")
+        mode = config.get("Mode", "INLINE")
+        if mode not in ("INLINE", "DISTRIBUTED"):
+            raise AslDefinitionError("'Mode' must be INLINE or DISTRIBUTED", f"{where}/{key}/ProcessorConfig/Mode")
+        self.distributed = mode == "DISTRIBUTED"
+        inner_spec = {k: v for k, v in processor.items() if k != "ProcessorConfig"}
+        ql = ctx.query_language
+        self.processor: Program = ctx.build_program(inner_spec, f"{where}/{key}", ql, self.distributed)
+        if "ItemSelector" in spec and "Parameters" in spec:
+            raise AslDefinitionError("'ItemSelector' and 'Parameters' are mutually exclusive", where)
+        selector = spec.get("ItemSelector", spec.get("Parameters"))
+        self.item_selector: Evaluator | None = None
+        if selector is not None or "ItemSelector" in spec or "Parameters" in spec:
+            field = "ItemSelector" if "ItemSelector" in spec else "Parameters"
+            self.item_selector = (
+                compile_jsonata_value(selector, f"{where}/{field}", field)
+                if self.jsonata
+                else compile_payload(selector, f"{where}/{field}")
+            )
+        self.items: Evaluator | None = None
+        if self.jsonata:
+            if "Items" in spec:
+                self.items = compile_jsonata_value(spec["Items"], f"{where}/Items", "Items")
+        elif "ItemsPath" in spec:
+            self.items = compile_path_getter(spec["ItemsPath"], f"{where}/ItemsPath", "ItemsPath")
+        self.max_concurrency = self._number_field("MaxConcurrency", integer=True)
+        self.tolerated_count = self._number_field("ToleratedFailureCount", integer=True)
+        self.tolerated_percentage = self._number_field("ToleratedFailurePercentage", integer=False)
+        self.batcher = spec.get("ItemBatcher")
+        if self.batcher is not None and not isinstance(self.batcher, dict):
+            raise AslDefinitionError("'ItemBatcher' must be an object", f"{where}/ItemBatcher")
+        self.batch_input: Evaluator | None = None
+        if self.batcher and "BatchInput" in self.batcher:
+            at = f"{where}/ItemBatcher/BatchInput"
+            self.batch_input = (
+                compile_jsonata_value(self.batcher["BatchInput"], at, "ItemBatcher/BatchInput")
+                if self.jsonata
+                else compile_payload(self.batcher["BatchInput"], at)
+            )
+        self.result_selector = (
+            compile_payload(spec["ResultSelector"], f"{where}/ResultSelector") if "ResultSelector" in spec else None
+        )
+        self.result_path = None if self.jsonata else self.compile_result_path(spec, f"{where}/ResultPath")
+        self.label = spec.get("Label")
+
+    # -- definition helpers ------------------------------------------------------------------
+    def _number_field(self, key: str, integer: bool) -> tuple[str, Any] | None:
+        """(kind, value): ("const", n) | ("path", getter) | ("jsonata", evaluator)."""
+        spec, where = self.spec, self.where
+        path_key = f"{key}Path"
+        if key in spec and path_key in spec:
+            raise AslDefinitionError(f"'{key}' and '{path_key}' are mutually exclusive", where)
+        if key in spec:
+            value = spec[key]
+            if self.jsonata and is_expression(value):
+                return "jsonata", compile_jsonata_value(value, f"{where}/{key}", key)
+            ok = isinstance(value, int | float) and not isinstance(value, bool)
+            if ok and integer and isinstance(value, float) and not value.is_integer():
+                ok = False
+            if not ok or value < 0 or (key == "ToleratedFailurePercentage" and value > 100):
+                raise AslDefinitionError(f"The value of '{key}' is invalid: {value!r}", f"{where}/{key}")
+            return "const", value
+        if path_key in spec:
+            return "path", compile_path_getter(spec[path_key], f"{where}/{path_key}", path_key)
+        return None
+
+    def _resolve_number(self, key: str, field: tuple[str, Any] | None, env: Env, integer: bool) -> Any:
+        if field is None:
+            return None
+        kind, value = field
+        if kind == "const":
+            return value
+        raw = value(env)
+        number = _as_number(raw, integer)
+        if number is None:
+            what = "integer" if integer else "float"
+            shown = raw if isinstance(raw, str) else to_json(raw)
+            if kind == "path":
+                raise StatesError(
+                    "States.Runtime",
+                    f'The {key}Path field refers to value "{shown}" which is not a valid {what}: '
+                    f"{self.spec[key + 'Path']}",
+                )
+            raise StatesError(
+                "States.QueryEvaluationError",
+                f'The {key} field refers to value "{shown}" which is not a valid {what}',
+            )
+        raw = number
+        if key == "ToleratedFailurePercentage" and not 0 <= raw <= 100:
+            raise StatesError("States.Runtime", "ToleratedFailurePercentage must be between 0 and 100.")
+        if raw < 0:
+            raise StatesError("States.Runtime", f"{key} must be a non-negative number.")
+        return int(raw) if integer else raw
+
+    def context(self, path: Path, entered_at: float) -> dict[str, Any]:
+        return path.context(self.name, entered_at, retry_count=0)
+
+    # -- runtime -----------------------------------------------------------------------------
+    def _items(self, env: Env, effective: Any) -> list[Any]:
+        if self.jsonata:
+            if self.items is None:
+                items = env.input
+                if not isinstance(items, list):
+                    raise StatesError(
+                        "States.QueryEvaluationError", f"Map state input must be an array but was: {to_json(items)}"
+                    )
+                return items
+            items = self.items(env)
+            if not isinstance(items, list):
+                text = self.spec["Items"]
+                body = text.strip()[2:-2].strip() if isinstance(text, str) else to_json(text)
+                raise jsonata_error(
+                    body,
+                    "Items",
+                    f"returned an unexpected result type. Expected 'array', but was "
+                    f"'{type_name(items)}' for value: {to_json(items)}",
+                )
+            return items
+        items = self.items(env.with_input(effective)) if self.items is not None else effective
+        if not isinstance(items, list):
+            raise StatesError("States.Runtime", f"Map state input must be an array but was: {to_json(items)}")
+        return items
+
+    def _batches(self, env: Env, items: list[Any], effective: Any) -> list[Any]:
+        batcher = self.batcher or {}
+        inner_env = env if self.jsonata else env.with_input(effective)
+        max_items = batcher.get("MaxItemsPerBatch")
+        if "MaxItemsPerBatchPath" in batcher:
+            max_items = compile_path_getter(batcher["MaxItemsPerBatchPath"], self.where, "MaxItemsPerBatchPath")(inner_env)
+        elif is_expression(max_items):
+            max_items = compile_jsonata_value(max_items, self.where, "ItemBatcher/MaxItemsPerBatch")(env)
+        max_bytes = batcher.get("MaxInputBytesPerBatch")
+        if "MaxInputBytesPerBatchPath" in batcher:
+            max_bytes = compile_path_getter(batcher["MaxInputBytesPerBatchPath"], self.where, "MaxInputBytesPerBatchPath")(
+                inner_env
+            )
+        elif is_expression(max_bytes):
+            max_bytes = compile_jsonata_value(max_bytes, self.where, "ItemBatcher/MaxInputBytesPerBatch")(env)
+        batch_input = self.batch_input(inner_env) if self.batch_input is not None else None
+        limit = int(max_items) if max_items else len(items) or 1
+        byte_limit = int(max_bytes) if max_bytes else 256 * 1024
+        batches: list[Any] = []
+        current: list[Any] = []
+        size = 0
+        for item in items:
+            item_size = len(to_json(item).encode())
+            if current and (len(current) >= limit or size + item_size > byte_limit):
+                batches.append(current)
+                current, size = [], 0
+            current.append(item)
+            size += item_size
+        if current:
+            batches.append(current)
+        out = []
+        for batch in batches:
+            entry: dict[str, Any] = {"Items": batch}
+            if batch_input is not None:
+                entry["BatchInput"] = batch_input
+            out.append(entry)
+        return out
+
+    def _iteration_inputs(self, path: Path, env: Env, items: list[Any], effective: Any, entered_at: float) -> list[Any]:
+        selector = self.item_selector
+        if selector is None:
+            return list(items)
+        inputs = []
+        base = env.input if self.jsonata else effective
+        for index, value in enumerate(items):
+            item = {"Item": {"Index": index, "Value": value}}
+            item_env = Env(base, env.variables, lambda item=item: path.context(self.name, entered_at, 0, {"Map": item}))
+            inputs.append(selector(item_env))
+        return inputs
+
+    def run(self, path: Path, env: Env) -> StepResult:
+        entered_at = path.timeline.now()
+        effective = env.input if self.jsonata else self.effective_input(env)
+        items = self._items(env, effective)
+        number_env = env if self.jsonata else env.with_input(effective)
+        max_concurrency = self._resolve_number("MaxConcurrency", self.max_concurrency, number_env, True) or 0
+        tolerated_count = self._resolve_number("ToleratedFailureCount", self.tolerated_count, number_env, True)
+        tolerated_pct = self._resolve_number("ToleratedFailurePercentage", self.tolerated_percentage, number_env, False)
+        inputs = self._iteration_inputs(path, env, items, effective, entered_at)
+        if self.batcher is not None:
+            inputs = self._batches(env, inputs, effective)
+
+        def attempt(retries: int) -> Any:
+            return self._run_iterations(path, inputs, max_concurrency, tolerated_count, tolerated_pct)
+
+        ok, value = self.run_with_retry(path, env, attempt)
+        if not ok:
+            return self.caught(path, env, *value)
+        result = value
+        if self.jsonata:
+            env.result = result
+            output = self.output(env) if self.output is not None else result
+            return output, self.next, self.evaluate_assign(env)
+        if self.result_selector is not None:
+            result = self.result_selector(env.with_input(result))
+        assigned = self.assign(env.with_input(result)) if self.assign is not None else None
+        output = self.apply_result_path(self.result_path, env.input, result)
+        return self.apply_output_path(env, output), self.next, assigned
+
+    def _run_iterations(
+        self,
+        path: Path,
+        inputs: list[Any],
+        max_concurrency: int,
+        tolerated_count: int | None,
+        tolerated_pct: float | None,
+    ) -> list[Any]:
+        total = len(inputs)
+        path.event("MapStateStarted", {"length": total})
+        distributed = self.distributed
+        run_path = path
+        map_run_arn = ""
+        if distributed:
+            map_run_arn = _map_run_arn(path.ex, self.label or self.name)
+            path.event("MapRunStarted", {"mapRunArn": map_run_arn})
+            run_path = _child_execution_path(path, map_run_arn)
+        results: list[Any] = [None] * total
+        failures: list[StatesError] = []
+        fatal: list[StatesError] = []
+        lock = threading.Lock()
+        cancel = CancelScope(path.cancel)
+        has_tolerance = tolerated_count is not None or tolerated_pct is not None
+        processor = self.processor
+        name = self.name
+
+        def exceeded(count: int) -> bool:
+            if not has_tolerance:
+                return count > 0
+            if tolerated_count is not None and count > tolerated_count:
+                return True
+            return tolerated_pct is not None and total > 0 and count * 100.0 / total > tolerated_pct
+
+        def job(index: int) -> Any:
+            def run(timeline: Timeline) -> None:
+                child = run_path.fork(timeline, cancel, distributed)
+                details = {"name": name, "index": index}
+                if not distributed:
+                    child.event("MapIterationStarted", details)
+                try:
+                    results[index] = processor.run(child, inputs[index])
+                except StatesError as err:
+                    if not distributed:
+                        child.event("MapIterationFailed", details)
+                    with lock:
+                        failures.append(err)
+                        over = exceeded(len(failures))
+                        if over and not fatal:
+                            fatal.append(err)
+                    if over:
+                        cancel.cancel(PathCancelled())
+                    else:
+                        results[index] = _error_output(err)
+                    return
+                except PathCancelled:
+                    if not distributed:
+                        child.event("MapIterationAborted", details)
+                    return
+                if not distributed:
+                    child.event("MapIterationSucceeded", details)
+
+            return run
+
+        path.ex.clock.run_concurrently(
+            path.timeline, [job(i) for i in range(total)], max_concurrency, cancel, lambda: bool(fatal)
+        )
+        path.cancel.check()
+        if fatal:
+            err = fatal[0]
+            if has_tolerance:
+                err = StatesError(
+                    "States.ExceedToleratedFailureThreshold", "The specified tolerance threshold was exceeded"
+                )
+            if distributed:
+                path.event("MapRunFailed", {"error": err.error, "cause": err.cause})
+            path.event("MapStateFailed")
+            raise err
+        if distributed:
+            path.event("MapRunSucceeded")
+        path.event("MapStateSucceeded")
+        return results
+
+
+def _as_number(raw: Any, integer: bool) -> int | float | None:
+    """A number, or a string holding one (AWS parses those); None when it is neither."""
+    if isinstance(raw, str):
+        text = raw.strip()
+        try:
+            return int(text) if integer else float(text)
+        except ValueError:
+            return None
+    if isinstance(raw, bool) or not isinstance(raw, int | float):
+        return None
+    if integer and isinstance(raw, float):
+        return int(raw) if raw.is_integer() else None
+    return raw
+
+
+def _error_output(err: StatesError) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if err.error is not None:
+        out["Error"] = err.error
+    if err.cause is not None:
+        out["Cause"] = err.cause
+    return out
+
+
+def _map_run_arn(ex: Execution, label: str) -> str:
+    # arn:aws:states:REGION:ACCOUNT:mapRun:MACHINE/LABEL:UUID
+    parts = ex.context_state_machine["Id"].split(":")
+    machine = parts[-1] if parts else "local"
+    prefix = ":".join(parts[:5]) if len(parts) >= 5 else "arn:aws:states:us-east-1:123456789012"
+    return f"{prefix}:mapRun:{machine}/{label}:{uuid.uuid4()}"
+
+
+def _child_execution_path(path: Path, map_run_arn: str) -> Path:
+    """A path whose events go to a child execution (not the parent's history)."""
+    parent = path.ex
+    child = Execution(
+        name=map_run_arn.rsplit(":", 1)[-1],
+        arn=parent.arn,
+        state_machine_arn=parent.context_state_machine["Id"],
+        state_machine_name=parent.context_state_machine["Name"],
+        role_arn=parent.context_execution.get("RoleArn", ""),
+        input=parent.input,
+        start_time=parent.start_time,
+        clock=parent.clock,
+        runner=parent.runner,
+        listener=None,
+        express=parent.express,
+        record_history=False,
+    )
+    child.context_execution = parent.context_execution
+    child.cancel = parent.cancel
+    return Path(child, path.timeline, path.variables, 0, path.cancel)
+

@@ -1,0 +1,114 @@
+"""Parallel: runs every branch on the same input, concurrently (in virtual time too), and
+outputs the array of branch outputs in branch order.
+
+The first failing branch cancels the others and fails the state (Retry/Catch apply to the
+whole Parallel state). Each branch has its own variable scope that reads the outer scopes.
+Events: ParallelStateStarted, branch events, ParallelStateSucceeded | ParallelStateFailed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from orchestrator.engine.clock import CancelScope, PathCancelled, Timeline
+from orchestrator.engine.errors import AslDefinitionError, StatesError
+from orchestrator.engine.execution import Path, Program
+from orchestrator.engine.scope import Env
+from orchestrator.engine.states.base import BuildContext, State, StepResult
+from orchestrator.engine.templates import compile_jsonata_value, compile_payload
+
+__all__ = ["ParallelState", "run_children"]
+
+
+class ParallelState(State):
+    type = "Parallel"
+    retry_catch = True
+    fields = frozenset(
+        {
+            "Next", "End", "Branches", "InputPath", "OutputPath", "Parameters", "ResultSelector",
+            "ResultPath", "Retry", "Catch", "Assign", "Arguments", "Output",
+        }
+    )
+
+    def __init__(self, name: str, spec: dict[str, Any], where: str, ctx: BuildContext) -> None:
+        super().__init__(name, spec, where, ctx)
+        branches = spec.get("Branches")
+        if not isinstance(branches, list) or not branches:
+            raise AslDefinitionError("These fields are required: [Branches]", where)
+        ql = ctx.query_language
+        self.branches: list[Program] = [
+            ctx.build_program(b, f"{where}/Branches/{i}", ql, False) for i, b in enumerate(branches)
+        ]
+        self.parameters = compile_payload(spec["Parameters"], f"{where}/Parameters") if "Parameters" in spec else None
+        self.arguments = (
+            compile_jsonata_value(spec["Arguments"], f"{where}/Arguments", "Arguments") if "Arguments" in spec else None
+        )
+        self.result_selector = (
+            compile_payload(spec["ResultSelector"], f"{where}/ResultSelector") if "ResultSelector" in spec else None
+        )
+        self.result_path = None if self.jsonata else self.compile_result_path(spec, f"{where}/ResultPath")
+
+    def context(self, path: Path, entered_at: float) -> dict[str, Any]:
+        return path.context(self.name, entered_at, retry_count=0)
+
+    def run(self, path: Path, env: Env) -> StepResult:
+        if self.jsonata:
+            branch_input = self.arguments(env) if self.arguments is not None else env.input
+        else:
+            effective = self.effective_input(env)
+            branch_input = self.parameters(env.with_input(effective)) if self.parameters else effective
+
+        def attempt(retries: int) -> Any:
+            path.event("ParallelStateStarted")
+            try:
+                results = run_children(path, [(b, branch_input) for b in self.branches], 0, False)
+            except StatesError:
+                path.event("ParallelStateFailed")
+                raise
+            path.event("ParallelStateSucceeded")
+            return results
+
+        ok, value = self.run_with_retry(path, env, attempt)
+        if not ok:
+            return self.caught(path, env, *value)
+        result = value
+        if self.jsonata:
+            env.result = result
+            output = self.output(env) if self.output is not None else result
+            return output, self.next, self.evaluate_assign(env)
+        if self.result_selector is not None:
+            result = self.result_selector(env.with_input(result))
+        assigned = self.assign(env.with_input(result)) if self.assign is not None else None
+        output = self.apply_result_path(self.result_path, env.input, result)
+        return self.apply_output_path(env, output), self.next, assigned
+
+
+def run_children(path: Path, work: list[tuple[Program, Any]], max_concurrency: int, isolated: bool) -> list[Any]:
+    """Run programs concurrently; the first failure cancels the rest and is raised."""
+    results: list[Any] = [None] * len(work)
+    failure: list[StatesError] = []
+    cancel = CancelScope(path.cancel)
+
+    def job(i: int) -> Any:
+        program, value = work[i]
+
+        def run(timeline: Timeline) -> None:
+            child = path.fork(timeline, cancel, isolated)
+            try:
+                results[i] = program.run(child, value)
+            except StatesError as err:
+                if not failure:
+                    failure.append(err)
+                    cancel.cancel(PathCancelled())
+            except PathCancelled:
+                pass
+
+        return run
+
+    path.ex.clock.run_concurrently(
+        path.timeline, [job(i) for i in range(len(work))], max_concurrency, cancel, lambda: bool(failure)
+    )
+    path.cancel.check()
+    if failure:
+        raise failure[0]
+    return results

@@ -1,0 +1,207 @@
+"""Task: calls a resource (Lambda, an AWS service, a mock) with Retry/Catch, timeouts,
+heartbeats and ``.waitForTaskToken`` callbacks.
+
+Events per attempt, as AWS writes them: ``LambdaFunctionScheduled/Started/Succeeded|Failed|
+TimedOut`` for a Lambda function ARN, otherwise ``TaskScheduled``, ``TaskStarted``,
+(``TaskSubmitted`` for callbacks), ``TaskSucceeded|TaskFailed|TaskTimedOut``. Parameters /
+Arguments are evaluated per attempt (``$$.State.RetryCount``, ``$$.Task.Token`` are visible).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from orchestrator.engine.errors import AslDefinitionError, StatesError
+from orchestrator.engine.execution import Path
+from orchestrator.engine.jsonata_expr import is_expression
+from orchestrator.engine.jsonvalue import to_json
+from orchestrator.engine.resources import parse_resource
+from orchestrator.engine.scope import Env
+from orchestrator.engine.states.base import BuildContext, State, StepResult
+from orchestrator.engine.tasks import TaskCall
+from orchestrator.engine.templates import compile_jsonata_value, compile_path_getter, compile_payload
+
+__all__ = ["TaskState"]
+
+_MAX_SECONDS = 99999999
+
+
+class TaskState(State):
+    type = "Task"
+    retry_catch = True
+    fields = frozenset(
+        {
+            "Next", "End", "Resource", "Parameters", "Arguments", "ResultSelector", "ResultPath",
+            "InputPath", "OutputPath", "Output", "TimeoutSeconds", "TimeoutSecondsPath",
+            "HeartbeatSeconds", "HeartbeatSecondsPath", "Retry", "Catch", "Assign", "Credentials",
+        }
+    )
+
+    def __init__(self, name: str, spec: dict[str, Any], where: str, ctx: BuildContext) -> None:
+        super().__init__(name, spec, where, ctx)
+        self.resource = parse_resource(spec.get("Resource"), f"{where}/Resource")
+        if ctx.machine_type == "EXPRESS" and self.resource.pattern:
+            kind = ".sync" if self.resource.pattern.startswith("sync") else ".waitForTaskToken"
+            sep = "" if kind == ".sync" else " "
+            raise AslDefinitionError(
+                f"Express state machine does not support '{kind}' service integration{sep}", f"{where}/Resource"
+            )
+        if "Credentials" in spec:
+            creds = spec["Credentials"]
+            if not isinstance(creds, dict) or not ({"RoleArn", "RoleArn.$"} & set(creds)):
+                raise AslDefinitionError("The field 'RoleArn' is required but was missing", f"{where}/Credentials")
+        self.parameters = compile_payload(spec["Parameters"], f"{where}/Parameters") if "Parameters" in spec else None
+        self.arguments = (
+            compile_jsonata_value(spec["Arguments"], f"{where}/Arguments", "Arguments") if "Arguments" in spec else None
+        )
+        self.result_selector = (
+            compile_payload(spec["ResultSelector"], f"{where}/ResultSelector") if "ResultSelector" in spec else None
+        )
+        self.result_path = None if self.jsonata else self.compile_result_path(spec, f"{where}/ResultPath")
+        self.timeout = self._seconds_field("TimeoutSeconds")
+        self.heartbeat = self._seconds_field("HeartbeatSeconds")
+        if (
+            self.timeout and self.heartbeat and self.timeout[0] == "const" == self.heartbeat[0]
+            and self.heartbeat[1] >= self.timeout[1]
+        ):
+            raise AslDefinitionError(
+                "'HeartbeatSeconds' must be smaller than 'TimeoutSeconds'", f"{where}/HeartbeatSeconds"
+            )
+        r = self.resource
+        if r.kind == "function":
+            self.events = ("LambdaFunctionScheduled", "LambdaFunctionStarted", "LambdaFunctionSucceeded",
+                           "LambdaFunctionFailed", "LambdaFunctionTimedOut")
+            self.resource_type = "lambda"
+            self.resource_name = r.arn
+        else:
+            self.events = ("TaskScheduled", "TaskStarted", "TaskSucceeded", "TaskFailed", "TaskTimedOut")
+            self.resource_type = f"aws-sdk:{r.service}" if r.kind == "sdk" else r.service
+            self.resource_name = r.api + (f".{r.pattern}" if r.pattern else "")
+
+    def _seconds_field(self, key: str) -> tuple[str, Any] | None:
+        spec, where = self.spec, self.where
+        path_key = f"{key}Path"
+        if key in spec and path_key in spec:
+            raise AslDefinitionError(f"'{key}' and '{path_key}' are mutually exclusive", where)
+        if key in spec:
+            value = spec[key]
+            if self.jsonata and is_expression(value):
+                return "jsonata", compile_jsonata_value(value, f"{where}/{key}", key)
+            if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= _MAX_SECONDS:
+                raise AslDefinitionError(f"'{key}' must be a positive integer", f"{where}/{key}")
+            return "const", value
+        if path_key in spec:
+            return "path", compile_path_getter(spec[path_key], f"{where}/{path_key}", path_key)
+        return None
+
+    def _resolve_seconds(self, key: str, field: tuple[str, Any] | None, env: Env) -> float | None:
+        if field is None:
+            return None
+        kind, value = field
+        if kind == "const":
+            return float(value)
+        raw = value(env)
+        if isinstance(raw, bool) or not isinstance(raw, int | float) or raw != int(raw) or raw < 1:
+            error = "States.Runtime" if kind == "path" else "States.QueryEvaluationError"
+            name = f"{key}Path" if kind == "path" else key
+            raise StatesError(error, f"The {name} field refers to value {to_json(raw)} which is not a valid positive integer")
+        return float(raw)
+
+    def context(self, path: Path, entered_at: float) -> dict[str, Any]:
+        return path.context(self.name, entered_at, retry_count=0)
+
+    def run(self, path: Path, env: Env) -> StepResult:
+        entered_at = path.timeline.now()
+        effective = env.input if self.jsonata else self.effective_input(env)
+        runner = path.ex.runner
+        resource = self.resource
+
+        def attempt(retries: int) -> Any:
+            waiter = runner.tokens.register() if resource.callback else None
+            extra = {"Task": {"Token": waiter.token}} if waiter is not None else None
+            attempt_env = Env(
+                env.input, env.variables, lambda: path.context(self.name, entered_at, retries, extra)
+            )
+            try:
+                return self._attempt(path, attempt_env, effective, retries, waiter)
+            finally:
+                if waiter is not None:
+                    runner.tokens.release(waiter.token)
+
+        ok, value = self.run_with_retry(path, env, attempt)
+        if not ok:
+            return self.caught(path, env, *value)
+        result = value
+        if self.jsonata:
+            env.result = result
+            output = self.output(env) if self.output is not None else result
+            return output, self.next, self.evaluate_assign(env)
+        if self.result_selector is not None:
+            result = self.result_selector(env.with_input(result))
+        assigned = self.assign(env.with_input(result)) if self.assign is not None else None
+        output = self.apply_result_path(self.result_path, env.input, result)
+        return self.apply_output_path(env, output), self.next, assigned
+
+    def _attempt(self, path: Path, env: Env, effective: Any, retries: int, waiter: Any) -> Any:
+        if self.jsonata:
+            payload = self.arguments(env) if self.arguments is not None else env.input
+            timeout_env = env
+        else:
+            inner = env.with_input(effective)
+            payload = self.parameters(inner) if self.parameters is not None else effective
+            timeout_env = inner
+        timeout = self._resolve_seconds("TimeoutSeconds", self.timeout, timeout_env)
+        heartbeat = self._resolve_seconds("HeartbeatSeconds", self.heartbeat, timeout_env)
+        scheduled, started, succeeded, failed, timed_out = self.events
+        lambda_events = scheduled == "LambdaFunctionScheduled"
+        if lambda_events:
+            details: dict[str, Any] = {
+                "resource": self.resource_name,
+                "input": to_json(payload),
+                "inputDetails": {"truncated": False},
+            }
+            if timeout is not None:
+                details["timeoutInSeconds"] = int(timeout)
+            path.event(scheduled, details)
+            path.event(started)
+        else:
+            details = {
+                "resourceType": self.resource_type,
+                "resource": self.resource_name,
+                "region": path.ex.runner.region,
+                "parameters": to_json(payload),
+            }
+            if timeout is not None:
+                details["timeoutInSeconds"] = int(timeout)
+            if heartbeat is not None:
+                details["heartbeatInSeconds"] = int(heartbeat)
+            path.event(scheduled, details)
+            path.event(started, {"resourceType": self.resource_type, "resource": self.resource_name})
+        ident = {} if lambda_events else {"resourceType": self.resource_type, "resource": self.resource_name}
+        runner = path.ex.runner
+        call = TaskCall(self.name, self.resource, payload, retries, timeout, waiter.token if waiter else None)
+        start = path.timeline.now()
+        try:
+            mock = runner.mock(call)
+            if mock is not None:
+                result = runner.mocked_result(call, mock, path.timeline)
+            else:
+                result = runner.call(call, path.timeline)
+                if waiter is not None:
+                    path.event("TaskSubmitted", {**ident, "output": to_json(result), "outputDetails": {"truncated": False}})
+                    left = None if timeout is None else max(timeout - (path.timeline.now() - start), 0.0)
+                    result = waiter.wait(path.timeline, left, heartbeat)
+        except StatesError as err:
+            if err.error in ("States.Timeout", "States.HeartbeatTimeout"):
+                path.event(timed_out, {**ident, "error": err.error, "cause": err.cause or ""})
+            else:
+                fail_details = dict(ident)
+                if err.error is not None:
+                    fail_details["error"] = err.error
+                if err.cause is not None:
+                    fail_details["cause"] = err.cause
+                path.event(failed, fail_details)
+            raise
+        path.event(succeeded, {**ident, "output": to_json(result), "outputDetails": {"truncated": False}})
+        return result
+

@@ -1,0 +1,311 @@
+"""Run a flow locally: compile it, run the ASL on the local engine with the project's functions
+in-process, record the run and every node in the embedded store, and deliver external events.
+
+Contract
+--------
+* :meth:`LocalRunner.run` validates the parameters (every problem at once), creates the run
+  record (status RUNNING), runs the engine with a real clock, records each node's input, output,
+  error, attempt and timing as steps, and finishes the run record; it returns a
+  :class:`LocalRun` (``run_id``, ``status``, ``output``, ``error``, ``cause``).
+* ``wait_for`` nodes call the waiter locally: the token is registered in the store under
+  (event, key); a poller thread hands any buffered event for it to the engine. ``flowctl events
+  publish`` (another process) buffers events in the same store, so an event published before the
+  run reaches the node is delivered when it gets there, exactly once.
+* ``break_at``: the run stops before that node and :attr:`LocalRun.breakpoint` holds the data
+  the node would have received.
+* ``replay``: node outputs (by state name) to reuse instead of calling the functions again —
+  used by :func:`redrive`.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from orchestrator.compiler import CompiledFlow
+from orchestrator.errors import FlowctlError
+from orchestrator.spec.params import resolve_params
+from orchestrator.spec.project import Project
+from orchestrator.store.base import RunStore
+from orchestrator.store.models import Run, RunStatus, Step
+
+__all__ = ["LocalRun", "LocalRunner", "NodeEvent", "new_run_id"]
+
+POLL_SECONDS = 0.2
+INTERNAL_MARKERS = ("parallel: ", " (branch done)", " → ", "/params", "/output", "/item", "/start", "/check", "/done")
+
+
+def new_run_id(flow: str) -> str:
+    """A readable, unique execution name: ``<flow>-<UTC time>-<6 hex>`` (≤ 80 characters)."""
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+    return f"{flow[:50]}-{stamp}-{uuid.uuid4().hex[:6]}"
+
+
+@dataclass
+class NodeEvent:
+    """A change of one node, for progress displays: status RUNNING/SUCCEEDED/FAILED/SKIPPED/RETRY."""
+
+    node: str
+    status: str
+    index: int | None = None
+    attempt: int = 0
+    detail: str = ""
+
+
+@dataclass
+class LocalRun:
+    run_id: str
+    flow: str
+    status: str
+    output: Any = None
+    error: str | None = None
+    cause: str | None = None
+    breakpoint: dict[str, Any] | None = None
+    history: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _loads(text: Any) -> Any:
+    if isinstance(text, str):
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError:
+            return text
+    return text
+
+
+def node_of_state(name: str) -> str | None:
+    """The node path a state belongs to, or None for the compiler's internal states."""
+    if name in ("Params", "Done") or any(marker in name for marker in INTERNAL_MARKERS):
+        return None
+    if name.endswith("?"):
+        return None
+    if name.endswith(" (skipped)"):
+        return name[: -len(" (skipped)")]
+    if name.endswith("/limit"):
+        return name[: -len("/limit")]
+    if " (for " in name:
+        return name.split(" (for ")[0]
+    return name
+
+
+class _Recorder:
+    """Turns engine history events into step records and progress events."""
+
+    def __init__(self, run_id: str, store: RunStore | None, on_node: Callable[[NodeEvent], None] | None) -> None:
+        self.run_id = run_id
+        self.store = store
+        self.on_node = on_node
+        self.lock = threading.Lock()
+        self.open: dict[tuple[str, int], dict[str, Any]] = {}
+        self.by_event: dict[int, tuple[str, int]] = {}
+        self.history: list[dict[str, Any]] = []
+
+    def emit(self, event: NodeEvent) -> None:
+        if self.on_node is not None:
+            self.on_node(event)
+
+    def __call__(self, event: dict[str, Any]) -> None:
+        with self.lock:
+            self.history.append(event)
+            kind = event["type"]
+            details = next((v for k, v in event.items() if k.endswith("EventDetails")), {}) or {}
+            if kind.endswith("StateEntered"):
+                self._entered(details, event)
+                return
+            # Events of one path chain through previousEventId back to their StateEntered.
+            key = self.by_event.get(event.get("previousEventId", -1))
+            if key is None:
+                return
+            self.by_event[event["id"]] = key
+            if kind == "TaskScheduled":
+                self._scheduled(key, details)
+            elif kind.endswith("StateExited"):
+                self._exited(key, details, event)
+            elif kind in ("TaskFailed", "TaskTimedOut", "LambdaFunctionFailed", "LambdaFunctionTimedOut"):
+                self._failed(key, details)
+
+    def _entered(self, details: dict[str, Any], event: dict[str, Any]) -> None:
+        name = details.get("name", "")
+        node = node_of_state(name)
+        if node is None or name.endswith(" (skipped)"):
+            if name.endswith(" (skipped)") and node:
+                self._store(Step(self.run_id, node, "SKIPPED"))
+                self.emit(NodeEvent(node, "SKIPPED"))
+            return
+        key = (node, event["id"])
+        self.by_event[event["id"]] = key
+        self.open[key] = {"started": event.get("timestamp", time.time()), "input": _loads(details.get("input")), "attempt": 0, "index": None}
+        self.emit(NodeEvent(node, "RUNNING"))
+
+    def _scheduled(self, key: tuple[str, int], details: dict[str, Any]) -> None:
+        params = _loads(details.get("parameters"))
+        payload = params.get("Payload") if isinstance(params, dict) else None
+        context = payload.get("context") if isinstance(payload, dict) else None
+        if not isinstance(context, dict):
+            return
+        node = key[0]
+        record = self.open.get(key)
+        if record is None:
+            return
+        attempt = int(context.get("attempt") or 0)
+        if attempt > record["attempt"]:
+            self.emit(NodeEvent(node, "RETRY", record.get("index"), attempt))
+        record["attempt"] = attempt
+        record["index"] = context.get("index") if isinstance(context.get("index"), int) else None
+        record["input"] = payload.get("input")
+
+    def _failed(self, key: tuple[str, int], details: dict[str, Any]) -> None:
+        error, cause = details.get("error"), details.get("cause")
+        record = self.open.get(key)
+        if record is None:
+            return
+        started = float(record["started"])
+        self._store(Step(self.run_id, key[0], "FAILED", record.get("index") or 0, record["attempt"],
+                         output={"input": record.get("input")}, error=error, cause=cause, started_at=_iso(started)))
+        self.emit(NodeEvent(key[0], "FAILED", record.get("index"), record["attempt"], f"{error}: {cause or ''}"[:200]))
+
+    def _exited(self, key: tuple[str, int], details: dict[str, Any], event: dict[str, Any]) -> None:
+        node = key[0]
+        record = self.open.pop(key, None)
+        if record is None:
+            return
+        started = float(record["started"]) if isinstance(record["started"], (int, float)) else time.time()
+        stopped = float(event.get("timestamp", time.time()))
+        output = _loads(details.get("output"))
+        self._store(Step(
+            self.run_id, node, "SUCCEEDED", record.get("index") or 0, record["attempt"],
+            started_at=_iso(started), stopped_at=_iso(stopped), duration_ms=int((stopped - started) * 1000),
+            output={"input": record.get("input"), "output": output},
+        ))
+        self.emit(NodeEvent(node, "SUCCEEDED", record.get("index"), record["attempt"]))
+
+    def _store(self, step: Step) -> None:
+        if self.store is not None:
+            self.store.record_step(step)
+
+
+def _iso(epoch: float) -> str:
+    return datetime.fromtimestamp(epoch, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+class _Waiters:
+    """Local stand-in for the waiter and event_router functions (same store contract)."""
+
+    def __init__(self, store: RunStore, run_id: str) -> None:
+        self.store = store
+        self.run_id = run_id
+        self.pending: dict[str, tuple[str, str]] = {}
+        self.engine: Any = None
+        self.stop = threading.Event()
+        self.lock = threading.Lock()
+        self.thread = threading.Thread(target=self._poll, name="flowctl-events", daemon=True)
+
+    def handler(self, payload: dict[str, Any], context: Any) -> dict[str, Any]:
+        token, event, key = payload["token"], payload["event"], str(payload["key"])
+        node = (payload.get("context") or {}).get("node", "")
+        timeout = int(payload.get("timeout") or 86400)
+        self.store.register_waiter(event, key, run_id=self.run_id, node=node, token=token, expires_in=timeout)
+        with self.lock:
+            self.pending[token] = (event, key)
+        return {"registered": True, "event": event, "key": key}
+
+    def _poll(self) -> None:
+        while not self.stop.wait(POLL_SECONDS):
+            with self.lock:
+                pending = list(self.pending.items())
+            for token, (event, key) in pending:
+                buffered = self.store.take_buffered_event(event, key)
+                if buffered is None:
+                    continue
+                with self.lock:
+                    self.pending.pop(token, None)
+                self.store.take_waiters(event, key)
+                try:
+                    self.engine.send_task_success(token, buffered.data)
+                except Exception:  # the task may have timed out meanwhile: the event is consumed
+                    pass
+
+
+class LocalRunner:
+    """Runs compiled flows of a project on the local engine."""
+
+    def __init__(self, project: Project, store: RunStore | None, *, on_node: Callable[[NodeEvent], None] | None = None,
+                 clock: Any = None) -> None:
+        self.project = project
+        self.store = store
+        self.on_node = on_node
+        self.clock = clock
+
+    def run(self, compiled: CompiledFlow, params: dict[str, Any] | None, *, run_id: str | None = None,
+            break_at: str | None = None, replay: dict[str, Any] | None = None, trigger: str = "local",
+            redrive_of: Run | None = None) -> LocalRun:
+        from orchestrator.engine import Engine, RealClock
+
+        flow = compiled.flow
+        resolved = resolve_params(flow, params)
+        if break_at is not None and break_at not in flow.nodes:
+            raise FlowctlError(f"--break-at: '{break_at}' is not a node of {flow.name} (nodes: {', '.join(flow.nodes)})")
+        run_id = run_id or new_run_id(flow.name)
+        if self.store is not None:
+            if redrive_of is None:
+                self.store.create_run(Run(run_id, flow.name, RunStatus.RUNNING, version=flow.version, input=resolved,
+                                          trigger=trigger, started_at=_iso(time.time())))
+            else:
+                self.store.update_run_status(run_id, RunStatus.RUNNING, redrive_count=redrive_of.redrive_count + 1)
+        recorder = _Recorder(run_id, self.store, self.on_node)
+        handlers: dict[str, Any] = {}
+        waiters = _Waiters(self.store, run_id) if self.store is not None else None
+        if waiters is not None:
+            handlers["WaiterFunctionArn"] = waiters.handler
+        caught: dict[str, Any] = {}
+        mocks: dict[str, Any] = {}
+        for state, output in (replay or {}).items():
+            mocks[state] = {"return": {"ExecutedVersion": "$LATEST", "Payload": output, "StatusCode": 200}}
+        engine_ref: dict[str, Any] = {}
+
+        def listener(event: dict[str, Any]) -> None:
+            recorder(event)
+            if break_at is None or caught:
+                return
+            details = event.get("taskScheduledEventDetails") or event.get("stateEnteredEventDetails") or {}
+            name = details.get("name") or ""
+            params_ = _loads(details.get("parameters")) if event["type"] == "TaskScheduled" else None
+            if event["type"] == "TaskScheduled" and isinstance(params_, dict):
+                context = (params_.get("Payload") or {}).get("context") or {}
+                if context.get("node") == break_at:
+                    caught.update({"node": break_at, "input": params_["Payload"].get("input"), "params": params_["Payload"].get("params")})
+                    engine_ref["engine"].stop(run_id, error="Flow.Breakpoint", cause=f"stopped before {break_at}")
+            elif event["type"].endswith("StateEntered") and name == break_at and flow.nodes[break_at].uses is None:
+                caught.update({"node": break_at, "input": _loads(details.get("input")), "variables": "see flowctl runs show"})
+                engine_ref["engine"].stop(run_id, error="Flow.Breakpoint", cause=f"stopped before {break_at}")
+
+        engine = Engine(
+            compiled.definition,
+            functions_dir=self.project.functions_dir,
+            handlers=handlers,
+            mocks=mocks or None,
+            listener=listener,
+            clock=self.clock or RealClock(),
+            state_machine_type=compiled.type,
+            name=flow.name,
+        )
+        engine_ref["engine"] = engine
+        if waiters is not None:
+            waiters.engine = engine
+            waiters.thread.start()
+        try:
+            result = engine.start(resolved, execution_name=run_id, timeout_seconds=flow.timeout)
+        finally:
+            if waiters is not None:
+                waiters.stop.set()
+        status = result.status
+        if self.store is not None:
+            self.store.update_run_status(run_id, status, output=result.output, error=result.error, cause=result.cause,
+                                         redrive_count=(redrive_of.redrive_count + 1) if redrive_of else 0)
+        return LocalRun(run_id, flow.name, status, result.output, result.error, result.cause, caught or None, recorder.history)

@@ -1,0 +1,111 @@
+"""What ``@node`` runs with: the run store (or none), the payload store and the logger.
+
+Built from the environment on the first invocation — never at import — and cached while the
+relevant variables do not change (a warm Lambda reuses its clients). :func:`configure` installs
+an explicit runtime instead (the local engine, tests); :func:`reset_runtime` forgets both.
+
+Environment (names in :mod:`orchestrator.constants`):
+
+- ``FLOWCTL_TABLE`` → steps recorded in DynamoDB; ``FLOWCTL_STORE=local`` → in the SQLite store
+  under ``FLOWCTL_HOME``; neither → steps are not recorded.
+- ``FLOWCTL_PAYLOAD_BUCKET`` → large outputs go to S3; unset → to ``FLOWCTL_HOME/payloads``,
+  except inside a Lambda (``AWS_LAMBDA_FUNCTION_NAME`` set), where there is nowhere to put them.
+- ``FLOWCTL_OFFLOAD_THRESHOLD`` (bytes, default 200 KiB), ``POWERTOOLS_SERVICE_NAME``.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from orchestrator.constants import (
+    AWS_LAMBDA_FUNCTION_NAME,
+    DEFAULT_HOME,
+    DEFAULT_OFFLOAD_THRESHOLD_BYTES,
+    DEFAULT_SERVICE_NAME,
+    FLOWCTL_HOME,
+    FLOWCTL_OFFLOAD_THRESHOLD,
+    FLOWCTL_PAYLOAD_BUCKET,
+    FLOWCTL_STORE,
+    FLOWCTL_TABLE,
+    LOCAL_PAYLOADS_DIRNAME,
+    POWERTOOLS_SERVICE_NAME,
+)
+from orchestrator.runtime.payloads import PayloadStore
+
+__all__ = ["NodeRuntime", "configure", "get_runtime", "reset_runtime"]
+
+_ENV_KEYS = (
+    FLOWCTL_TABLE,
+    FLOWCTL_STORE,
+    FLOWCTL_HOME,
+    FLOWCTL_PAYLOAD_BUCKET,
+    FLOWCTL_OFFLOAD_THRESHOLD,
+    POWERTOOLS_SERVICE_NAME,
+    AWS_LAMBDA_FUNCTION_NAME,
+)
+
+
+@dataclass
+class NodeRuntime:
+    """Dependencies of ``@node``. ``store=None`` means: do not record steps."""
+
+    store: Any = None
+    payloads: PayloadStore = field(default_factory=PayloadStore)
+    service: str = DEFAULT_SERVICE_NAME
+    logger: Any = None
+
+    def __post_init__(self) -> None:
+        if self.logger is None:
+            from aws_lambda_powertools import Logger
+
+            self.logger = Logger(service=self.service)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> NodeRuntime:
+        """The runtime the environment describes (clients are created later, on first use)."""
+        from orchestrator.store.factory import store_from_env
+
+        in_lambda = bool(env.get(AWS_LAMBDA_FUNCTION_NAME))
+        home = Path(env.get(FLOWCTL_HOME) or DEFAULT_HOME)
+        payloads = PayloadStore(
+            bucket=env.get(FLOWCTL_PAYLOAD_BUCKET) or None,
+            directory=None if in_lambda else home / LOCAL_PAYLOADS_DIRNAME,
+            threshold=int(env.get(FLOWCTL_OFFLOAD_THRESHOLD) or DEFAULT_OFFLOAD_THRESHOLD_BYTES),
+        )
+        store = store_from_env(env, offload=payloads.offload)
+        return cls(store=store, payloads=payloads, service=env.get(POWERTOOLS_SERVICE_NAME) or DEFAULT_SERVICE_NAME)
+
+
+_lock = threading.Lock()
+_configured: NodeRuntime | None = None
+_cached: tuple[tuple[str | None, ...], NodeRuntime] | None = None
+
+
+def configure(runtime: NodeRuntime | None) -> None:
+    """Use ``runtime`` for every ``@node`` call of this process (None: back to the environment)."""
+    global _configured
+    _configured = runtime
+
+
+def reset_runtime() -> None:
+    """Forget the configured and the cached runtime (tests)."""
+    global _configured, _cached
+    _configured, _cached = None, None
+
+
+def get_runtime(env: Mapping[str, str] | None = None) -> NodeRuntime:
+    """The configured runtime, else the one built from ``env`` (default ``os.environ``)."""
+    global _cached
+    if _configured is not None:
+        return _configured
+    env = os.environ if env is None else env
+    key = tuple(env.get(name) for name in _ENV_KEYS)
+    with _lock:
+        if _cached is None or _cached[0] != key:
+            _cached = (key, NodeRuntime.from_env(env))
+        return _cached[1]

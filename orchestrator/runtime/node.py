@@ -1,0 +1,158 @@
+"""``@node``: turn ``f(inputs, ctx)`` (or ``f(inputs)``) into a Lambda handler.
+
+::
+
+    from orchestrator.runtime import node
+
+    @node
+    def lambda_handler(inputs, ctx):
+        ctx.logger.info("detecting")      # carries flow, node, run_id, execution, attempt
+        return {"faces": 1}
+
+Per invocation the handler:
+
+1. parses the payload (:func:`~orchestrator.runtime.context.parse_payload`; a bare event is the
+   input itself),
+2. resolves offloaded inputs (every nested ``{"$ref": ...}``),
+3. calls the function with the correlation keys on every log line (Powertools Logger),
+4. offloads an output larger than the threshold and returns ``{"$ref": ...}`` instead,
+5. records ONE step item (``SUCCEEDED`` with output or ref, or ``FAILED`` with the error class
+   name and message) when a run store is configured and the payload has a run context.
+
+A user exception is re-raised unchanged, so Step Functions sees its class name as the error
+(``Retry``/``Catch`` match on it). A failure to *record* is logged, never raised: recording is
+observability and must not fail the node. Nothing is created at import time; clients are
+created on the first invocation that needs them, and cached.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar, overload
+
+from orchestrator.runtime.config import NodeRuntime, get_runtime
+from orchestrator.runtime.context import NodeContext, NodePayload, parse_payload
+
+__all__ = ["node"]
+
+Handler = Callable[..., Any]
+F = TypeVar("F", bound=Callable[..., Any])
+_MAX_CAUSE = 32768
+
+
+@overload
+def node(func: Callable[..., Any], /) -> Handler: ...
+@overload
+def node(*, name: str | None = None, runtime: NodeRuntime | None = None) -> Callable[[Callable[..., Any]], Handler]: ...
+
+
+def node(
+    func: Callable[..., Any] | None = None,
+    /,
+    *,
+    name: str | None = None,
+    runtime: NodeRuntime | None = None,
+) -> Handler | Callable[[Callable[..., Any]], Handler]:
+    """Decorate a node function; ``name`` is the node id used for bare payloads (default: the
+    function's folder, e.g. ``detect_face``), ``runtime`` overrides the environment's."""
+    if func is None:
+        return lambda f: node(f, name=name, runtime=runtime)
+    user_func = func
+    wants_context = _takes_context(user_func)
+    default_node = name or _folder_name(user_func)
+
+    @functools.wraps(user_func)
+    def lambda_handler(event: Any, lambda_context: Any = None) -> Any:
+        rt = runtime or get_runtime()
+        payload = parse_payload(event, default_node, lambda_context)
+        ctx = NodeContext(
+            flow=payload.flow,
+            node=payload.node,
+            run_id=payload.run_id,
+            execution=payload.execution,
+            attempt=payload.attempt,
+            params=payload.params,
+            logger=rt.logger,
+            index=payload.index,
+            lambda_context=lambda_context,
+        )
+        keys = {k: v for k, v in ctx.log_keys.items() if v is not None}
+        rt.logger.thread_safe_append_keys(**keys)
+        started = time.time()
+        try:
+            try:
+                inputs = rt.payloads.resolve(payload.input)
+                result = user_func(inputs, ctx) if wants_context else user_func(inputs)
+                output = rt.payloads.offload(result, _payload_key(payload))
+            except Exception as exc:
+                rt.logger.exception("node failed", extra={"error": type(exc).__name__})
+                _record(rt, payload, started, "FAILED", error=type(exc).__name__, cause=str(exc)[:_MAX_CAUSE])
+                raise
+            _record(rt, payload, started, "SUCCEEDED", output=output)
+            return output
+        finally:
+            rt.logger.thread_safe_remove_keys(list(keys))
+
+    return lambda_handler
+
+
+def _record(
+    rt: NodeRuntime,
+    payload: NodePayload,
+    started: float,
+    status: str,
+    *,
+    output: Any = None,
+    error: str | None = None,
+    cause: str | None = None,
+) -> None:
+    if rt.store is None or not payload.tracked:
+        return
+    from orchestrator.store.models import Step, format_time
+
+    stopped = time.time()
+    step = Step(
+        run_id=payload.run_id,
+        node=payload.node,
+        status=status,
+        index=payload.index,
+        attempt=payload.attempt,
+        started_at=format_time(started),
+        stopped_at=format_time(stopped),
+        duration_ms=int((stopped - started) * 1000),
+        output=output,
+        error=error,
+        cause=cause,
+    )
+    try:
+        rt.store.record_step(step)
+    except Exception:
+        rt.logger.exception("could not record the step", extra={"status": status})
+
+
+def _payload_key(payload: NodePayload) -> str:
+    if not payload.tracked:
+        return f"adhoc/{payload.node}/{payload.run_id}"
+    return f"runs/{payload.run_id}/{payload.node}/{payload.index}/{payload.attempt}/output"
+
+
+def _takes_context(func: Callable[..., Any]) -> bool:
+    try:
+        params = list(inspect.signature(func).parameters.values())
+    except (TypeError, ValueError):
+        return True
+    if any(p.kind is p.VAR_POSITIONAL for p in params):
+        return True
+    positional = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    return len(positional) >= 2
+
+
+def _folder_name(func: Callable[..., Any]) -> str:
+    try:
+        return Path(inspect.getfile(func)).resolve().parent.name or func.__name__
+    except (TypeError, OSError):
+        return func.__name__

@@ -1,0 +1,140 @@
+"""Payload offload: large JSON values travel between nodes as ``{"$ref": "<uri>"}``.
+
+Contract:
+
+- :meth:`PayloadStore.offload` returns ``value`` unchanged when its JSON encoding is at most
+  ``threshold`` bytes; otherwise it stores the JSON at ``s3://<bucket>/<key>`` (a bucket is
+  configured) or ``file://<directory>/<key>`` (local runs) and returns ``{"$ref": uri}``. With
+  neither (a Lambda without a bucket) the value is returned unchanged.
+- :func:`resolve_refs` replaces every nested ``{"$ref": "s3://..."}`` or
+  ``{"$ref": "file:///..."}`` (a dict with that single key) by the stored JSON, so the next
+  node sees the original value. Refs are read with their own bucket, whatever is configured.
+
+The S3 client is injected or created on first use (never at import time).
+
+Example::
+
+    >>> payloads = PayloadStore(directory=Path(".flowctl/payloads"), threshold=10)
+    >>> payloads.offload({"big": "x" * 100}, "runs/r1/n/0/0/output")
+    {'$ref': 'file:///.../.flowctl/payloads/runs/r1/n/0/0/output.json'}
+    >>> payloads.resolve(_)
+    {'big': 'xxxx...'}
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlparse
+
+from orchestrator.constants import DEFAULT_OFFLOAD_THRESHOLD_BYTES
+from orchestrator.errors import FlowctlError, Problem
+
+__all__ = ["REF_KEY", "PayloadError", "PayloadStore", "is_ref", "resolve_refs"]
+
+REF_KEY = "$ref"
+_SCHEMES = ("s3://", "file://")
+_MAX_DEPTH = 8
+
+
+class PayloadError(FlowctlError):
+    """An offloaded payload cannot be read (missing object or file, unknown scheme)."""
+
+
+def is_ref(value: Any) -> bool:
+    """Whether ``value`` is ``{"$ref": "s3://..."}`` or ``{"$ref": "file://..."}``."""
+    return (
+        isinstance(value, dict)
+        and len(value) == 1
+        and isinstance(value.get(REF_KEY), str)
+        and value[REF_KEY].startswith(_SCHEMES)
+    )
+
+
+class PayloadStore:
+    """Writes and reads offloaded payloads; ``bucket`` (S3) wins over ``directory`` (local)."""
+
+    def __init__(
+        self,
+        *,
+        bucket: str | None = None,
+        directory: Path | str | None = None,
+        threshold: int = DEFAULT_OFFLOAD_THRESHOLD_BYTES,
+        s3_client: Any = None,
+    ) -> None:
+        self.bucket = bucket
+        self.directory = Path(directory).resolve() if directory else None
+        self.threshold = threshold
+        self._s3 = s3_client
+
+    @property
+    def s3(self) -> Any:
+        if self._s3 is None:
+            import boto3
+
+            self._s3 = boto3.client("s3")
+        return self._s3
+
+    @property
+    def can_offload(self) -> bool:
+        return bool(self.bucket or self.directory)
+
+    def offload(self, value: Any, key: str) -> Any:
+        """``value`` itself when small, else a ``{"$ref": uri}`` to the stored JSON.
+
+        ``key`` is a relative path without suffix, e.g. ``runs/<run>/<node>/<index>/<attempt>``.
+        """
+        body = json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+        if len(body) <= self.threshold or not self.can_offload:
+            return value
+        return {REF_KEY: self.put(body, key)}
+
+    def put(self, body: bytes, key: str) -> str:
+        """Store ``body`` under ``key`` (``.json`` appended) and return its URI."""
+        name = f"{key.strip('/')}.json"
+        if self.bucket:
+            self.s3.put_object(Bucket=self.bucket, Key=name, Body=body, ContentType="application/json")
+            return f"s3://{self.bucket}/{name}"
+        assert self.directory is not None
+        path = self.directory / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".json.tmp")
+        tmp.write_bytes(body)
+        tmp.replace(path)
+        return path.as_uri()
+
+    def load(self, uri: str) -> Any:
+        """The JSON stored at ``uri`` (``s3://bucket/key`` or ``file:///path``)."""
+        parsed = urlparse(uri)
+        if parsed.scheme == "s3":
+            from botocore.exceptions import ClientError
+
+            try:
+                got = self.s3.get_object(Bucket=parsed.netloc, Key=parsed.path.lstrip("/"))
+            except ClientError as exc:
+                raise PayloadError(f"offloaded payload {uri} cannot be read: {exc}", [Problem(uri, str(exc))]) from exc
+            return json.loads(got["Body"].read())
+        if parsed.scheme == "file":
+            try:
+                return json.loads(Path(unquote(parsed.path)).read_bytes())
+            except FileNotFoundError as exc:
+                raise PayloadError(f"offloaded payload {uri} not found", [Problem(uri, "file not found")]) from exc
+        raise PayloadError(f"unknown payload scheme in {uri}", [Problem(uri, "expected s3:// or file://")])
+
+    def resolve(self, value: Any) -> Any:
+        """``value`` with every nested ref replaced by its stored JSON."""
+        return resolve_refs(value, self.load)
+
+
+def resolve_refs(value: Any, load: Any, _depth: int = 0) -> Any:
+    """Replace each nested ``{"$ref": uri}`` in ``value`` by ``load(uri)`` (recursively)."""
+    if _depth > _MAX_DEPTH:
+        return value
+    if is_ref(value):
+        return resolve_refs(load(value[REF_KEY]), load, _depth + 1)
+    if isinstance(value, dict):
+        return {k: resolve_refs(v, load, _depth) for k, v in value.items()}
+    if isinstance(value, list):
+        return [resolve_refs(v, load, _depth) for v in value]
+    return value

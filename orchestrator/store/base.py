@@ -1,0 +1,395 @@
+"""The RunStore contract: all the logic, over eight small backend hooks.
+
+Backends (:class:`~orchestrator.store.dynamodb.DynamoRunStore`,
+:class:`~orchestrator.store.local.LocalRunStore`) implement only the hooks — get, query, put,
+conditional update, conditional delete, atomic pair delete, atomic add — on the flat items of
+:mod:`orchestrator.store.items`; every hook that can lose a race is conditional and raises
+:class:`~orchestrator.store.exceptions.ConditionFailedError` when it does not apply. Nothing is
+read-modify-write without a condition.
+
+Contract of the public methods (the same contract tests run on every backend):
+
+- ``create_run(run)`` creates the run, or returns the existing run when it was created with the
+  same idempotency key; any other existing run → :class:`RunAlreadyExistsError`.
+- ``update_run_status(...)`` is monotonic and idempotent: it applies only when the new status is
+  newer (see :func:`~orchestrator.store.models.status_sequence`), creates the run when it does
+  not exist (a run started by a schedule), and returns whether it applied.
+- ``take_waiters`` / ``take_buffered_event`` / ``claim_*`` consume items with conditional
+  deletes, so two concurrent callers never get the same waiter or event.
+
+Example::
+
+    >>> store = LocalRunStore(tmp_path / "runs.sqlite3")
+    >>> store.create_run(Run(run_id="r1", flow="hello")).status
+    'PENDING'
+    >>> store.update_run_status("r1", "SUCCEEDED", output={"ok": True})
+    True
+    >>> store.update_run_status("r1", "RUNNING")   # a late event never goes backwards
+    False
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import time
+import uuid
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from orchestrator.constants import DEFAULT_EVENT_TTL_SECONDS, DEFAULT_INLINE_LIMIT_BYTES
+from orchestrator.store import items as it
+from orchestrator.store.exceptions import (
+    ConditionFailedError,
+    InvalidNextTokenError,
+    RunAlreadyExistsError,
+)
+from orchestrator.store.models import (
+    TERMINAL_STATUSES,
+    BufferedEvent,
+    Run,
+    RunPage,
+    Step,
+    Waiter,
+    format_time,
+    status_sequence,
+)
+
+__all__ = ["Offloader", "RunStore"]
+
+Offloader = Callable[[Any, str], Any]
+"""``offload(value, hint) -> small value`` (typically ``{"$ref": "s3://..."}``)."""
+
+_UNSET: Any = object()
+
+
+class RunStore(ABC):
+    """Runs, steps, progress counters, waiters and buffered events of flowctl.
+
+    ``inline_limit``: JSON payloads (run input/output, step output) larger than this many bytes
+    go through ``offload`` (when given) or are replaced by ``{"$omitted": true, "bytes": n}``.
+    ``clock``: epoch seconds, injectable for tests.
+    """
+
+    def __init__(
+        self,
+        *,
+        inline_limit: int = DEFAULT_INLINE_LIMIT_BYTES,
+        offload: Offloader | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.inline_limit = inline_limit
+        self.offload = offload
+        self.clock = clock
+
+    # ------------------------------------------------------------------ backend hooks
+    @abstractmethod
+    def _get_item(self, key: it.Key) -> it.Item | None:
+        """The item with this (PK, SK), or None."""
+
+    @abstractmethod
+    def _query(self, pk: str, sk_prefix: str = "") -> list[it.Item]:
+        """Every item of partition ``pk`` whose SK starts with ``sk_prefix``, SK ascending."""
+
+    @abstractmethod
+    def _query_flow(self, gsi1pk: str, limit: int, after: it.Item | None) -> list[it.Item]:
+        """Up to ``limit`` runs with this GSI1PK, GSI1SK descending, strictly after ``after``
+        (an item holding PK, SK, GSI1PK, GSI1SK of the last run of the previous page)."""
+
+    @abstractmethod
+    def _put_item(self, item: it.Item, *, if_absent: bool = False) -> None:
+        """Write ``item``; with ``if_absent``, raise ConditionFailedError when its key exists."""
+
+    @abstractmethod
+    def _update_if_newer(
+        self,
+        key: it.Key,
+        seq: int,
+        set_always: it.Item,
+        set_if_absent: it.Item,
+        remove: Sequence[str],
+    ) -> None:
+        """Create or update the item when its ``status_seq`` is absent or lower than ``seq``:
+        set ``set_always`` (which holds ``status_seq``), set each of ``set_if_absent`` only
+        where the attribute is missing, delete ``remove``. Else raise ConditionFailedError."""
+
+    @abstractmethod
+    def _delete_item(self, key: it.Key) -> it.Item:
+        """Delete the item and return it; raise ConditionFailedError when it does not exist."""
+
+    @abstractmethod
+    def _delete_items(self, keys: Sequence[it.Key]) -> None:
+        """Delete every item atomically, only if all exist; else raise ConditionFailedError."""
+
+    @abstractmethod
+    def _add_counters(self, key: it.Key, counters: Mapping[str, int], set_if_absent: it.Item) -> it.Item:
+        """Atomically add ``counters`` to numeric attributes (missing = 0); return the item."""
+
+    # ------------------------------------------------------------------ helpers
+    def now(self) -> str:
+        return format_time(self.clock())
+
+    def _payload(self, value: Any, hint: str) -> str | None:
+        if value is None:
+            return None
+        text = it.encode_json(value)
+        size = len(text.encode("utf-8"))
+        if size <= self.inline_limit:
+            return text
+        if self.offload is not None:
+            text = it.encode_json(self.offload(value, hint))
+            if len(text.encode("utf-8")) <= self.inline_limit:
+                return text
+        return it.encode_json({"$omitted": True, "bytes": size})
+
+    # ------------------------------------------------------------------ runs
+    def create_run(self, run: Run) -> Run:
+        """Create ``run``; for the same idempotency key return the run that exists.
+
+        Raises :class:`RunAlreadyExistsError` when the id is taken by another request.
+        """
+        now = self.now()
+        run.started_at = run.started_at or now
+        run.updated_at = now
+        item = it.run_item(run, self._payload(run.input, f"runs/{run.run_id}/input"), self._payload(run.output, f"runs/{run.run_id}/output"))
+        try:
+            self._put_item(item, if_absent=True)
+        except ConditionFailedError as exc:
+            existing = self.get_run(run.run_id, steps=False)
+            if existing and run.idempotency_key and existing.idempotency_key == run.idempotency_key:
+                return existing
+            raise RunAlreadyExistsError(run.run_id) from exc
+        return run
+
+    def get_run(self, run_id: str, *, steps: bool = True) -> Run | None:
+        """The run with its steps (by start time) and fan-out progress, or None."""
+        if not steps:
+            item = self._get_item((it.run_pk(run_id), it.RUN_SK))
+            return it.run_from_item(item) if item else None
+        found = self._query(it.run_pk(run_id))
+        head = next((i for i in found if i["SK"] == it.RUN_SK), None)
+        if head is None:
+            return None
+        run = it.run_from_item(head)
+        run.steps = sorted(
+            (it.step_from_item(i) for i in found if i["SK"].startswith("STEP#")),
+            key=lambda s: (s.started_at or "", s.node, s.index, s.attempt),
+        )
+        run.progress = {i["node"]: _counters(i) for i in found if i["SK"].startswith("AGG#")}
+        return run
+
+    def list_runs(self, flow: str, limit: int = 20, next_token: str | None = None) -> RunPage:
+        """Runs of ``flow``, newest first, ``limit`` per page; pass ``next_token`` for more."""
+        limit = max(1, min(int(limit), 1000))
+        after = self._decode_token(flow, next_token) if next_token else None
+        found = self._query_flow(it.flow_pk(flow), limit + 1, after)
+        page, more = found[:limit], len(found) > limit
+        token = self._encode_token(page[-1]) if more and page else None
+        return RunPage([it.run_from_item(i) for i in page], token)
+
+    def update_run_status(
+        self,
+        run_id: str,
+        status: str,
+        *,
+        flow: str | None = None,
+        execution_arn: str | None = None,
+        input: Any = _UNSET,
+        output: Any = _UNSET,
+        error: str | None = None,
+        cause: str | None = None,
+        started_at: str | None = None,
+        stopped_at: str | None = None,
+        redrive_count: int = 0,
+        trigger: str = "external",
+        version: int | None = None,
+    ) -> bool:
+        """Move the run to ``status`` if that is newer than what is stored; True when applied.
+
+        A missing run is created (from a status change of an execution flowctl did not start).
+        Terminal statuses set ``stopped_at`` (default now), ``output``, ``error`` and ``cause``;
+        a RUNNING of a later redrive round clears them.
+        """
+        seq = status_sequence(status, redrive_count)
+        now = self.now()
+        started = started_at or now
+        always: it.Item = {"status": status, "status_seq": seq, "updated_at": now, "redrive_count": redrive_count}
+        if execution_arn:
+            always["execution_arn"] = execution_arn
+        remove: list[str] = []
+        if status in TERMINAL_STATUSES:
+            always["stopped_at"] = stopped_at or now
+            extra = {"error": error, "cause": cause}
+            if output is not _UNSET:
+                extra["output_json"] = self._payload(output, f"runs/{run_id}/output")
+            always.update({k: v for k, v in extra.items() if v is not None})
+            remove = [k for k, v in extra.items() if v is None]
+        else:
+            remove = ["stopped_at", "error", "cause", "output_json"]
+        if_absent: it.Item = {"type": "run", "run_id": run_id, "trigger": trigger, "started_at": started}
+        if flow:
+            if_absent.update({"flow": flow, "GSI1PK": it.flow_pk(flow), "GSI1SK": f"{started}#{run_id}"})
+        if version is not None:
+            if_absent["version"] = version
+        if input is not _UNSET and input is not None:
+            if_absent["input_json"] = self._payload(input, f"runs/{run_id}/input")
+        try:
+            self._update_if_newer((it.run_pk(run_id), it.RUN_SK), seq, always, if_absent, remove)
+        except ConditionFailedError:
+            return False
+        return True
+
+    # ------------------------------------------------------------------ steps and progress
+    def record_step(self, step: Step) -> None:
+        """Write one step record (one write; re-recording the same attempt overwrites it)."""
+        hint = f"runs/{step.run_id}/steps/{step.node}/{step.index}/{step.attempt}"
+        self._put_item(it.step_item(step, self._payload(step.output, hint)))
+
+    def list_steps(self, run_id: str, node: str | None = None) -> list[Step]:
+        """Step records of a run (of one node when given), by start time."""
+        prefix = f"STEP#{node}#" if node else "STEP#"
+        steps = (it.step_from_item(i) for i in self._query(it.run_pk(run_id), prefix))
+        return sorted(steps, key=lambda s: (s.started_at or "", s.node, s.index, s.attempt))
+
+    def add_progress(self, run_id: str, node: str, counters: Mapping[str, int]) -> dict[str, int]:
+        """Atomically add ``counters`` (e.g. ``{"succeeded": 1}``) to a fan-out node's progress."""
+        for name in counters:
+            if not name.replace("_", "").isalnum():
+                raise ValueError(f"counter names are letters, digits and '_': {name!r}")
+        key = (it.run_pk(run_id), f"AGG#{node}")
+        named = {f"{it.COUNTER_PREFIX}{k}": int(v) for k, v in counters.items()}
+        item = self._add_counters(key, named, {"type": "progress", "run_id": run_id, "node": node})
+        return _counters(item)
+
+    def get_progress(self, run_id: str, node: str) -> dict[str, int]:
+        item = self._get_item((it.run_pk(run_id), f"AGG#{node}"))
+        return _counters(item) if item else {}
+
+    # ------------------------------------------------------------------ waiters and events
+    def register_waiter(
+        self, event: str, key: str, *, run_id: str, node: str, token: str, expires_in: int
+    ) -> Waiter:
+        """Store a task token waiting for ``(event, key)``; it expires after ``expires_in`` s."""
+        waiter = Waiter(event, key, run_id, node, token, self.now(), int(self.clock()) + int(expires_in))
+        self._put_item(it.waiter_item(waiter))
+        return waiter
+
+    def list_waiters(self, event: str, key: str) -> list[Waiter]:
+        """Live (unexpired) waiters of ``(event, key)``, without consuming them."""
+        limit = self.clock()
+        found = (it.waiter_from_item(i) for i in self._query(it.event_pk(event, key), "WAIT#"))
+        return [w for w in found if w.expires_at > limit]
+
+    def take_waiters(self, event: str, key: str) -> list[Waiter]:
+        """Consume every waiter of ``(event, key)``; each is returned to exactly one caller.
+
+        Expired waiters are deleted too but not returned.
+        """
+        taken = []
+        for item in self._query(it.event_pk(event, key), "WAIT#"):
+            try:
+                old = self._delete_item((item["PK"], item["SK"]))
+            except ConditionFailedError:
+                continue  # another caller took it
+            waiter = it.waiter_from_item(old)
+            if waiter.expires_at > self.clock():
+                taken.append(waiter)
+        return taken
+
+    def buffer_event(
+        self,
+        event: str,
+        key: str,
+        data: Any,
+        *,
+        ttl_seconds: int = DEFAULT_EVENT_TTL_SECONDS,
+        event_id: str | None = None,
+    ) -> BufferedEvent:
+        """Keep an event that found no waiter for ``ttl_seconds``."""
+        now = self.clock()
+        buffered = BufferedEvent(
+            event, key, event_id or uuid.uuid4().hex, data, format_time(now), int(now) + int(ttl_seconds)
+        )
+        self._put_item(it.buffered_event_item(buffered))
+        return buffered
+
+    def list_buffered_events(self, event: str, key: str) -> list[BufferedEvent]:
+        """Live buffered events of ``(event, key)``, oldest first, without consuming them."""
+        found = (it.buffered_event_from_item(i) for i in self._query(it.event_pk(event, key), "EVT#"))
+        return [e for e in found if e.expires_at > self.clock()]
+
+    def take_buffered_event(self, event: str, key: str) -> BufferedEvent | None:
+        """Consume the oldest live buffered event of ``(event, key)`` (once, for one caller)."""
+        for buffered in self.list_buffered_events(event, key):
+            try:
+                self._delete_item(_event_key(buffered))
+            except ConditionFailedError:
+                continue
+            return buffered
+        return None
+
+    def claim_buffered_event(self, waiter: Waiter) -> BufferedEvent | None:
+        """Consume the oldest buffered event *together with* ``waiter`` (one atomic delete).
+
+        None when there is no buffered event, or when the waiter is gone (another caller took it
+        and resumes it). This closes the race of an event published while a waiter registers.
+        """
+        for buffered in self.list_buffered_events(waiter.event, waiter.key):
+            try:
+                self._delete_items([_waiter_key(waiter), _event_key(buffered)])
+            except ConditionFailedError:
+                if self._get_item(_waiter_key(waiter)) is None:
+                    return None
+                continue
+            return buffered
+        return None
+
+    def claim_waiter(self, buffered: BufferedEvent) -> Waiter | None:
+        """Consume one live waiter *together with* the buffered event (one atomic delete).
+
+        None when there is no waiter, or when the event is gone (a waiter consumed it).
+        """
+        for waiter in self.list_waiters(buffered.event, buffered.key):
+            try:
+                self._delete_items([_waiter_key(waiter), _event_key(buffered)])
+            except ConditionFailedError:
+                if self._get_item(_event_key(buffered)) is None:
+                    return None
+                continue
+            return waiter
+        return None
+
+    # ------------------------------------------------------------------ pagination tokens
+    @staticmethod
+    def _encode_token(item: it.Item) -> str:
+        keys = {k: item[k] for k in ("PK", "SK", "GSI1PK", "GSI1SK")}
+        return base64.urlsafe_b64encode(json.dumps(keys, separators=(",", ":")).encode()).decode().rstrip("=")
+
+    @staticmethod
+    def _decode_token(flow: str, token: str) -> it.Item:
+        try:
+            raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+            keys = json.loads(raw)
+        except (binascii.Error, ValueError, UnicodeDecodeError) as exc:
+            raise InvalidNextTokenError() from exc
+        wanted = {"PK", "SK", "GSI1PK", "GSI1SK"}
+        if not isinstance(keys, dict) or set(keys) != wanted or keys["GSI1PK"] != it.flow_pk(flow):
+            raise InvalidNextTokenError()
+        if not all(isinstance(v, str) for v in keys.values()):
+            raise InvalidNextTokenError()
+        return keys
+
+
+def _counters(item: it.Item) -> dict[str, int]:
+    n = len(it.COUNTER_PREFIX)
+    return {k[n:]: int(v) for k, v in item.items() if k.startswith(it.COUNTER_PREFIX)}
+
+
+def _waiter_key(waiter: Waiter) -> it.Key:
+    return it.event_pk(waiter.event, waiter.key), f"WAIT#{waiter.run_id}#{waiter.node}"
+
+
+def _event_key(buffered: BufferedEvent) -> it.Key:
+    return it.event_pk(buffered.event, buffered.key), f"EVT#{buffered.published_at}#{buffered.event_id}"

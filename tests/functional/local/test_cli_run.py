@@ -1,0 +1,143 @@
+"""GIVEN the LiteFlow example flows WHEN run with `flowctl run` THEN they give their real results,
+every node is recorded, events resume waiting runs, breakpoints and redrive work."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from orchestrator.cli.app import app
+
+ROOT = Path(__file__).resolve().parents[3]
+FLOWS = ROOT / "flows"
+
+
+@pytest.fixture(autouse=True)
+def home(tmp_path, monkeypatch) -> Path:
+    monkeypatch.setenv("FLOWCTL_HOME", str(tmp_path / "home"))
+    monkeypatch.chdir(ROOT)
+    return tmp_path / "home"
+
+
+def invoke(*args: str):
+    return CliRunner().invoke(app, list(args))
+
+
+def run_json(*args: str):
+    result = invoke("run", *args, "-q")
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout[result.stdout.index("\n") + 1 :] if result.stdout.startswith("SUCCEEDED") else result.stdout)
+
+
+def last_run_id(flow: str) -> str:
+    listing = invoke("runs", "list", "--flow", flow)
+    return listing.output.split("│")[1].strip() if "│" in listing.output else listing.output.split()[0]
+
+
+def test_hello_world() -> None:
+    assert run_json(str(FLOWS / "liteflow-hello.json")) == "Hello, World!"
+    assert run_json(str(FLOWS / "liteflow-hello.json"), "--param", "name=flowctl") == "Hello, flowctl!"
+
+
+def test_passing_data_adds_two_numbers() -> None:
+    assert run_json(str(FLOWS / "liteflow-passing-data.json"), "-p", "a=2", "-p", "b=3") == {"sum": 5, "text": "2 + 3 = 5"}
+
+
+def test_foreach_processes_every_item() -> None:
+    output = run_json(str(FLOWS / "liteflow-foreach.json"))
+    assert [o["upper"] for o in output] == ["ABC", "DEF", "XYZ"]
+    assert [o["index"] for o in output] == [0, 1, 2]
+
+
+def test_if_takes_only_one_branch() -> None:
+    assert run_json(str(FLOWS / "liteflow-if.json"), "-p", "n=9") == {"size": "big", "n": 9}
+    assert run_json(str(FLOWS / "liteflow-if.json"), "-p", "n=1") == {"size": "small", "n": 1}
+
+
+def test_while_counts_to_three_and_records_each_iteration() -> None:
+    assert run_json(str(FLOWS / "liteflow-while.json")) == {"count": 3}
+    shown = invoke("runs", "show", last_run_id("liteflow-while"))
+    assert shown.exit_code == 0
+    assert shown.output.count("counter/do") == 3
+
+
+def test_wait_for_event_published_from_another_caller() -> None:
+    result: dict = {}
+
+    def run() -> None:
+        result["out"] = invoke("run", str(FLOWS / "liteflow-wait-event.json"), "-q", "-p", "key=k-live")
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    deadline = time.monotonic() + 20
+    published = None
+    while time.monotonic() < deadline:
+        time.sleep(0.3)
+        published = invoke("events", "publish", "event1", "--key", "k-live", "--data", '{"n": 1}')
+        if "delivered" in published.output:
+            break
+        # nobody was waiting yet: take the buffered event back out of the way and retry
+        from orchestrator.cli.local import local_store
+
+        local_store(ROOT).take_buffered_event("event1", "k-live")
+    thread.join(30)
+    assert published is not None and "delivered" in published.output
+    assert result["out"].exit_code == 0, result["out"].output
+    assert '"n": 1' in result["out"].output
+
+
+def test_event_published_before_the_run_is_delivered_once() -> None:
+    assert "buffered" in invoke("events", "publish", "event1", "--key", "early", "--data", '{"early": true}').output
+    output = run_json(str(FLOWS / "liteflow-wait-event.json"), "-p", "key=early")
+    assert output["data"] == {"early": True}
+    from orchestrator.cli.local import local_store
+
+    assert local_store(ROOT).list_buffered_events("event1", "early") == []
+
+
+def test_break_at_shows_the_input_and_stops() -> None:
+    result = invoke("run", str(FLOWS / "liteflow-passing-data.json"), "-q", "-p", "a=4", "-p", "b=5", "--break-at", "describe")
+    assert result.exit_code == 0
+    assert "stopped before describe" in result.output and '"sum": 9' in result.output
+
+
+def test_bad_parameter_is_a_clear_error() -> None:
+    result = invoke("run", str(FLOWS / "liteflow-passing-data.json"), "-p", "a=1", "-p", "b=x")
+    assert result.exit_code == 1 and "/params/b" in result.output and "Traceback" not in result.output
+
+
+def test_redrive_reuses_recorded_outputs(tmp_path: Path, monkeypatch) -> None:
+    project = tmp_path / "proj"
+    (project / "flows").mkdir(parents=True)
+    for name, body in {
+        "count": "import pathlib\n\ndef lambda_handler(event, context):\n    p = pathlib.Path(__file__).parent / 'calls'\n    n = int(p.read_text()) + 1 if p.exists() else 1\n    p.write_text(str(n))\n    return {'calls': n}\n",
+        "flaky": "import pathlib\n\nclass Broken(Exception):\n    pass\n\ndef lambda_handler(event, context):\n    if not (pathlib.Path(__file__).parent / 'fixed').exists():\n        raise Broken('not yet')\n    return {'got': event['input']}\n",
+    }.items():
+        (project / "functions" / name).mkdir(parents=True)
+        (project / "functions" / name / "app.py").write_text(body)
+    (project / "flows" / "rd.json").write_text(json.dumps({"name": "rd", "nodes": {"a": {"uses": "count"}, "b": {"uses": "flaky", "after": ["a"]}}}))
+    monkeypatch.chdir(project)
+    failed = invoke("run", "flows/rd.json", "-q")
+    assert failed.exit_code == 1 and "Broken: not yet" in failed.output
+    run_id = failed.output.split("run ")[1].split()[0]
+    (project / "functions" / "flaky" / "fixed").write_text("")
+    redriven = invoke("redrive", run_id, "-q")
+    assert redriven.exit_code == 0, redriven.output
+    assert '"calls": 1' in redriven.output
+    assert (project / "functions" / "count" / "calls").read_text() == "1"  # a was not called again
+
+
+def test_asl_run_runs_any_definition(tmp_path: Path) -> None:
+    path = tmp_path / "m.json"
+    path.write_text(json.dumps({"StartAt": "P", "States": {"P": {"Type": "Pass", "Result": {"x": 1}, "End": True}}}))
+    result = invoke("asl", "run", str(path), "--input", "{}")
+    assert result.exit_code == 0 and '"x": 1' in result.output
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"StartAt": "Nope", "States": {}}))
+    result = invoke("asl", "run", str(bad))
+    assert result.exit_code == 1 and "Traceback" not in result.output
