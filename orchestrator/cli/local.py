@@ -132,6 +132,7 @@ def run(
     input: str | None = typer.Option(None, "--input", "-i", help="Parameters as JSON or @file."),
     param: list[str] = typer.Option([], "--param", "-p", help="One parameter, NAME=VALUE (repeatable)."),
     break_at: str | None = typer.Option(None, "--break-at", help="Stop before this node and show its input."),
+    mocks: str | None = typer.Option(None, "--mocks", help="Mocked node results by node id, JSON or @file (see README)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No live progress."),
 ) -> None:
     """Compile a flow and run it on the local engine with its functions in-process."""
@@ -145,6 +146,12 @@ def run(
     if not isinstance(params, dict):
         raise FlowctlError("--input must be a JSON object of parameters")
     params.update(coerce_param_assignments(compiled.flow, param))
+    mock_doc = parse_json_arg(mocks, "--mocks")
+    if mock_doc is not None and not isinstance(mock_doc, dict):
+        raise FlowctlError("--mocks must be a JSON object keyed by node id")
+    unknown = sorted(set(mock_doc or {}) - set(compiled.flow.nodes))
+    if unknown:
+        raise FlowctlError(f"--mocks: {', '.join(unknown)} are not nodes of {compiled.flow.name}")
     project = Project.for_flow(flow)
     store = local_store(project.root)
     progress = Progress(list(compiled.flow.nodes), enabled=not quiet and err.is_terminal)
@@ -152,9 +159,9 @@ def run(
     os.environ.setdefault("FLOWCTL_PROJECT_DIR", str(project.root))
     if progress.live is not None:
         with progress.live:
-            result = runner.run(compiled, params, break_at=break_at)
+            result = runner.run(compiled, params, break_at=break_at, mocks=mock_doc)
     else:
-        result = runner.run(compiled, params, break_at=break_at)
+        result = runner.run(compiled, params, break_at=break_at, mocks=mock_doc)
     _print_result(result)
     if result.breakpoint is None and result.status != "SUCCEEDED":
         raise typer.Exit(1)

@@ -19,6 +19,7 @@ Contract
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 import time
@@ -226,10 +227,9 @@ class _Waiters:
                 with self.lock:
                     self.pending.pop(token, None)
                 self.store.take_waiters(event, key)
-                try:
+                # The task may have timed out meanwhile: the event is consumed either way.
+                with contextlib.suppress(Exception):
                     self.engine.send_task_success(token, buffered.data)
-                except Exception:  # the task may have timed out meanwhile: the event is consumed
-                    pass
 
 
 class LocalRunner:
@@ -244,7 +244,7 @@ class LocalRunner:
 
     def run(self, compiled: CompiledFlow, params: dict[str, Any] | None, *, run_id: str | None = None,
             break_at: str | None = None, replay: dict[str, Any] | None = None, trigger: str = "local",
-            redrive_of: Run | None = None) -> LocalRun:
+            redrive_of: Run | None = None, mocks: dict[str, Any] | None = None) -> LocalRun:
         from orchestrator.engine import Engine, RealClock
 
         flow = compiled.flow
@@ -264,9 +264,9 @@ class LocalRunner:
         if waiters is not None:
             handlers["WaiterFunctionArn"] = waiters.handler
         caught: dict[str, Any] = {}
-        mocks: dict[str, Any] = {}
+        mocks = dict(mocks or {})
         for state, output in (replay or {}).items():
-            mocks[state] = {"return": {"ExecutedVersion": "$LATEST", "Payload": output, "StatusCode": 200}}
+            mocks[state] = {"payload": output}
         engine_ref: dict[str, Any] = {}
 
         def listener(event: dict[str, Any]) -> None:

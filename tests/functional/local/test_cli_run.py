@@ -141,3 +141,14 @@ def test_asl_run_runs_any_definition(tmp_path: Path) -> None:
     bad.write_text(json.dumps({"StartAt": "Nope", "States": {}}))
     result = invoke("asl", "run", str(bad))
     assert result.exit_code == 1 and "Traceback" not in result.output
+
+
+def test_mocks_replace_functions_and_exercise_retry(tmp_path: Path) -> None:
+    # GIVEN a mock that fails once with a Lambda service error, then returns a sum
+    mocks = {"add": [{"error": "Lambda.TooManyRequestsException", "cause": "slow down"}, {"payload": {"sum": 42}}]}
+    result = invoke("run", str(FLOWS / "liteflow-passing-data.json"), "-q", "-p", "a=1", "-p", "b=2", "--mocks", json.dumps(mocks))
+    # THEN the AWS-recommended Lambda retry absorbs the failure and the mocked sum flows on
+    assert result.exit_code == 0, result.output
+    assert '"sum": 42' in result.output
+    bad = invoke("run", str(FLOWS / "liteflow-passing-data.json"), "-q", "-p", "a=1", "-p", "b=2", "--mocks", '{"nope": {"return": 1}}')
+    assert bad.exit_code == 1 and "nope" in bad.output
