@@ -521,6 +521,7 @@ class _Builder:
         """Emit a foreach/while body; ``assign`` values may use ``RESULT`` for the body's output."""
         name = self.name(f"{scope.prefix}{node_id}/{label}")
         body_scope = Scope(scope.flow, scope.graph, scope.prefix, scope.path, {**scope.names, **extra}, index_expr)
+        result: str
         if body.uses is not None:
             payload_input = self.template(body.with_, body_scope) if body.with_ is not None else _expr(self.wrap("$item", body_scope))
             state = self.lambda_task(body.uses, payload_input, node_id, body_scope)
@@ -561,7 +562,6 @@ class _Builder:
                 result = "$states.result[0]"
         else:
             state = {"Type": "Pass"}
-            result = None
             value = self.template(body.set, body_scope)
             state["Output"] = value
             if assign:

@@ -115,7 +115,8 @@ class _Recorder:
         with self.lock:
             self.history.append(event)
             kind = event["type"]
-            details = next((v for k, v in event.items() if k.endswith("EventDetails")), {}) or {}
+            found = [v for k, v in event.items() if k.endswith("EventDetails")]
+            details: dict[str, Any] = (found[0] if found else None) or {}
             if kind.endswith("StateEntered"):
                 self._entered(details, event)
                 return
@@ -147,9 +148,9 @@ class _Recorder:
     def _scheduled(self, key: tuple[str, int], details: dict[str, Any]) -> None:
         params = _loads(details.get("parameters"))
         payload = params.get("Payload") if isinstance(params, dict) else None
-        context = payload.get("context") if isinstance(payload, dict) else None
-        if not isinstance(context, dict):
+        if not isinstance(payload, dict) or not isinstance(payload.get("context"), dict):
             return
+        context: dict[str, Any] = payload["context"]
         node = key[0]
         record = self.open.get(key)
         if record is None:

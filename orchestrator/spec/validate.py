@@ -336,10 +336,10 @@ class _Checker:
         for node_id, node in flow.nodes.items():
             anchor = handled_by.get(node_id, node_id)
             upstream = {var_name(a) for a in graph.ancestors(anchor)} if not graph.cycle else set(node_vars)
-            for path, body, extra in self._node_expressions(node_id, node):
-                self._check_expression(path, body, upstream | extra, node_vars)
-        for path, body in iter_expressions(flow.output):
-            self._check_expression(["output", *path], body, set(node_vars), node_vars)
+            for where, body, extra in self._node_expressions(node_id, node):
+                self._check_expression(where, body, upstream | extra, node_vars)
+        for sub, body in iter_expressions(flow.output):
+            self._check_expression(["output", *sub], body, set(node_vars), node_vars)
 
     def _check_expression(self, path: list[Any], body: str, allowed: set[str], node_vars: dict[str, str]) -> None:
         error = syntax_error(body)
