@@ -18,7 +18,7 @@ $(STAMP): requirements.lock pyproject.toml
 
 ## make run: set up, then run the demo flow on the local engine
 run: setup
-	$(BIN)/flowctl run flows/liteflow-passing-data.json --input '{"a": 2, "b": 3}'
+	$(BIN)/flowctl run flows/reconciliation.json --table
 
 ## make test: set up, then run every test
 test: setup

@@ -87,7 +87,7 @@ class Progress:
         with self.lock:
             row = self.rows.setdefault(event.node, ["", 0, ""])
             row[0] = ICONS.get(event.status, event.status)
-            if event.index is not None and event.status == "SUCCEEDED":
+            if "/" in event.node and event.index is not None and event.status == "SUCCEEDED":
                 row[1] += 1
             if event.detail:
                 row[2] = event.detail
@@ -110,7 +110,25 @@ def describe_failure(error: str | None, cause: str | None) -> str:
     return f"{error}: {cause or ''}"
 
 
-def _print_result(run: Any) -> None:
+def _flatten(value: Any, prefix: str = "") -> list[tuple[str, Any]]:
+    if isinstance(value, dict) and value:
+        rows: list[tuple[str, Any]] = []
+        for key, item in value.items():
+            rows.extend(_flatten(item, f"{prefix}.{key}" if prefix else str(key)))
+        return rows
+    if isinstance(value, list) and len(value) > 5:
+        return [(prefix, f"[{len(value)} items]")]
+    return [(prefix or "output", value)]
+
+
+def _print_table(output: Any) -> None:
+    table = Table("field", "value", show_header=True, header_style="bold")
+    for key, value in _flatten(output):
+        table.add_row(key, value if isinstance(value, str) else json.dumps(value, default=str))
+    out.print(table)
+
+
+def _print_result(run: Any, as_table: bool = False) -> None:
     if run.breakpoint:
         out.print(f"[yellow]⏸ stopped before[/] [bold]{run.breakpoint['node']}[/] (run {run.run_id})")
         out.print("it would receive:")
@@ -118,7 +136,9 @@ def _print_result(run: Any) -> None:
         return
     colour = "green" if run.status == "SUCCEEDED" else "red"
     err.print(f"[{colour}]{run.status}[/] run [bold]{run.run_id}[/]")
-    if run.status == "SUCCEEDED":
+    if run.status == "SUCCEEDED" and as_table:
+        _print_table(run.output)
+    elif run.status == "SUCCEEDED":
         sys.stdout.write(json.dumps(run.output, indent=2, default=str) + "\n")
     else:
         err.print(f"[red]{describe_failure(run.error, run.cause)}[/]")
@@ -134,6 +154,7 @@ def run(
     break_at: str | None = typer.Option(None, "--break-at", help="Stop before this node and show its input."),
     mocks: str | None = typer.Option(None, "--mocks", help="Mocked node results by node id, JSON or @file (see README)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No live progress."),
+    table: bool = typer.Option(False, "--table", help="Print the output as a table instead of JSON."),
 ) -> None:
     """Compile a flow and run it on the local engine with its functions in-process."""
     from orchestrator.compiler import compile_flow_file
@@ -162,7 +183,7 @@ def run(
             result = runner.run(compiled, params, break_at=break_at, mocks=mock_doc)
     else:
         result = runner.run(compiled, params, break_at=break_at, mocks=mock_doc)
-    _print_result(result)
+    _print_result(result, as_table=table)
     if result.breakpoint is None and result.status != "SUCCEEDED":
         raise typer.Exit(1)
 
