@@ -12,7 +12,12 @@ from __future__ import annotations
 
 from orchestrator.engine.clock import Clock, RealClock, VirtualClock
 from orchestrator.engine.engine import Engine, ExecutionError, ExecutionResult, run_state_machine
-from orchestrator.engine.errors import AslDefinitionError, EngineError, StatesError, UnknownTaskTokenError
+from orchestrator.engine.errors import (
+    AslDefinitionError,
+    EngineError,
+    StatesError,
+    UnknownTaskTokenError,
+)
 from orchestrator.engine.mocks import MockError
 
 __all__ = [

@@ -21,8 +21,8 @@ from orchestrator.engine.jsonvalue import type_name
 from orchestrator.engine.paths import JsonPath, PathNotFound
 from orchestrator.engine.scope import Env
 from orchestrator.engine.templates import (
-    compile_path_field,
     compile_jsonata_expression,
+    compile_path_field,
     evaluate_expression,
     find_path,
     jsonata_error,

@@ -32,7 +32,13 @@ from typing import Any
 
 from orchestrator.engine.aws_sdk import AwsServices
 from orchestrator.engine.callbacks import TokenRegistry
-from orchestrator.engine.clock import Clock, ExecutionAborted, ExecutionTimedOut, RealClock, VirtualClock
+from orchestrator.engine.clock import (
+    Clock,
+    ExecutionAborted,
+    ExecutionTimedOut,
+    RealClock,
+    VirtualClock,
+)
 from orchestrator.engine.definition import Machine, load_definition
 from orchestrator.engine.errors import EngineError, StatesError
 from orchestrator.engine.execution import Execution, Path

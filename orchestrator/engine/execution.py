@@ -29,8 +29,8 @@ from orchestrator.engine.scope import Variables
 from orchestrator.engine.timestamps import format_timestamp
 
 if TYPE_CHECKING:
-    from orchestrator.engine.tasks import TaskRunner
     from orchestrator.engine.states.base import State
+    from orchestrator.engine.tasks import TaskRunner
 
 __all__ = ["Execution", "Path", "Program", "details_key"]
 

@@ -16,6 +16,7 @@ Contract
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import json
 import re
@@ -149,10 +150,8 @@ class LocalFunctions:
                                 "errorType": "Runtime.ImportModuleError", "stackTrace": []}),
                 ) from exc
             finally:
-                try:
+                with contextlib.suppress(ValueError):
                     sys.path.remove(folder)
-                except ValueError:
-                    pass
             handler = getattr(module, "lambda_handler", None)
             if not callable(handler):
                 raise StatesError(

@@ -103,13 +103,16 @@ class TaskRunner:
     # -- Lambda ------------------------------------------------------------------------------
     def _lambda(self, call: TaskCall, timeline: Timeline) -> Any:
         resource = call.resource
+        event: Any
         if resource.kind == "function":
-            reference, event = resource.function if resource.arn.startswith("${") else resource.arn, call.payload
+            reference = resource.function if resource.arn.startswith("${") else resource.arn
+            event = call.payload
         else:
             params = call.payload if isinstance(call.payload, dict) else {}
-            reference = params.get("FunctionName")
-            if not isinstance(reference, str):
+            name = params.get("FunctionName")
+            if not isinstance(name, str):
                 raise StatesError("States.Runtime", "The field 'FunctionName' is required for lambda:invoke")
+            reference = name
             event = params.get("Payload", {})
         resolved = self.functions.resolve(reference)
         if resolved is not None:

@@ -24,7 +24,13 @@ from orchestrator.engine.errors import AslDefinitionError, StatesError
 from orchestrator.engine.execution import Path, Program
 from orchestrator.engine.jsonvalue import MAX_PAYLOAD_BYTES, payload_size, to_json
 from orchestrator.engine.paths import PathNotFound, PathSyntaxError, compile_path, set_path
-from orchestrator.engine.retry import TERMINAL_ERRORS, Catcher, RetryPolicy, parse_catchers, parse_retriers
+from orchestrator.engine.retry import (
+    TERMINAL_ERRORS,
+    Catcher,
+    RetryPolicy,
+    parse_catchers,
+    parse_retriers,
+)
 from orchestrator.engine.scope import Env
 from orchestrator.engine.templates import (
     Evaluator,

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import threading
 import uuid
+from functools import partial
 from typing import Any
 
 from orchestrator.engine.clock import CancelScope, PathCancelled, Timeline
@@ -232,8 +233,8 @@ class MapState(State):
         inputs = []
         base = env.input if self.jsonata else effective
         for index, value in enumerate(items):
-            item = {"Item": {"Index": index, "Value": value}}
-            item_env = Env(base, env.variables, lambda item=item: path.context(self.name, entered_at, 0, {"Map": item}))
+            extra = {"Map": {"Item": {"Index": index, "Value": value}}}
+            item_env = Env(base, env.variables, partial(path.context, self.name, entered_at, 0, extra))
             inputs.append(selector(item_env))
         return inputs
 

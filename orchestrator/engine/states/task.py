@@ -19,7 +19,11 @@ from orchestrator.engine.resources import parse_resource
 from orchestrator.engine.scope import Env
 from orchestrator.engine.states.base import BuildContext, State, StepResult
 from orchestrator.engine.tasks import TaskCall
-from orchestrator.engine.templates import compile_jsonata_value, compile_path_getter, compile_payload
+from orchestrator.engine.templates import (
+    compile_jsonata_value,
+    compile_path_getter,
+    compile_payload,
+)
 
 __all__ = ["TaskState"]
 
