@@ -78,7 +78,11 @@ class NodeRuntime:
             threshold=int(env.get(FLOWCTL_OFFLOAD_THRESHOLD) or DEFAULT_OFFLOAD_THRESHOLD_BYTES),
         )
         store = store_from_env(env, offload=payloads.offload)
-        return cls(store=store, payloads=payloads, service=env.get(POWERTOOLS_SERVICE_NAME) or DEFAULT_SERVICE_NAME)
+        return cls(
+            store=store,
+            payloads=payloads,
+            service=env.get(POWERTOOLS_SERVICE_NAME) or DEFAULT_SERVICE_NAME,
+        )
 
 
 _lock = threading.Lock()

@@ -63,7 +63,9 @@ class NodePayload:
     tracked: bool
 
 
-def parse_payload(event: Any, default_node: str = "node", lambda_context: Any = None) -> NodePayload:
+def parse_payload(
+    event: Any, default_node: str = "node", lambda_context: Any = None
+) -> NodePayload:
     """Split a Lambda event into input, params and run context (see the module contract)."""
     if isinstance(event, dict) and isinstance(event.get("context"), dict) and "input" in event:
         ctx = event["context"]

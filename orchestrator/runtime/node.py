@@ -32,7 +32,7 @@ import inspect
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar, overload
+from typing import Any, overload
 
 from orchestrator.runtime.config import NodeRuntime, get_runtime
 from orchestrator.runtime.context import NodeContext, NodePayload, parse_payload
@@ -40,14 +40,15 @@ from orchestrator.runtime.context import NodeContext, NodePayload, parse_payload
 __all__ = ["node"]
 
 Handler = Callable[..., Any]
-F = TypeVar("F", bound=Callable[..., Any])
 _MAX_CAUSE = 32768
 
 
 @overload
 def node(func: Callable[..., Any], /) -> Handler: ...
 @overload
-def node(*, name: str | None = None, runtime: NodeRuntime | None = None) -> Callable[[Callable[..., Any]], Handler]: ...
+def node(
+    *, name: str | None = None, runtime: NodeRuntime | None = None
+) -> Callable[[Callable[..., Any]], Handler]: ...
 
 
 def node(
@@ -60,8 +61,11 @@ def node(
     """Decorate a node function; ``name`` is the node id used for bare payloads (default: the
     function's folder, e.g. ``detect_face``), ``runtime`` overrides the environment's."""
     if func is None:
-        return lambda f: node(f, name=name, runtime=runtime)
-    user_func = func
+        return lambda f: _wrap(f, name, runtime)
+    return _wrap(func, name, runtime)
+
+
+def _wrap(user_func: Callable[..., Any], name: str | None, runtime: NodeRuntime | None) -> Handler:
     wants_context = _takes_context(user_func)
     default_node = name or _folder_name(user_func)
 
@@ -90,7 +94,14 @@ def node(
                 output = rt.payloads.offload(result, _payload_key(payload))
             except Exception as exc:
                 rt.logger.exception("node failed", extra={"error": type(exc).__name__})
-                _record(rt, payload, started, "FAILED", error=type(exc).__name__, cause=str(exc)[:_MAX_CAUSE])
+                _record(
+                    rt,
+                    payload,
+                    started,
+                    "FAILED",
+                    error=type(exc).__name__,
+                    cause=str(exc)[:_MAX_CAUSE],
+                )
                 raise
             _record(rt, payload, started, "SUCCEEDED", output=output)
             return output

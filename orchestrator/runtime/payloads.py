@@ -94,7 +94,9 @@ class PayloadStore:
         """Store ``body`` under ``key`` (``.json`` appended) and return its URI."""
         name = f"{key.strip('/')}.json"
         if self.bucket:
-            self.s3.put_object(Bucket=self.bucket, Key=name, Body=body, ContentType="application/json")
+            self.s3.put_object(
+                Bucket=self.bucket, Key=name, Body=body, ContentType="application/json"
+            )
             return f"s3://{self.bucket}/{name}"
         assert self.directory is not None
         path = self.directory / name
@@ -113,14 +115,20 @@ class PayloadStore:
             try:
                 got = self.s3.get_object(Bucket=parsed.netloc, Key=parsed.path.lstrip("/"))
             except ClientError as exc:
-                raise PayloadError(f"offloaded payload {uri} cannot be read: {exc}", [Problem(uri, str(exc))]) from exc
+                raise PayloadError(
+                    f"offloaded payload {uri} cannot be read: {exc}", [Problem(uri, str(exc))]
+                ) from exc
             return json.loads(got["Body"].read())
         if parsed.scheme == "file":
             try:
                 return json.loads(Path(unquote(parsed.path)).read_bytes())
             except FileNotFoundError as exc:
-                raise PayloadError(f"offloaded payload {uri} not found", [Problem(uri, "file not found")]) from exc
-        raise PayloadError(f"unknown payload scheme in {uri}", [Problem(uri, "expected s3:// or file://")])
+                raise PayloadError(
+                    f"offloaded payload {uri} not found", [Problem(uri, "file not found")]
+                ) from exc
+        raise PayloadError(
+            f"unknown payload scheme in {uri}", [Problem(uri, "expected s3:// or file://")]
+        )
 
     def resolve(self, value: Any) -> Any:
         """``value`` with every nested ref replaced by its stored JSON."""

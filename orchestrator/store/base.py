@@ -124,7 +124,9 @@ class RunStore(ABC):
         """Delete every item atomically, only if all exist; else raise ConditionFailedError."""
 
     @abstractmethod
-    def _add_counters(self, key: it.Key, counters: Mapping[str, int], set_if_absent: it.Item) -> it.Item:
+    def _add_counters(
+        self, key: it.Key, counters: Mapping[str, int], set_if_absent: it.Item
+    ) -> it.Item:
         """Atomically add ``counters`` to numeric attributes (missing = 0); return the item."""
 
     # ------------------------------------------------------------------ helpers
@@ -153,7 +155,11 @@ class RunStore(ABC):
         now = self.now()
         run.started_at = run.started_at or now
         run.updated_at = now
-        item = it.run_item(run, self._payload(run.input, f"runs/{run.run_id}/input"), self._payload(run.output, f"runs/{run.run_id}/output"))
+        item = it.run_item(
+            run,
+            self._payload(run.input, f"runs/{run.run_id}/input"),
+            self._payload(run.output, f"runs/{run.run_id}/output"),
+        )
         try:
             self._put_item(item, if_absent=True)
         except ConditionFailedError as exc:
@@ -215,7 +221,12 @@ class RunStore(ABC):
         seq = status_sequence(status, redrive_count)
         now = self.now()
         started = started_at or now
-        always: it.Item = {"status": status, "status_seq": seq, "updated_at": now, "redrive_count": redrive_count}
+        always: it.Item = {
+            "status": status,
+            "status_seq": seq,
+            "updated_at": now,
+            "redrive_count": redrive_count,
+        }
         if execution_arn:
             always["execution_arn"] = execution_arn
         remove: list[str] = []
@@ -228,9 +239,16 @@ class RunStore(ABC):
             remove = [k for k, v in extra.items() if v is None]
         else:
             remove = ["stopped_at", "error", "cause", "output_json"]
-        if_absent: it.Item = {"type": "run", "run_id": run_id, "trigger": trigger, "started_at": started}
+        if_absent: it.Item = {
+            "type": "run",
+            "run_id": run_id,
+            "trigger": trigger,
+            "started_at": started,
+        }
         if flow:
-            if_absent.update({"flow": flow, "GSI1PK": it.flow_pk(flow), "GSI1SK": f"{started}#{run_id}"})
+            if_absent.update(
+                {"flow": flow, "GSI1PK": it.flow_pk(flow), "GSI1SK": f"{started}#{run_id}"}
+            )
         if version is not None:
             if_absent["version"] = version
         if input is not _UNSET and input is not None:
@@ -272,7 +290,9 @@ class RunStore(ABC):
         self, event: str, key: str, *, run_id: str, node: str, token: str, expires_in: int
     ) -> Waiter:
         """Store a task token waiting for ``(event, key)``; it expires after ``expires_in`` s."""
-        waiter = Waiter(event, key, run_id, node, token, self.now(), int(self.clock()) + int(expires_in))
+        waiter = Waiter(
+            event, key, run_id, node, token, self.now(), int(self.clock()) + int(expires_in)
+        )
         self._put_item(it.waiter_item(waiter))
         return waiter
 
@@ -310,14 +330,21 @@ class RunStore(ABC):
         """Keep an event that found no waiter for ``ttl_seconds``."""
         now = self.clock()
         buffered = BufferedEvent(
-            event, key, event_id or uuid.uuid4().hex, data, format_time(now), int(now) + int(ttl_seconds)
+            event,
+            key,
+            event_id or uuid.uuid4().hex,
+            data,
+            format_time(now),
+            int(now) + int(ttl_seconds),
         )
         self._put_item(it.buffered_event_item(buffered))
         return buffered
 
     def list_buffered_events(self, event: str, key: str) -> list[BufferedEvent]:
         """Live buffered events of ``(event, key)``, oldest first, without consuming them."""
-        found = (it.buffered_event_from_item(i) for i in self._query(it.event_pk(event, key), "EVT#"))
+        found = (
+            it.buffered_event_from_item(i) for i in self._query(it.event_pk(event, key), "EVT#")
+        )
         return [e for e in found if e.expires_at > self.clock()]
 
     def take_buffered_event(self, event: str, key: str) -> BufferedEvent | None:
@@ -365,7 +392,11 @@ class RunStore(ABC):
     @staticmethod
     def _encode_token(item: it.Item) -> str:
         keys = {k: item[k] for k in ("PK", "SK", "GSI1PK", "GSI1SK")}
-        return base64.urlsafe_b64encode(json.dumps(keys, separators=(",", ":")).encode()).decode().rstrip("=")
+        return (
+            base64.urlsafe_b64encode(json.dumps(keys, separators=(",", ":")).encode())
+            .decode()
+            .rstrip("=")
+        )
 
     @staticmethod
     def _decode_token(flow: str, token: str) -> it.Item:
@@ -392,4 +423,6 @@ def _waiter_key(waiter: Waiter) -> it.Key:
 
 
 def _event_key(buffered: BufferedEvent) -> it.Key:
-    return it.event_pk(buffered.event, buffered.key), f"EVT#{buffered.published_at}#{buffered.event_id}"
+    return it.event_pk(
+        buffered.event, buffered.key
+    ), f"EVT#{buffered.published_at}#{buffered.event_id}"

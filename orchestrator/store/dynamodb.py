@@ -193,7 +193,9 @@ class DynamoRunStore(RunStore):
                 if attempt == _TRANSACTION_RETRIES - 1:
                     raise ConditionFailedError(f"transaction conflict: {reasons}") from exc
 
-    def _add_counters(self, key: it.Key, counters: Mapping[str, int], set_if_absent: it.Item) -> it.Item:
+    def _add_counters(
+        self, key: it.Key, counters: Mapping[str, int], set_if_absent: it.Item
+    ) -> it.Item:
         names: dict[str, str] = {}
         values: dict[str, Any] = {}
         adds = []
@@ -205,7 +207,12 @@ class DynamoRunStore(RunStore):
             names[f"#b{i}"], values[f":b{i}"] = name, _SERIALIZER.serialize(value)
             sets.append(f"#b{i} = if_not_exists(#b{i}, :b{i})")
         expression = " ".join(
-            part for part in ("SET " + ", ".join(sets) if sets else "", "ADD " + ", ".join(adds) if adds else "") if part
+            part
+            for part in (
+                "SET " + ", ".join(sets) if sets else "",
+                "ADD " + ", ".join(adds) if adds else "",
+            )
+            if part
         )
         updated = self.client.update_item(
             TableName=self.table_name,

@@ -34,7 +34,11 @@ class RunAlreadyExistsError(StoreError):
     def __init__(self, run_id: str) -> None:
         super().__init__(
             f"run {run_id!r} already exists",
-            [Problem(f"/runs/{run_id}", "a run with this id exists", "use another idempotency key")],
+            [
+                Problem(
+                    f"/runs/{run_id}", "a run with this id exists", "use another idempotency key"
+                )
+            ],
         )
         self.run_id = run_id
 
@@ -45,5 +49,11 @@ class InvalidNextTokenError(StoreError):
     def __init__(self) -> None:
         super().__init__(
             "invalid next_token",
-            [Problem("/next_token", "not a token returned by a previous page", "omit it to start over")],
+            [
+                Problem(
+                    "/next_token",
+                    "not a token returned by a previous page",
+                    "omit it to start over",
+                )
+            ],
         )

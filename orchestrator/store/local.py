@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -27,6 +29,8 @@ from orchestrator.store.base import RunStore
 from orchestrator.store.exceptions import ConditionFailedError
 
 __all__ = ["LocalRunStore"]
+
+_LOCK_TIMEOUT = 30.0
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS items (
@@ -48,28 +52,48 @@ class LocalRunStore(RunStore):
         super().__init__(**options)
         self.path = Path(path)
         self._ready = False
+        self._init_lock = threading.Lock()
+
+    def _initialise(self) -> None:
+        """Create the folder, the table and switch to WAL once (retried: another process or
+        thread may hold the lock while doing the same)."""
+        with self._init_lock:
+            if self._ready:
+                return
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            deadline = time.monotonic() + _LOCK_TIMEOUT
+            while True:
+                conn = sqlite3.connect(self.path, timeout=_LOCK_TIMEOUT, isolation_level=None)
+                try:
+                    conn.execute(f"PRAGMA busy_timeout = {int(_LOCK_TIMEOUT * 1000)}")
+                    conn.execute("PRAGMA journal_mode = WAL")
+                    conn.executescript(_SCHEMA)
+                    self._ready = True
+                    return
+                except sqlite3.OperationalError:
+                    if time.monotonic() > deadline:
+                        raise
+                    time.sleep(0.05)
+                finally:
+                    conn.close()
 
     @contextmanager
     def _connect(self, write: bool = False) -> Iterator[sqlite3.Connection]:
         if not self._ready:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+            self._initialise()
+        conn = sqlite3.connect(self.path, timeout=_LOCK_TIMEOUT, isolation_level=None)
         try:
-            conn.execute("PRAGMA busy_timeout = 30000")
-            if not self._ready:
-                conn.execute("PRAGMA journal_mode = WAL")
-                conn.executescript(_SCHEMA)
-                self._ready = True
-            if write:
-                conn.execute("BEGIN IMMEDIATE")
-                try:
-                    yield conn
-                except BaseException:
-                    conn.execute("ROLLBACK")
-                    raise
-                conn.execute("COMMIT")
-            else:
+            conn.execute(f"PRAGMA busy_timeout = {int(_LOCK_TIMEOUT * 1000)}")
+            if not write:
                 yield conn
+                return
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
         finally:
             conn.close()
 
@@ -150,7 +174,9 @@ class LocalRunStore(RunStore):
                 raise ConditionFailedError("an item of the pair is gone")
             conn.executemany("DELETE FROM items WHERE pk = ? AND sk = ?", keys)
 
-    def _add_counters(self, key: it.Key, counters: Mapping[str, int], set_if_absent: it.Item) -> it.Item:
+    def _add_counters(
+        self, key: it.Key, counters: Mapping[str, int], set_if_absent: it.Item
+    ) -> it.Item:
         with self._connect(write=True) as conn:
             item = self._read(conn, key) or {"PK": key[0], "SK": key[1]}
             for name, value in set_if_absent.items():

@@ -1,0 +1,106 @@
+"""Errors of the platform services (API, tracker, waiter, event router).
+
+Every error carries a :class:`~orchestrator.errors.Problem` list saying where and what to do;
+:mod:`orchestrator.service.http` maps each class to an HTTP status.
+"""
+
+from __future__ import annotations
+
+from orchestrator.errors import FlowctlError, Problem
+
+__all__ = [
+    "ConflictError",
+    "FlowNotDeployedError",
+    "FlowNotFoundError",
+    "IdempotencyConflictError",
+    "InvalidRequestError",
+    "NotFoundError",
+    "RunNotActiveError",
+    "RunNotFoundError",
+    "RunNotRedrivableError",
+    "ServiceError",
+]
+
+
+class ServiceError(FlowctlError):
+    """Base class of platform service errors."""
+
+
+class InvalidRequestError(ServiceError):
+    """The request is malformed (bad header, bad body)."""
+
+
+class NotFoundError(ServiceError):
+    """The flow or run does not exist."""
+
+
+class FlowNotFoundError(NotFoundError):
+    def __init__(self, flow: str, known: list[str]) -> None:
+        hint = f"known flows: {', '.join(known)}" if known else "no flow is deployed"
+        super().__init__(
+            f"unknown flow {flow!r}", [Problem(f"/flows/{flow}", "no such flow", hint)]
+        )
+        self.flow = flow
+
+
+class RunNotFoundError(NotFoundError):
+    def __init__(self, run_id: str) -> None:
+        super().__init__(
+            f"unknown run {run_id!r}",
+            [Problem(f"/runs/{run_id}", "no such run", "list runs with GET /flows/{flow}/runs")],
+        )
+        self.run_id = run_id
+
+
+class ConflictError(ServiceError):
+    """The request contradicts the current state (HTTP 409)."""
+
+
+class IdempotencyConflictError(ConflictError):
+    def __init__(self, key: str, why: str) -> None:
+        super().__init__(
+            f"idempotency key {key!r} was used for another request: {why}",
+            [Problem("/headers/Idempotency-Key", why, "use a new key for a different request")],
+        )
+
+
+class RunNotActiveError(ConflictError):
+    def __init__(self, run_id: str, status: str) -> None:
+        super().__init__(
+            f"run {run_id!r} is {status}",
+            [
+                Problem(
+                    f"/runs/{run_id}",
+                    f"the run is already {status}",
+                    "only running runs can be cancelled",
+                )
+            ],
+        )
+
+
+class RunNotRedrivableError(ConflictError):
+    def __init__(self, run_id: str, why: str) -> None:
+        super().__init__(
+            f"run {run_id!r} cannot be redriven: {why}",
+            [
+                Problem(
+                    f"/runs/{run_id}",
+                    why,
+                    "redrive applies to FAILED, TIMED_OUT or ABORTED runs within 14 days",
+                )
+            ],
+        )
+
+
+class FlowNotDeployedError(ServiceError):
+    def __init__(self, flow: str) -> None:
+        super().__init__(
+            f"flow {flow!r} has no state machine",
+            [
+                Problem(
+                    f"/flows/{flow}",
+                    "no state machine ARN in FLOWCTL_STATE_MACHINES",
+                    "redeploy with `flowctl deploy`",
+                )
+            ],
+        )

@@ -1,0 +1,234 @@
+"""Runs through Step Functions: start (idempotent), read, list, cancel, redrive.
+
+Contract of :meth:`RunService.start_run`:
+
+1. the flow must be known (:class:`FlowNotFoundError`) and its params valid
+   (:class:`~orchestrator.spec.errors.FlowValidationError` listing every problem);
+2. the run id is the execution name: the ``Idempotency-Key`` when given, else a new UUID;
+3. the run record is created *before* the execution (conditional write), so a repeated request
+   with the same key finds it and returns the same run — never a second execution; the same key
+   with another flow or other params is an :class:`IdempotencyConflictError`;
+4. ``StartExecution`` with the same name and input is idempotent in AWS; when it answers
+   ``ExecutionAlreadyExists`` the existing execution is described and returned.
+
+The Step Functions client is injected (boto3 ``stepfunctions``, moto in tests, or a stub).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from orchestrator.errors import Problem
+from orchestrator.service.catalog import FlowCatalog
+from orchestrator.service.errors import (
+    FlowNotDeployedError,
+    IdempotencyConflictError,
+    InvalidRequestError,
+    RunNotActiveError,
+    RunNotFoundError,
+    RunNotRedrivableError,
+)
+from orchestrator.spec.params import resolve_params
+from orchestrator.store.base import RunStore
+from orchestrator.store.exceptions import RunAlreadyExistsError
+from orchestrator.store.items import encode_json
+from orchestrator.store.models import TERMINAL_STATUSES, Run, RunPage, RunStatus, format_time
+
+__all__ = ["CANCEL_ERROR", "RunService", "StartedRun", "execution_arn_for"]
+
+CANCEL_ERROR = "flowctl.Cancelled"
+_EXECUTION_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,80}$")
+
+
+@dataclass(frozen=True)
+class StartedRun:
+    """The run a start request refers to; ``created`` is False for a repeated request."""
+
+    run: Run
+    created: bool
+
+
+def execution_arn_for(state_machine_arn: str, name: str) -> str:
+    """``arn:...:stateMachine:<sm>`` + name → ``arn:...:execution:<sm>:<name>``."""
+    return state_machine_arn.replace(":stateMachine:", ":execution:", 1) + f":{name}"
+
+
+def _code(exc: ClientError) -> str:
+    return str(exc.response.get("Error", {}).get("Code", ""))
+
+
+class RunService:
+    """Run operations of the API over a run store and a Step Functions client."""
+
+    def __init__(
+        self,
+        store: RunStore,
+        catalog: FlowCatalog,
+        state_machines: Mapping[str, str],
+        sfn: Any,
+    ) -> None:
+        self.store = store
+        self.catalog = catalog
+        self.state_machines = dict(state_machines)
+        self.sfn = sfn
+
+    # ------------------------------------------------------------------ start
+    def start_run(
+        self,
+        flow_name: str,
+        params: Any,
+        *,
+        idempotency_key: str | None = None,
+        trigger: str = "api",
+    ) -> StartedRun:
+        flow = self.catalog.get(flow_name)
+        resolved = resolve_params(flow, params, source=f"/flows/{flow_name}/runs")
+        machine = self.state_machines.get(flow.name)
+        if not machine:
+            raise FlowNotDeployedError(flow.name)
+        if idempotency_key is not None and not _EXECUTION_NAME.match(idempotency_key):
+            raise InvalidRequestError(
+                "invalid Idempotency-Key",
+                [
+                    Problem(
+                        "/headers/Idempotency-Key",
+                        f"{idempotency_key[:100]!r} is not a valid execution name",
+                        "use 1-80 letters, digits, '-', '_' or '.' (a UUID works)",
+                    )
+                ],
+            )
+        run_id = idempotency_key or str(uuid.uuid4())
+        wanted = Run(
+            run_id=run_id,
+            flow=flow.name,
+            version=flow.version,
+            input=resolved,
+            trigger=trigger,
+            idempotency_key=idempotency_key,
+        )
+        try:
+            run = self.store.create_run(wanted)
+        except RunAlreadyExistsError as exc:
+            raise IdempotencyConflictError(run_id, "an execution with this name exists") from exc
+        created = run is wanted
+        if not created:
+            if run.flow != flow.name:
+                raise IdempotencyConflictError(run_id, f"it started a run of flow {run.flow!r}")
+            if run.input != resolved:
+                raise IdempotencyConflictError(run_id, "it started a run with other parameters")
+        if run.execution_arn is None:
+            self._start_execution(machine, run, resolved)
+        return StartedRun(self.get_run(run_id), created)
+
+    def _start_execution(self, machine: str, run: Run, params: dict[str, Any]) -> None:
+        body = encode_json(params)
+        try:
+            started = self.sfn.start_execution(stateMachineArn=machine, name=run.run_id, input=body)
+        except ClientError as exc:
+            if _code(exc) != "ExecutionAlreadyExists":
+                raise
+            self._adopt_execution(execution_arn_for(machine, run.run_id), run, params)
+            return
+        self.store.update_run_status(
+            run.run_id,
+            RunStatus.RUNNING,
+            flow=run.flow,
+            execution_arn=started["executionArn"],
+            started_at=format_time(started["startDate"]),
+        )
+
+    def _adopt_execution(self, execution_arn: str, run: Run, params: dict[str, Any]) -> None:
+        """The execution exists (a retry after a lost response): record what it is."""
+        found = self.sfn.describe_execution(executionArn=execution_arn)
+        if json.loads(found.get("input") or "null") != params:
+            raise IdempotencyConflictError(run.run_id, "its execution has other input")
+        status = found.get("status", RunStatus.RUNNING)
+        output = json.loads(found["output"]) if found.get("output") else None
+        self.store.update_run_status(
+            run.run_id,
+            RunStatus.RUNNING,
+            flow=run.flow,
+            execution_arn=execution_arn,
+            started_at=format_time(found["startDate"]),
+        )
+        if status in TERMINAL_STATUSES:
+            self.store.update_run_status(
+                run.run_id,
+                status,
+                output=output,
+                error=found.get("error"),
+                cause=found.get("cause"),
+                stopped_at=format_time(found["stopDate"]) if found.get("stopDate") else None,
+                redrive_count=int(found.get("redriveCount", 0)),
+            )
+
+    # ------------------------------------------------------------------ read
+    def get_run(self, run_id: str) -> Run:
+        run = self.store.get_run(run_id)
+        if run is None:
+            raise RunNotFoundError(run_id)
+        return run
+
+    def list_runs(
+        self, flow_name: str, *, limit: int = 20, next_token: str | None = None
+    ) -> RunPage:
+        flow = self.catalog.get(flow_name)
+        return self.store.list_runs(flow.name, limit=limit, next_token=next_token)
+
+    # ------------------------------------------------------------------ control
+    def cancel(self, run_id: str, *, cause: str = "cancelled through the API") -> Run:
+        """Stop a running run (StopExecution); its status becomes ABORTED at once."""
+        run = self.get_run(run_id)
+        if run.is_terminal:
+            raise RunNotActiveError(run_id, run.status)
+        if run.execution_arn:
+            try:
+                self.sfn.stop_execution(
+                    executionArn=run.execution_arn, error=CANCEL_ERROR, cause=cause
+                )
+            except ClientError as exc:
+                if _code(exc) != "ExecutionDoesNotExist":
+                    raise
+        self.store.update_run_status(
+            run_id,
+            RunStatus.ABORTED,
+            error=CANCEL_ERROR,
+            cause=cause,
+            redrive_count=run.redrive_count,
+        )
+        return self.get_run(run_id)
+
+    def redrive(self, run_id: str, *, client_token: str | None = None) -> Run:
+        """Restart a failed run from its failed states (RedriveExecution)."""
+        run = self.get_run(run_id)
+        if not run.execution_arn:
+            raise RunNotRedrivableError(run_id, "it never started")
+        if not run.is_terminal or run.status == RunStatus.SUCCEEDED:
+            raise RunNotRedrivableError(run_id, f"it is {run.status}")
+        args: dict[str, Any] = {"executionArn": run.execution_arn}
+        if client_token:
+            args["clientToken"] = client_token
+        try:
+            self.sfn.redrive_execution(**args)
+        except ClientError as exc:
+            if _code(exc) in ("ExecutionNotRedrivable", "ExecutionLimitExceeded"):
+                raise RunNotRedrivableError(
+                    run_id, exc.response["Error"].get("Message", _code(exc))
+                ) from exc
+            if _code(exc) == "ExecutionDoesNotExist":
+                raise RunNotFoundError(run_id) from exc
+            raise
+        self.store.update_run_status(
+            run_id,
+            RunStatus.RUNNING,
+            execution_arn=run.execution_arn,
+            redrive_count=run.redrive_count + 1,
+        )
+        return self.get_run(run_id)
