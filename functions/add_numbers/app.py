@@ -1,4 +1,10 @@
-"""LiteFlow passing data: add two numbers; the next node reads the sum."""
+"""LiteFlow passing data: add two numbers; the next node reads the sum.
+
+Input: ``{"a": 2, "b": 3}``.
+Output: ``{"a": 2, "b": 3, "sum": 5}``.
+
+Raises ``TypeError`` when ``a`` or ``b`` is not a number (booleans are not numbers here).
+"""
 
 from __future__ import annotations
 
@@ -7,9 +13,11 @@ from typing import Any
 from orchestrator.runtime import node
 
 
-@node
-def lambda_handler(inputs: dict[str, Any], ctx: Any) -> dict[str, float]:
+def handle(inputs: dict[str, Any], ctx: Any = None) -> dict[str, float]:
     a, b = inputs["a"], inputs["b"]
     if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (a, b)):
         raise TypeError(f"a and b must be numbers, got {a!r} and {b!r}")
     return {"a": a, "b": b, "sum": a + b}
+
+
+lambda_handler = node(handle)

@@ -1,4 +1,22 @@
-"""Node function combine_results (implementation pending: see issue 5)."""
+"""Combine face detection and face matching into one KYC decision for a user.
+
+Input::
+
+    {"user": {"id": "u001", "name": "Ana Souza", ...},
+     "detect": <detect_face output: {"faces", "confidence", "reason"}>,
+     "match":  <match_face output: {"similarity", "match", "threshold", "reason"}>}
+
+Output::
+
+    {"user_id": "u001", "status": "pass", "reasons": [],
+     "faces": 1, "confidence": 0.99, "similarity": 0.998}
+
+``status`` is ``pass`` when exactly one face is found and it matches the reference; otherwise
+``fail``, and ``reasons`` says why in words a reviewer understands, e.g. ``["no face
+detected"]``, ``["2 faces detected (expected 1)", "face does not match the reference
+(similarity 0.00 < 0.80)"]`` or ``["image invalid: image file not found"]``. Raises
+``UserInputError`` when the user has no id.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +25,43 @@ from typing import Any
 from orchestrator.runtime import node
 
 
-@node
-def lambda_handler(inputs: Any, ctx: Any) -> Any:
-    raise NotImplementedError("combine_results is not implemented yet")
+class UserInputError(Exception):
+    """The user record lacks an id."""
+
+
+def decide(detect: dict[str, Any], match: dict[str, Any]) -> list[str]:
+    """The reasons to refuse the user (empty: pass)."""
+    reasons: list[str] = []
+    for reason in (detect.get("reason"), match.get("reason")):
+        if reason and reason not in reasons:
+            reasons.append(str(reason))
+    if reasons:
+        return reasons
+    faces = int(detect.get("faces") or 0)
+    if faces == 0:
+        reasons.append("no face detected")
+    elif faces > 1:
+        reasons.append(f"{faces} faces detected (expected 1)")
+    if not match.get("match"):
+        similarity, threshold = float(match.get("similarity") or 0), float(match.get("threshold") or 0)
+        reasons.append(f"face does not match the reference (similarity {similarity:.2f} < {threshold:.2f})")
+    return reasons
+
+
+def handle(inputs: dict[str, Any], ctx: Any = None) -> dict[str, Any]:
+    user = inputs.get("user") or {}
+    if not user.get("id"):
+        raise UserInputError("the user needs an 'id'")
+    detect, match = inputs.get("detect") or {}, inputs.get("match") or {}
+    reasons = decide(detect, match)
+    return {
+        "user_id": str(user["id"]),
+        "status": "fail" if reasons else "pass",
+        "reasons": reasons,
+        "faces": int(detect.get("faces") or 0),
+        "confidence": float(detect.get("confidence") or 0),
+        "similarity": float(match.get("similarity") or 0),
+    }
+
+
+lambda_handler = node(handle)

@@ -1,12 +1,70 @@
-"""Node function extract_csv (implementation pending: see issue 5)."""
+"""Read a CSV file (local path or ``s3://``) into a list of rows.
+
+Input::
+
+    {"path": "data/reconciliation/ledger.csv", "source": "ledger",
+     "delimiter": ","}                      # optional, default ","
+
+Output::
+
+    {"source": "ledger", "path": "<resolved path>", "columns": ["id", "date", ...],
+     "rows": [{"id": "GL-0001", "date": "2024-01-02", "reference": "INV-24-00442", ...}],
+     "count": 990}
+
+Every value is text with surrounding blanks removed; an empty cell becomes ``null``. Relative
+paths resolve against ``FLOWCTL_PROJECT_DIR`` (else the current directory). Raises
+``CsvFileError`` when the file is missing, unreadable or has no header row.
+"""
 
 from __future__ import annotations
 
+import csv
+import io
 from typing import Any
 
+from orchestrator.io import StorageError, read_text, resolve
 from orchestrator.runtime import node
 
 
-@node
-def lambda_handler(inputs: Any, ctx: Any) -> Any:
-    raise NotImplementedError("extract_csv is not implemented yet")
+class CsvFileError(Exception):
+    """The CSV file cannot be read, or it has no header row."""
+
+
+def parse_csv(text: str, delimiter: str = ",") -> tuple[list[str], list[dict[str, str | None]]]:
+    """The header and the rows of ``text``; blank lines are skipped."""
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    header = [name.strip() for name in next(reader, [])]
+    if not any(header):
+        raise CsvFileError("the file has no header row")
+    rows: list[dict[str, str | None]] = []
+    for record in reader:
+        if not any(cell.strip() for cell in record):
+            continue
+        cells = [cell.strip() or None for cell in record]
+        cells += [None] * (len(header) - len(cells))
+        rows.append(dict(zip(header, cells, strict=False)))
+    return header, rows
+
+
+def handle(inputs: dict[str, Any], ctx: Any = None) -> dict[str, Any]:
+    path = inputs.get("path")
+    if not path:
+        raise CsvFileError("input 'path' is required: the CSV file to read")
+    try:
+        text = read_text(path)
+    except StorageError as exc:
+        raise CsvFileError(f"cannot read CSV {path}: {exc}") from exc
+    try:
+        columns, rows = parse_csv(text, inputs.get("delimiter") or ",")
+    except CsvFileError as exc:
+        raise CsvFileError(f"{path}: {exc}") from exc
+    return {
+        "source": inputs.get("source") or "",
+        "path": resolve(path),
+        "columns": columns,
+        "rows": rows,
+        "count": len(rows),
+    }
+
+
+lambda_handler = node(handle)

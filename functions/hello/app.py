@@ -1,4 +1,8 @@
-"""LiteFlow hello world: greet someone."""
+"""LiteFlow hello world: greet someone.
+
+Input: ``{"name": "Ada"}`` (optional, default ``"World"``).
+Output: ``{"message": "Hello, Ada!"}``.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,9 @@ from typing import Any
 from orchestrator.runtime import node
 
 
-@node
-def lambda_handler(inputs: dict[str, Any], ctx: Any) -> dict[str, str]:
+def handle(inputs: dict[str, Any] | None, ctx: Any = None) -> dict[str, str]:
     name = (inputs or {}).get("name") or "World"
     return {"message": f"Hello, {name}!"}
+
+
+lambda_handler = node(handle)

@@ -1,12 +1,97 @@
-"""Node function http_fetch (implementation pending: see issue 5)."""
+"""GET a JSON list of records from an HTTP API (standard library only).
+
+Input::
+
+    {"url": "http://127.0.0.1:8765/orders",
+     "query": {"date": "2024-05-03"},          # optional, URL-encoded onto the URL
+     "headers": {"Authorization": "..."},      # optional
+     "timeout": 30}                            # optional, seconds
+
+Output::
+
+    {"records": [{...}, ...], "status": 200, "count": 13,
+     "url": "http://127.0.0.1:8765/orders?date=2024-05-03"}
+
+The body must be JSON: a list of records, or an object holding the list under ``records``,
+``data`` or ``items``. Raises ``HttpError`` for a non-2xx answer, a refused or dropped
+connection or a timeout (the flow retries on it), and ``ResponseFormatError`` when the body is
+not such JSON (retrying would not help).
+"""
 
 from __future__ import annotations
 
+import json
+import urllib.error
+import urllib.request
 from typing import Any
+from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from orchestrator.runtime import node
 
+LIST_KEYS = ("records", "data", "items")
+DEFAULT_TIMEOUT = 30.0
 
-@node
-def lambda_handler(inputs: Any, ctx: Any) -> Any:
-    raise NotImplementedError("http_fetch is not implemented yet")
+
+class HttpError(Exception):
+    """The request failed: non-2xx status (``status``), or no answer at all (``status`` None)."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class ResponseFormatError(Exception):
+    """The answer is not JSON holding a list of records."""
+
+
+def build_url(url: str, query: dict[str, Any] | None) -> str:
+    """``url`` with ``query`` appended to its query string (None values dropped)."""
+    if not query:
+        return url
+    parts = urlsplit(url)
+    extra = urlencode({k: v for k, v in query.items() if v is not None}, doseq=True)
+    return urlunsplit(parts._replace(query=f"{parts.query}&{extra}" if parts.query else extra))
+
+
+def extract_records(body: Any) -> list[Any]:
+    """The list of records in a decoded JSON body."""
+    if isinstance(body, list):
+        return body
+    if isinstance(body, dict):
+        for key in LIST_KEYS:
+            if isinstance(body.get(key), list):
+                return body[key]
+    raise ResponseFormatError(f"expected a JSON list, or an object with one of {list(LIST_KEYS)}; got {type(body).__name__}")
+
+
+def fetch(url: str, headers: dict[str, str] | None = None, timeout: float = DEFAULT_TIMEOUT) -> tuple[int, bytes]:
+    """Status and body of ``GET url``; :class:`HttpError` unless the status is 2xx."""
+    if urlsplit(url).scheme not in ("http", "https"):
+        raise HttpError(f"only http(s) URLs can be fetched, got {url!r}")
+    request = urllib.request.Request(url, headers={"Accept": "application/json", **(headers or {})})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 (scheme checked)
+            return response.status, response.read()
+    except urllib.error.HTTPError as exc:
+        detail = exc.read()[:200].decode("utf-8", "replace")
+        raise HttpError(f"GET {url} answered {exc.code} {exc.reason}: {detail}", exc.code) from exc
+    except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
+        reason = getattr(exc, "reason", exc)
+        raise HttpError(f"GET {url} failed: {reason}") from exc
+
+
+def handle(inputs: dict[str, Any], ctx: Any = None) -> dict[str, Any]:
+    url = inputs.get("url")
+    if not url:
+        raise HttpError("input 'url' is required")
+    full_url = build_url(str(url), inputs.get("query"))
+    status, data = fetch(full_url, inputs.get("headers"), float(inputs.get("timeout") or DEFAULT_TIMEOUT))
+    try:
+        body = json.loads(data) if data.strip() else []
+    except ValueError as exc:
+        raise ResponseFormatError(f"GET {full_url} did not answer JSON: {data[:80]!r}") from exc
+    records = extract_records(body)
+    return {"records": records, "status": status, "count": len(records), "url": full_url}
+
+
+lambda_handler = node(handle)

@@ -1,4 +1,8 @@
-"""LiteFlow while: increment a counter by one."""
+"""LiteFlow while: increment a counter by one.
+
+Input: ``{"count": 2}`` (missing or null counts as 0).
+Output: ``{"count": 3}``.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,8 @@ from typing import Any
 from orchestrator.runtime import node
 
 
-@node
-def lambda_handler(inputs: dict[str, Any], ctx: Any) -> dict[str, int]:
-    return {"count": int(inputs.get("count") or 0) + 1}
+def handle(inputs: dict[str, Any] | None, ctx: Any = None) -> dict[str, int]:
+    return {"count": int((inputs or {}).get("count") or 0) + 1}
+
+
+lambda_handler = node(handle)

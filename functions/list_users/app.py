@@ -1,12 +1,77 @@
-"""Node function list_users (implementation pending: see issue 5)."""
+"""List the users to verify from a JSON file (local path or ``s3://``).
+
+Input::
+
+    {"path": "data/kyc/users.json"}
+
+The file holds a list (or ``{"users": [...]}``) of ``{"id", "name", "image", "reference"}``;
+relative ``image`` and ``reference`` paths are relative to the users file.
+
+Output::
+
+    {"users": [{"id": "u001", "name": "Ana Souza",
+                "image": "/abs/data/kyc/images/u001.png",
+                "reference": "/abs/data/kyc/images/u001-reference.png"}, ...],
+     "count": 8}
+
+Image paths come out resolved (absolute, or ``s3://``), so each user can be verified anywhere.
+Raises ``UsersFileError`` when the file is missing or not such JSON, or a user has no ``id`` or
+``image``, or an id appears twice.
+"""
 
 from __future__ import annotations
 
+import json
+import re
 from typing import Any
 
+from orchestrator.io import StorageError, join_uri, read_text, resolve
 from orchestrator.runtime import node
 
+_ABSOLUTE = re.compile(r"^(/|[A-Za-z][A-Za-z0-9+.-]*://)")
 
-@node
-def lambda_handler(inputs: Any, ctx: Any) -> Any:
-    raise NotImplementedError("list_users is not implemented yet")
+
+class UsersFileError(Exception):
+    """The users file is missing or malformed."""
+
+
+def _folder(uri: str) -> str:
+    return uri.rsplit("/", 1)[0] if "/" in uri else "."
+
+
+def _locate(value: Any, folder: str) -> str | None:
+    if not value:
+        return None
+    text = str(value)
+    return text if _ABSOLUTE.match(text) else join_uri(folder, text)
+
+
+def handle(inputs: dict[str, Any], ctx: Any = None) -> dict[str, Any]:
+    path = inputs.get("path")
+    if not path:
+        raise UsersFileError("input 'path' is required: the JSON file of users")
+    try:
+        where = resolve(path)
+        document = json.loads(read_text(path))
+    except StorageError as exc:
+        raise UsersFileError(f"cannot read users: {exc}") from exc
+    except ValueError as exc:
+        raise UsersFileError(f"{path} is not valid JSON: {exc}") from exc
+    entries = document.get("users") if isinstance(document, dict) else document
+    if not isinstance(entries, list):
+        raise UsersFileError(f"{path} must hold a list of users (or {{\"users\": [...]}})")
+    users: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    folder = _folder(where)
+    for n, entry in enumerate(entries):
+        if not isinstance(entry, dict) or not entry.get("id") or not entry.get("image"):
+            raise UsersFileError(f"{path}: user #{n} needs an 'id' and an 'image'")
+        user_id = str(entry["id"])
+        if user_id in seen:
+            raise UsersFileError(f"{path}: user id {user_id!r} appears twice")
+        seen.add(user_id)
+        users.append({**entry, "id": user_id, "image": _locate(entry["image"], folder), "reference": _locate(entry.get("reference"), folder)})
+    return {"users": users, "count": len(users)}
+
+
+lambda_handler = node(handle)

@@ -1,0 +1,91 @@
+"""Fixtures for node-function tests: load a function's ``app.py``, fake AWS, the fake API.
+
+Every function lives in ``functions/<name>/app.py`` (a module called ``app``, like on Lambda),
+so :func:`load_app` imports each one under its own module name.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[3]
+DATA = ROOT / "data"
+
+
+def _load(path: Path, module_name: str) -> ModuleType:
+    if module_name in sys.modules:
+        return sys.modules[module_name]
+    spec = importlib.util.spec_from_file_location(module_name, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[module_name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def load_app(name: str) -> ModuleType:
+    """The ``app`` module of ``functions/<name>/``."""
+    return _load(ROOT / "functions" / name / "app.py", f"fn_{name}_app")
+
+
+@pytest.fixture
+def app() -> Callable[[str], ModuleType]:
+    """``app("match_exact")`` is the module of that node function."""
+    return load_app
+
+
+@pytest.fixture
+def project_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A temporary project folder that relative paths resolve against."""
+    monkeypatch.setenv("FLOWCTL_PROJECT_DIR", str(tmp_path))
+    return tmp_path
+
+
+@pytest.fixture
+def repo_dir(monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Relative paths resolve against the repository (for the shipped ``data/``)."""
+    monkeypatch.setenv("FLOWCTL_PROJECT_DIR", str(ROOT))
+    return ROOT
+
+
+@pytest.fixture
+def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """Fake credentials and region, every AWS call answered by moto, a fresh S3 client."""
+    from moto import mock_aws
+
+    from orchestrator.io import set_s3_client
+
+    for key, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_REGION": "us-east-1",
+    }.items():
+        monkeypatch.setenv(key, value)
+    with mock_aws():
+        set_s3_client(None)
+        yield
+    set_s3_client(None)
+
+
+@pytest.fixture
+def bucket(aws: Any) -> str:
+    """An empty S3 bucket (moto)."""
+    import boto3
+
+    boto3.client("s3").create_bucket(Bucket="flowctl-test")
+    return "flowctl-test"
+
+
+@pytest.fixture
+def fake_api_module() -> ModuleType:
+    """``data/api/fake_api.py`` (the local API the api-extract example reads)."""
+    return _load(DATA / "api" / "fake_api.py", "flowctl_fake_api")
