@@ -14,7 +14,6 @@ from typing import Any
 import boto3
 import pytest
 from botocore.exceptions import ClientError
-from moto import mock_aws
 
 from orchestrator.service import Platform
 from orchestrator.store import DynamoRunStore
@@ -80,14 +79,11 @@ def lambda_context() -> LambdaContext:
 
 
 @pytest.fixture
-def aws(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[dict[str, Any]]:
+def aws(
+    fake_aws: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> Iterator[dict[str, Any]]:
     """Fake credentials, moto, the run table, the kyc-check state machine and its flow file."""
     for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_SESSION_TOKEN": "testing",
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "AWS_REGION": "us-east-1",
         "POWERTOOLS_TRACE_DISABLED": "1",
         "POWERTOOLS_METRICS_NAMESPACE": "flowctl-test",
         "POWERTOOLS_SERVICE_NAME": "flowctl-test",
@@ -95,29 +91,28 @@ def aws(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[dict[str, A
         monkeypatch.setenv(name, value)
     for name in ("FLOWCTL_STORE", "FLOWCTL_EVENT_BUS", "FLOWCTL_PAYLOAD_BUCKET"):
         monkeypatch.delenv(name, raising=False)
-    with mock_aws():
-        ddb = boto3.client("dynamodb")
-        ddb.create_table(**create_table_kwargs(TABLE))
-        ddb.update_time_to_live(TableName=TABLE, TimeToLiveSpecification=ttl_specification())
-        sfn = boto3.client("stepfunctions")
-        machine = sfn.create_state_machine(
-            name="kyc-check", definition=PASS_DEFINITION, roleArn=ROLE
-        )
-        flows = tmp_path / "flows"
-        flows.mkdir()
-        (flows / "kyc-check.json").write_text(json.dumps(KYC_FLOW, indent=2))
-        monkeypatch.setenv("FLOWCTL_TABLE", TABLE)
-        monkeypatch.setenv("FLOWCTL_FLOWS_DIR", str(flows))
-        monkeypatch.setenv(
-            "FLOWCTL_STATE_MACHINES", json.dumps({"kyc-check": machine["stateMachineArn"]})
-        )
-        yield {
-            "ddb": ddb,
-            "sfn": sfn,
-            "state_machine_arn": machine["stateMachineArn"],
-            "store": DynamoRunStore(TABLE, client=ddb),
-            "flows_dir": flows,
-        }
+    ddb = boto3.client("dynamodb")
+    ddb.create_table(**create_table_kwargs(TABLE))
+    ddb.update_time_to_live(TableName=TABLE, TimeToLiveSpecification=ttl_specification())
+    sfn = boto3.client("stepfunctions")
+    machine = sfn.create_state_machine(
+        name="kyc-check", definition=PASS_DEFINITION, roleArn=ROLE
+    )
+    flows = tmp_path / "flows"
+    flows.mkdir()
+    (flows / "kyc-check.json").write_text(json.dumps(KYC_FLOW, indent=2))
+    monkeypatch.setenv("FLOWCTL_TABLE", TABLE)
+    monkeypatch.setenv("FLOWCTL_FLOWS_DIR", str(flows))
+    monkeypatch.setenv(
+        "FLOWCTL_STATE_MACHINES", json.dumps({"kyc-check": machine["stateMachineArn"]})
+    )
+    yield {
+        "ddb": ddb,
+        "sfn": sfn,
+        "state_machine_arn": machine["stateMachineArn"],
+        "store": DynamoRunStore(TABLE, client=ddb),
+        "flows_dir": flows,
+    }
 
 
 @pytest.fixture

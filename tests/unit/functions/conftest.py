@@ -56,23 +56,12 @@ def repo_dir(monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 @pytest.fixture
-def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    """Fake credentials and region, every AWS call answered by moto, a fresh S3 client."""
-    from moto import mock_aws
-
+def aws(fake_aws: None) -> Iterator[Any]:
+    """Every AWS call answered by moto, with a fresh S3 client."""
     from orchestrator.io import set_s3_client
 
-    for key, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_SESSION_TOKEN": "testing",
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "AWS_REGION": "us-east-1",
-    }.items():
-        monkeypatch.setenv(key, value)
-    with mock_aws():
-        set_s3_client(None)
-        yield
+    set_s3_client(None)
+    yield
     set_s3_client(None)
 
 
