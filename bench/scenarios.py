@@ -1,21 +1,21 @@
 """The benchmark workloads: state machine definitions with their inputs.
 
-Built-in workloads are Pass chains, inline Maps and a Choice loop. *Example flows* are picked up
-from ``bench/examples/*.json`` files shaped ``{"name": ..., "definition": {...}, "input": ...,
-"mocks": {...}}`` (``mocks`` optional, in the engine's mock format) — drop a compiled flow there
-and it is measured too.
+Built-in workloads are Pass chains, inline Maps and a Choice loop. *Example flows* are the
+project's flows (``flows/``) that run without a network or an external event, compiled and run
+with their real node functions in-process (so their figures include the functions' own work).
+Moto cannot run them at all (no JSONata, no in-process Lambdas).
 """
 
 from __future__ import annotations
 
-import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-__all__ = ["EXAMPLES_DIR", "Workload", "builtin_workloads", "example_workloads", "map_workload"]
+__all__ = ["EXAMPLE_FLOWS", "Workload", "builtin_workloads", "example_workloads", "map_workload"]
 
-EXAMPLES_DIR = Path(__file__).resolve().parent / "examples"
+ROOT = Path(__file__).resolve().parent.parent
 
 
 @dataclass
@@ -28,6 +28,7 @@ class Workload:
     moto_input: Any = None
     mocks: dict[str, Any] = field(default_factory=dict)
     note: str = ""
+    functions_dir: Path | None = None
 
 
 def pass_chain(n: int) -> dict[str, Any]:
@@ -89,18 +90,36 @@ def builtin_workloads(moto_map_cap: int = 900) -> list[Workload]:
     ]
 
 
+EXAMPLE_FLOWS: dict[str, dict[str, Any]] = {  # flow -> parameters beyond its defaults
+    "liteflow-hello": {},
+    "liteflow-passing-data": {"a": 2, "b": 3},
+    "liteflow-foreach": {},
+    "liteflow-if": {},
+    "liteflow-while": {},
+    "reconciliation": {},
+    "ma-crossover": {},
+    "kyc": {},
+}
+
+
 def example_workloads() -> list[Workload]:
-    """Example flows dropped in ``bench/examples`` (none is fine)."""
+    """The example flows, compiled, with their default parameters and real node functions."""
+    from orchestrator.compiler import compile_flow_file
+    from orchestrator.spec.params import resolve_params
+    from orchestrator.spec.project import Project
+
+    project = Project(ROOT)
+    os.environ.setdefault("FLOWCTL_PROJECT_DIR", str(ROOT))
     out = []
-    for file in sorted(EXAMPLES_DIR.glob("*.json")):
-        doc = json.loads(file.read_text())
+    for name, params in EXAMPLE_FLOWS.items():
+        compiled = compile_flow_file(project.flow_path(name))
         out.append(
             Workload(
-                doc.get("name", file.stem),
-                doc["definition"],
-                doc.get("input", {}),
-                mocks=doc.get("mocks", {}),
-                note="example flow",
+                f"flow {name}",
+                compiled.definition,
+                resolve_params(compiled.flow, params),
+                note="example flow, incl. its node functions; moto: cannot run",
+                functions_dir=project.functions_dir,
             )
         )
     return out
