@@ -1,8 +1,11 @@
-"""Tracker: EventBridge "Step Functions Execution Status Change" → the run record.
+"""Tracker: execution status changes → the run record.
 
-Idempotent and monotonic (see :mod:`orchestrator.service.tracker`); a run started outside the
-API (a schedule, a rule) is created from the event. Try it:
-``sam local invoke TrackerFunction -e events/tracker-succeeded.json``.
+Standard flows: EventBridge "Step Functions Execution Status Change" events. Express flows
+(EventBridge sends no status events for them): their state machine's CloudWatch Logs, through a
+subscription filter. Idempotent and monotonic (see :mod:`orchestrator.service.tracker`); a run
+started outside the API (a schedule, a rule) is created from the event. Try it:
+``sam local invoke TrackerFunction -e events/tracker-succeeded.json`` (or
+``events/tracker-express-logs.json``).
 """
 
 from __future__ import annotations
@@ -27,12 +30,18 @@ platform = LazyPlatform()
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    result = platform().track(event)
-    logger.info(
-        "run status",
-        extra={"run_id": result.run_id, "status": result.status, "applied": result.applied},
-    )
-    metrics.add_metric(
-        name="StatusApplied" if result.applied else "StatusIgnored", unit=MetricUnit.Count, value=1
-    )
-    return {"run_id": result.run_id, "status": result.status, "applied": result.applied}
+    results = platform().track(event)
+    for result in results:
+        logger.info(
+            "run status",
+            extra={"run_id": result.run_id, "status": result.status, "applied": result.applied},
+        )
+        metrics.add_metric(
+            name="StatusApplied" if result.applied else "StatusIgnored",
+            unit=MetricUnit.Count,
+            value=1,
+        )
+    if len(results) == 1:
+        only = results[0]
+        return {"run_id": only.run_id, "status": only.status, "applied": only.applied}
+    return {"runs": [{"run_id": r.run_id, "status": r.status, "applied": r.applied} for r in results]}

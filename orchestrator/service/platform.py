@@ -9,7 +9,7 @@ Example (a handler)::
     platform = LazyPlatform(default_flows_dir=Path(__file__).parent / "flows")
 
     def lambda_handler(event, context):
-        return platform().track(event).applied
+        return [result.applied for result in platform().track(event)]
 """
 
 from __future__ import annotations
@@ -28,7 +28,12 @@ from orchestrator.service.config import PlatformConfig
 from orchestrator.service.events import EventService, StepFunctionsResumer, WaitResult
 from orchestrator.service.runs import RunService
 from orchestrator.service.schemas import EventPublish, WaitRequest, parse_model
-from orchestrator.service.tracker import TrackResult, track_execution_event
+from orchestrator.service.tracker import (
+    TrackResult,
+    is_log_event,
+    track_execution_event,
+    track_log_events,
+)
 from orchestrator.store.base import RunStore
 from orchestrator.store.factory import local_store_path, store_from_env
 from orchestrator.store.items import encode_json
@@ -122,8 +127,12 @@ class Platform:
         flow = self.catalog.get(name)
         return describe_flow(flow, self.config.state_machines.get(flow.name), detailed=True)
 
-    def track(self, event: Mapping[str, Any]) -> TrackResult:
-        return track_execution_event(self.store, event, flow_of=self.config.flow_for_state_machine)
+    def track(self, event: Mapping[str, Any]) -> list[TrackResult]:
+        """Apply a status change event (Standard) or a log delivery (Express) to the runs."""
+        flow_of = self.config.flow_for_state_machine
+        if is_log_event(event):
+            return track_log_events(self.store, event, flow_of=flow_of)
+        return [track_execution_event(self.store, event, flow_of=flow_of)]
 
     def wait(self, payload: Mapping[str, Any]) -> WaitResult:
         request = parse_model(WaitRequest, payload, "invalid waiter payload")

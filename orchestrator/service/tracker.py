@@ -1,4 +1,10 @@
-"""Tracker: an EventBridge "Step Functions Execution Status Change" event → the run record.
+"""Tracker: execution status changes → the run record.
+
+Two sources, one effect. Standard state machines send EventBridge "Step Functions Execution
+Status Change" events (:func:`track_execution_event`). Express state machines send none —
+EventBridge carries status changes of Standard workflows only — so their execution events are
+read from the state machine's CloudWatch Logs group (level ALL, execution data included),
+delivered to the tracker by a subscription filter (:func:`track_log_events`).
 
 Idempotent and monotonic (the store applies a status only when it is newer, see
 :func:`~orchestrator.store.models.status_sequence`; redrives start a newer round). A run that
@@ -13,6 +19,8 @@ Example::
 
 from __future__ import annotations
 
+import base64
+import gzip
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -22,7 +30,14 @@ from orchestrator.errors import FlowctlError, Problem
 from orchestrator.store.base import RunStore
 from orchestrator.store.models import format_time
 
-__all__ = ["DETAIL_TYPE", "TrackResult", "UnsupportedEventError", "track_execution_event"]
+__all__ = [
+    "DETAIL_TYPE",
+    "TrackResult",
+    "UnsupportedEventError",
+    "is_log_event",
+    "track_execution_event",
+    "track_log_events",
+]
 
 DETAIL_TYPE = "Step Functions Execution Status Change"
 
@@ -87,3 +102,76 @@ def track_execution_event(
         trigger="external",
     )
     return TrackResult(run_id, status, applied)
+
+
+# Execution-level events in an Express state machine's log → run status.
+LOG_STATUS = {
+    "ExecutionStarted": "RUNNING",
+    "ExecutionSucceeded": "SUCCEEDED",
+    "ExecutionFailed": "FAILED",
+    "ExecutionAborted": "ABORTED",
+    "ExecutionTimedOut": "TIMED_OUT",
+}
+
+
+def is_log_event(event: Mapping[str, Any]) -> bool:
+    """A CloudWatch Logs subscription delivery (``{"awslogs": {"data": ...}}``)."""
+    return isinstance(event.get("awslogs"), Mapping)
+
+
+def _log_records(event: Mapping[str, Any]) -> list[dict[str, Any]]:
+    try:
+        data = json.loads(gzip.decompress(base64.b64decode(event["awslogs"]["data"])))
+    except (KeyError, TypeError, ValueError, OSError) as exc:
+        raise UnsupportedEventError(
+            "unreadable CloudWatch Logs delivery",
+            [Problem("/awslogs/data", f"not base64 gzip JSON: {exc}", "subscribe the log group")],
+        ) from None
+    records = []
+    for entry in data.get("logEvents") or []:
+        record = _json(entry.get("message"))
+        if isinstance(record, dict) and record.get("type") in LOG_STATUS:
+            records.append(record)
+    return records
+
+
+def _express_execution(arn: str) -> tuple[str, str]:
+    """``arn:aws:states:R:A:express:Machine:Name:uuid`` → (state machine ARN, execution name)."""
+    parts = arn.split(":")
+    if len(parts) >= 8 and parts[5] == "express":
+        return ":".join([*parts[:5], "stateMachine", parts[6]]), parts[7]
+    if len(parts) >= 8 and parts[5] == "execution":
+        return ":".join([*parts[:5], "stateMachine", parts[6]]), parts[7]
+    return "", arn.rsplit(":", 1)[-1]
+
+
+def track_log_events(
+    store: RunStore, event: Mapping[str, Any], *, flow_of: Callable[[str], str]
+) -> list[TrackResult]:
+    """Apply the execution events of a log delivery (other events in it are ignored)."""
+    results = []
+    for record in _log_records(event):
+        machine, run_id = _express_execution(str(record.get("execution_arn") or ""))
+        status = LOG_STATUS[record["type"]]
+        details = record.get("details") or {}
+        millis = record.get("event_timestamp")
+        terminal = status != "RUNNING"
+        truncated = (details.get("outputDetails") or {}).get("truncated", False)
+        applied = store.update_run_status(
+            run_id,
+            status,
+            flow=flow_of(machine),
+            execution_arn=record.get("execution_arn"),
+            input=_json(details.get("input")) if not terminal else None,
+            output=_json(details.get("output"))
+            if terminal and not truncated and details.get("output") is not None
+            else None,
+            error=details.get("error"),
+            cause=details.get("cause"),
+            started_at=None if terminal else _time(millis),
+            stopped_at=_time(millis) if terminal else None,
+            redrive_count=int(record.get("redrive_count") or 0),
+            trigger="external",
+        )
+        results.append(TrackResult(run_id, status, applied))
+    return results

@@ -76,3 +76,61 @@ def test_a_scheduled_run_unknown_to_the_api_is_created(handler, aws, load_event,
         {"checked": 12},
         "external",
     )
+
+
+EXPRESS_RUN = "4d0c9a1e-7f3b-4c2a-9e51-8b2f6d3a1c77"
+
+
+def _log_delivery(*records: dict) -> dict:
+    """A CloudWatch Logs subscription event carrying Express execution log records."""
+    import base64
+    import gzip
+    import json
+
+    events = [{"id": str(i), "timestamp": 0, "message": json.dumps(r)} for i, r in enumerate(records)]
+    data = gzip.compress(json.dumps({"messageType": "DATA_MESSAGE", "logEvents": events}).encode())
+    return {"awslogs": {"data": base64.b64encode(data).decode()}}
+
+
+def test_express_runs_are_tracked_from_their_execution_logs(handler, aws, load_event, lambda_context):
+    # GIVEN an Express execution's log delivery: started, a state event, succeeded
+    tracker = handler("tracker")
+    # WHEN the tracker receives it
+    answer = tracker.lambda_handler(load_event("tracker-express-logs.json"), lambda_context)
+    # THEN the run is created and finished from the execution events (the state event is ignored)
+    assert answer == {
+        "runs": [
+            {"run_id": EXPRESS_RUN, "status": "RUNNING", "applied": True},
+            {"run_id": EXPRESS_RUN, "status": "SUCCEEDED", "applied": True},
+        ]
+    }
+    run = aws["store"].get_run(EXPRESS_RUN)
+    assert (run.flow, run.status) == ("kyc-check", "SUCCEEDED")
+    assert run.input == {"user_id": "u-1001", "threshold": 0.8}
+    assert run.output == {"status": "pass", "faces": 1, "score": 0.93}
+    assert (run.started_at, run.stopped_at) == ("2026-11-02T08:00:00.000Z", "2026-11-02T08:00:01.480Z")
+
+
+def test_express_failures_arrive_out_of_order_and_stay_final(handler, aws, lambda_context):
+    tracker = handler("tracker")
+    arn = f"arn:aws:states:us-east-1:123456789012:express:kyc-check:{EXPRESS_RUN}:0e6f"
+    failed = {"type": "ExecutionFailed", "execution_arn": arn, "event_timestamp": "1793606401480",
+              "details": {"error": "FaceNotFoundError", "cause": "no face in the image"}}
+    started = {"type": "ExecutionStarted", "execution_arn": arn, "event_timestamp": "1793606400000",
+               "details": {"input": "{}"}}
+    # WHEN the failure is delivered before the start (log deliveries are not ordered)
+    tracker.lambda_handler(_log_delivery(failed), lambda_context)
+    late = tracker.lambda_handler(_log_delivery(started), lambda_context)
+    # THEN the late start changes nothing
+    assert late == {"run_id": EXPRESS_RUN, "status": "RUNNING", "applied": False}
+    run = aws["store"].get_run(EXPRESS_RUN)
+    assert (run.status, run.error, run.cause) == ("FAILED", "FaceNotFoundError", "no face in the image")
+
+
+def test_an_unreadable_log_delivery_is_a_clear_error(handler, aws, lambda_context):
+    import pytest
+
+    from orchestrator.service.tracker import UnsupportedEventError
+
+    with pytest.raises(UnsupportedEventError, match="unreadable CloudWatch Logs delivery"):
+        handler("tracker").lambda_handler({"awslogs": {"data": "not base64"}}, lambda_context)
