@@ -3,7 +3,8 @@
 * ``orchestrator/spec/flow.schema.json`` (when the project is flowctl's own checkout),
 * ``statemachines/<flow>.asl.json`` for every flow in ``flows/``,
 * ``template.yaml`` (when the synth stage is available),
-* the flow language reference in ``README.md`` (between its markers).
+* the flow language reference in ``README.md`` (between its markers), and the Mermaid graph
+  of every flow a ``flow-graph`` block of the README names (see :mod:`orchestrator.render.readme`).
 
 :func:`generate_all` returns the paths that changed (or, with ``check``, that are stale).
 """
@@ -14,11 +15,28 @@ from collections.abc import Callable
 from pathlib import Path
 
 from orchestrator.compiler import asl_text, compile_flow_file
+from orchestrator.errors import FlowctlError
+from orchestrator.render.graph import to_mermaid
+from orchestrator.render.readme import update_graph_blocks
 from orchestrator.spec.project import Project
 from orchestrator.spec.reference import update_readme
 from orchestrator.spec.schema import SCHEMA_PATH, schema_text
 
-__all__ = ["expected_files", "generate_all"]
+__all__ = ["expected_files", "flow_mermaid", "generate_all", "readme_text"]
+
+
+def flow_mermaid(project: Project, name: str) -> str:
+    """The Mermaid graph of the flow ``name`` of ``project`` (what ``flowctl graph`` prints)."""
+    path = project.flow_path(name)
+    if path is None:
+        raise FlowctlError(f"README.md: a flow-graph block names '{name}', which is not a flow in {project.flows_dir}")
+    compiled = compile_flow_file(path, project)
+    return to_mermaid(compiled.flow, compiled.build.added_edges.get(compiled.flow.name, []))
+
+
+def readme_text(project: Project, text: str) -> str:
+    """``text`` (the README) with its flow reference and flow graphs regenerated."""
+    return update_graph_blocks(update_readme(text), lambda name: flow_mermaid(project, name))
 
 
 def expected_files(project_dir: Path) -> dict[Path, Callable[[], str]]:
@@ -33,7 +51,7 @@ def expected_files(project_dir: Path) -> dict[Path, Callable[[], str]]:
         files[SCHEMA_PATH] = schema_text
     readme = project.root / "README.md"
     if readme.exists():
-        files[readme] = lambda: update_readme(readme.read_text())
+        files[readme] = lambda: readme_text(project, readme.read_text())
     for path in project.flow_paths():
         def produce(path: Path = path) -> str:
             return asl_text(compile_flow_file(path, project).definition)

@@ -32,10 +32,10 @@ from __future__ import annotations
 import csv
 import io
 import json
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from orchestrator.io import StorageError, join_uri, resolve, write_text
+from orchestrator.nodekit.reconciliation import cents
 from orchestrator.runtime import node
 
 COLUMNS = (
@@ -50,10 +50,7 @@ class ReportError(Exception):
 
 
 def _cents(amount: Any, what: Any) -> int:
-    try:
-        return int((Decimal(str(amount)) * 100).to_integral_value())
-    except (InvalidOperation, ValueError) as exc:
-        raise ReportError(f"{what!r} has no valid amount: {amount!r}") from exc
+    return cents(amount, repr(what), ReportError)
 
 
 def _bank_cents(pair: dict[str, Any]) -> int:

@@ -29,6 +29,15 @@ class UserInputError(Exception):
     """The user record lacks an id."""
 
 
+def _below(similarity: float, threshold: float) -> str:
+    """``"0.38 < 0.80"``: two decimals, more when two would show a close miss as equal
+    (0.987 against 0.99 reads ``0.987 < 0.990``, not ``0.99 < 0.99``)."""
+    digits = 2
+    while digits < 6 and similarity < threshold and round(similarity, digits) >= round(threshold, digits):
+        digits += 1
+    return f"{similarity:.{digits}f} < {threshold:.{digits}f}"
+
+
 def decide(detect: dict[str, Any], match: dict[str, Any]) -> list[str]:
     """The reasons to refuse the user (empty: pass)."""
     reasons: list[str] = []
@@ -44,7 +53,7 @@ def decide(detect: dict[str, Any], match: dict[str, Any]) -> list[str]:
         reasons.append(f"{faces} faces detected (expected 1)")
     if not match.get("match"):
         similarity, threshold = float(match.get("similarity") or 0), float(match.get("threshold") or 0)
-        reasons.append(f"face does not match the reference (similarity {similarity:.2f} < {threshold:.2f})")
+        reasons.append(f"face does not match the reference (similarity {_below(similarity, threshold)})")
     return reasons
 
 

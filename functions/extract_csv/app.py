@@ -22,7 +22,8 @@ import csv
 import io
 from typing import Any
 
-from orchestrator.io import StorageError, read_text, resolve
+from orchestrator.io import resolve
+from orchestrator.nodekit.inputs import read_text_or_raise, require_input
 from orchestrator.runtime import node
 
 
@@ -47,13 +48,8 @@ def parse_csv(text: str, delimiter: str = ",") -> tuple[list[str], list[dict[str
 
 
 def handle(inputs: dict[str, Any], ctx: Any = None) -> dict[str, Any]:
-    path = inputs.get("path")
-    if not path:
-        raise CsvFileError("input 'path' is required: the CSV file to read")
-    try:
-        text = read_text(path)
-    except StorageError as exc:
-        raise CsvFileError(f"cannot read CSV {path}: {exc}") from exc
+    path = require_input(inputs, "path", CsvFileError, "the CSV file to read")
+    text = read_text_or_raise(path, CsvFileError, f"cannot read CSV {path}")
     try:
         columns, rows = parse_csv(text, inputs.get("delimiter") or ",")
     except CsvFileError as exc:

@@ -25,7 +25,8 @@ import json
 import re
 from typing import Any
 
-from orchestrator.io import StorageError, join_uri, read_text, resolve
+from orchestrator.io import join_uri, resolve
+from orchestrator.nodekit.inputs import read_text_or_raise, require_input
 from orchestrator.runtime import node
 
 _ABSOLUTE = re.compile(r"^(/|[A-Za-z][A-Za-z0-9+.-]*://)")
@@ -47,14 +48,11 @@ def _locate(value: Any, folder: str) -> str | None:
 
 
 def handle(inputs: dict[str, Any], ctx: Any = None) -> dict[str, Any]:
-    path = inputs.get("path")
-    if not path:
-        raise UsersFileError("input 'path' is required: the JSON file of users")
+    path = require_input(inputs, "path", UsersFileError, "the JSON file of users")
+    text = read_text_or_raise(path, UsersFileError, "cannot read users")
+    where = resolve(path)  # it was just read, so it resolves
     try:
-        where = resolve(path)
-        document = json.loads(read_text(path))
-    except StorageError as exc:
-        raise UsersFileError(f"cannot read users: {exc}") from exc
+        document = json.loads(text)
     except ValueError as exc:
         raise UsersFileError(f"{path} is not valid JSON: {exc}") from exc
     entries = document.get("users") if isinstance(document, dict) else document

@@ -22,7 +22,7 @@ import math
 from datetime import date
 from typing import Any
 
-from orchestrator.io import StorageError, read_text
+from orchestrator.nodekit.inputs import read_text_or_raise, require_input
 from orchestrator.runtime import node
 
 
@@ -55,13 +55,8 @@ def parse_prices(text: str, date_column: str = "date", close_column: str = "clos
 
 
 def handle(inputs: dict[str, Any], ctx: Any = None) -> dict[str, Any]:
-    path = inputs.get("path")
-    if not path:
-        raise PriceDataError("input 'path' is required: the CSV file of daily prices")
-    try:
-        text = read_text(path)
-    except StorageError as exc:
-        raise PriceDataError(f"cannot read prices: {exc}") from exc
+    path = require_input(inputs, "path", PriceDataError, "the CSV file of daily prices")
+    text = read_text_or_raise(path, PriceDataError, "cannot read prices")
     series = parse_prices(text, inputs.get("date_column") or "date", inputs.get("close_column") or "close")
     return {
         "series": series,

@@ -18,16 +18,10 @@ the user id is not a plain name or the profile cannot be written.
 
 from __future__ import annotations
 
-import json
-import re
-from datetime import UTC, datetime
 from typing import Any
 
-from orchestrator.io import StorageError, join_uri, write_text
+from orchestrator.nodekit.kyc import plain_user_id, utc_now, write_user_file
 from orchestrator.runtime import node
-
-DEFAULT_OUT_DIR = "out/kyc"
-_SAFE_ID = re.compile(r"^[A-Za-z0-9_.-]+$")
 
 
 class ProfileError(Exception):
@@ -36,9 +30,7 @@ class ProfileError(Exception):
 
 def handle(inputs: dict[str, Any], ctx: Any = None) -> dict[str, Any]:
     user, result = inputs.get("user") or {}, inputs.get("result") or {}
-    user_id = str(user.get("id") or "")
-    if not _SAFE_ID.match(user_id):
-        raise ProfileError(f"user id must be a plain name (letters, digits, _ . -), got {user_id!r}")
+    user_id = plain_user_id(user, ProfileError)
     verified = inputs.get("verified")
     if verified is None:
         verified = result.get("status") == "pass"
@@ -50,12 +42,8 @@ def handle(inputs: dict[str, Any], ctx: Any = None) -> dict[str, Any]:
         "similarity": result.get("similarity"),
         "faces": result.get("faces"),
     }
-    target = join_uri(str(inputs.get("out_dir") or DEFAULT_OUT_DIR), "profiles", f"{user_id}.json")
-    document = {**profile, "updated_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")}
-    try:
-        where = write_text(target, json.dumps(document, indent=2) + "\n")
-    except StorageError as exc:
-        raise ProfileError(f"cannot write the profile of {user_id}: {exc}") from exc
+    document = {**profile, "updated_at": utc_now()}
+    where = write_user_file(inputs.get("out_dir"), "profiles", user_id, document, ProfileError, f"the profile of {user_id}")
     return {**profile, "profile": where}
 
 

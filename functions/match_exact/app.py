@@ -28,16 +28,12 @@ valid amount.
 from __future__ import annotations
 
 from collections import defaultdict
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from orchestrator.nodekit.reconciliation import ReconciliationInputError, outcome, row_cents
 from orchestrator.runtime import node
 
 SIDES = ("bank", "ledger")
-
-
-class ReconciliationInputError(Exception):
-    """The input does not hold a bank and a ledger side, or a row is malformed."""
 
 
 def split_sides(inputs: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
@@ -62,14 +58,6 @@ def split_sides(inputs: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
     return sides
 
 
-def cents(row: dict[str, Any]) -> int:
-    """The row's amount in cents."""
-    try:
-        return int((Decimal(str(row.get("amount"))) * 100).to_integral_value())
-    except (InvalidOperation, ValueError) as exc:
-        raise ReconciliationInputError(f"row {row.get('id')!r} has no valid amount: {row.get('amount')!r}") from exc
-
-
 def reference(row: dict[str, Any]) -> str:
     """The row's reference, upper-cased with blanks removed ('' when missing)."""
     return "".join(str(row.get("reference") or "").split()).upper()
@@ -80,13 +68,13 @@ def match(bank: list[dict[str, Any]], ledger: list[dict[str, Any]]) -> dict[str,
     index: dict[tuple[str, int], list[int]] = defaultdict(list)
     for i, row in enumerate(ledger):
         if ref := reference(row):
-            index[(ref, cents(row))].append(i)
+            index[(ref, row_cents(row))].append(i)
     used: set[int] = set()
     matched: list[dict[str, Any]] = []
     unmatched_bank: list[dict[str, Any]] = []
     for row in bank:
         ref = reference(row)
-        candidates = index.get((ref, cents(row)), []) if ref else []
+        candidates = index.get((ref, row_cents(row)), []) if ref else []
         if candidates:
             j = candidates.pop(0)
             used.add(j)
@@ -97,13 +85,7 @@ def match(bank: list[dict[str, Any]], ledger: list[dict[str, Any]]) -> dict[str,
             })
         else:
             unmatched_bank.append(row)
-    unmatched_ledger = [row for j, row in enumerate(ledger) if j not in used]
-    return {
-        "matched": matched,
-        "unmatched_bank": unmatched_bank,
-        "unmatched_ledger": unmatched_ledger,
-        "counts": {"matched": len(matched), "unmatched_bank": len(unmatched_bank), "unmatched_ledger": len(unmatched_ledger)},
-    }
+    return outcome(matched, unmatched_bank, [row for j, row in enumerate(ledger) if j not in used])
 
 
 def handle(inputs: dict[str, Any], ctx: Any = None) -> dict[str, Any]:

@@ -30,20 +30,16 @@ from __future__ import annotations
 
 import bisect
 from datetime import date
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from rapidfuzz import fuzz
 from rapidfuzz.utils import default_process
 
+from orchestrator.nodekit.reconciliation import ReconciliationInputError, cents, outcome, row_cents
 from orchestrator.runtime import node
 
 MIN_PREFIX = 12
 """Names at least this long are also compared against the other name's prefix."""
-
-
-class ReconciliationInputError(Exception):
-    """A row is malformed (no valid date or amount), or a parameter is out of range."""
 
 
 def _normalise(name: Any) -> str:
@@ -66,13 +62,6 @@ def similarity(a: Any, b: Any) -> float:
     return _scores(a, b)[0]
 
 
-def _cents(row: dict[str, Any]) -> int:
-    try:
-        return int((Decimal(str(row.get("amount"))) * 100).to_integral_value())
-    except (InvalidOperation, ValueError) as exc:
-        raise ReconciliationInputError(f"row {row.get('id')!r} has no valid amount: {row.get('amount')!r}") from exc
-
-
 def _day(row: dict[str, Any]) -> date:
     try:
         return date.fromisoformat(str(row.get("date"))[:10])
@@ -90,13 +79,13 @@ def match(
     """Pair rows by similarity within the tolerances (see the module contract)."""
     if not 0 <= threshold <= 100:
         raise ReconciliationInputError(f"threshold must be between 0 and 100, got {threshold}")
-    tolerance = int((Decimal(str(amount_tolerance)) * 100).to_integral_value())
-    ledger_keys = sorted((_cents(row), j) for j, row in enumerate(ledger))
+    tolerance = cents(amount_tolerance, "amount_tolerance")
+    ledger_keys = sorted((row_cents(row), j) for j, row in enumerate(ledger))
     ledger_cents = [c for c, _ in ledger_keys]
     ledger_days = [_day(row) for row in ledger]
     candidates: list[tuple[float, float, int, int, int, int]] = []
     for i, row in enumerate(bank):
-        amount, day = _cents(row), _day(row)
+        amount, day = row_cents(row), _day(row)
         lo = bisect.bisect_left(ledger_cents, amount - tolerance)
         hi = bisect.bisect_right(ledger_cents, amount + tolerance)
         for other, j in ledger_keys[lo:hi]:
@@ -115,7 +104,7 @@ def match(
             continue
         used_bank.add(i)
         used_ledger.add(j)
-        difference = (_cents(bank[i]) - _cents(ledger[j])) / 100
+        difference = (row_cents(bank[i]) - row_cents(ledger[j])) / 100
         b, g = bank[i], ledger[j]
         pairs.append((i, {
             "bank": b.get("id"), "ledger": g.get("id"), "score": round(-neg_score, 1), "days": days,
@@ -125,14 +114,11 @@ def match(
             "bank_counterparty": b.get("counterparty"), "ledger_counterparty": g.get("counterparty"),
         }))
     matched = [pair for _, pair in sorted(pairs, key=lambda p: p[0])]
-    unmatched_bank = [row for i, row in enumerate(bank) if i not in used_bank]
-    unmatched_ledger = [row for j, row in enumerate(ledger) if j not in used_ledger]
-    return {
-        "matched": matched,
-        "unmatched_bank": unmatched_bank,
-        "unmatched_ledger": unmatched_ledger,
-        "counts": {"matched": len(matched), "unmatched_bank": len(unmatched_bank), "unmatched_ledger": len(unmatched_ledger)},
-    }
+    return outcome(
+        matched,
+        [row for i, row in enumerate(bank) if i not in used_bank],
+        [row for j, row in enumerate(ledger) if j not in used_ledger],
+    )
 
 
 def handle(inputs: dict[str, Any], ctx: Any = None) -> dict[str, Any]:

@@ -12,7 +12,7 @@ Contract
   publish`` (another process) buffers events in the same store, so an event published before the
   run reaches the node is delivered when it gets there, exactly once.
 * ``break_at``: the run stops before that node and :attr:`LocalRun.breakpoint` holds the data
-  the node would have received.
+  the node would have received; the node's function is not called (no side effects).
 * ``replay``: node outputs (by state name) to reuse instead of calling the functions again —
   used by :func:`redrive`.
 """
@@ -268,6 +268,11 @@ class LocalRunner:
         mocks = dict(mocks or {})
         for state, output in (replay or {}).items():
             mocks[state] = {"payload": output}
+        if break_at is not None and flow.nodes[break_at].uses is not None:
+            # The listener stops the run when the node's task is scheduled, but the task would
+            # still call the function; this mock stands in for it, so nothing the node does
+            # (a file written, an e-mail sent) happens. Its short delay is where the stop lands.
+            mocks[break_at] = {"error": "Flow.Breakpoint", "cause": f"stopped before {break_at}", "delay": 0.001}
         engine_ref: dict[str, Any] = {}
 
         def listener(event: dict[str, Any]) -> None:
