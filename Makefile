@@ -3,8 +3,10 @@ PYTHON ?= python3.11
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+TOOLS  := .tools/sam
+TOOLS_STAMP := $(TOOLS)/.installed
 
-.PHONY: setup run test lint typecheck bench generate clean
+.PHONY: setup tools run test lint typecheck bench generate clean
 
 setup: $(STAMP)
 
@@ -15,6 +17,16 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/python -m pip install --quiet -r requirements.lock
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	@touch $(STAMP)
+
+## make tools: the SAM CLI (pinned in requirements-tools.lock) in its own venv, .tools/sam/
+tools: $(TOOLS_STAMP)
+
+$(TOOLS_STAMP): requirements-tools.lock
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "error: $(PYTHON) not found (the SAM CLI venv needs Python 3.11+; set PYTHON=...)"; exit 1; }
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/python -m pip install --quiet --upgrade pip
+	$(TOOLS)/bin/python -m pip install --quiet -r requirements-tools.lock
+	@touch $(TOOLS_STAMP)
 
 ## make run: set up, then run the demo flow on the local engine
 run: setup
@@ -36,4 +48,4 @@ generate: setup
 	$(BIN)/flowctl generate
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .aws-sam
+	rm -rf $(VENV) .tools .pytest_cache .mypy_cache .ruff_cache .aws-sam

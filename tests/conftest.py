@@ -34,3 +34,57 @@ def fake_aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         monkeypatch.setenv(name, value)
     with mock_aws():
         yield
+
+
+# -- the SAM CLI and one `sam build` per session (tests/template/test_sam.py, tests/functional/deploy)
+
+
+@pytest.fixture(scope="session")
+def sam_cli() -> Path:
+    """The SAM CLI of ``make tools``, installed on first use (CI starts from a clean clone)."""
+    import subprocess
+
+    from orchestrator.deploy.sam import TOOLS_SAM
+
+    done = subprocess.run(["make", "tools"], cwd=ROOT, capture_output=True, text=True, timeout=1800, check=False)
+    assert done.returncode == 0, f"make tools failed:\n{done.stdout[-4000:]}\n{done.stderr[-4000:]}"
+    return ROOT / TOOLS_SAM
+
+
+@pytest.fixture(scope="session")
+def sam_build_dir(sam_cli: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """``sam build --parallel`` of the committed template.yaml into a temporary folder."""
+    from orchestrator.deploy.sam import BUILD_PYTHON, find_python_dir, sam_build
+
+    python_dir = find_python_dir()
+    if python_dir is None:
+        pytest.skip(f"sam build needs python{BUILD_PYTHON} (the functions' Lambda runtime): none on PATH or in ~/.pyenv/versions")
+    build_dir = tmp_path_factory.mktemp("sam") / "build"
+    sam_build(ROOT, build_dir, sam=sam_cli, python_dir=python_dir)
+    return build_dir
+
+
+@pytest.fixture(scope="session")
+def deploy_build_dir(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A build for the deploy rehearsal: the `sam build` above, or, without python3.12, the sources
+    laid out as sam build would (each function and the layer in a folder named after it)."""
+    import shutil
+
+    import yaml
+
+    from orchestrator.deploy.sam import find_python_dir
+
+    if find_python_dir() is not None:
+        return Path(request.getfixturevalue("sam_build_dir"))
+    build_dir = tmp_path_factory.mktemp("unbuilt")
+    template = yaml.safe_load((ROOT / "template.yaml").read_text())
+    for logical, resource in template["Resources"].items():
+        props = resource.get("Properties", {})
+        for key in ("CodeUri", "ContentUri"):
+            if key in props:
+                shutil.copytree(ROOT / props[key], build_dir / logical)
+                props[key] = logical
+        if "DefinitionUri" in props:
+            props["DefinitionUri"] = str(ROOT / props["DefinitionUri"])
+    (build_dir / "template.yaml").write_text(yaml.safe_dump(template))
+    return build_dir

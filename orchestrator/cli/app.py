@@ -206,5 +206,6 @@ def main() -> None:
     app()
 
 
-# Local-run commands register themselves on ``app``.
+# Local-run and deploy commands register themselves on ``app``.
+from orchestrator.cli import deploy as _deploy  # noqa: E402,F401
 from orchestrator.cli import local as _local  # noqa: E402,F401

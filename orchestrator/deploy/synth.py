@@ -8,7 +8,9 @@ layer. Flow ``schedules`` become ``ScheduleV2`` events (EventBridge Scheduler, w
 the scheduled time passed as a parameter), ``triggers`` become ``EventBridgeRule`` events.
 
 A node function may add ``functions/<name>/function.json``: ``{"timeout": 60, "memory": 512,
-"policies": [<SAM policy template>...], "environment": {...}}``.
+"policies": [<SAM policy template>...], "environment": {...}, "parameters": {...}}``. Its
+``parameters`` become template Parameters (``{"ReportSender": {"Type": "String", ...}}``) that its
+policies and environment may ``Ref``; every ``Ref`` there must name a parameter or a resource.
 
 Output is deterministic; ``flowctl synth`` writes it and a test fails when it is stale.
 """
@@ -35,6 +37,7 @@ __all__ = ["EVENT_SOURCE", "build_template", "template_text"]
 EVENT_SOURCE = "flowctl.events"
 RUNTIME = "python3.12"
 PLATFORM = ("api", "tracker", "waiter", "event_router")
+FUNCTION_KEYS = ("timeout", "memory", "policies", "environment", "description", "parameters")
 API_ROUTES = [
     ("/flows", "get"),
     ("/flows/{flow}", "get"),
@@ -91,14 +94,51 @@ def _function_config(project: Project, name: str) -> dict[str, Any]:
         config = json.loads(path.read_text())
     except json.JSONDecodeError as exc:
         raise FlowctlError(f"{path}: invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
-    unknown = set(config) - {"timeout", "memory", "policies", "environment", "description"}
+    unknown = set(config) - set(FUNCTION_KEYS)
     if unknown:
-        raise FlowctlError(f"{path}: unknown key(s) {sorted(unknown)} (allowed: timeout, memory, policies, environment, description)")
+        raise FlowctlError(f"{path}: unknown key(s) {sorted(unknown)} (allowed: {', '.join(FUNCTION_KEYS)})")
+    parameters = config.get("parameters", {})
+    if not isinstance(parameters, dict) or not all(
+        param.isascii() and param.isalnum() and isinstance(spec, dict) and "Type" in spec for param, spec in parameters.items()
+    ):
+        raise FlowctlError(f'{path}: "parameters" maps alphanumeric names to CloudFormation parameters, e.g. {{"Sender": {{"Type": "String"}}}}')
     return dict(config)
 
 
-def _node_function(project: Project, name: str) -> dict[str, Any]:
-    config = _function_config(project, name)
+def _refs(value: Any) -> set[str]:
+    """Every name that ``value`` (template data) refers to with ``Ref``."""
+    if isinstance(value, dict):
+        found = {value["Ref"]} if isinstance(value.get("Ref"), str) else set()
+        return found.union(*(_refs(item) for item in value.values()))
+    if isinstance(value, list):
+        return set().union(*(_refs(item) for item in value))
+    return set()
+
+
+def _function_parameters(project: Project, configs: dict[str, dict[str, Any]], builtin: dict[str, Any]) -> dict[str, Any]:
+    """The Parameters that node functions declare; each declared once, none shadowing a built-in."""
+    declared: dict[str, Any] = {}
+    for name, config in configs.items():
+        for param, spec in sorted(config.get("parameters", {}).items()):
+            if param in builtin or declared.get(param, spec) != spec:
+                raise FlowctlError(
+                    f"{project.functions_dir / name / 'function.json'}: parameter {param!r} is already declared "
+                    "differently (by the template or another function): rename it or declare it alike"
+                )
+            declared[param] = spec
+    return declared
+
+
+def _check_refs(project: Project, name: str, config: dict[str, Any], known: set[str]) -> None:
+    unknown = sorted(ref for ref in _refs([config.get("policies"), config.get("environment")]) if ref not in known and not ref.startswith("AWS::"))
+    if unknown:
+        raise FlowctlError(
+            f"{project.functions_dir / name / 'function.json'}: Ref to {', '.join(unknown)} names no parameter or resource "
+            "(declare it under \"parameters\")"
+        )
+
+
+def _node_function(name: str, config: dict[str, Any]) -> dict[str, Any]:
     props: dict[str, Any] = {
         "CodeUri": f"functions/{name}/",
         "Handler": "app.lambda_handler",
@@ -313,8 +353,9 @@ def build_template(project: Project) -> dict[str, Any]:
             },
         },
     }
+    configs = {name: _function_config(project, name) for name in node_functions}
     for name in node_functions:
-        resources[function_resource(name)] = _node_function(project, name)
+        resources[function_resource(name)] = _node_function(name, configs[name])
     resources.update(_platform_functions(machines, node_functions))
     for c in sorted(compiled, key=lambda c: c.flow.name):
         logical = state_machine_resource(c.flow.name)
@@ -334,17 +375,21 @@ def build_template(project: Project) -> dict[str, Any]:
     }
     for name in machines:
         outputs[f"{state_machine_resource(name)}Arn"] = {"Description": f"State machine of flow {name}", "Value": _ref(state_machine_resource(name))}
+    parameters: dict[str, Any] = {
+        "Stage": {"Type": "String", "Default": "dev", "AllowedPattern": "^[a-z][a-z0-9-]{0,15}$", "Description": "API stage name"},
+        "LogLevel": {"Type": "String", "Default": "INFO", "AllowedValues": ["DEBUG", "INFO", "WARNING", "ERROR"], "Description": "Powertools log level"},
+        "LogRetentionDays": {"Type": "Number", "Default": 30, "AllowedValues": [1, 3, 5, 7, 14, 30, 60, 90, 180, 365], "Description": "Days to keep state machine logs"},
+        "PayloadRetentionDays": {"Type": "Number", "Default": 30, "MinValue": 1, "Description": "Days to keep offloaded payloads"},
+        "ApiAuth": {"Type": "String", "Default": "IAM", "AllowedValues": ["IAM", "API_KEY"], "Description": "IAM (SigV4) or IAM plus API keys"},
+    }
+    parameters.update(_function_parameters(project, configs, parameters))
+    for name in node_functions:
+        _check_refs(project, name, configs[name], set(parameters) | set(resources))
     return {
         "AWSTemplateFormatVersion": "2010-09-09",
         "Transform": "AWS::Serverless-2016-10-31",
         "Description": "flowctl application (generated by `flowctl synth`; do not edit by hand)",
-        "Parameters": {
-            "Stage": {"Type": "String", "Default": "dev", "AllowedPattern": "^[a-z][a-z0-9-]{0,15}$", "Description": "API stage name"},
-            "LogLevel": {"Type": "String", "Default": "INFO", "AllowedValues": ["DEBUG", "INFO", "WARNING", "ERROR"], "Description": "Powertools log level"},
-            "LogRetentionDays": {"Type": "Number", "Default": 30, "AllowedValues": [1, 3, 5, 7, 14, 30, 60, 90, 180, 365], "Description": "Days to keep state machine logs"},
-            "PayloadRetentionDays": {"Type": "Number", "Default": 30, "MinValue": 1, "Description": "Days to keep offloaded payloads"},
-            "ApiAuth": {"Type": "String", "Default": "IAM", "AllowedValues": ["IAM", "API_KEY"], "Description": "IAM (SigV4) or IAM plus API keys"},
-        },
+        "Parameters": parameters,
         "Conditions": {"UseApiKeys": {"Fn::Equals": [_ref("ApiAuth"), "API_KEY"]}},
         "Globals": {
             "Function": {
