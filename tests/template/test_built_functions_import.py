@@ -1,0 +1,52 @@
+"""Each built function imports in a Lambda-like interpreter: python3.12, isolated from this
+machine's packages, with only the function's own build folder and the runtime layer on the path —
+what Lambda gives it. Catches a module missing from a requirements.txt or from the layer."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import yaml
+
+from orchestrator.deploy.sam import BUILD_PYTHON, find_python_dir
+
+ROOT = Path(__file__).resolve().parents[2]
+
+PROBE = """
+import importlib.util, json, sys
+spec = importlib.util.spec_from_file_location("app", "app.py")
+module = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(module)
+assert callable(module.lambda_handler), "app.lambda_handler is not callable"
+"""
+
+
+def _functions() -> list[str]:
+    template = yaml.safe_load((ROOT / "template.yaml").read_text())
+    return sorted(k for k, v in template["Resources"].items() if v["Type"] == "AWS::Serverless::Function")
+
+
+def test_every_built_function_imports_with_only_its_package_and_the_layer(sam_build_dir: Path) -> None:
+    python_dir = find_python_dir()
+    assert python_dir is not None  # sam_build_dir skips without it
+    python = str(Path(python_dir) / f"python{BUILD_PYTHON}")
+    layer = sam_build_dir / "RuntimeLayer" / "python"
+    env = {
+        "PYTHONPATH": f"{sam_build_dir}/{{fn}}:{layer}",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_LAMBDA_FUNCTION_NAME": "probe",
+        "POWERTOOLS_TRACE_DISABLED": "1",
+        "MPLCONFIGDIR": "/tmp",
+    }
+    failures = []
+    for fn in _functions():
+        run_env = dict(env, PYTHONPATH=env["PYTHONPATH"].format(fn=fn))
+        # -s: no user site; -E is not used because PYTHONPATH is how Lambda adds /opt/python
+        done = subprocess.run(
+            [python, "-s", "-c", "import sys; sys.path = [p for p in sys.path if 'site-packages' not in p]\n" + PROBE],
+            cwd=sam_build_dir / fn, env=run_env, capture_output=True, text=True, timeout=120, check=False,
+        )
+        if done.returncode != 0:
+            failures.append(f"{fn}: {done.stderr.strip().splitlines()[-1] if done.stderr.strip() else done.returncode}")
+    assert not failures, "functions that would not import in Lambda:\n" + "\n".join(failures)
