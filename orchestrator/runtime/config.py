@@ -61,9 +61,14 @@ class NodeRuntime:
 
     def __post_init__(self) -> None:
         if self.logger is None:
+            import sys
+
             from aws_lambda_powertools import Logger
 
-            self.logger = Logger(service=self.service)
+            # In Lambda, logs go to stdout (CloudWatch). Locally stdout carries the run's
+            # output, so node logs go to stderr, next to the progress display.
+            local = not os.environ.get(AWS_LAMBDA_FUNCTION_NAME)
+            self.logger = Logger(service=self.service, stream=sys.stderr if local else None)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> NodeRuntime:
@@ -77,7 +82,7 @@ class NodeRuntime:
             directory=None if in_lambda else home / LOCAL_PAYLOADS_DIRNAME,
             threshold=int(env.get(FLOWCTL_OFFLOAD_THRESHOLD) or DEFAULT_OFFLOAD_THRESHOLD_BYTES),
         )
-        store = store_from_env(env, offload=payloads.offload)
+        store = store_from_env(env, offload=payloads.ref if payloads.can_offload else None)
         return cls(
             store=store,
             payloads=payloads,

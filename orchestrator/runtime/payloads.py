@@ -6,6 +6,9 @@ Contract:
   ``threshold`` bytes; otherwise it stores the JSON at ``s3://<bucket>/<key>`` (a bucket is
   configured) or ``file://<directory>/<key>`` (local runs) and returns ``{"$ref": uri}``. With
   neither (a Lambda without a bucket) the value is returned unchanged.
+- :meth:`PayloadStore.ref` stores the JSON whatever its size and returns the ref: the run
+  store's offloader, so a step output too large to keep inline (100 KiB) but under
+  ``threshold`` is kept as a ref rather than omitted.
 - :func:`resolve_refs` replaces every nested ``{"$ref": "s3://..."}`` or
   ``{"$ref": "file:///..."}`` (a dict with that single key) by the stored JSON, so the next
   node sees the original value. Refs are read with their own bucket, whatever is configured.
@@ -85,10 +88,15 @@ class PayloadStore:
 
         ``key`` is a relative path without suffix, e.g. ``runs/<run>/<node>/<index>/<attempt>``.
         """
-        body = json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+        body = _encode(value)
         if len(body) <= self.threshold or not self.can_offload:
             return value
         return {REF_KEY: self.put(body, key)}
+
+    def ref(self, value: Any, key: str) -> dict[str, str]:
+        """Store ``value`` whatever its size and return ``{"$ref": uri}``: the offloader of a run
+        store, which calls it for values over its own inline limit (smaller than ``threshold``)."""
+        return {REF_KEY: self.put(_encode(value), key)}
 
     def put(self, body: bytes, key: str) -> str:
         """Store ``body`` under ``key`` (``.json`` appended) and return its URI."""
@@ -133,6 +141,10 @@ class PayloadStore:
     def resolve(self, value: Any) -> Any:
         """``value`` with every nested ref replaced by its stored JSON."""
         return resolve_refs(value, self.load)
+
+
+def _encode(value: Any) -> bytes:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
 def resolve_refs(value: Any, load: Any, _depth: int = 0) -> Any:

@@ -79,7 +79,7 @@ class Platform:
         if self._store is not None:
             return self._store
         payloads = PayloadStore(bucket=self.env.get(FLOWCTL_PAYLOAD_BUCKET) or None)
-        offload = payloads.offload if payloads.can_offload else None
+        offload = payloads.ref if payloads.can_offload else None
         return store_from_env(self.env, offload=offload) or LocalRunStore(
             local_store_path(self.env), offload=offload
         )

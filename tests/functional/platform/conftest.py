@@ -17,11 +17,10 @@ from botocore.exceptions import ClientError
 
 from orchestrator.service import Platform
 from orchestrator.store import DynamoRunStore
-from orchestrator.store.dynamodb_schema import create_table_kwargs, ttl_specification
 
 ROOT = Path(__file__).resolve().parents[3]
 EVENTS = ROOT / "events"
-TABLE = "flowctl-runs"
+TABLE = "flowctl-runs"  # made by the run_table fixture (tests/functional/conftest.py)
 ROLE = "arn:aws:iam::123456789012:role/flowctl-state-machine"
 PASS_DEFINITION = json.dumps({"StartAt": "Done", "States": {"Done": {"Type": "Pass", "End": True}}})
 KYC_FLOW = {
@@ -80,20 +79,10 @@ def lambda_context() -> LambdaContext:
 
 @pytest.fixture
 def aws(
-    fake_aws: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    run_table: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> Iterator[dict[str, Any]]:
     """Fake credentials, moto, the run table, the kyc-check state machine and its flow file."""
-    for name, value in {
-        "POWERTOOLS_TRACE_DISABLED": "1",
-        "POWERTOOLS_METRICS_NAMESPACE": "flowctl-test",
-        "POWERTOOLS_SERVICE_NAME": "flowctl-test",
-    }.items():
-        monkeypatch.setenv(name, value)
-    for name in ("FLOWCTL_STORE", "FLOWCTL_EVENT_BUS", "FLOWCTL_PAYLOAD_BUCKET"):
-        monkeypatch.delenv(name, raising=False)
     ddb = boto3.client("dynamodb")
-    ddb.create_table(**create_table_kwargs(TABLE))
-    ddb.update_time_to_live(TableName=TABLE, TimeToLiveSpecification=ttl_specification())
     sfn = boto3.client("stepfunctions")
     machine = sfn.create_state_machine(
         name="kyc-check", definition=PASS_DEFINITION, roleArn=ROLE

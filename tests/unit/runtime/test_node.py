@@ -10,7 +10,7 @@ import boto3
 import pytest
 from aws_lambda_powertools import Logger
 
-from orchestrator.runtime import NodeRuntime, PayloadStore, configure, node
+from orchestrator.runtime import NodeRuntime, PayloadStore, configure, get_runtime, node
 from orchestrator.store import DynamoRunStore, LocalRunStore
 from orchestrator.store.dynamodb_schema import create_table_kwargs
 
@@ -84,6 +84,25 @@ def test_step_is_recorded_in_dynamodb(load_event, fake_aws, monkeypatch):
     assert (step.node, step.index, step.attempt, step.status) == ("face-detect", 0, 0, "SUCCEEDED")
     assert step.output == {"faces": 1}
     assert step.started_at <= step.stopped_at and step.duration_ms >= 0
+
+
+def test_mid_size_output_is_passed_inline_and_recorded_as_a_ref(load_event, monkeypatch):
+    # GIVEN a run store and an output over its inline limit (100 KiB), under the offload
+    # threshold (200 KiB)
+    monkeypatch.setenv("FLOWCTL_STORE", "local")
+    rows = ["x" * 100] * 1500
+
+    @node
+    def handler(inputs, ctx):
+        return {"rows": rows}
+
+    # WHEN the node succeeds
+    out = handler(load_event("node-payload.json"), None)
+    # THEN the next node gets the output inline, and the step keeps it as a ref, not omitted
+    assert out == {"rows": rows}
+    [step] = get_runtime().store.list_steps(RUN_ID)
+    assert set(step.output) == {"$ref"}
+    assert get_runtime().payloads.load(step.output["$ref"]) == {"rows": rows}
 
 
 def test_user_exception_is_recorded_and_reraised_unchanged(load_event, tmp_path):

@@ -1,0 +1,609 @@
+"""Step Functions without AWS: the cloud path of a flow, executed by the local engine.
+
+:class:`StepFunctionsBridge` stands in for a boto3 ``stepfunctions`` client. It answers the calls
+flowctl's platform makes by running every execution of a deployed definition on its own thread
+in :class:`~orchestrator.engine.Engine`. Each Lambda task calls the function's real
+``lambda_handler`` in-process, found by function name among ``functions`` first, then as
+``<functions_dir>/<name>/app.py``. Give it to the platform where it takes its client
+(``Platform(config, sfn=bridge)``) and the API, the waiter and the event router drive real
+executions; hand :meth:`take_events` to the tracker.
+
+Contract (AWS's behaviour, as far as flowctl relies on it)
+---------------------------------------------------------
+* ``create_state_machine`` validates the definition (``InvalidDefinition``); the same name with
+  the same definition, type and role returns the machine, anything else under that name is
+  ``StateMachineAlreadyExists``. :meth:`deploy_flow` deploys a compiled flow with each
+  ``${XFunctionArn}`` bound to the ARN of function ``x`` (:meth:`lambda_arn`).
+* STANDARD: ``start_execution`` with the name and input of a *running* execution returns that
+  execution; any other reuse of a name is ``ExecutionAlreadyExists``. Every status change
+  (RUNNING at a start or a redrive, then the terminal status) puts a "Step Functions Execution
+  Status Change" event, shaped like EventBridge's, on :attr:`events`.
+* EXPRESS: every start is a new execution (ARN ``...:express:<machine>:<name>:<id>``);
+  describe, stop, redrive and history answer ``InvalidArn``, ``list_executions``
+  ``StateMachineTypeNotSupported``, and no status event is sent.
+* ``redrive_execution`` (STANDARD, FAILED/TIMED_OUT/ABORTED) runs the execution again under its
+  ARN with ``redriveCount`` + 1; a Task state entered once that succeeded returns its recorded
+  result instead of running again (states entered several times, in a loop or a Map, run again).
+* ``send_task_success|failure|heartbeat`` reach the ``.waitForTaskToken`` task of any running
+  execution; an unknown or completed token is ``TaskDoesNotExist``.
+* Errors are :class:`botocore.exceptions.ClientError` with AWS's codes; dates are UTC datetimes.
+* Not AWS: :meth:`wait` blocks until an execution is no longer RUNNING, :meth:`wait_until` until
+  its history satisfies a predicate, :meth:`shutdown` aborts whatever still runs.
+
+Example::
+
+    bridge = StepFunctionsBridge(functions_dir="functions", clock=VirtualClock())
+    machine = bridge.deploy_flow(compile_flow_file("flows/liteflow-hello.json"), type="STANDARD")
+    started = bridge.start_execution(stateMachineArn=machine, name="r1", input='{"name": "Ada"}')
+    bridge.wait(started["executionArn"])["output"]          # '"Hello, Ada!"'
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import re
+import threading
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from botocore.exceptions import ClientError
+
+from orchestrator.engine import (
+    AslDefinitionError,
+    Clock,
+    Engine,
+    ExecutionError,
+    ExecutionResult,
+    UnknownTaskTokenError,
+    VirtualClock,
+)
+from orchestrator.engine.definition import load_definition, substitute
+from orchestrator.engine.jsonvalue import MAX_PAYLOAD_BYTES, payload_size, to_json
+
+if TYPE_CHECKING:
+    from orchestrator.compiler import CompiledFlow
+
+__all__ = ["STATUS_CHANGE", "StepFunctionsBridge"]
+
+STATUS_CHANGE = "Step Functions Execution Status Change"
+RUNNING = "RUNNING"
+EVENT_PAYLOAD_LIMIT = 248 * 1024
+"""Largest input or output a status change event carries (``included: false`` above)."""
+
+Handler = Callable[[Any, Any], Any]
+T = TypeVar("T")
+History = list[dict[str, Any]]
+_NAME = re.compile(r"^[^\s<>{}\[\]?*\"#%\\^|~`$&,;:/\x00-\x1f\x7f-\x9f]{1,80}$")
+_STOP_RETRY_SECONDS = 5.0
+_SUCCEEDED = {
+    "TaskSucceeded": "taskSucceededEventDetails",
+    "LambdaFunctionSucceeded": "lambdaFunctionSucceededEventDetails",
+}
+
+
+@dataclass
+class _Machine:
+    arn: str
+    name: str
+    definition: str
+    type: str
+    role_arn: str
+    created: float
+
+
+@dataclass
+class _Execution:
+    arn: str
+    name: str
+    machine: _Machine
+    input: str
+    started: float
+    outcome: ExecutionResult | None = None
+    """How the execution (its latest redrive) ended; None while it runs."""
+    redrive_count: int = 0
+    redriven: float | None = None
+    redrive_token: str | None = None
+    history: History = field(default_factory=list)
+    offset: int = 0
+    replay: dict[str, Any] = field(default_factory=dict)
+    engine: Engine | None = None
+    thread: threading.Thread | None = None
+
+    @property
+    def status(self) -> str:
+        return self.outcome.status if self.outcome is not None else RUNNING
+
+    def ending(self) -> tuple[str | None, str | None, str | None, float | None]:
+        """(output as JSON text, error, cause, stop time) — all None while it runs."""
+        if self.outcome is None:
+            return None, None, None, None
+        result = self.outcome
+        output = to_json(result.output) if result.succeeded else None
+        return output, result.error, result.cause, result.stop_date
+
+
+def _error(code: str, message: str, operation: str) -> ClientError:
+    return ClientError(
+        {"Error": {"Code": code, "Message": message}, "ResponseMetadata": {"HTTPStatusCode": 400}},
+        operation,
+    )
+
+
+def _find(table: Mapping[str, T], arn: str, lock: threading.Condition, what: str, op: str) -> T:
+    with lock:
+        found = table.get(arn)
+    if found is None:
+        code = what.replace(" ", "") + "DoesNotExist"
+        raise _error(code, f"{what} Does Not Exist: '{arn}'", op)
+    return found
+
+
+def _date(epoch: float) -> datetime:
+    return datetime.fromtimestamp(epoch, UTC)
+
+
+def _millis(epoch: float | None) -> int | None:
+    return None if epoch is None else int(epoch * 1000)
+
+
+def _redrive_status(ex: _Execution) -> tuple[str, str | None]:
+    if ex.status in (RUNNING, "SUCCEEDED"):
+        return "NOT_REDRIVABLE", f"Execution is {ex.status} and cannot be redriven"
+    return "REDRIVABLE", None
+
+
+def _replayable(history: History) -> dict[str, Any]:
+    """Mocks (by state name) returning the result of each Task state of ``history`` that was
+    entered once and succeeded — what a redrive does not run again."""
+    state_of: dict[int, str] = {}
+    entered: dict[str, int] = {}
+    results: dict[str, Any] = {}
+    for event in history:
+        if event["type"].endswith("StateEntered"):
+            name = event["stateEnteredEventDetails"]["name"]
+            state_of[event["id"]] = name
+            entered[name] = entered.get(name, 0) + 1
+            continue
+        state = state_of.get(event.get("previousEventId", 0))
+        if state is None:
+            continue
+        state_of[event["id"]] = state
+        if event["type"] in _SUCCEEDED:
+            results[state] = json.loads(event[_SUCCEEDED[event["type"]]]["output"])
+    return {state: {"return": value} for state, value in results.items() if entered[state] == 1}
+
+
+class StepFunctionsBridge:
+    """A boto3 ``stepfunctions`` client whose executions run in the local engine."""
+
+    def __init__(
+        self,
+        *,
+        functions_dir: Path | str | None = None,
+        functions: Mapping[str, Handler] | None = None,
+        clock: Clock | None = None,
+        region: str = "us-east-1",
+        account: str = "123456789012",
+    ) -> None:
+        self.functions_dir = Path(functions_dir) if functions_dir is not None else None
+        self.functions = dict(functions or {})
+        self.clock = clock or VirtualClock()
+        self.region = region
+        self.account = account
+        self.events: list[dict[str, Any]] = []
+        self._machines: dict[str, _Machine] = {}
+        self._executions: dict[str, _Execution] = {}
+        self._changed = threading.Condition()
+
+    # ------------------------------------------------------------------ deployment
+    def lambda_arn(self, function: str) -> str:
+        """The ARN a definition uses for the bridge's function ``function``."""
+        return f"arn:aws:lambda:{self.region}:{self.account}:function:{function}"
+
+    def deploy_flow(self, compiled: CompiledFlow, *, type: str | None = None) -> str:
+        """Create the state machine of a compiled flow (its type unless ``type`` is given), the
+        way SAM does with ``DefinitionSubstitutions``; returns its ARN."""
+        bound = {key: self.lambda_arn(fn) for key, fn in compiled.substitutions.items()}
+        created = self.create_state_machine(
+            name=compiled.flow.name,
+            definition=json.dumps(substitute(compiled.definition, bound)),
+            roleArn=f"arn:aws:iam::{self.account}:role/{compiled.flow.name}-state-machine",
+            type=type or compiled.type,
+        )
+        return str(created["stateMachineArn"])
+
+    def create_state_machine(
+        self, *, name: str, definition: str, roleArn: str, type: str = "STANDARD", **_: Any
+    ) -> dict[str, Any]:
+        op = "CreateStateMachine"
+        if type not in ("STANDARD", "EXPRESS"):
+            raise _error("ValidationException", f"Invalid type {type!r}", op)
+        if not _NAME.match(name):
+            raise _error("InvalidName", f"Invalid Name: '{name}'", op)
+        try:
+            load_definition(definition, None, type)
+        except AslDefinitionError as exc:
+            raise _error("InvalidDefinition", str(exc), op) from exc
+        arn = f"arn:aws:states:{self.region}:{self.account}:stateMachine:{name}"
+        with self._changed:
+            machine = self._machines.get(arn)
+            if machine is None:
+                machine = _Machine(arn, name, definition, type, roleArn, self.clock.now())
+                self._machines[arn] = machine
+            elif machine != _Machine(arn, name, definition, type, roleArn, machine.created):
+                raise _error(
+                    "StateMachineAlreadyExists", f"State Machine Already Exists: '{arn}'", op
+                )
+        return {"stateMachineArn": arn, "creationDate": _date(machine.created)}
+
+    # ------------------------------------------------------------------ executions
+    def start_execution(
+        self, *, stateMachineArn: str, name: str | None = None, input: str | None = None, **_: Any
+    ) -> dict[str, Any]:
+        op = "StartExecution"
+        machine = self._machine(stateMachineArn, op)
+        name = name or str(uuid.uuid4())
+        if not _NAME.match(name):
+            raise _error("InvalidName", f"Invalid Name: '{name}'", op)
+        text = "{}" if input is None else input
+        try:
+            value = json.loads(text)
+        except ValueError as exc:
+            raise _error(
+                "InvalidExecutionInput", f"Invalid State Machine Execution Input: {exc}", op
+            ) from exc
+        if payload_size(text) > MAX_PAYLOAD_BYTES:
+            raise _error("InvalidExecutionInput", "The input exceeds 262144 bytes", op)
+        with self._changed:
+            if machine.type == "EXPRESS":
+                arn = f"arn:aws:states:{self.region}:{self.account}:express:{machine.name}:{name}:{uuid.uuid4()}"
+            else:
+                arn = f"arn:aws:states:{self.region}:{self.account}:execution:{machine.name}:{name}"
+                found = self._executions.get(arn)
+                if found is not None:
+                    if found.status == RUNNING and found.input == text:
+                        return {"executionArn": arn, "startDate": _date(found.started)}
+                    raise _error("ExecutionAlreadyExists", f"Execution Already Exists: '{arn}'", op)
+            ex = _Execution(arn, name, machine, text, self.clock.now())
+            self._executions[arn] = ex
+            self._launch(ex, value)
+        return {"executionArn": arn, "startDate": _date(ex.started)}
+
+    def describe_execution(self, *, executionArn: str, **_: Any) -> dict[str, Any]:
+        ex = self._standard(executionArn, "DescribeExecution")
+        with self._changed:
+            return self._describe(ex)
+
+    def list_executions(
+        self,
+        *,
+        stateMachineArn: str,
+        statusFilter: str | None = None,
+        maxResults: int = 100,
+        nextToken: str | None = None,
+        **_: Any,
+    ) -> dict[str, Any]:
+        op = "ListExecutions"
+        machine = self._machine(stateMachineArn, op)
+        if machine.type == "EXPRESS":
+            raise _error(
+                "StateMachineTypeNotSupported",
+                "This operation is not supported by EXPRESS state machines",
+                op,
+            )
+        with self._changed:
+            found = [
+                ex
+                for ex in self._executions.values()
+                if ex.machine is machine and statusFilter in (None, ex.status)
+            ]
+            found.sort(key=lambda ex: ex.started, reverse=True)
+            start = int(nextToken or 0)
+            page = found[start : start + (maxResults or 100)]
+            listed = [{k: v for k, v in self._describe(ex).items() if k in _LISTED} for ex in page]
+        answer: dict[str, Any] = {"executions": listed}
+        if start + len(page) < len(found):
+            answer["nextToken"] = str(start + len(page))
+        return answer
+
+    def get_execution_history(
+        self,
+        *,
+        executionArn: str,
+        maxResults: int = 100,
+        nextToken: str | None = None,
+        reverseOrder: bool = False,
+        **_: Any,
+    ) -> dict[str, Any]:
+        ex = self._standard(executionArn, "GetExecutionHistory")
+        with self._changed:
+            events = [{**e, "timestamp": _date(e["timestamp"])} for e in ex.history]
+        if reverseOrder:
+            events.reverse()
+        start = int(nextToken or 0)
+        page = events[start : start + (maxResults or 100)]
+        answer: dict[str, Any] = {"events": page}
+        if start + len(page) < len(events):
+            answer["nextToken"] = str(start + len(page))
+        return answer
+
+    def stop_execution(
+        self, *, executionArn: str, error: str | None = None, cause: str | None = None, **_: Any
+    ) -> dict[str, Any]:
+        ex = self._standard(executionArn, "StopExecution")
+        deadline = time.monotonic() + _STOP_RETRY_SECONDS
+        while True:
+            with self._changed:
+                engine = ex.engine if ex.status == RUNNING else None
+            if engine is None:
+                break
+            try:
+                engine.stop(ex.name, error=error, cause=cause)
+                break
+            except ExecutionError:
+                # Its thread has not entered the engine yet (or has just left it).
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.01)
+        described = self.wait(executionArn)
+        return {"stopDate": described["stopDate"]}
+
+    def redrive_execution(
+        self, *, executionArn: str, clientToken: str | None = None, **_: Any
+    ) -> dict[str, Any]:
+        op = "RedriveExecution"
+        ex = self._standard(executionArn, op)
+        with self._changed:
+            if ex.status == RUNNING and clientToken and clientToken == ex.redrive_token:
+                assert ex.redriven is not None
+                return {"redriveDate": _date(ex.redriven)}
+            if ex.status in (RUNNING, "SUCCEEDED"):
+                raise _error(
+                    "ExecutionNotRedrivable", f"Execution is {ex.status} and cannot be redriven", op
+                )
+            ex.replay.update(_replayable(ex.history[ex.offset :]))
+            ex.outcome = None
+            ex.redrive_count += 1
+            ex.redriven = self.clock.now()
+            ex.redrive_token = clientToken
+            ex.history.append(
+                {
+                    "id": len(ex.history) + 1,
+                    "previousEventId": 0,
+                    "timestamp": ex.redriven,
+                    "type": "ExecutionRedriven",
+                    "executionRedrivenEventDetails": {"redriveCount": ex.redrive_count},
+                }
+            )
+            ex.offset = len(ex.history)
+            self._launch(ex, json.loads(ex.input))
+        return {"redriveDate": _date(ex.redriven)}
+
+    # ------------------------------------------------------------------ callbacks
+    def send_task_success(self, *, taskToken: str, output: str, **_: Any) -> dict[str, Any]:
+        op = "SendTaskSuccess"
+        try:
+            json.loads(output)
+        except ValueError as exc:
+            raise _error("InvalidOutput", f"Invalid Output: {exc}", op) from exc
+        self._callback(taskToken, op, lambda engine: engine.send_task_success(taskToken, output))
+        return {}
+
+    def send_task_failure(
+        self, *, taskToken: str, error: str | None = None, cause: str | None = None, **_: Any
+    ) -> dict[str, Any]:
+        self._callback(
+            taskToken,
+            "SendTaskFailure",
+            lambda engine: engine.send_task_failure(taskToken, error, cause),
+        )
+        return {}
+
+    def send_task_heartbeat(self, *, taskToken: str, **_: Any) -> dict[str, Any]:
+        self._callback(
+            taskToken, "SendTaskHeartbeat", lambda engine: engine.send_task_heartbeat(taskToken)
+        )
+        return {}
+
+    # ------------------------------------------------------------------ for tests and tools
+    def take_events(self) -> list[dict[str, Any]]:
+        """The status change events sent since the last call, oldest first."""
+        with self._changed:
+            events, self.events = self.events, []
+        return events
+
+    def wait(self, executionArn: str, timeout: float = 60.0) -> dict[str, Any]:
+        """Block until the execution is no longer RUNNING; its description (any type)."""
+        ex = self._execution(executionArn, "DescribeExecution")
+        if not self._wait_for(lambda: ex.status != RUNNING, timeout):
+            raise TimeoutError(f"{executionArn} is still running after {timeout} s")
+        with self._changed:
+            return self._describe(ex)
+
+    def wait_until(
+        self, executionArn: str, predicate: Callable[[History], bool], timeout: float = 30.0
+    ) -> bool:
+        """Block until ``predicate(history)`` holds (True) or the execution ends without it."""
+        ex = self._execution(executionArn, "GetExecutionHistory")
+        done = self._wait_for(lambda: predicate(ex.history) or ex.status != RUNNING, timeout)
+        if not done:
+            raise TimeoutError(f"{executionArn}: the awaited event did not come in {timeout} s")
+        with self._changed:
+            return predicate(ex.history)
+
+    def shutdown(self, timeout: float = 10.0) -> None:
+        """Abort every running execution and wait for its thread."""
+        with self._changed:
+            running = [ex for ex in self._executions.values() if ex.status == RUNNING]
+        for ex in running:
+            if ex.machine.type == "STANDARD":
+                self.stop_execution(executionArn=ex.arn, error="Bridge.Shutdown")
+            elif ex.engine is not None:
+                with contextlib.suppress(ExecutionError):  # it has just ended
+                    ex.engine.stop(ex.name, error="Bridge.Shutdown")
+            if ex.thread is not None:
+                ex.thread.join(timeout)
+
+    # ------------------------------------------------------------------ internals
+    def _wait_for(self, ready: Callable[[], bool], timeout: float) -> bool:
+        with self._changed:
+            return self._changed.wait_for(ready, timeout)
+
+    def _machine(self, arn: str, op: str) -> _Machine:
+        if not arn.startswith("arn:aws:states:") or ":stateMachine:" not in arn:
+            raise _error("InvalidArn", f"Invalid Arn: '{arn}'", op)
+        return _find(self._machines, arn, self._changed, "State Machine", op)
+
+    def _execution(self, arn: str, op: str) -> _Execution:
+        return _find(self._executions, arn, self._changed, "Execution", op)
+
+    def _standard(self, arn: str, op: str) -> _Execution:
+        if ":express:" in arn:
+            raise _error(
+                "InvalidArn",
+                f"Invalid Arn: 'Resource type not valid in this context: express' ({arn})",
+                op,
+            )
+        return self._execution(arn, op)
+
+    def _callback(self, token: str, op: str, send: Callable[[Engine], None]) -> None:
+        with self._changed:
+            engines = [ex.engine for ex in self._executions.values() if ex.engine is not None]
+        for engine in engines:
+            try:
+                send(engine)
+                return
+            except UnknownTaskTokenError:
+                continue
+        raise _error("TaskDoesNotExist", "Task Token does not exist or has been completed", op)
+
+    def _launch(self, ex: _Execution, value: Any) -> None:
+        """Start ``ex`` on its own thread (the lock is held)."""
+        engine = Engine(
+            ex.machine.definition,
+            functions_dir=self.functions_dir,
+            handlers=self.functions,
+            mocks=dict(ex.replay) or None,
+            listener=lambda event: self._record(ex, event),
+            clock=self.clock,
+            state_machine_type=ex.machine.type,
+            name=ex.machine.name,
+            region=self.region,
+            account=self.account,
+            role_arn=ex.machine.role_arn,
+            record_history=False,
+        )
+        ex.engine = engine
+        self._publish(ex)
+        ex.thread = threading.Thread(
+            target=self._run, args=(ex, engine, value), name=f"sfn-{ex.name}", daemon=True
+        )
+        ex.thread.start()
+
+    def _run(self, ex: _Execution, engine: Engine, value: Any) -> None:
+        try:
+            result = engine.start(value, execution_name=ex.name)
+        except Exception as exc:  # the engine refused the execution: AWS would fail it
+            result = ExecutionResult("FAILED", error="States.Runtime", cause=str(exc))
+        with self._changed:
+            result.stop_date = result.stop_date or self.clock.now()
+            ex.outcome = result
+            ex.engine = None
+            self._publish(ex)
+            self._changed.notify_all()
+
+    def _record(self, ex: _Execution, event: dict[str, Any]) -> None:
+        event = dict(event)
+        event["id"] += ex.offset
+        if event.get("previousEventId"):
+            event["previousEventId"] += ex.offset
+        with self._changed:
+            ex.history.append(event)
+            self._changed.notify_all()
+
+    def _publish(self, ex: _Execution) -> None:
+        """Put the status change event of ``ex`` on the bus (STANDARD only; the lock is held)."""
+        if ex.machine.type != "STANDARD":
+            return
+        redrive_status, reason = _redrive_status(ex)
+        output, error, cause, stopped = ex.ending()
+        output_included = output is None or payload_size(output) <= EVENT_PAYLOAD_LIMIT
+        input_included = payload_size(ex.input) <= EVENT_PAYLOAD_LIMIT
+        detail = {
+            "executionArn": ex.arn,
+            "stateMachineArn": ex.machine.arn,
+            "name": ex.name,
+            "status": ex.status,
+            "startDate": _millis(ex.started),
+            "stopDate": _millis(stopped),
+            "input": ex.input if input_included else None,
+            "output": output if output_included else None,
+            "inputDetails": {"included": input_included},
+            "outputDetails": None if output is None else {"included": output_included},
+            "error": error,
+            "cause": cause,
+            "redriveCount": ex.redrive_count,
+            "redriveDate": _millis(ex.redriven),
+            "redriveStatus": redrive_status,
+            "redriveStatusReason": reason,
+        }
+        now = _date(self.clock.now()).strftime("%Y-%m-%dT%H:%M:%SZ")
+        self.events.append(
+            {
+                "version": "0",
+                "id": str(uuid.uuid4()),
+                "detail-type": STATUS_CHANGE,
+                "source": "aws.states",
+                "account": self.account,
+                "time": now,
+                "region": self.region,
+                "resources": [ex.arn],
+                "detail": detail,
+            }
+        )
+
+    def _describe(self, ex: _Execution) -> dict[str, Any]:
+        redrive_status, reason = _redrive_status(ex)
+        output, error, cause, stopped = ex.ending()
+        info: dict[str, Any] = {
+            "executionArn": ex.arn,
+            "stateMachineArn": ex.machine.arn,
+            "name": ex.name,
+            "status": ex.status,
+            "startDate": _date(ex.started),
+            "input": ex.input,
+            "inputDetails": {"included": True},
+            "redriveCount": ex.redrive_count,
+            "redriveStatus": redrive_status,
+        }
+        optional = {
+            "stopDate": None if stopped is None else _date(stopped),
+            "output": output,
+            "outputDetails": None if output is None else {"included": True},
+            "error": error,
+            "cause": cause,
+            "redriveDate": None if ex.redriven is None else _date(ex.redriven),
+            "redriveStatusReason": reason,
+        }
+        info.update({k: v for k, v in optional.items() if v is not None})
+        return info
+
+
+_LISTED = frozenset(
+    {
+        "executionArn",
+        "stateMachineArn",
+        "name",
+        "status",
+        "startDate",
+        "stopDate",
+        "redriveCount",
+        "redriveDate",
+    }
+)
