@@ -20,7 +20,9 @@ Contract (AWS's behaviour, as far as flowctl relies on it)
   Status Change" event, shaped like EventBridge's, on :attr:`events`.
 * EXPRESS: every start is a new execution (ARN ``...:express:<machine>:<name>:<id>``);
   describe, stop, redrive and history answer ``InvalidArn``, ``list_executions``
-  ``StateMachineTypeNotSupported``, and no status event is sent.
+  ``StateMachineTypeNotSupported``; instead of a status event, the execution-level record of
+  its log group (ExecutionStarted, then ExecutionSucceeded/Failed/...) is put on
+  :attr:`events` as a CloudWatch Logs subscription delivery (``{"awslogs": ...}``).
 * ``redrive_execution`` (STANDARD, FAILED/TIMED_OUT/ABORTED) runs the execution again under its
   ARN with ``redriveCount`` + 1; a Task state entered once that succeeded returns its recorded
   result instead of running again (states entered several times, in a loop or a Map, run again).
@@ -40,7 +42,9 @@ Example::
 
 from __future__ import annotations
 
+import base64
 import contextlib
+import gzip
 import json
 import re
 import threading
@@ -126,6 +130,16 @@ class _Execution:
         result = self.outcome
         output = to_json(result.output) if result.succeeded else None
         return output, result.error, result.cause, result.stop_date
+
+
+# Execution status → the type of its execution-level record in an Express log group.
+_LOG_TYPES = {
+    RUNNING: "ExecutionStarted",
+    "SUCCEEDED": "ExecutionSucceeded",
+    "FAILED": "ExecutionFailed",
+    "ABORTED": "ExecutionAborted",
+    "TIMED_OUT": "ExecutionTimedOut",
+}
 
 
 def _error(code: str, message: str, operation: str) -> ClientError:
@@ -528,8 +542,11 @@ class StepFunctionsBridge:
             self._changed.notify_all()
 
     def _publish(self, ex: _Execution) -> None:
-        """Put the status change event of ``ex`` on the bus (STANDARD only; the lock is held)."""
+        """Send the status change of ``ex`` (the lock is held): STANDARD → an EventBridge status
+        change event; EXPRESS → its execution log record, as the CloudWatch Logs subscription
+        of the state machine's log group delivers it (EventBridge has nothing for Express)."""
         if ex.machine.type != "STANDARD":
+            self.events.append(self._log_delivery(ex))
             return
         redrive_status, reason = _redrive_status(ex)
         output, error, cause, stopped = ex.ending()
@@ -567,6 +584,36 @@ class StepFunctionsBridge:
                 "detail": detail,
             }
         )
+
+    def _log_delivery(self, ex: _Execution) -> dict[str, Any]:
+        output, error, cause, stopped = ex.ending()
+        kind = _LOG_TYPES[ex.status]
+        if ex.status == RUNNING:
+            details: dict[str, Any] = {"input": ex.input, "inputDetails": {"truncated": False},
+                                       "roleArn": ex.machine.role_arn}
+        elif ex.status == "SUCCEEDED":
+            details = {"output": output, "outputDetails": {"truncated": False}}
+        else:
+            details = {"error": error, "cause": cause}
+        millis = _millis(ex.started if ex.status == RUNNING else stopped)
+        record = {
+            "id": "1" if ex.status == RUNNING else str(len(ex.history) or 2),
+            "type": kind,
+            "details": details,
+            "previous_event_id": "0",
+            "event_timestamp": str(millis),
+            "execution_arn": ex.arn,
+            "redrive_count": "0",
+        }
+        data = {
+            "messageType": "DATA_MESSAGE",
+            "owner": self.account,
+            "logGroup": f"/aws/vendedlogs/states/{ex.machine.name}",
+            "logStream": f"states/{ex.machine.name}/{ex.name}",
+            "subscriptionFilters": ["flowctl-tracker"],
+            "logEvents": [{"id": str(uuid.uuid4().int), "timestamp": millis, "message": json.dumps(record)}],
+        }
+        return {"awslogs": {"data": base64.b64encode(gzip.compress(json.dumps(data).encode())).decode()}}
 
     def _describe(self, ex: _Execution) -> dict[str, Any]:
         redrive_status, reason = _redrive_status(ex)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from orchestrator.errors import FlowctlError, Problem
 
 __all__ = [
+    "ExpressRunError",
     "ConflictError",
     "FlowNotDeployedError",
     "FlowNotFoundError",
@@ -87,6 +88,24 @@ class RunNotRedrivableError(ConflictError):
                     f"/runs/{run_id}",
                     why,
                     "redrive applies to FAILED, TIMED_OUT or ABORTED runs within 14 days",
+                )
+            ],
+        )
+
+
+class ExpressRunError(ConflictError):
+    """Express executions cannot be stopped or redriven (AWS offers neither for them)."""
+
+    def __init__(self, run_id: str, action: str) -> None:
+        super().__init__(
+            f"run {run_id!r} cannot be {action}: it is an Express execution",
+            [
+                Problem(
+                    f"/runs/{run_id}",
+                    f"Step Functions cannot {'stop' if action == 'cancelled' else 'redrive'} "
+                    "Express executions",
+                    'set "type": "STANDARD" in the flow (and redeploy) to cancel and redrive '
+                    "its runs; `flowctl compile FLOW --report` shows what each type costs",
                 )
             ],
         )

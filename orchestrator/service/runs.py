@@ -28,6 +28,7 @@ from botocore.exceptions import ClientError
 from orchestrator.errors import Problem
 from orchestrator.service.catalog import FlowCatalog
 from orchestrator.service.errors import (
+    ExpressRunError,
     FlowNotDeployedError,
     IdempotencyConflictError,
     InvalidRequestError,
@@ -41,7 +42,7 @@ from orchestrator.store.exceptions import RunAlreadyExistsError
 from orchestrator.store.items import encode_json
 from orchestrator.store.models import TERMINAL_STATUSES, Run, RunPage, RunStatus, format_time
 
-__all__ = ["CANCEL_ERROR", "RunService", "StartedRun", "execution_arn_for"]
+__all__ = ["CANCEL_ERROR", "RunService", "StartedRun", "execution_arn_for", "is_express_execution"]
 
 CANCEL_ERROR = "flowctl.Cancelled"
 _EXECUTION_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,80}$")
@@ -58,6 +59,11 @@ class StartedRun:
 def execution_arn_for(state_machine_arn: str, name: str) -> str:
     """``arn:...:stateMachine:<sm>`` + name → ``arn:...:execution:<sm>:<name>``."""
     return state_machine_arn.replace(":stateMachine:", ":execution:", 1) + f":{name}"
+
+
+def is_express_execution(execution_arn: str | None) -> bool:
+    """Express execution ARNs read ``arn:aws:states:<region>:<account>:express:...``."""
+    return bool(execution_arn) and str(execution_arn).split(":")[5:6] == ["express"]
 
 
 def _code(exc: ClientError) -> str:
@@ -188,6 +194,8 @@ class RunService:
         run = self.get_run(run_id)
         if run.is_terminal:
             raise RunNotActiveError(run_id, run.status)
+        if is_express_execution(run.execution_arn):
+            raise ExpressRunError(run_id, "cancelled")
         if run.execution_arn:
             try:
                 self.sfn.stop_execution(
@@ -212,6 +220,8 @@ class RunService:
             raise RunNotRedrivableError(run_id, "it never started")
         if not run.is_terminal or run.status == RunStatus.SUCCEEDED:
             raise RunNotRedrivableError(run_id, f"it is {run.status}")
+        if is_express_execution(run.execution_arn):
+            raise ExpressRunError(run_id, "redriven")
         args: dict[str, Any] = {"executionArn": run.execution_arn}
         if client_token:
             args["clientToken"] = client_token

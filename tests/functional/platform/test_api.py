@@ -297,6 +297,26 @@ def test_redrive_refuses_running_and_unredrivable_runs(handler, aws, load_event,
     assert status == 409 and body["problems"][0]["message"] == "too old"
 
 
+@pytest.mark.parametrize(("status", "event", "action"), [("RUNNING", "api-cancel-run.json", "cancelled"), ("FAILED", "api-redrive-run.json", "redriven")])
+def test_express_runs_are_not_cancelled_or_redriven_and_the_answer_says_why(
+    handler, aws, load_event, lambda_context, status, event, action
+):
+    # GIVEN a run whose execution is an Express one (AWS can neither stop nor redrive those)
+    from orchestrator.store import Run
+
+    run_id = "9f1c2a4e-5b7d-4e0a-8c3f-2d6b1e9a7c50"
+    arn = f"arn:aws:states:us-east-1:123456789012:express:kyc-check:{run_id}:0e6f8a52"
+    aws["store"].create_run(Run(run_id=run_id, flow="kyc-check", input={}))
+    aws["store"].update_run_status(run_id, status, flow="kyc-check", execution_arn=arn)
+    # WHEN the API is asked to cancel / redrive it
+    answer, body = call(handler("api"), load_event(event), lambda_context)
+    # THEN 409, naming why and the fix, and the run is unchanged
+    assert answer == 409
+    assert body["message"] == f"run '{run_id}' cannot be {action}: it is an Express execution"
+    assert '"type": "STANDARD"' in body["problems"][0]["hint"]
+    assert aws["store"].get_run(run_id).status == status
+
+
 # ---------------------------------------------------------------- events
 def test_publish_event_resumes_a_waiting_run(handler, aws, load_event, lambda_context, task_api):
     aws["store"].register_waiter(

@@ -140,7 +140,7 @@ def test_status_events_have_eventbridges_shape(bridge: StepFunctionsBridge) -> N
     assert bridge.take_events() == []
 
 
-def test_express_executions_are_neither_idempotent_nor_described_nor_announced(
+def test_express_executions_are_neither_idempotent_nor_described_and_are_logged(
     bridge: StepFunctionsBridge,
 ) -> None:
     arn = machine(bridge, "fast", "pass", type="EXPRESS")
@@ -149,12 +149,26 @@ def test_express_executions_are_neither_idempotent_nor_described_nor_announced(
     assert first["executionArn"] != second["executionArn"]
     assert ":express:fast:run-1:" in first["executionArn"]
     assert bridge.wait(first["executionArn"])["status"] == "SUCCEEDED"
-    assert bridge.take_events() == []
+    bridge.wait(second["executionArn"])
+    # no EventBridge status events: the execution records of the log group, as subscription deliveries
+    records = [_log_record(event) for event in bridge.take_events()]
+    mine = [(r["type"], r["details"].get("output")) for r in records if r["execution_arn"] == first["executionArn"]]
+    assert mine == [("ExecutionStarted", None), ("ExecutionSucceeded", '{"ok":true}')]
     with pytest.raises(ClientError) as described:
         bridge.describe_execution(executionArn=first["executionArn"])
     with pytest.raises(ClientError) as listed:
         bridge.list_executions(stateMachineArn=arn)
     assert (code(described), code(listed)) == ("InvalidArn", "StateMachineTypeNotSupported")
+
+
+def _log_record(event: dict) -> dict:
+    import base64
+    import gzip
+    import json
+
+    data = json.loads(gzip.decompress(base64.b64decode(event["awslogs"]["data"])))
+    (entry,) = data["logEvents"]
+    return dict(json.loads(entry["message"]))
 
 
 def test_task_callbacks(bridge: StepFunctionsBridge, functions: Functions) -> None:
