@@ -7,6 +7,7 @@
   fails to use it), becomes the equivalent ``Fn::GetAtt Name``.
 * A REST API's OpenAPI ``Body`` (ignored by moto, which then refuses the deployment: "The REST
   API doesn't contain any methods") becomes ``AWS::ApiGateway::Resource`` / ``Method`` resources.
+  Its ``Fn::If`` must be resolved first (:func:`orchestrator.deploy.conditions.apply_conditions`).
 
 :func:`adapt_for_moto` returns the adapted copy and the dropped resources; the input is not changed.
 """
@@ -27,6 +28,7 @@ UNSUPPORTED_TYPES = frozenset({
     "AWS::ApiGateway::Stage",
     "AWS::ApiGateway::UsagePlan",
     "AWS::ApiGateway::UsagePlanKey",
+    "AWS::Logs::SubscriptionFilter",
     "AWS::Scheduler::Schedule",
 })
 """Types in flowctl's templates that moto's CloudFormation cannot create (docs/deploying.md)."""
@@ -158,7 +160,11 @@ def _new_id(resources: dict[str, Any], logical: str, what: str) -> str:
 
 
 def _method(api: str, resource_id: Any, method: str, operation: dict[str, Any], schemes: dict[str, Any]) -> dict[str, Any]:
-    names = {name for requirement in operation.get("security", []) for name in requirement}
+    security = operation.get("security", [])
+    if not isinstance(security, list):
+        raise DeployError(f"{api}: the security of {method.upper()} is {security!r}, not a list",
+                          "apply the template's conditions first (orchestrator.deploy.conditions.apply_conditions)")
+    names = {name for requirement in security for name in requirement}
     sigv4 = any(schemes.get(n, {}).get("x-amazon-apigateway-authtype") == "awsSigv4" for n in names)
     api_key = any(schemes.get(n, {}).get("type") == "apiKey" and schemes[n].get("name", "").lower() == "x-api-key" for n in names)
     integration = operation.get("x-amazon-apigateway-integration", {})

@@ -4,7 +4,8 @@ What ``sam deploy`` and CloudFormation do, done where moto falls short (see docs
 
 1. ``sam build`` (the SAM CLI of ``make tools``), or an existing build;
 2. package: zip every function and the layer into an S3 bucket at the endpoint, definitions inline;
-3. translate the SAM template with aws-sam-translator (moto does not apply the transform);
+3. translate the SAM template with aws-sam-translator (moto does not apply the transform) and
+   apply its conditions for the parameters given;
 4. adapt it to moto (:mod:`orchestrator.deploy.moto_compat`), upload it, create the stack, wait;
 5. check every state machine's definition: no ``${...}`` left, each substituted ARN real.
 
@@ -34,6 +35,7 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 from botocore.parsers import ResponseParserError
 
+from orchestrator.deploy.conditions import apply_conditions
 from orchestrator.deploy.errors import DeployError
 from orchestrator.deploy.moto_compat import Dropped, adapt_for_moto
 from orchestrator.deploy.package import package_template
@@ -217,7 +219,7 @@ def _deploy_build(endpoint: _Endpoint, build_dir: Path, stack_name: str, paramet
     progress(f"packaged code and definitions into s3://{ARTIFACT_BUCKET}/{stack_name}/")
     started = time.monotonic()
     values = {k: v for k, v in parameters.items() if k in sam_template.get("Parameters", {})}
-    template, dropped = adapt_for_moto(translate(packaged, values, endpoint.region))
+    template, dropped = adapt_for_moto(apply_conditions(translate(packaged, values, endpoint.region), values))
     seconds["translate"] = time.monotonic() - started
     for d in dropped:
         progress(f"note: skipping {d.logical_id} ({d.type}): {d.reason}")
@@ -247,15 +249,18 @@ def _deploy_build(endpoint: _Endpoint, build_dir: Path, stack_name: str, paramet
 
 def rehearse(project_root: Path, endpoint_url: str, *, stack_name: str = DEFAULT_STACK, stage: str = "dev",
              region: str = "us-east-1", build_dir: Path | None = None, sam: Path | None = None,
-             progress: Progress = lambda message: None) -> RehearsalResult:
+             parameters: Mapping[str, str] | None = None, progress: Progress = lambda message: None) -> RehearsalResult:
     """Build (unless ``build_dir`` holds a build), package, translate and create the stack at the endpoint.
+
+    ``parameters`` are template parameter values (e.g. ``{"ApiAuth": "API_KEY"}``) besides ``Stage``;
+    those the template does not declare are ignored.
 
     Raises :class:`DeployError` when the endpoint is unreachable, the build fails or the stack
     cannot be created; a stack that ends in another status than CREATE_COMPLETE is in the result.
     """
     endpoint = _Endpoint(endpoint_url, region)
     endpoint.check()
-    parameters = {"Stage": stage}
+    parameters = {**(parameters or {}), "Stage": stage}
     seconds: dict[str, float] = {}
     if build_dir is not None:
         return _deploy_build(endpoint, build_dir, stack_name, parameters, progress, seconds)

@@ -3,9 +3,12 @@
 One ``AWS::Serverless::StateMachine`` per flow (ASL from ``statemachines/``, function ARNs through
 ``DefinitionSubstitutions``, logging and tracing on, least-privilege policies), one
 ``AWS::Serverless::Function`` per node function and per platform function (api, tracker, waiter,
-event_router), the run table, the payload bucket, the event bus, the REST API and the runtime
-layer. Flow ``schedules`` become ``ScheduleV2`` events (EventBridge Scheduler, with time zone and
-the scheduled time passed as a parameter), ``triggers`` become ``EventBridgeRule`` events.
+event_router), the run table, the payload bucket, the event bus, the REST API (its definition and
+auth: :mod:`orchestrator.deploy.rest_api`) and the runtime layer. Flow ``schedules`` become
+``ScheduleV2`` events (EventBridge Scheduler, with time zone and the scheduled time passed as a
+parameter), ``triggers`` become ``EventBridgeRule`` events. The tracker hears of Standard runs from
+EventBridge status changes and of Express runs from their machine's log group, to which it subscribes
+with :data:`EXPRESS_LOG_FILTER` (EventBridge sends status changes of Standard workflows only).
 
 A node function may add ``functions/<name>/function.json``: ``{"timeout": 60, "memory": 512,
 "policies": [<SAM policy template>...], "environment": {...}, "parameters": {...}}``. Its
@@ -27,27 +30,21 @@ from orchestrator.compiler import CompiledFlow, compile_flow_file
 from orchestrator.compiler.names import (
     pascal,
 )
+from orchestrator.deploy.rest_api import API_KEY_CONDITION, API_ROUTES, api_outputs, api_resources
 from orchestrator.errors import FlowctlError
 from orchestrator.spec.project import Project
 from orchestrator.spec.validate import normalize_cron
 from orchestrator.store.dynamodb_schema import cloudformation_properties
 
-__all__ = ["EVENT_SOURCE", "build_template", "template_text"]
+__all__ = ["API_ROUTES", "EVENT_SOURCE", "EXPRESS_LOG_FILTER", "build_template", "template_text"]
 
 EVENT_SOURCE = "flowctl.events"
 RUNTIME = "python3.12"
 PLATFORM = ("api", "tracker", "waiter", "event_router")
 FUNCTION_KEYS = ("timeout", "memory", "policies", "environment", "description", "parameters")
-API_ROUTES = [
-    ("/flows", "get"),
-    ("/flows/{flow}", "get"),
-    ("/flows/{flow}/runs", "get"),
-    ("/flows/{flow}/runs", "post"),
-    ("/runs/{id}", "get"),
-    ("/runs/{id}/cancel", "post"),
-    ("/runs/{id}/redrive", "post"),
-    ("/events", "post"),
-]
+EXECUTION_LOG_TYPES = ("ExecutionStarted", "ExecutionSucceeded", "ExecutionFailed", "ExecutionAborted", "ExecutionTimedOut")
+EXPRESS_LOG_FILTER = "{ " + " || ".join(f'($.type = "{t}")' for t in EXECUTION_LOG_TYPES) + " }"
+"""CloudWatch Logs filter of an Express machine's log that the tracker subscribes to: execution events only."""
 SEND_TASK_ACTIONS = ["states:SendTaskSuccess", "states:SendTaskFailure", "states:SendTaskHeartbeat"]
 LOG_DELIVERY_ACTIONS = [
     "logs:CreateLogDelivery",
@@ -236,14 +233,31 @@ def _state_machine(compiled: CompiledFlow) -> dict[str, Any]:
     return {"Type": "AWS::Serverless::StateMachine", "Properties": props}
 
 
-def _platform_functions(machines: list[str], node_functions: list[str]) -> dict[str, Any]:
+def _tracker_events(compiled: list[CompiledFlow]) -> dict[str, Any]:
+    """Standard machines' status changes come from EventBridge; Express ones' from their execution logs."""
+    standard = sorted(c.flow.name for c in compiled if c.type != "EXPRESS")
+    express = sorted(c.flow.name for c in compiled if c.type == "EXPRESS")
+    events: dict[str, Any] = {}
+    if standard:
+        pattern = {
+            "source": ["aws.states"],
+            "detail-type": ["Step Functions Execution Status Change"],
+            "detail": {"stateMachineArn": [_ref(state_machine_resource(f)) for f in standard]},
+        }
+        events["StatusChange"] = {"Type": "EventBridgeRule", "Properties": {"Pattern": pattern}}
+    for flow in express:
+        events[f"ExpressLogs{pascal(flow)}"] = {
+            "Type": "CloudWatchLogs",
+            "Properties": {"LogGroupName": _ref(f"{state_machine_resource(flow)}Logs"), "FilterPattern": EXPRESS_LOG_FILTER},
+        }
+    return events
+
+
+def _platform_functions(compiled: list[CompiledFlow]) -> dict[str, Any]:
+    machines = sorted(c.flow.name for c in compiled)
     sm_arns = {"Fn::Sub": "{" + ", ".join(f'"{f}": "${{{state_machine_resource(f)}}}"' for f in machines) + "}"}
     send_task = {"Statement": [{"Effect": "Allow", "Action": SEND_TASK_ACTIONS, "Resource": "*"}]}
     execution_arns = [_sm_arn(f, "execution", ":*") for f in machines]
-    api_events = {}
-    for path, method in API_ROUTES:
-        logical = "".join(pascal(part.strip("{}")) for part in path.split("/") if part) + pascal(method)
-        api_events[logical] = {"Type": "Api", "Properties": {"RestApiId": _ref("Api"), "Path": path, "Method": method}}
     api_policies: list[Any] = [
         {"DynamoDBCrudPolicy": {"TableName": _ref("RunTable")}},
         {"EventBridgePutEventsPolicy": {"EventBusName": _ref("EventBus")}},
@@ -256,11 +270,6 @@ def _platform_functions(machines: list[str], node_functions: list[str]) -> dict[
             "Action": ["states:DescribeExecution", "states:StopExecution", "states:RedriveExecution"],
             "Resource": execution_arns,
         }]})
-    tracker_pattern = {
-        "source": ["aws.states"],
-        "detail-type": ["Step Functions Execution Status Change"],
-        "detail": {"stateMachineArn": [_ref(state_machine_resource(f)) for f in machines]},
-    }
     return {
         "ApiFunction": {
             "Type": "AWS::Serverless::Function",
@@ -270,7 +279,6 @@ def _platform_functions(machines: list[str], node_functions: list[str]) -> dict[
                 "Description": "flowctl API: start, list, inspect, cancel and redrive runs; publish events",
                 "Environment": {"Variables": {"FLOWCTL_STATE_MACHINES": sm_arns, "FLOWCTL_EVENT_BUS": _ref("EventBus")}},
                 "Policies": api_policies,
-                "Events": api_events,
             },
         },
         "TrackerFunction": {
@@ -278,9 +286,9 @@ def _platform_functions(machines: list[str], node_functions: list[str]) -> dict[
             "Properties": {
                 "CodeUri": "functions/tracker/",
                 "Handler": "app.lambda_handler",
-                "Description": "flowctl tracker: execution status changes → run records",
+                "Description": "flowctl tracker: execution status changes (Standard) and execution logs (Express) → run records",
                 "Policies": [{"DynamoDBCrudPolicy": {"TableName": _ref("RunTable")}}],
-                "Events": {"StatusChange": {"Type": "EventBridgeRule", "Properties": {"Pattern": tracker_pattern}}},
+                **({"Events": events} if (events := _tracker_events(compiled)) else {}),
             },
         },
         "WaiterFunction": {
@@ -339,24 +347,11 @@ def build_template(project: Project) -> dict[str, Any]:
         },
         "Metadata": {"BuildMethod": "makefile"},
     }
-    resources["Api"] = {
-        "Type": "AWS::Serverless::Api",
-        "Properties": {
-            "Name": {"Fn::Sub": "${AWS::StackName}-api"},
-            "StageName": _ref("Stage"),
-            "OpenApiVersion": "3.0.1",
-            "TracingEnabled": True,
-            "Auth": {
-                "DefaultAuthorizer": "AWS_IAM",
-                "ApiKeyRequired": {"Fn::If": ["UseApiKeys", True, False]},
-                "UsagePlan": {"CreateUsagePlan": "PER_API"},
-            },
-        },
-    }
+    resources.update(api_resources("Stage"))
     configs = {name: _function_config(project, name) for name in node_functions}
     for name in node_functions:
         resources[function_resource(name)] = _node_function(name, configs[name])
-    resources.update(_platform_functions(machines, node_functions))
+    resources.update(_platform_functions(compiled))
     for c in sorted(compiled, key=lambda c: c.flow.name):
         logical = state_machine_resource(c.flow.name)
         resources[f"{logical}Logs"] = {
@@ -368,7 +363,7 @@ def build_template(project: Project) -> dict[str, Any]:
         }
         resources[logical] = _state_machine(c)
     outputs: dict[str, Any] = {
-        "ApiUrl": {"Description": "Base URL of the flowctl API", "Value": {"Fn::Sub": "https://${Api}.execute-api.${AWS::Region}.${AWS::URLSuffix}/${Stage}"}},
+        **api_outputs("Stage"),
         "RunTableName": {"Description": "DynamoDB table of runs and steps", "Value": _ref("RunTable")},
         "PayloadBucketName": {"Description": "S3 bucket for offloaded payloads", "Value": _ref("PayloadBucket")},
         "EventBusName": {"Description": "EventBridge bus for external events", "Value": _ref("EventBus")},
@@ -390,7 +385,7 @@ def build_template(project: Project) -> dict[str, Any]:
         "Transform": "AWS::Serverless-2016-10-31",
         "Description": "flowctl application (generated by `flowctl synth`; do not edit by hand)",
         "Parameters": parameters,
-        "Conditions": {"UseApiKeys": {"Fn::Equals": [_ref("ApiAuth"), "API_KEY"]}},
+        "Conditions": {API_KEY_CONDITION: {"Fn::Equals": [_ref("ApiAuth"), "API_KEY"]}},
         "Globals": {
             "Function": {
                 "Runtime": RUNTIME,

@@ -7,6 +7,7 @@ Managed policies are not looked up (flowctl's templates name policies by ARN or 
 
 from __future__ import annotations
 
+import copy
 import logging
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -34,7 +35,8 @@ def _quiet(logger_name: str) -> Iterator[None]:
 def translate(template: Mapping[str, Any], parameters: Mapping[str, str], region: str) -> dict[str, Any]:
     """CloudFormation for the SAM ``template`` in ``region``, given ``parameters`` values.
 
-    Raises :class:`DeployError` listing every problem the translator finds.
+    ``template`` is not changed. Conditions and ``Fn::If`` are left for CloudFormation (see
+    :func:`orchestrator.deploy.conditions.apply_conditions`). Raises :class:`DeployError` listing every problem the translator finds.
     """
     try:
         from samtranslator.model.exceptions import InvalidDocumentException
@@ -46,7 +48,7 @@ def translate(template: Mapping[str, Any], parameters: Mapping[str, str], region
         )
     except ImportError:
         raise DeployError("aws-sam-translator is not installed", "pip install aws-sam-translator (it comes with cfn-lint)") from None
-    fragment = dict(template)
+    fragment = copy.deepcopy(dict(template))  # the translator rewrites what it is given
     values = dict(parameters)
     to_py27_compatible_template(fragment, values)
     translator = Translator(None, Parser(), boto_session=boto3.session.Session(region_name=region))

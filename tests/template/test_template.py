@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import base64
+import gzip
 import json
+import re
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+
+from orchestrator.deploy.synth import EXPRESS_LOG_FILTER
+from orchestrator.service.tracker import LOG_STATUS
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE_PATH = ROOT / "template.yaml"
@@ -87,3 +93,41 @@ def test_globals_parameters_and_outputs(template) -> None:
     assert table["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
     bucket = template["Resources"]["PayloadBucket"]["Properties"]
     assert bucket["PublicAccessBlockConfiguration"]["BlockPublicPolicy"] is True
+
+
+def machines_of_type(template: dict[str, Any], type_: str) -> list[str]:
+    return sorted(k for k, r in template["Resources"].items() if r["Type"] == "AWS::Serverless::StateMachine" and r["Properties"]["Type"] == type_)
+
+
+def tracker_events(template: dict[str, Any], type_: str) -> list[dict[str, Any]]:
+    return [e["Properties"] for e in template["Resources"]["TrackerFunction"]["Properties"]["Events"].values() if e["Type"] == type_]
+
+
+def test_each_express_machine_logs_its_executions_to_a_group_the_tracker_subscribes_to(template) -> None:
+    express = machines_of_type(template, "EXPRESS")
+    assert express
+    for machine in express:
+        logging = template["Resources"][machine]["Properties"]["Logging"]
+        assert (logging["Level"], logging["IncludeExecutionData"]) == ("ALL", True), machine
+        assert logging["Destinations"] == [{"CloudWatchLogsLogGroup": {"LogGroupArn": {"Fn::GetAtt": [f"{machine}Logs", "Arn"]}}}]
+    subscriptions = {e["LogGroupName"]["Ref"]: e["FilterPattern"] for e in tracker_events(template, "CloudWatchLogs")}
+    assert subscriptions == {f"{machine}Logs": EXPRESS_LOG_FILTER for machine in express}
+
+
+def test_standard_machines_are_tracked_by_their_eventbridge_status_changes_only(template) -> None:
+    standard = machines_of_type(template, "STANDARD")
+    assert standard
+    (rule,) = tracker_events(template, "EventBridgeRule")
+    assert rule["Pattern"]["detail-type"] == ["Step Functions Execution Status Change"]
+    assert rule["Pattern"]["detail"]["stateMachineArn"] == [{"Ref": machine} for machine in standard]
+
+
+def test_the_log_filter_passes_exactly_the_execution_events_the_tracker_reads() -> None:
+    clause = r'\(\$\.type = "([A-Za-z]+)"\)'
+    assert re.fullmatch(r"\{ " + clause + r"(?: \|\| " + clause + r")* \}", EXPRESS_LOG_FILTER), EXPRESS_LOG_FILTER
+    passed = set(re.findall(clause, EXPRESS_LOG_FILTER))
+    assert passed == set(LOG_STATUS)
+    delivery = json.loads((ROOT / "events" / "tracker-express-logs.json").read_text())
+    records = json.loads(gzip.decompress(base64.b64decode(delivery["awslogs"]["data"])))["logEvents"]
+    types = [json.loads(r["message"])["type"] for r in records]
+    assert [t for t in types if t in passed] == ["ExecutionStarted", "ExecutionSucceeded"]

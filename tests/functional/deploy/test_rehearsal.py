@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 
 from orchestrator.cli.app import app
 from orchestrator.deploy.moto_compat import UNSUPPORTED_TYPES
+from orchestrator.deploy.rehearsal import rehearse
 from orchestrator.deploy.synth import API_ROUTES
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -102,12 +103,37 @@ def test_every_function_state_machine_table_bucket_and_bus_of_the_template_exist
     assert api["name"] == f"{STACK}-api"
 
 
-def test_the_api_has_every_route_with_iam_auth(stack: dict[str, dict[str, str]], aws: Any) -> None:
-    resources = aws("apigateway").get_resources(restApiId=stack["Api"]["physical"])["items"]
-    routes = {(r["path"], method.lower()) for r in resources for method in r.get("resourceMethods", {})}
-    assert routes == set(API_ROUTES)
-    method = aws("apigateway").get_method(restApiId=stack["Api"]["physical"], resourceId=next(r["id"] for r in resources if r["path"] == "/flows"), httpMethod="GET")
-    assert method["authorizationType"] == "AWS_IAM"
+def api_methods(aws: Any, api_id: str) -> dict[tuple[str, str], dict[str, Any]]:
+    """(path, method) → the method as API Gateway at the endpoint has it."""
+    gateway = aws("apigateway")
+    return {(r["path"], method.lower()): gateway.get_method(restApiId=api_id, resourceId=r["id"], httpMethod=method)
+            for r in gateway.get_resources(restApiId=api_id)["items"] for method in r.get("resourceMethods", {})}
+
+
+def test_the_api_has_every_route_with_iam_auth_and_no_api_key(rehearsal: Any, stack: dict[str, dict[str, str]], aws: Any) -> None:
+    methods = api_methods(aws, stack["Api"]["physical"])
+    assert set(methods) == set(API_ROUTES)
+    assert {(m["authorizationType"], m.get("apiKeyRequired", False)) for m in methods.values()} == {("AWS_IAM", False)}
+    assert "ApiUsagePlan" not in rehearsal.output, "ApiAuth=IAM (the default): no usage plan, not even a skipped one"
+
+
+def test_with_api_keys_every_route_needs_iam_auth_and_a_key(endpoint: str, deploy_build_dir: Path, aws: Any) -> None:
+    result = rehearse(ROOT, endpoint, stack_name="rehearsal-keys", stage="keys", build_dir=deploy_build_dir, parameters={"ApiAuth": "API_KEY"})
+    assert result.ok, (result.status, result.reason)
+    api = next(r.physical_id for r in result.resources if r.logical_id == "Api")
+    methods = api_methods(aws, api)
+    assert set(methods) == set(API_ROUTES)
+    assert {(m["authorizationType"], m["apiKeyRequired"]) for m in methods.values()} == {("AWS_IAM", True)}
+    # moto cannot create the usage plan and key: they are reported, not silently lost
+    assert {"ApiUsagePlan", "ApiApiKey", "ApiUsagePlanKey"} <= {d.logical_id for d in result.dropped}
+
+
+def test_express_logs_may_invoke_the_tracker_and_their_subscriptions_are_reported_as_skipped(rehearsal: Any, stack: dict[str, dict[str, str]]) -> None:
+    express = sorted(k for k in of_type(TEMPLATE, "AWS::Serverless::StateMachine") if TEMPLATE["Resources"][k]["Properties"]["Type"] == "EXPRESS")
+    subscriptions = {f"TrackerFunctionExpressLogs{machine.removesuffix('StateMachine')}" for machine in express}
+    assert {f"{s}Permission" for s in subscriptions} <= {k for k, r in stack.items() if r["type"] == "AWS::Lambda::Permission"}
+    skipped = dict(re.findall(r"(\S+) +│ (\S+) +│ SKIPPED", rehearsal.output))
+    assert {s: "AWS::Logs::SubscriptionFilter" for s in subscriptions}.items() <= skipped.items()
 
 
 def test_every_definition_names_the_real_arns_of_its_functions(stack: dict[str, dict[str, str]], aws: Any) -> None:

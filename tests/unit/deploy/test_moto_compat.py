@@ -1,5 +1,6 @@
 """GIVEN translated CloudFormation WHEN adapted for moto THEN what moto cannot create is dropped with
-its dependants, substitutions are applied without Fn::Sub, the REST API gets explicit methods."""
+its dependants, substitutions are applied without Fn::Sub, the REST API gets explicit methods (with the
+auth that ApiAuth selects, once the template's conditions are applied)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,10 @@ from typing import Any
 import pytest
 import yaml
 
+from orchestrator.deploy.conditions import apply_conditions
+from orchestrator.deploy.errors import DeployError
 from orchestrator.deploy.moto_compat import UNSUPPORTED_TYPES, adapt_for_moto, references
+from orchestrator.deploy.rest_api import API_ROUTES
 from orchestrator.deploy.translate import translate
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -117,3 +121,16 @@ def test_the_translation_is_plain_cloudformation_in_the_region_given(translated:
     assert not [r["Type"] for r in translated["Resources"].values() if r["Type"].startswith("AWS::Serverless::")]
     policies = json.dumps(translated["Resources"]["SendReportFunctionRole"]["Properties"]["Policies"])
     assert "ses:SendEmail" in policies and "identity/${identityName}" in policies
+
+
+@pytest.mark.parametrize(("mode", "key_required"), [("IAM", False), ("API_KEY", True)])
+def test_the_committed_api_becomes_sigv4_methods_that_need_a_key_only_with_api_keys(translated: dict[str, Any], mode: str, key_required: bool) -> None:
+    resources = adapt_for_moto(apply_conditions(translated, {"ApiAuth": mode}))[0]["Resources"]
+    methods = [r["Properties"] for r in resources.values() if r["Type"] == "AWS::ApiGateway::Method"]
+    assert len(methods) == len(API_ROUTES)
+    assert {(m["AuthorizationType"], m["ApiKeyRequired"]) for m in methods} == {("AWS_IAM", key_required)}
+
+
+def test_a_security_still_under_fn_if_is_refused_with_a_hint(translated: dict[str, Any]) -> None:
+    with pytest.raises(DeployError, match="not a list\n  hint: apply the template's conditions first"):
+        adapt_for_moto(translated)
