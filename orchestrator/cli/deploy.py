@@ -29,6 +29,35 @@ def _sam_commands(stack_name: str, stage: str) -> str:
     ])
 
 
+def _parameters(template_path: Path, assignments: list[str]) -> dict[str, str]:
+    """``NAME=VALUE`` options checked against the template's Parameters (every problem at once)."""
+    import yaml
+
+    from orchestrator.deploy.errors import DeployError
+
+    if not assignments:
+        return {}
+    if not template_path.is_file():
+        raise DeployError(f"{template_path} does not exist", "run `flowctl synth` first")
+    declared = (yaml.safe_load(template_path.read_text()) or {}).get("Parameters") or {}
+    values, problems = {}, []
+    for text in assignments:
+        name, sep, value = text.partition("=")
+        if not sep or not name:
+            problems.append(f"--parameter {text!r}: expected NAME=VALUE")
+        elif name == "Stage":
+            problems.append("--parameter Stage: use --stage")
+        elif name not in declared:
+            problems.append(f"--parameter {name}: the template has no such parameter (it has: {', '.join(sorted(declared))})")
+        elif declared[name].get("AllowedValues") and value not in declared[name]["AllowedValues"]:
+            problems.append(f"--parameter {name}={value}: allowed values are {', '.join(declared[name]['AllowedValues'])}")
+        else:
+            values[name] = value
+    if problems:
+        raise DeployError("; ".join(problems), "see the Parameters section of template.yaml")
+    return values
+
+
 @app.command()
 @report_errors
 def deploy(
@@ -38,6 +67,7 @@ def deploy(
     region: str = typer.Option("us-east-1", "--region", help="Region of the rehearsal."),
     build_dir: Path | None = typer.Option(None, "--build-dir", help="Use this existing `sam build` output instead of building."),
     project_dir: Path = typer.Option(Path("."), "--project", help="Project folder (holds template.yaml)."),
+    parameter: list[str] = typer.Option([], "--parameter", "-p", help="Template parameter NAME=VALUE (repeatable), e.g. ApiAuth=API_KEY."),
 ) -> None:
     """Rehearse a deploy against a local endpoint (sam build, package, translate, create, check); without one, show how to deploy with SAM."""
     from orchestrator.deploy.rehearsal import DEFAULT_STACK, rehearse
@@ -46,8 +76,10 @@ def deploy(
     if endpoint_url is None:
         err.print(_sam_commands(stack_name or "flowctl", stage))
         raise typer.Exit(1)
+    parameters = _parameters(project_dir.resolve() / "template.yaml", parameter)
     result = rehearse(project_dir.resolve(), endpoint_url, stack_name=name, stage=stage, region=region,
-                      build_dir=build_dir.resolve() if build_dir else None, progress=out.print)
+                      build_dir=build_dir.resolve() if build_dir else None, parameters=parameters,
+                      progress=out.print)
     table = Table(title=f"stack {name} at {endpoint_url}: {result.status}", title_justify="left")
     for column in ("resource", "type", "status", "physical id / note"):
         table.add_column(column)

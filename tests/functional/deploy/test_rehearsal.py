@@ -194,3 +194,13 @@ def test_without_an_endpoint_it_prints_the_sam_deploy_commands() -> None:
     assert result.exit_code == 1
     assert "sam build" in result.output
     assert "sam deploy --guided --stack-name orders --parameter-overrides Stage=prod" in result.output
+
+
+def test_template_parameters_are_checked_before_anything_is_deployed() -> None:
+    result = deploy("--endpoint-url", f"http://127.0.0.1:{free_port()}", "--project", str(ROOT),
+                    "-p", "ApiAuth=TOKEN", "-p", "Colour=blue", "-p", "oops")
+    assert result.exit_code == 1
+    assert "--parameter ApiAuth=TOKEN: allowed values are IAM, API_KEY" in result.output
+    assert "--parameter Colour: the template has no such parameter" in result.output
+    assert "--parameter 'oops': expected NAME=VALUE" in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
