@@ -234,12 +234,12 @@ def test_progress_counters_add_up_across_writers(make_store):
     assert writers[2].get_run("r1").progress == {"fan": {"succeeded": 8, "failed": 2}}
 
 
-def test_local_progress_counters_are_atomic_under_threads(make_store, backend):
-    # moto serves concurrent UpdateItem calls without DynamoDB's per-item atomicity, so the
-    # threaded check runs on the SQLite backend only (DynamoDB's ADD is atomic by contract).
-    if backend != "local":
-        pytest.skip("moto's DynamoDB is not atomic under concurrent requests")
-    store = make_store()
+def test_local_progress_counters_are_atomic_under_threads(tmp_path):
+    # SQLite backend only: moto serves concurrent UpdateItem calls without DynamoDB's per-item
+    # atomicity, and DynamoDB's ADD is atomic by contract.
+    from orchestrator.store import LocalRunStore
+
+    store = LocalRunStore(tmp_path / "runs.sqlite3")
     threads = [
         threading.Thread(target=store.add_progress, args=("r1", "fan", {"succeeded": 1}))
         for _ in range(16)
