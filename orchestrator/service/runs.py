@@ -9,7 +9,11 @@ Contract of :meth:`RunService.start_run`:
    with the same key finds it and returns the same run — never a second execution; the same key
    with another flow or other params is an :class:`IdempotencyConflictError`;
 4. ``StartExecution`` with the same name and input is idempotent in AWS; when it answers
-   ``ExecutionAlreadyExists`` the existing execution is described and returned.
+   ``ExecutionAlreadyExists`` the existing execution is described and returned;
+5. only the request that created the record starts the execution. A concurrent repeat that
+   finds the record without an execution yet waits (``handoff_seconds``) for the creator to
+   record it, and starts it itself only if none appears (the creator died): Express state
+   machines do not de-duplicate executions by name, so two starts would be two runs.
 
 The Step Functions client is injected (boto3 ``stepfunctions``, moto in tests, or a stub).
 """
@@ -18,6 +22,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -79,11 +84,16 @@ class RunService:
         catalog: FlowCatalog,
         state_machines: Mapping[str, str],
         sfn: Any,
+        *,
+        handoff_seconds: float = 3.0,
+        sleep: Any = time.sleep,
     ) -> None:
         self.store = store
         self.catalog = catalog
         self.state_machines = dict(state_machines)
         self.sfn = sfn
+        self.handoff_seconds = handoff_seconds
+        self.sleep = sleep
 
     # ------------------------------------------------------------------ start
     def start_run(
@@ -129,9 +139,20 @@ class RunService:
                 raise IdempotencyConflictError(run_id, f"it started a run of flow {run.flow!r}")
             if run.input != resolved:
                 raise IdempotencyConflictError(run_id, "it started a run with other parameters")
+        if run.execution_arn is None and not created:
+            run = self._await_start(run)
         if run.execution_arn is None:
             self._start_execution(machine, run, resolved)
         return StartedRun(self.get_run(run_id), created)
+
+    def _await_start(self, run: Run) -> Run:
+        """The run of a concurrent request: give its creator time to record the execution."""
+        waited = 0.0
+        while run.execution_arn is None and waited < self.handoff_seconds:
+            self.sleep(0.1)
+            waited += 0.1
+            run = self.get_run(run.run_id)
+        return run
 
     def _start_execution(self, machine: str, run: Run, params: dict[str, Any]) -> None:
         body = encode_json(params)
