@@ -6,7 +6,8 @@ Routes (the OpenAPI document is ``openapi.json`` next to this file; regenerate i
 - ``GET  /flows`` · ``GET /flows/{flow}``
 - ``POST /flows/{flow}/runs`` — body: the params object; ``Idempotency-Key`` header → the run
   id (execution name): repeating the request returns the same run (201 new, 200 repeated)
-- ``GET  /flows/{flow}/runs?limit=&next_token=`` · ``GET /runs/{run_id}``
+- ``GET  /flows/{flow}/runs?limit=&next_token=`` · ``GET /runs/{run_id}`` (its steps: one per
+  node invocation, keyed by ``node``, ``index``, ``redrive`` round and ``attempt``)
 - ``POST /runs/{run_id}/cancel`` · ``POST /runs/{run_id}/redrive``
 - ``POST /events`` — ``{"event", "key", "data"}``
 
@@ -59,7 +60,8 @@ _OK: dict[str, Any] = {
         "started": "Run started",
         "repeated": "Same Idempotency-Key: the run started before",
         "runs": "A page of runs and the token of the next one",
-        "run": "The run with its steps",
+        "run": "The run with its steps: one per node invocation (node, index, redrive, attempt),"
+        " every redrive round's kept",
         "routed": "Routed at once: the runs resumed, or the event buffered",
         "published": "Put on the event bus",
     }.items()

@@ -244,12 +244,13 @@ def runs_show(
     run_id: str = typer.Argument(..., help="Run id (as printed by flowctl run)."),
     node: str | None = typer.Option(None, "--node", help="Show this node's input and output in full."),
 ) -> None:
-    """A run with every node's status, attempts, timing and (with --node) data."""
+    """A run with every node's status, attempts of every round (redrive), timing and (with --node) data."""
     store = local_store(_project_root())
     found = store.get_run(run_id)
     if found is None:
         raise FlowctlError(f"no run '{run_id}' (see `flowctl runs list`)")
-    out.print(f"[bold]{found.run_id}[/]  flow {found.flow}  [bold]{found.status}[/]  started {found.started_at}")
+    rounds = f"  redriven {found.redrive_count}×" if found.redrive_count else ""
+    out.print(f"[bold]{found.run_id}[/]  flow {found.flow}  [bold]{found.status}[/]  started {found.started_at}{rounds}")
     if found.error:
         out.print(f"[red]{found.error}[/]: {found.cause or ''}")
     steps = [s for s in found.steps if node is None or s.node == node]
@@ -257,14 +258,16 @@ def runs_show(
         raise FlowctlError(f"run '{run_id}' has no node '{node}'")
     if node is not None:
         for step in steps:
-            out.print(f"[bold]{step.node}[/] item {step.index} attempt {step.attempt}: {step.status} {step.duration_ms or ''} ms")
+            out.print(f"[bold]{step.node}[/] item {step.index} round {step.redrive} attempt {step.attempt}: "
+                      f"{step.status} {step.duration_ms or ''} ms")
             out.print_json(json.dumps(step.output, default=str))
             if step.error:
                 out.print(f"[red]{step.error}[/]: {step.cause}")
         return
-    table = Table("node", "item", "attempt", "status", "ms", "error")
+    table = Table("node", "item", "round", "attempt", "status", "ms", "error")
     for step in steps:
-        table.add_row(step.node, str(step.index), str(step.attempt), step.status, str(step.duration_ms or ""), step.error or "")
+        table.add_row(step.node, str(step.index), str(step.redrive), str(step.attempt), step.status,
+                      str(step.duration_ms or ""), step.error or "")
     out.print(table)
     if found.status == "SUCCEEDED":
         out.print_json(json.dumps(found.output, default=str))

@@ -93,6 +93,14 @@ class Scope:
         return self.names[var_name(node_id)].lstrip("$")
 
 
+_REDRIVE_COUNT = (
+    "$exists($states.context.Execution.RedriveCount)"
+    " ? $states.context.Execution.RedriveCount : 0"
+)
+"""The run's redrive round: ``Execution.RedriveCount`` (0 before any redrive), or 0 where the
+context object has none (an Express execution), since an undefined value fails the state."""
+
+
 def _expr(text: str) -> str:
     return "{% " + text + " %}"
 
@@ -173,6 +181,7 @@ class _Builder:
             "run_id": _expr("$states.context.Execution.Name"),
             "execution": _expr("$states.context.Execution.Id"),
             "attempt": _expr("$states.context.State.RetryCount"),
+            "redrive": _expr(_REDRIVE_COUNT),
             "index": _expr(scope.index_expr) if scope.index_expr != "0" else 0,
         }
 

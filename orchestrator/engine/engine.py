@@ -129,8 +129,15 @@ class Engine:
         input: Any = None,
         execution_name: str | None = None,
         timeout_seconds: float | None = None,
+        redrive_count: int = 0,
+        redrive_time: float | None = None,
     ) -> ExecutionResult:
-        """Run one execution to its end and return its result (blocking)."""
+        """Run one execution to its end and return its result (blocking).
+
+        ``redrive_count``/``redrive_time``: this run is redrive round ``redrive_count`` of an
+        execution, redriven at ``redrive_time`` (epoch seconds); the context object shows them
+        as ``Execution.RedriveCount`` and ``Execution.RedriveTime``.
+        """
         if input is None:
             input = {}
         try:
@@ -159,6 +166,8 @@ class Engine:
             listener=self.listener,
             express=self.type == "EXPRESS",
             record_history=self.record_history,
+            redrive_count=redrive_count,
+            redrive_time=start if redrive_time is None else redrive_time,
         )
         with self._lock:
             if name in self._running:
@@ -242,14 +251,15 @@ def _session_region(session: Any) -> str | None:
     return getattr(session, "region_name", None) if session is not None else None
 
 
-_START_OPTIONS = ("execution_name", "timeout_seconds")
+_START_OPTIONS = ("execution_name", "timeout_seconds", "redrive_count", "redrive_time")
 
 
 def run_state_machine(definition: Mapping[str, Any] | str, input: Any = None, **options: Any) -> ExecutionResult:
     """Run ``definition`` once with ``input`` and return the result.
 
     Uses a :class:`VirtualClock` unless ``clock=`` is given; other options go to
-    :class:`Engine` (``execution_name``/``timeout_seconds`` go to ``Engine.start``).
+    :class:`Engine` (``execution_name``, ``timeout_seconds`` and ``redrive_*`` go to
+    ``Engine.start``).
 
     >>> run_state_machine({"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}}, {"a": 1}).output
     {'a': 1}

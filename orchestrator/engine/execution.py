@@ -3,8 +3,9 @@
 Contract
 --------
 * :class:`Execution` owns the history (a list of AWS-shaped event dicts, ids from 1), the
-  static parts of the context object and the root cancel scope. ``Execution.event`` appends an
-  event and hands it to the listener.
+  static parts of the context object (``Execution.RedriveCount``: 0, or the round of a redrive;
+  ``Execution.RedriveTime`` once redriven) and the root cancel scope. ``Execution.event``
+  appends an event and hands it to the listener.
 * :class:`Path` is one thread of control (top level, a Parallel branch, a Map iteration): its
   timeline, its variable scope, the id of its last event (``previousEventId`` of the next) and
   the Map item it serves. ``fork`` makes the path of a branch/iteration.
@@ -70,6 +71,8 @@ class Execution:
         listener: Callable[[dict[str, Any]], None] | None,
         express: bool,
         record_history: bool = True,
+        redrive_count: int = 0,
+        redrive_time: float | None = None,
     ) -> None:
         self.name = name
         self.arn = arn
@@ -91,8 +94,10 @@ class Execution:
             "Name": name,
             "RoleArn": role_arn,
         }
-        if not express:
-            execution["RedriveCount"] = 0
+        if not express or redrive_count:
+            execution["RedriveCount"] = redrive_count
+        if redrive_count and redrive_time is not None:
+            execution["RedriveTime"] = format_timestamp(redrive_time)
         self.context_execution = execution
         self.context_state_machine = {"Id": state_machine_arn, "Name": state_machine_name}
 

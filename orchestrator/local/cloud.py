@@ -24,8 +24,10 @@ Contract (AWS's behaviour, as far as flowctl relies on it)
   its log group (ExecutionStarted, then ExecutionSucceeded/Failed/...) is put on
   :attr:`events` as a CloudWatch Logs subscription delivery (``{"awslogs": ...}``).
 * ``redrive_execution`` (STANDARD, FAILED/TIMED_OUT/ABORTED) runs the execution again under its
-  ARN with ``redriveCount`` + 1; a Task state entered once that succeeded returns its recorded
-  result instead of running again (states entered several times, in a loop or a Map, run again).
+  ARN with ``redriveCount`` + 1 (the context object's ``Execution.RedriveCount`` and
+  ``RedriveTime`` in the states it runs); a Task state entered once that succeeded returns its
+  recorded result instead of running again (states entered several times, in a loop or a Map,
+  run again).
 * ``send_task_success|failure|heartbeat`` reach the ``.waitForTaskToken`` task of any running
   execution; an unknown or completed token is ``TaskDoesNotExist``.
 * Errors are :class:`botocore.exceptions.ClientError` with AWS's codes; dates are UTC datetimes.
@@ -516,13 +518,28 @@ class StepFunctionsBridge:
         ex.engine = engine
         self._publish(ex)
         ex.thread = threading.Thread(
-            target=self._run, args=(ex, engine, value), name=f"sfn-{ex.name}", daemon=True
+            target=self._run,
+            args=(ex, engine, value, ex.redrive_count, ex.redriven),
+            name=f"sfn-{ex.name}",
+            daemon=True,
         )
         ex.thread.start()
 
-    def _run(self, ex: _Execution, engine: Engine, value: Any) -> None:
+    def _run(
+        self,
+        ex: _Execution,
+        engine: Engine,
+        value: Any,
+        redrive_count: int,
+        redriven: float | None,
+    ) -> None:
         try:
-            result = engine.start(value, execution_name=ex.name)
+            result = engine.start(
+                value,
+                execution_name=ex.name,
+                redrive_count=redrive_count,
+                redrive_time=redriven,
+            )
         except Exception as exc:  # the engine refused the execution: AWS would fail it
             result = ExecutionResult("FAILED", error="States.Runtime", cause=str(exc))
         with self._changed:

@@ -14,7 +14,9 @@ Contract
 * ``break_at``: the run stops before that node and :attr:`LocalRun.breakpoint` holds the data
   the node would have received; the node's function is not called (no side effects).
 * ``replay``: node outputs (by state name) to reuse instead of calling the functions again —
-  used by :func:`redrive`.
+  used by ``flowctl redrive`` with ``redrive_of`` (the failed run): the run becomes redrive round
+  ``redrive_of.redrive_count + 1`` (``Execution.RedriveCount`` in the context object), and its
+  steps are recorded as that round next to the earlier rounds' (replayed nodes get none).
 """
 
 from __future__ import annotations
@@ -96,12 +98,17 @@ def node_of_state(name: str) -> str | None:
 
 
 class _Recorder:
-    """Turns engine history events into step records and progress events."""
+    """Turns engine history events into step records (of redrive round ``redrive``) and progress
+    events. Nodes in ``replayed`` return the output recorded in an earlier round without running:
+    as in AWS, a redrive does not run them again, so they get no step of this round."""
 
-    def __init__(self, run_id: str, store: RunStore | None, on_node: Callable[[NodeEvent], None] | None) -> None:
+    def __init__(self, run_id: str, store: RunStore | None, on_node: Callable[[NodeEvent], None] | None,
+                 redrive: int = 0, replayed: frozenset[str] = frozenset()) -> None:
         self.run_id = run_id
         self.store = store
         self.on_node = on_node
+        self.redrive = redrive
+        self.replayed = replayed
         self.lock = threading.Lock()
         self.open: dict[tuple[str, int], dict[str, Any]] = {}
         self.by_event: dict[int, tuple[str, int]] = {}
@@ -188,7 +195,8 @@ class _Recorder:
         self.emit(NodeEvent(node, "SUCCEEDED", record.get("index"), record["attempt"]))
 
     def _store(self, step: Step) -> None:
-        if self.store is not None:
+        if self.store is not None and step.node not in self.replayed:
+            step.redrive = self.redrive
             self.store.record_step(step)
 
 
@@ -253,13 +261,14 @@ class LocalRunner:
         if break_at is not None and break_at not in flow.nodes:
             raise FlowctlError(f"--break-at: '{break_at}' is not a node of {flow.name} (nodes: {', '.join(flow.nodes)})")
         run_id = run_id or new_run_id(flow.name)
+        redrive = redrive_of.redrive_count + 1 if redrive_of is not None else 0
         if self.store is not None:
             if redrive_of is None:
                 self.store.create_run(Run(run_id, flow.name, RunStatus.RUNNING, version=flow.version, input=resolved,
                                           trigger=trigger, started_at=_iso(time.time())))
             else:
-                self.store.update_run_status(run_id, RunStatus.RUNNING, redrive_count=redrive_of.redrive_count + 1)
-        recorder = _Recorder(run_id, self.store, self.on_node)
+                self.store.update_run_status(run_id, RunStatus.RUNNING, redrive_count=redrive)
+        recorder = _Recorder(run_id, self.store, self.on_node, redrive, frozenset(replay or {}))
         handlers: dict[str, Any] = {}
         waiters = _Waiters(self.store, run_id) if self.store is not None else None
         if waiters is not None:
@@ -306,12 +315,12 @@ class LocalRunner:
             waiters.engine = engine
             waiters.thread.start()
         try:
-            result = engine.start(resolved, execution_name=run_id, timeout_seconds=flow.timeout)
+            result = engine.start(resolved, execution_name=run_id, timeout_seconds=flow.timeout, redrive_count=redrive)
         finally:
             if waiters is not None:
                 waiters.stop.set()
         status = result.status
         if self.store is not None:
             self.store.update_run_status(run_id, status, output=result.output, error=result.error, cause=result.cause,
-                                         redrive_count=(redrive_of.redrive_count + 1) if redrive_of else 0)
+                                         redrive_count=redrive)
         return LocalRun(run_id, flow.name, status, result.output, result.error, result.cause, caught or None, recorder.history)

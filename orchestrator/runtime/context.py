@@ -4,9 +4,11 @@ The compiled ASL invokes a node Lambda with (``lambda:invoke`` ``Arguments.Paylo
 
     {"input": <the node's input>, "params": {<flow params>},
      "context": {"flow": "kyc-check", "node": "face-detect", "run_id": "<execution name>",
-                 "execution": "<execution ARN>", "attempt": 0}}
+                 "execution": "<execution ARN>", "attempt": 0, "redrive": 0}}
 
-``context`` may also carry ``index`` (the item position in a fan-out; default 0).
+``attempt`` is the retry count within the run's current round, ``redrive`` that round (the
+execution's redrive count; default 0, as in payloads compiled before it existed). ``context``
+may also carry ``index`` (the item position in a fan-out; default 0).
 Anything else — a dict without both ``input`` and ``context``, a list, a string — is a *bare*
 payload: it is the node's input itself (``sam local invoke F -e events/F-bare.json``), and the
 run is not recorded.
@@ -33,6 +35,7 @@ class NodeContext:
     params: dict[str, Any]
     logger: Any
     index: int = 0
+    redrive: int = 0
     lambda_context: Any = field(default=None, repr=False)
 
     @property
@@ -44,6 +47,7 @@ class NodeContext:
             "run_id": self.run_id,
             "execution": self.execution,
             "attempt": self.attempt,
+            "redrive": self.redrive,
             "index": self.index,
         }
 
@@ -61,6 +65,7 @@ class NodePayload:
     attempt: int
     index: int
     tracked: bool
+    redrive: int = 0
 
 
 def parse_payload(
@@ -80,6 +85,7 @@ def parse_payload(
             attempt=_int(ctx.get("attempt")),
             index=_int(ctx.get("index")),
             tracked=bool(ctx.get("run_id")),
+            redrive=_int(ctx.get("redrive")),
         )
     return NodePayload(
         input=event,

@@ -6,7 +6,7 @@
 
     @node
     def lambda_handler(inputs, ctx):
-        ctx.logger.info("detecting")      # carries flow, node, run_id, execution, attempt
+        ctx.logger.info("detecting")  # carries flow, node, run_id, execution, attempt, redrive
         return {"faces": 1}
 
 Per invocation the handler:
@@ -17,7 +17,8 @@ Per invocation the handler:
 3. calls the function with the correlation keys on every log line (Powertools Logger),
 4. offloads an output larger than the threshold and returns ``{"$ref": ...}`` instead,
 5. records ONE step item (``SUCCEEDED`` with output or ref, or ``FAILED`` with the error class
-   name and message) when a run store is configured and the payload has a run context.
+   name and message) for its node, item, redrive round and attempt, when a run store is
+   configured and the payload has a run context.
 
 A user exception is re-raised unchanged, so Step Functions sees its class name as the error
 (``Retry``/``Catch`` match on it). A failure to *record* is logged, never raised: recording is
@@ -82,6 +83,7 @@ def _wrap(user_func: Callable[..., Any], name: str | None, runtime: NodeRuntime 
             params=payload.params,
             logger=rt.logger,
             index=payload.index,
+            redrive=payload.redrive,
             lambda_context=lambda_context,
         )
         keys = {k: v for k, v in ctx.log_keys.items() if v is not None}
@@ -132,6 +134,7 @@ def _record(
         status=status,
         index=payload.index,
         attempt=payload.attempt,
+        redrive=payload.redrive,
         started_at=format_time(started),
         stopped_at=format_time(stopped),
         duration_ms=int((stopped - started) * 1000),
@@ -148,7 +151,8 @@ def _record(
 def _payload_key(payload: NodePayload) -> str:
     if not payload.tracked:
         return f"adhoc/{payload.node}/{payload.run_id}"
-    return f"runs/{payload.run_id}/{payload.node}/{payload.index}/{payload.attempt}/output"
+    where = f"{payload.node}/{payload.index}/{payload.redrive}/{payload.attempt}"
+    return f"runs/{payload.run_id}/{where}/output"
 
 
 def _takes_context(func: Callable[..., Any]) -> bool:

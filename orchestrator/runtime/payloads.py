@@ -18,8 +18,8 @@ The S3 client is injected or created on first use (never at import time).
 Example::
 
     >>> payloads = PayloadStore(directory=Path(".flowctl/payloads"), threshold=10)
-    >>> payloads.offload({"big": "x" * 100}, "runs/r1/n/0/0/output")
-    {'$ref': 'file:///.../.flowctl/payloads/runs/r1/n/0/0/output.json'}
+    >>> payloads.offload({"big": "x" * 100}, "runs/r1/n/0/0/0/output")
+    {'$ref': 'file:///.../.flowctl/payloads/runs/r1/n/0/0/0/output.json'}
     >>> payloads.resolve(_)
     {'big': 'xxxx...'}
 """

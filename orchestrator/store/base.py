@@ -181,7 +181,7 @@ class RunStore(ABC):
         run = it.run_from_item(head)
         run.steps = sorted(
             (it.step_from_item(i) for i in found if i["SK"].startswith("STEP#")),
-            key=lambda s: (s.started_at or "", s.node, s.index, s.attempt),
+            key=lambda s: s.order,
         )
         run.progress = {i["node"]: _counters(i) for i in found if i["SK"].startswith("AGG#")}
         return run
@@ -261,15 +261,16 @@ class RunStore(ABC):
 
     # ------------------------------------------------------------------ steps and progress
     def record_step(self, step: Step) -> None:
-        """Write one step record (one write; re-recording the same attempt overwrites it)."""
-        hint = f"runs/{step.run_id}/steps/{step.node}/{step.index}/{step.attempt}"
+        """Write one step record (one write; re-recording the same attempt of the same round
+        overwrites it, an attempt of another redrive round is another record)."""
+        hint = f"runs/{step.run_id}/steps/{step.node}/{step.index}/{step.redrive}/{step.attempt}"
         self._put_item(it.step_item(step, self._payload(step.output, hint)))
 
     def list_steps(self, run_id: str, node: str | None = None) -> list[Step]:
-        """Step records of a run (of one node when given), by start time."""
+        """Step records of a run (of one node when given), every round's, by start time."""
         prefix = f"STEP#{node}#" if node else "STEP#"
         steps = (it.step_from_item(i) for i in self._query(it.run_pk(run_id), prefix))
-        return sorted(steps, key=lambda s: (s.started_at or "", s.node, s.index, s.attempt))
+        return sorted(steps, key=lambda s: s.order)
 
     def add_progress(self, run_id: str, node: str, counters: Mapping[str, int]) -> dict[str, int]:
         """Atomically add ``counters`` (e.g. ``{"succeeded": 1}``) to a fan-out node's progress."""

@@ -1,17 +1,21 @@
 """The single-table item layout, shared by every backend (pure functions, no I/O).
 
-========================  ===================================  =================================
-item                      PK                                   SK
-========================  ===================================  =================================
-run                       ``RUN#<run_id>``                     ``RUN``
-step                      ``RUN#<run_id>``                     ``STEP#<node>#<index>#<attempt>``
-fan-out progress          ``RUN#<run_id>``                     ``AGG#<node>``
-waiter                    ``EVENT#<name>#<key>``               ``WAIT#<run_id>#<node>``
-buffered event            ``EVENT#<name>#<key>``               ``EVT#<published_at>#<event_id>``
-========================  ===================================  =================================
+========================  ========================  ===============================================
+item                      PK                        SK
+========================  ========================  ===============================================
+run                       ``RUN#<run_id>``          ``RUN``
+step                      ``RUN#<run_id>``          ``STEP#<node>#<index>#<redrive>#<attempt>``
+fan-out progress          ``RUN#<run_id>``          ``AGG#<node>``
+waiter                    ``EVENT#<name>#<key>``    ``WAIT#<run_id>#<node>``
+buffered event            ``EVENT#<name>#<key>``    ``EVT#<published_at>#<event_id>``
+========================  ========================  ===============================================
 
 Runs also carry ``GSI1PK=FLOW#<flow>`` and ``GSI1SK=<started_at>#<run_id>`` (runs of a flow by
-start time). Items are flat dicts of strings and integers; JSON payloads are stored as text in
+start time). A step item is one node invocation: ``<redrive>`` is the run's round (its redrive
+count), so a redriven attempt never overwrites the one of the round that failed. The numbers are
+zero-padded (``STEP#fetch#00000000#0000#0002``, see :func:`step_sk`) so a node's steps sort by
+item, round and attempt (attempt 10 after 2); ``begins_with(SK, "STEP#<node>#")`` still selects
+one node. Items are flat dicts of strings and integers; JSON payloads are stored as text in
 ``*_json`` attributes (no float/Decimal or empty-string pitfalls); ``expires_at`` (epoch
 seconds) is the TTL attribute. Progress counters are top-level numbers named ``n_<counter>``.
 """
@@ -39,6 +43,7 @@ __all__ = [
     "run_pk",
     "step_from_item",
     "step_item",
+    "step_sk",
     "waiter_from_item",
     "waiter_item",
 ]
@@ -123,15 +128,21 @@ def run_from_item(item: Item) -> Run:
     )
 
 
+def step_sk(node: str, index: int, redrive: int, attempt: int) -> str:
+    """The sort key of one step: ``STEP#<node>#<index>#<redrive>#<attempt>``, zero-padded."""
+    return f"STEP#{node}#{index:08d}#{redrive:04d}#{attempt:04d}"
+
+
 def step_item(step: Step, output_json: str | None) -> Item:
     return _compact(
         {
             "PK": run_pk(step.run_id),
-            "SK": f"STEP#{step.node}#{step.index}#{step.attempt}",
+            "SK": step_sk(step.node, step.index, step.redrive, step.attempt),
             "type": "step",
             "run_id": step.run_id,
             "node": step.node,
             "index": step.index,
+            "redrive": step.redrive,
             "attempt": step.attempt,
             "status": step.status,
             "started_at": step.started_at,
@@ -151,6 +162,7 @@ def step_from_item(item: Item) -> Step:
         status=item["status"],
         index=int(item.get("index", 0)),
         attempt=int(item.get("attempt", 0)),
+        redrive=int(item.get("redrive", 0)),
         started_at=item.get("started_at"),
         stopped_at=item.get("stopped_at"),
         duration_ms=_int_or_none(item.get("duration_ms")),

@@ -4,7 +4,8 @@ It survives the process and is safe across processes and threads: every operatio
 own connection, writes run in ``BEGIN IMMEDIATE`` transactions (one writer at a time, readers
 never blocked thanks to WAL), so a second terminal can publish an event that a waiting local
 run picks up. Items are the same flat dicts as in DynamoDB (:mod:`orchestrator.store.items`),
-stored as JSON next to their key columns.
+stored as JSON next to their key columns. A database written by an earlier version is migrated
+in place when first opened (``PRAGMA user_version``; see :func:`_migrate`).
 
 Example::
 
@@ -43,6 +44,9 @@ CREATE TABLE IF NOT EXISTS items (
 );
 CREATE INDEX IF NOT EXISTS items_gsi1 ON items (gsi1pk, gsi1sk);
 """
+_VERSION = 2
+"""``PRAGMA user_version`` of the current layout. 0/1: step keys ``STEP#<node>#<index>#<attempt>``
+(before redrive rounds); 2: :func:`~orchestrator.store.items.step_sk`."""
 
 
 class LocalRunStore(RunStore):
@@ -68,6 +72,7 @@ class LocalRunStore(RunStore):
                     conn.execute(f"PRAGMA busy_timeout = {int(_LOCK_TIMEOUT * 1000)}")
                     conn.execute("PRAGMA journal_mode = WAL")
                     conn.executescript(_SCHEMA)
+                    _migrate(conn)
                     self._ready = True
                     return
                 except sqlite3.OperationalError:
@@ -87,13 +92,8 @@ class LocalRunStore(RunStore):
             if not write:
                 yield conn
                 return
-            conn.execute("BEGIN IMMEDIATE")
-            try:
+            with _transaction(conn):
                 yield conn
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
         finally:
             conn.close()
 
@@ -185,3 +185,41 @@ class LocalRunStore(RunStore):
                 item[name] = int(item.get(name, 0)) + int(amount)
             self._write(conn, item)
             return item
+
+
+def _migrate(conn: sqlite3.Connection) -> None:
+    """Bring a database of an earlier layout to :data:`_VERSION` in place, in one transaction
+    (once: a second process finds the version already set). Version 2 re-keys every step item
+    with its redrive round (0 for steps recorded before rounds existed), so the runs recorded
+    before still show and a later round never overwrites them."""
+    if conn.execute("PRAGMA user_version").fetchone()[0] >= _VERSION:
+        return
+    with _transaction(conn):
+        if conn.execute("PRAGMA user_version").fetchone()[0] < _VERSION:
+            rows = conn.execute(
+                "SELECT pk, sk, body FROM items WHERE substr(sk, 1, 5) = 'STEP#'"
+            ).fetchall()
+            for pk, sk, body in rows:
+                item = json.loads(body)
+                item["SK"] = it.step_sk(
+                    str(item["node"]),
+                    int(item.get("index", 0)),
+                    int(item.get("redrive", 0)),
+                    int(item.get("attempt", 0)),
+                )
+                if item["SK"] != sk:
+                    conn.execute("DELETE FROM items WHERE pk = ? AND sk = ?", (pk, sk))
+                    LocalRunStore._write(conn, item)
+            conn.execute(f"PRAGMA user_version = {_VERSION}")
+
+
+@contextmanager
+def _transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """One write transaction (``BEGIN IMMEDIATE``: one writer at a time), rolled back on error."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")

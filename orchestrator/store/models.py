@@ -69,7 +69,12 @@ def format_time(value: datetime | float | int | str | None = None) -> str:
 
 @dataclass
 class Step:
-    """One attempt of one node (for a fan-out, of one item ``index``)."""
+    """One attempt of one node (for a fan-out, of one item ``index``) in one round of the run.
+
+    ``attempt`` is the retry count within the round (Step Functions' ``State.RetryCount``);
+    ``redrive`` is the round (``Execution.RedriveCount``: 0 for the first, n after n redrives),
+    so a redriven attempt never replaces the record of the round that failed.
+    """
 
     run_id: str
     node: str
@@ -82,9 +87,15 @@ class Step:
     output: Any = None
     error: str | None = None
     cause: str | None = None
+    redrive: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    @property
+    def order(self) -> tuple[str, str, int, int, int]:
+        """How steps are listed: by start time, then node, item, round and attempt."""
+        return (self.started_at or "", self.node, self.index, self.redrive, self.attempt)
 
 
 @dataclass

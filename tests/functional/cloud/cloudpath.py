@@ -141,17 +141,26 @@ class Cloud:
             token = {"nextToken": page["nextToken"]}
 
 
-def invocations(cloud: Cloud, run: dict[str, Any]) -> dict[tuple[str, int, int], tuple[str, Any]]:
-    """Each node Lambda invocation of the execution history: (node, index, attempt) →
-    ("SUCCEEDED", returned payload) or ("FAILED", error name)."""
-    found: dict[tuple[str, int, int], tuple[str, Any]] = {}
-    key_of: dict[int, tuple[str, int, int]] = {}
+StepKey = tuple[str, int, int, int]
+"""(node, index, redrive round, attempt): one node invocation."""
+
+
+def invocations(cloud: Cloud, run: dict[str, Any]) -> dict[StepKey, tuple[str, Any]]:
+    """Each node Lambda invocation of the execution history, every round's: (node, index,
+    redrive, attempt) → ("SUCCEEDED", returned payload) or ("FAILED", error name)."""
+    found: dict[StepKey, tuple[str, Any]] = {}
+    key_of: dict[int, StepKey] = {}
     for event in cloud.history(run):
         if event["type"] == "TaskScheduled":
             payload = json.loads(event["taskScheduledEventDetails"]["parameters"]).get("Payload")
             if isinstance(payload, dict) and "input" in payload and "context" in payload:
                 ctx = payload["context"]
-                key_of[event["id"]] = (ctx["node"], int(ctx["index"] or 0), int(ctx["attempt"]))
+                key_of[event["id"]] = (
+                    ctx["node"],
+                    int(ctx["index"] or 0),
+                    int(ctx["redrive"]),
+                    int(ctx["attempt"]),
+                )
             continue
         key = key_of.get(event["previousEventId"])
         if key is None:
@@ -163,13 +172,26 @@ def invocations(cloud: Cloud, run: dict[str, Any]) -> dict[tuple[str, int, int],
         elif event["type"] in ("TaskFailed", "TaskTimedOut"):
             details = next(v for k, v in event.items() if k.endswith("EventDetails"))
             found[key] = ("FAILED", details["error"])
-    return found
+    return {key: outcome for key, outcome in found.items() if not _replayed(key, outcome, found)}
+
+
+def _replayed(
+    key: StepKey, outcome: tuple[str, Any], found: dict[StepKey, tuple[str, Any]]
+) -> bool:
+    """A redrive does not call a node again that succeeded in an earlier round: the bridge
+    answers its task with the recorded result (AWS does not run it at all), so it is no
+    invocation and has no step of its own."""
+    node, index, redrive, _ = key
+    return outcome[0] == "SUCCEEDED" and any(
+        (n, i) == (node, index) and r < redrive and earlier == outcome
+        for (n, i, r, _), earlier in found.items()
+    )
 
 
 def assert_steps_match_history(cloud: Cloud, run: dict[str, Any]) -> None:
     """Every node invocation has exactly one step with its status and output (offloaded outputs
     resolve to the same value), and there is no other step."""
-    steps = {(s["node"], s["index"], s["attempt"]): s for s in run["steps"]}
+    steps = {(s["node"], s["index"], s["redrive"], s["attempt"]): s for s in run["steps"]}
     called = invocations(cloud, run)
     assert set(steps) == set(called)
     payloads = PayloadStore()

@@ -112,7 +112,10 @@ def test_failed_run_is_redriven_from_its_failed_node(
     run = cloud.run("reconciliation")
     # THEN the run FAILED at send-report after its 3 attempts; the nodes before it succeeded
     assert (run["status"], run["error"]) == ("FAILED", "EmailSendError")
-    assert [s["status"] for s in run["steps"] if s["node"] == "send-report"] == ["FAILED"] * 3
+    failed = [s for s in run["steps"] if s["node"] == "send-report"]
+    assert [(s["redrive"], s["attempt"], s["status"]) for s in failed] == [
+        (0, n, "FAILED") for n in range(3)
+    ]
     before = {s["node"]: s for s in run["steps"] if s["node"] != "send-report"}
     assert {s["status"] for s in before.values()} == {"SUCCEEDED"} and len(before) == 5
     # WHEN the sender is verified and the run redriven through the API
@@ -123,10 +126,12 @@ def test_failed_run_is_redriven_from_its_failed_node(
     # THEN it succeeded; only send-report ran again
     assert (done["status"], done["redrive_count"], done["output"]["sent"]) == ("SUCCEEDED", 1, True)
     assert {s["node"]: s for s in done["steps"] if s["node"] != "send-report"} == before
-    last = max(
-        (s for s in done["steps"] if s["node"] == "send-report"), key=lambda s: s["started_at"]
-    )
-    assert last["status"] == "SUCCEEDED" and last["output"]["message_id"]
+    # AND the failed round's attempts are kept next to the redriven round's (same attempt 0)
+    sent = [s for s in done["steps"] if s["node"] == "send-report"]
+    assert sent[:3] == failed
+    assert [(s["redrive"], s["attempt"], s["status"]) for s in sent[3:]] == [(1, 0, "SUCCEEDED")]
+    assert sent[3]["output"]["message_id"] and sent[3]["started_at"] > failed[-1]["started_at"]
+    assert_steps_match_history(cloud, done)
     # (the API recorded the redrive's RUNNING itself; the tracker applies its end)
     assert [(t["status"], t["applied"]) for t in cloud.tracked[-2:]] == [
         ("RUNNING", False),
@@ -192,10 +197,11 @@ def test_a_1_mib_output_travels_between_nodes_through_s3(
     # THEN the second node read the whole value
     assert run["status"] == "SUCCEEDED"
     assert run["output"] == {"length": MIB, "sha256": hashlib.sha256(b"x" * MIB).hexdigest()}
-    # AND between them only a ref to the S3 object @node wrote travelled
+    # AND between them only a ref to the S3 object @node wrote travelled (named by the node's
+    # item, redrive round and attempt)
     produced = {s["node"]: s["output"] for s in run["steps"]}["produce"]
     assert produced == {
-        "$ref": f"s3://{PAYLOAD_BUCKET}/runs/{run['run_id']}/produce/0/0/output.json"
+        "$ref": f"s3://{PAYLOAD_BUCKET}/runs/{run['run_id']}/produce/0/0/0/output.json"
     }
     key = produced["$ref"].removeprefix(f"s3://{PAYLOAD_BUCKET}/")
     assert boto3.client("s3").head_object(Bucket=PAYLOAD_BUCKET, Key=key)["ContentLength"] > MIB

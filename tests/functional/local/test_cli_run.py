@@ -111,7 +111,10 @@ def test_bad_parameter_is_a_clear_error() -> None:
     assert result.exit_code == 1 and "/params/b" in result.output and "Traceback" not in result.output
 
 
-def test_redrive_reuses_recorded_outputs(tmp_path: Path, monkeypatch) -> None:
+@pytest.fixture
+def redriven(tmp_path: Path, monkeypatch) -> tuple[Path, str, object]:
+    """A project whose node b fails until functions/flaky/fixed exists: run it (FAILED at b),
+    fix it, redrive it; (project, run id, the redrive's CLI result)."""
     project = tmp_path / "proj"
     (project / "flows").mkdir(parents=True)
     for name, body in {
@@ -126,10 +129,37 @@ def test_redrive_reuses_recorded_outputs(tmp_path: Path, monkeypatch) -> None:
     assert failed.exit_code == 1 and "Broken: not yet" in failed.output
     run_id = failed.output.split("run ")[1].split()[0]
     (project / "functions" / "flaky" / "fixed").write_text("")
-    redriven = invoke("redrive", run_id, "-q")
-    assert redriven.exit_code == 0, redriven.output
-    assert '"calls": 1' in redriven.output
+    return project, run_id, invoke("redrive", run_id, "-q")
+
+
+def test_redrive_reuses_recorded_outputs(redriven) -> None:
+    project, _, result = redriven
+    assert result.exit_code == 0, result.output
+    assert '"calls": 1' in result.output
     assert (project / "functions" / "count" / "calls").read_text() == "1"  # a was not called again
+
+
+def test_runs_show_keeps_the_failed_round_next_to_the_redriven_one(redriven) -> None:
+    # GIVEN a run that failed at b (attempt 0), was fixed and redriven (attempt 0 again)
+    _, run_id, _ = redriven
+    # WHEN it is shown
+    shown = invoke("runs", "show", run_id)
+    # THEN b has a step in each round: the failed one is kept, not overwritten by the redrive
+    assert shown.exit_code == 0, shown.output
+    lines = shown.output.splitlines()
+    header = next(line for line in lines if "┃" in line).split("┃")
+    steps = [dict(zip(header, line.split("│"), strict=True)) for line in lines if "│" in line]
+    steps = [{k.strip(): v.strip() for k, v in step.items()} for step in steps]
+    assert [(s["node"], s["round"], s["attempt"], s["status"]) for s in steps] == [
+        ("a", "0", "0", "SUCCEEDED"),  # (a's recorded output was reused: it has no round 1)
+        ("b", "0", "0", "FAILED"),
+        ("b", "1", "0", "SUCCEEDED"),
+    ]
+    assert "Broken" in steps[1]["error"] and "redriven 1×" in shown.output
+    # AND --node shows both of b's rounds in full
+    detail = invoke("runs", "show", run_id, "--node", "b")
+    assert "item 0 round 0 attempt 0: FAILED" in detail.output
+    assert "item 0 round 1 attempt 0: SUCCEEDED" in detail.output
 
 
 def test_asl_run_runs_any_definition(tmp_path: Path) -> None:

@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 from orchestrator.cli.app import app
 from orchestrator.compiler import CompileError, asl_text, compile_flow_file
 from orchestrator.compiler.asl import LAMBDA_SERVICE_RETRY
+from orchestrator.engine import Engine, VirtualClock
 
 
 @pytest.fixture
@@ -53,6 +54,20 @@ def test_task_node_uses_lambda_invoke_with_substitution_and_retries(write) -> No
     assert state["TimeoutSeconds"] == 9
     assert state["Assign"] == {"a": "{% $states.result.Payload %}"}
     assert compiled.substitutions == {"StepFunctionArn": "step"}
+
+
+@pytest.mark.parametrize(("machine_type", "redrive", "seen"), [("STANDARD", 0, 0), ("STANDARD", 2, 2), ("EXPRESS", 0, 0)])
+def test_node_payload_carries_the_redrive_round(write, machine_type: str, redrive: int, seen: int) -> None:
+    # GIVEN a compiled node, run as a first execution, as redrive round 2, or on Express (whose
+    # context object has no RedriveCount)
+    compiled = compile_flow_file(write({"name": "t", "nodes": {"a": {"uses": "step"}}}))
+    contexts: list[Any] = []
+    handlers = {"StepFunctionArn": lambda event, _: contexts.append(event["context"])}
+    engine = Engine(compiled.definition, handlers=handlers, clock=VirtualClock(), state_machine_type=machine_type)
+    # WHEN it runs
+    assert engine.start({}, redrive_count=redrive).status == "SUCCEEDED"
+    # THEN the node's payload context says which round (and which attempt within it) this is
+    assert (contexts[0]["redrive"], contexts[0]["attempt"]) == (seen, 0)
 
 
 def test_fan_in_receives_outputs_keyed_by_predecessor(write) -> None:

@@ -79,3 +79,20 @@ def test_jsonata_states_context_and_entered_time_format() -> None:
     }
     r = run_state_machine(d, {}, clock=VirtualClock(start=0.0))
     assert r.output == {"s": "P", "t": "1970-01-01T00:00:00.000Z"}
+
+
+def test_context_execution_carries_the_redrive_round() -> None:
+    d = {
+        "QueryLanguage": "JSONata",
+        "StartAt": "P",
+        "States": {"P": {"Type": "Pass", "End": True, "Output": {
+            "round": "{% $states.context.Execution.RedriveCount %}",
+            "since": "{% $exists($states.context.Execution.RedriveTime) ? $states.context.Execution.RedriveTime : null %}",
+        }}},
+    }
+    # GIVEN a first run THEN round 0 and no redrive time (as AWS: RedriveTime only once redriven)
+    assert run_state_machine(d, {}, clock=VirtualClock(start=0.0)).output == {"round": 0, "since": None}
+    # WHEN the run is redrive round 2, redriven a minute in THEN the context object says so
+    again = run_state_machine(d, {}, clock=VirtualClock(start=0.0), redrive_count=2, redrive_time=60.0)
+    assert again.output == {"round": 2, "since": "1970-01-01T00:01:00.000Z"}
+

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -83,6 +84,20 @@ def machine(bridge: StepFunctionsBridge, name: str, kind: str, type: str = "STAN
                     "Next": "B",
                 },
                 "B": {"Type": "Task", "Resource": bridge.lambda_arn("flaky"), "End": True},
+            },
+        },
+        "round": {
+            "StartAt": "B",
+            "States": {
+                "B": {
+                    "Type": "Task",
+                    "Resource": bridge.lambda_arn("flaky"),
+                    "Parameters": {
+                        "round.$": "$$.Execution.RedriveCount",
+                        "since.$": "$$.Execution.RedriveTime",
+                    },
+                    "End": True,
+                }
             },
         },
         "pass": {
@@ -233,6 +248,24 @@ def test_redrive_reruns_only_what_did_not_succeed(
     with pytest.raises(ClientError) as again:
         bridge.redrive_execution(executionArn=started["executionArn"])
     assert code(again) == "ExecutionNotRedrivable"
+
+
+def test_a_redriven_execution_sees_its_round_in_the_context_object(
+    bridge: StepFunctionsBridge, functions: Functions
+) -> None:
+    # GIVEN an execution whose task reads Execution.RedriveCount and RedriveTime, and failed
+    arn = machine(bridge, "rounds", "round")
+    started = bridge.start_execution(stateMachineArn=arn, name="run-1")
+    assert bridge.wait(started["executionArn"])["status"] == "FAILED"
+    # WHEN it is redriven
+    functions.flaky_fails = False
+    redriven = bridge.redrive_execution(executionArn=started["executionArn"])
+    done = bridge.wait(started["executionArn"])
+    # THEN the task of the redrive saw round 1 and the time of the redrive (to the millisecond)
+    seen = json.loads(done["output"])
+    since = datetime.fromisoformat(seen["since"].replace("Z", "+00:00"))
+    assert seen["round"] == 1
+    assert abs(since - redriven["redriveDate"]) <= timedelta(milliseconds=1)
 
 
 def test_deployment_and_lookup_errors(bridge: StepFunctionsBridge) -> None:

@@ -132,6 +132,38 @@ def test_user_exception_is_recorded_and_reraised_unchanged(load_event, tmp_path)
     )
 
 
+def test_a_redriven_attempt_is_recorded_in_its_round_apart_from_the_failed_one(
+    load_event, tmp_path
+):
+    # GIVEN a local store, and payloads offloaded above 64 bytes
+    store = LocalRunStore(tmp_path / "runs.sqlite3")
+    payloads = PayloadStore(directory=tmp_path / "payloads", threshold=64)
+    configure(NodeRuntime(store=store, payloads=payloads))
+    rounds = []
+
+    @node
+    def handler(inputs, ctx):
+        rounds.append(ctx.redrive)
+        return {"rows": list(range(100))}
+
+    # WHEN attempt 0 runs in a payload without "redrive" (compiled before it existed), then
+    # again in redrive round 1
+    before = load_event("node-payload.json")
+    del before["context"]["redrive"]
+    redriven = load_event("node-payload.json")
+    redriven["context"]["redrive"] = 1
+    refs = [handler(before, None)["$ref"], handler(redriven, None)["$ref"]]
+    # THEN the function saw each round, and each round has its own step and offloaded output
+    assert rounds == [0, 1]
+    steps = store.list_steps(RUN_ID)
+    assert [(s.redrive, s.attempt, s.status) for s in steps] == [
+        (0, 0, "SUCCEEDED"),
+        (1, 0, "SUCCEEDED"),
+    ]
+    assert refs[0].endswith("/face-detect/0/0/0/output.json")
+    assert refs[1].endswith("/face-detect/0/1/0/output.json")
+
+
 def test_large_output_goes_to_s3_and_next_node_gets_it_back(load_event, fake_aws, monkeypatch):
     # GIVEN a payload bucket and a node that returns 1 MiB
     boto3.client("s3").create_bucket(Bucket="flowctl-payloads")

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import json
+import sqlite3
 import subprocess
 import sys
 import textwrap
+from contextlib import closing
 from pathlib import Path
 
-from orchestrator.store import LocalRunStore, Run
+from orchestrator.store import LocalRunStore, Run, Step
+from orchestrator.store import items as it
+
+T0 = "2026-01-01T00:00:00.000Z"
 
 
 def test_a_second_process_sees_and_consumes_what_the_first_wrote(tmp_path: Path):
@@ -39,3 +45,74 @@ def test_the_store_file_survives_the_instance(tmp_path: Path):
     path = tmp_path / "runs.sqlite3"
     LocalRunStore(path).create_run(Run(run_id="r1", flow="orders", input={"a": 1}))
     assert LocalRunStore(path).get_run("r1").input == {"a": 1}
+
+
+def _old_database(path: Path) -> None:
+    """A runs.sqlite3 as flowctl wrote it before redrive rounds: step keys
+    ``STEP#<node>#<index>#<attempt>``, no ``redrive`` attribute, ``user_version`` 0."""
+    conn = sqlite3.connect(path)
+    conn.executescript(
+        "CREATE TABLE items (pk TEXT NOT NULL, sk TEXT NOT NULL, gsi1pk TEXT, gsi1sk TEXT,"
+        " body TEXT NOT NULL, PRIMARY KEY (pk, sk));"
+        "CREATE INDEX items_gsi1 ON items (gsi1pk, gsi1sk);"
+    )
+    run = it.run_item(Run(run_id="r1", flow="orders", status="FAILED", started_at=T0), None, None)
+    rows = [run]
+    for attempt in (0, 1, 2):
+        rows.append(
+            {
+                "PK": "RUN#r1",
+                "SK": f"STEP#fetch#0#{attempt}",
+                "type": "step",
+                "run_id": "r1",
+                "node": "fetch",
+                "index": 0,
+                "attempt": attempt,
+                "status": "FAILED",
+                "started_at": f"2026-01-01T00:00:0{attempt}.000Z",
+                "error": "HttpError",
+            }
+        )
+    conn.executemany(
+        "INSERT INTO items VALUES (?, ?, ?, ?, ?)",
+        [(i["PK"], i["SK"], i.get("GSI1PK"), i.get("GSI1SK"), json.dumps(i)) for i in rows],
+    )
+    conn.commit()
+    conn.close()
+
+
+def test_a_database_of_the_previous_layout_is_migrated_in_place(tmp_path: Path):
+    # GIVEN a run recorded before redrive rounds existed (three failed attempts of fetch)
+    path = tmp_path / "runs.sqlite3"
+    _old_database(path)
+    # WHEN this version opens it and the run is redriven (attempt 0 again, round 1)
+    store = LocalRunStore(path)
+    store.record_step(
+        Step("r1", "fetch", "SUCCEEDED", redrive=1, started_at="2026-01-02T00:00:00.000Z")
+    )
+    # THEN the earlier run still shows every attempt, as round 0, and the new round is added
+    run = store.get_run("r1")
+    assert [(s.redrive, s.attempt, s.status) for s in run.steps] == [
+        (0, 0, "FAILED"),
+        (0, 1, "FAILED"),
+        (0, 2, "FAILED"),
+        (1, 0, "SUCCEEDED"),
+    ]
+    assert [r.run_id for r in store.list_runs("orders").runs] == ["r1"]
+    # AND the old items are re-keyed (re-recording round 0 replaces them, never duplicates)
+    store.record_step(
+        Step(
+            "r1", "fetch", "FAILED", attempt=2, started_at=run.steps[2].started_at, error="Timeout"
+        )
+    )
+    assert [(s.attempt, s.error) for s in store.list_steps("r1") if s.redrive == 0] == [
+        (0, "HttpError"),
+        (1, "HttpError"),
+        (2, "Timeout"),
+    ]
+    with closing(sqlite3.connect(path)) as conn:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == 2
+        keys = [
+            k for (k,) in conn.execute("SELECT sk FROM items WHERE sk LIKE 'STEP#%' ORDER BY sk")
+        ]
+    assert keys == [it.step_sk("fetch", 0, r, a) for r, a in ((0, 0), (0, 1), (0, 2), (1, 0))]

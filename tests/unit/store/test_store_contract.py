@@ -199,6 +199,42 @@ def test_steps_come_back_with_the_run(store, clock):
     assert run.steps[2].output == {"faces": 1}
 
 
+def test_each_redrive_round_keeps_its_own_steps(store):
+    # GIVEN a run whose node failed at attempt 0 of the first round
+    store.create_run(_run())
+    store.record_step(
+        Step(
+            "r1",
+            "send-report",
+            "FAILED",
+            started_at="2026-01-01T00:00:01.000Z",
+            error="EmailSendError",
+        )
+    )
+    # WHEN the redriven round records the same node, item and attempt (the retry count restarts)
+    store.record_step(
+        Step(
+            "r1",
+            "send-report",
+            "SUCCEEDED",
+            redrive=1,
+            started_at="2026-01-02T00:00:01.000Z",
+            output={"sent": True},
+        )
+    )
+    # THEN both rounds' steps are there, in the run and by node, the failed one unchanged
+    expected = [(0, 0, "FAILED", "EmailSendError"), (1, 0, "SUCCEEDED", None)]
+    for steps in (store.get_run("r1").steps, store.list_steps("r1", "send-report")):
+        assert [(s.redrive, s.attempt, s.status, s.error) for s in steps] == expected
+    # AND re-recording an attempt of a round still replaces only that round's record
+    later = "2026-01-02T00:00:02.000Z"
+    store.record_step(Step("r1", "send-report", "SUCCEEDED", redrive=1, started_at=later))
+    assert [(s.redrive, s.started_at) for s in store.list_steps("r1", "send-report")] == [
+        (0, "2026-01-01T00:00:01.000Z"),
+        (1, later),
+    ]
+
+
 def test_large_payloads_are_offloaded_or_omitted(make_store):
     # GIVEN a store with a small inline limit and an offloader
     seen = []
