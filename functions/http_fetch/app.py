@@ -13,9 +13,11 @@ Output::
      "url": "http://127.0.0.1:8765/orders?date=2024-05-03"}
 
 The body must be JSON: a list of records, or an object holding the list under ``records``,
-``data`` or ``items``. Raises ``HttpError`` for a non-2xx answer, a refused or dropped
-connection or a timeout (the flow retries on it), and ``ResponseFormatError`` when the body is
-not such JSON (retrying would not help).
+``data`` or ``items``. Raises ``HttpError`` for a 5xx, 408 or 429 answer, a refused or dropped
+connection or a timeout (the flow retries on it); ``HttpClientError`` for any other 4xx answer
+or a bad URL, and ``ResponseFormatError`` when the body is not such JSON (retrying would not
+help either). Step Functions matches errors by class name, so a ``retry`` on ``HttpError``
+leaves ``HttpClientError`` alone.
 """
 
 from __future__ import annotations
@@ -38,6 +40,14 @@ class HttpError(Exception):
     def __init__(self, message: str, status: int | None = None) -> None:
         super().__init__(message)
         self.status = status
+
+
+class HttpClientError(HttpError):
+    """The request itself is wrong (a 4xx answer other than 408/429, a bad URL): not retried."""
+
+
+# 4xx answers worth retrying: the server timed out waiting, or asks the client to slow down.
+RETRYABLE_4XX = {408, 429}
 
 
 class ResponseFormatError(Exception):
@@ -67,14 +77,15 @@ def extract_records(body: Any) -> list[Any]:
 def fetch(url: str, headers: dict[str, str] | None = None, timeout: float = DEFAULT_TIMEOUT) -> tuple[int, bytes]:
     """Status and body of ``GET url``; :class:`HttpError` unless the status is 2xx."""
     if urlsplit(url).scheme not in ("http", "https"):
-        raise HttpError(f"only http(s) URLs can be fetched, got {url!r}")
+        raise HttpClientError(f"only http(s) URLs can be fetched, got {url!r}")
     request = urllib.request.Request(url, headers={"Accept": "application/json", **(headers or {})})
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 (scheme checked)
             return response.status, response.read()
     except urllib.error.HTTPError as exc:
         detail = exc.read()[:200].decode("utf-8", "replace")
-        raise HttpError(f"GET {url} answered {exc.code} {exc.reason}: {detail}", exc.code) from exc
+        error = HttpClientError if 400 <= exc.code < 500 and exc.code not in RETRYABLE_4XX else HttpError
+        raise error(f"GET {url} answered {exc.code} {exc.reason}: {detail}", exc.code) from exc
     except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
         reason = getattr(exc, "reason", exc)
         raise HttpError(f"GET {url} failed: {reason}") from exc
@@ -83,7 +94,7 @@ def fetch(url: str, headers: dict[str, str] | None = None, timeout: float = DEFA
 def handle(inputs: dict[str, Any], ctx: Any = None) -> dict[str, Any]:
     url = inputs.get("url")
     if not url:
-        raise HttpError("input 'url' is required")
+        raise HttpClientError("input 'url' is required")
     full_url = build_url(str(url), inputs.get("query"))
     status, data = fetch(full_url, inputs.get("headers"), float(inputs.get("timeout") or DEFAULT_TIMEOUT))
     try:

@@ -30,15 +30,20 @@ def test_http_fetch_gets_the_records_of_a_day(app: AppLoader, fake_api_module: M
     assert all(r["created_at"].startswith("2024-05-03") for r in out["records"])
 
 
-def test_http_fetch_raises_http_error_with_the_status(app: AppLoader, fake_api_module: ModuleType) -> None:
+def test_http_fetch_raises_a_client_error_for_4xx_which_the_flow_does_not_retry(app: AppLoader, fake_api_module: ModuleType) -> None:
     module = app("http_fetch")
     with fake_api_module.serving() as api:
-        with pytest.raises(module.HttpError) as missing:
+        with pytest.raises(module.HttpClientError) as missing:
             module.handle({"url": f"{api.base_url}/invoices", "query": {"date": "2024-05-03"}})
-        with pytest.raises(module.HttpError) as bad_request:
+        with pytest.raises(module.HttpClientError) as bad_request:
             module.handle({"url": f"{api.base_url}/orders"})
     assert missing.value.status == 404 and "unknown resource" in str(missing.value)
     assert bad_request.value.status == 400
+    with pytest.raises(module.HttpClientError, match="only http"):
+        module.handle({"url": "ftp://example.com/orders"})
+    # Step Functions matches the class name: the flow's retry names HttpError, not HttpClientError
+    flow = json.loads((Path(__file__).resolve().parents[3] / "flows" / "api-extract.json").read_text())
+    assert "HttpClientError" not in flow["nodes"]["fetch"]["retry"]["errors"]
 
 
 def test_http_fetch_fails_while_the_api_is_unavailable_then_succeeds(app: AppLoader, fake_api_module: ModuleType) -> None:
