@@ -30,11 +30,13 @@ from __future__ import annotations
 
 import functools
 import inspect
+import os
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, overload
 
+from orchestrator.constants import AWS_LAMBDA_FUNCTION_NAME
 from orchestrator.runtime.config import NodeRuntime, get_runtime
 from orchestrator.runtime.context import NodeContext, NodePayload, parse_payload
 
@@ -95,7 +97,10 @@ def _wrap(user_func: Callable[..., Any], name: str | None, runtime: NodeRuntime 
                 result = user_func(inputs, ctx) if wants_context else user_func(inputs)
                 output = rt.payloads.offload(result, _payload_key(payload))
             except Exception as exc:
-                rt.logger.exception("node failed", extra={"error": type(exc).__name__})
+                if os.environ.get(AWS_LAMBDA_FUNCTION_NAME):
+                    rt.logger.exception("node failed", extra={"error": type(exc).__name__})
+                else:  # a local run reports the error and where it was raised itself
+                    rt.logger.error("node failed", extra={"error": type(exc).__name__, "cause": str(exc)[:_MAX_CAUSE]})
                 _record(
                     rt,
                     payload,
