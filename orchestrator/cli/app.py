@@ -52,6 +52,12 @@ def report_errors(func: F) -> F:
 def print_error(exc: FlowctlError) -> None:
     if exc.problems:
         head = str(exc).splitlines()[0]
+        only = exc.problems[0] if len(exc.problems) == 1 else None
+        if only is not None and head == f"{only.where}: {only.message}":
+            err.print(f"[bold red]error[/]: [bold]{only.where or '/'}[/]: {only.message}")
+            if only.hint:
+                err.print(f"      [dim]hint: {only.hint}[/]")
+            return
         err.print(f"[bold red]error[/]: {head}")
         for problem in exc.problems:
             err.print(f"  [red]✗[/] [bold]{problem.where or '/'}[/]: {problem.message}")
@@ -90,7 +96,8 @@ def validate(flows: list[Path] = typer.Argument(..., help="Flow files (JSON or Y
             failed += 1
             print_error(exc)
         else:
-            out.print(f"[green]✓[/] {path}: flow '{flow.name}' is valid ({len(flow.nodes)} nodes)")
+            count = len(flow.nodes)
+            out.print(f"[green]✓[/] {path}: flow '{flow.name}' is valid ({count} node{'' if count == 1 else 's'})")
     if failed:
         raise typer.Exit(1)
 

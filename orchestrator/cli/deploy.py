@@ -29,6 +29,17 @@ def _sam_commands(stack_name: str, stage: str) -> str:
     ])
 
 
+def _require_current_template(project_root: Path) -> None:
+    """Rehearse what `flowctl synth` would write now, not a stale template.yaml."""
+    from orchestrator.deploy.errors import DeployError
+    from orchestrator.generate import generate_all
+
+    stale = [p for p in generate_all(project_root, check=True) if p.name == "template.yaml" or p.suffix == ".json" and "statemachines" in p.parts]
+    if stale:
+        names = ", ".join(str(p.relative_to(project_root)) for p in stale[:5]) + (" …" if len(stale) > 5 else "")
+        raise DeployError(f"the template is stale: {names} differ from the flows", "run `flowctl synth` (or `flowctl generate`) first")
+
+
 def _parameters(template_path: Path, assignments: list[str]) -> dict[str, str]:
     """``NAME=VALUE`` options checked against the template's Parameters (every problem at once)."""
     import yaml
@@ -76,6 +87,7 @@ def deploy(
     if endpoint_url is None:
         err.print(_sam_commands(stack_name or "flowctl", stage))
         raise typer.Exit(1)
+    _require_current_template(project_dir.resolve())
     parameters = _parameters(project_dir.resolve() / "template.yaml", parameter)
     result = rehearse(project_dir.resolve(), endpoint_url, stack_name=name, stage=stage, region=region,
                       build_dir=build_dir.resolve() if build_dir else None, parameters=parameters,

@@ -108,7 +108,12 @@ def compile_flow(flow: Flow, project: Project | None = None, *, items: int = 100
     cost, states, risks = estimate(flow, build.definition, loader, items)
     if type_override:
         flow = flow.model_copy(update={"type": type_override})
-    sm_type, reasons = _choose_type(flow, build, cost.seconds, cost.unknown_wait)
+    try:
+        sm_type, reasons = _choose_type(flow, build, cost.seconds, cost.unknown_wait)
+    except CompileError as exc:
+        if not type_override:
+            raise
+        raise CompileError("--type", exc.problems[0].message, "drop --type EXPRESS (or pass STANDARD)") from None
     report = FlowReport(
         flow=flow.name,
         type=sm_type,

@@ -90,7 +90,8 @@ def to_dot(flow: Flow, added_edges: list[tuple[str, str]] | None = None) -> str:
               "wait": "oval", "wait_for": "oval", "fail": "doublecircle", "succeed": "doublecircle", "set": "parallelogram"}
     lines = [f"digraph {json.dumps(flow.name)} {{", "  rankdir=TB;", '  node [shape=box, fontname="Helvetica"];']
     for node_id, node in flow.nodes.items():
-        label = _label(node_id, node).replace("<br/><small>", "\\n").replace("</small>", "")
+        # a real newline: json.dumps writes it as the two characters \n, DOT's line break
+        label = _label(node_id, node).replace("<br/><small>", "\n").replace("</small>", "")
         lines.append(f"  {json.dumps(node_id)} [label={json.dumps(label)}, shape={shapes.get(node.kind, 'box')}];")
     for node_id in graph.order or graph.nodes:
         node = flow.nodes[node_id]
@@ -98,6 +99,9 @@ def to_dot(flow: Flow, added_edges: list[tuple[str, str]] | None = None) -> str:
         for case in node.switch or []:
             for target in [case.then] if isinstance(case.then, str) else case.then:
                 conditions.setdefault(target, _short(case.when))
+        if node.switch is not None:
+            for target in switch_targets(node):
+                conditions.setdefault(target, "default")
         for succ in graph.succs[node_id]:
             attrs = f" [label={json.dumps(conditions[succ])}]" if succ in conditions else ""
             lines.append(f"  {json.dumps(node_id)} -> {json.dumps(succ)}{attrs};")

@@ -208,7 +208,7 @@ class _Checker:
     def _check_function(self, path: list[Any], name: str) -> None:
         if self.project is not None and not self.project.has_function(name):
             known = self.project.function_names()
-            self.add(path, f"function '{name}' has no folder functions/{name}/ with an app.py", _close(name, known) if known else "create it with `flowctl init --function NAME`")
+            self.add(path, f"function '{name}' has no folder functions/{name}/ with an app.py", _close(name, known) if known else f"create functions/{name}/app.py with a lambda_handler (README: Writing a node function)")
 
     def _check_subflow(self, path: list[Any], ref: Any) -> None:
         name = ref if isinstance(ref, str) else ref.name

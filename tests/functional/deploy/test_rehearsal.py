@@ -204,3 +204,20 @@ def test_template_parameters_are_checked_before_anything_is_deployed() -> None:
     assert "--parameter Colour: the template has no such parameter" in result.output
     assert "--parameter 'oops': expected NAME=VALUE" in result.output
     assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def test_a_stale_template_is_refused_before_anything_is_deployed(tmp_path: Path) -> None:
+    import shutil
+
+    # GIVEN a project with a flow added since template.yaml was written
+    for folder in ("flows", "functions", "statemachines", "layers"):
+        shutil.copytree(ROOT / folder, tmp_path / folder)
+    shutil.copy(ROOT / "template.yaml", tmp_path / "template.yaml")
+    (tmp_path / "flows" / "hello-again.json").write_text(
+        '{"name": "hello-again", "nodes": {"greet": {"uses": "hello"}}}\n'
+    )
+    # WHEN it is rehearsed
+    result = deploy("--endpoint-url", f"http://127.0.0.1:{free_port()}", "--project", str(tmp_path))
+    # THEN nothing is deployed: the user is told to synth first
+    assert result.exit_code == 1
+    assert "the template is stale" in result.output and "flowctl synth" in result.output

@@ -190,3 +190,6 @@ def test_graph_renders_mermaid_and_dot(write) -> None:
     assert mermaid.exit_code == 0 and mermaid.output.startswith("flowchart TD") and 'n_s -->|"$params.x"| n_a' in mermaid.output
     dot = CliRunner().invoke(app, ["graph", str(path), "--format", "dot"])
     assert dot.exit_code == 0 and dot.output.startswith('digraph "t"')
+    # DOT's line break is the two characters \n inside the quoted label, not an escaped backslash
+    assert '"s" [label="s\\nswitch", shape=diamond];' in dot.output
+    assert "\\\\n" not in dot.output
