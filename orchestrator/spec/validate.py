@@ -12,6 +12,7 @@ variables that no earlier node defines; EventBridge cron/rate and time zones; pa
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import re
 import zoneinfo
@@ -208,7 +209,13 @@ class _Checker:
     def _check_function(self, path: list[Any], name: str) -> None:
         if self.project is not None and not self.project.has_function(name):
             known = self.project.function_names()
-            self.add(path, f"function '{name}' has no folder functions/{name}/ with an app.py", _close(name, known) if known else f"create functions/{name}/app.py with a lambda_handler (README: Writing a node function)")
+            folder = self.project.functions_dir / name
+            with contextlib.suppress(ValueError):
+                folder = folder.relative_to(Path.cwd())
+            hint = _close(name, known) if known else f"create {folder}/app.py with a lambda_handler (README: Writing a node function)"
+            if not known and self.project.root != Path.cwd().resolve():
+                hint += f"; functions are looked up next to the flow's project, {self.project.root}"
+            self.add(path, f"function '{name}' has no folder {folder}/ with an app.py", hint)
 
     def _check_subflow(self, path: list[Any], ref: Any) -> None:
         name = ref if isinstance(ref, str) else ref.name
