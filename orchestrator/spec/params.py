@@ -8,6 +8,7 @@ Contract: :func:`resolve_params` returns the complete parameter object or raises
 from __future__ import annotations
 
 import json
+import math
 import re
 from datetime import date, datetime
 from typing import Any
@@ -37,6 +38,8 @@ def _type_problem(param: Param, value: Any) -> str | None:
         ok = True
     if not ok:
         return f"expected {param.type}, got {type(value).__name__} {json.dumps(value)[:60]}"
+    if isinstance(value, float) and not math.isfinite(value):
+        return f"{value} is not a finite number (JSON has no infinities; too large for a double?)"
     if param.enum is not None and value not in param.enum:
         return f"{json.dumps(value)} is not one of {json.dumps(param.enum)}"
     if param.format and isinstance(value, str):
