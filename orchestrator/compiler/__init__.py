@@ -95,7 +95,7 @@ def _choose_type(flow: Flow, build: AslBuild, seconds: float, unknown_wait: bool
         return flow.type, [f"set by the flow's 'type' ({flow.type})"]
     if reasons:
         return "STANDARD", reasons
-    return "EXPRESS", ["short-lived with no event waits: Express is cheaper"]
+    return "EXPRESS", ["short-lived with no event waits: Express is cheaper; its runs cannot be cancelled or redriven (set type: STANDARD for that)"]
 
 
 def compile_flow(flow: Flow, project: Project | None = None, *, items: int = 100, type_override: str | None = None) -> CompiledFlow:
