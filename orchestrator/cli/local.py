@@ -2,6 +2,9 @@
 
 Runs are recorded in the embedded store (``.flowctl/runs.sqlite3`` in the project, or
 ``$FLOWCTL_HOME``), so ``runs``, ``events publish`` and ``redrive`` work from another terminal.
+``run FLOW`` uses the flow's project; the other commands find the project as git finds ``.git``:
+the first of the current folder and its parents that holds ``flows/`` or ``.flowctl/``
+(``$FLOWCTL_HOME`` overrides). Outside a project they fail rather than create a store.
 """
 
 from __future__ import annotations
@@ -9,16 +12,16 @@ from __future__ import annotations
 import json
 import os
 import sys
-import threading
 from pathlib import Path
 from typing import Any
 
 import typer
-from rich.live import Live
 from rich.table import Table
 
 from orchestrator.cli.app import app, err, out, report_errors
+from orchestrator.cli.local_view import Progress, print_breakpoint
 from orchestrator.errors import FlowctlError
+from orchestrator.local.failures import describe_failure
 
 __all__ = ["asl_app", "events_app", "runs_app"]
 
@@ -29,8 +32,8 @@ app.add_typer(runs_app, name="runs")
 app.add_typer(events_app, name="events")
 app.add_typer(asl_app, name="asl")
 
-ICONS = {"RUNNING": "[yellow]●[/] running", "SUCCEEDED": "[green]✓[/] done", "FAILED": "[red]✗[/] failed",
-         "SKIPPED": "[dim]- skipped[/]", "RETRY": "[yellow]↻[/] retrying"}
+INTERRUPTED_EXIT = 130
+"""Exit code of a run stopped with Ctrl-C (128 + SIGINT, as shells report it)."""
 
 
 def parse_json_arg(value: str | None, what: str) -> Any:
@@ -51,6 +54,7 @@ def parse_json_arg(value: str | None, what: str) -> Any:
 
 
 def local_store(project_root: Path) -> Any:
+    """The run store of the project at ``project_root`` (``$FLOWCTL_HOME`` overrides)."""
     from orchestrator.constants import FLOWCTL_HOME
     from orchestrator.store.local import LocalRunStore
 
@@ -59,55 +63,21 @@ def local_store(project_root: Path) -> Any:
     return LocalRunStore(home / "runs.sqlite3")
 
 
-def _project_root(flow: Path | None = None) -> Path:
-    from orchestrator.spec.project import Project
+def _project_root(command: str) -> Path:
+    """The project of the current folder (see the module docstring); outside a project, the
+    current folder when ``$FLOWCTL_HOME`` names the store, else a FlowctlError for ``command``."""
+    from orchestrator.constants import FLOWCTL_HOME
+    from orchestrator.store.factory import find_project_root
 
-    return Project.for_flow(flow).root if flow is not None else Path.cwd()
-
-
-class Progress:
-    """A live table of node statuses, fed from engine threads."""
-
-    def __init__(self, nodes: list[str], enabled: bool) -> None:
-        self.rows: dict[str, list[Any]] = {n: ["[dim]· waiting[/]", 0, ""] for n in nodes}
-        self.lock = threading.Lock()
-        self.live = Live(self.render(), console=err, refresh_per_second=8, transient=False) if enabled else None
-
-    def render(self) -> Table:
-        table = Table(show_header=True, header_style="bold", box=None)
-        table.add_column("node")
-        table.add_column("status")
-        table.add_column("items", justify="right")
-        table.add_column("detail", overflow="fold")
-        for node, (status, items, detail) in self.rows.items():
-            table.add_row(node, status, str(items or ""), detail)
-        return table
-
-    def __call__(self, event: Any) -> None:
-        with self.lock:
-            row = self.rows.setdefault(event.node, ["", 0, ""])
-            row[0] = ICONS.get(event.status, event.status)
-            if "/" in event.node and event.index is not None and event.status == "SUCCEEDED":
-                row[1] += 1
-            if event.detail:
-                row[2] = event.detail
-            if self.live is not None:
-                self.live.update(self.render())
-
-
-def describe_failure(error: str | None, cause: str | None) -> str:
-    """``error: cause``, with a Lambda's JSON cause shortened to its message and origin."""
-    parsed = None
-    if cause and cause.startswith("{"):
-        try:
-            parsed = json.loads(cause)
-        except json.JSONDecodeError:
-            parsed = None
-    if isinstance(parsed, dict) and "errorMessage" in parsed:
-        frames = parsed.get("stackTrace") or []
-        where = frames[-1].strip().splitlines()[0] if frames and isinstance(frames[-1], str) else ""
-        return f"{error}: {parsed['errorMessage']}" + (f"\n  at {where}" if where else "")
-    return f"{error}: {cause or ''}"
+    root = find_project_root(Path.cwd())
+    if root is not None:
+        return root
+    if os.environ.get(FLOWCTL_HOME):
+        return Path.cwd()
+    raise FlowctlError(
+        f"{command}: no flowctl project here: neither {Path.cwd()} nor a folder above it holds flows/ "
+        f"or .flowctl/; run it inside the project (where `flowctl run` stored the run) or set {FLOWCTL_HOME}"
+    )
 
 
 def _flatten(value: Any, prefix: str = "") -> list[tuple[str, Any]]:
@@ -128,11 +98,12 @@ def _print_table(output: Any) -> None:
     out.print(table)
 
 
-def _print_result(run: Any, as_table: bool = False) -> None:
+def _print_result(run: Any, as_table: bool = False, full: bool = False) -> None:
     if run.breakpoint:
-        out.print(f"[yellow]⏸ stopped before[/] [bold]{run.breakpoint['node']}[/] (run {run.run_id})")
-        out.print("it would receive:")
-        out.print_json(json.dumps(run.breakpoint.get("input"), default=str))
+        print_breakpoint(run, full)
+        return
+    if run.interrupted:
+        err.print(f"[red]ABORTED[/] run [bold]{run.run_id}[/] — interrupted; flowctl redrive {run.run_id} resumes it")
         return
     colour = "green" if run.status == "SUCCEEDED" else "red"
     err.print(f"[{colour}]{run.status}[/] run [bold]{run.run_id}[/]")
@@ -152,7 +123,11 @@ def run(
     input: str | None = typer.Option(None, "--input", "-i", help="Parameters as JSON or @file."),
     param: list[str] = typer.Option([], "--param", "-p", help="One parameter, NAME=VALUE (repeatable)."),
     break_at: str | None = typer.Option(None, "--break-at", help="Stop before this node and show its input."),
-    mocks: str | None = typer.Option(None, "--mocks", help="Mocked node results by node id, JSON or @file (see README)."),
+    full: bool = typer.Option(False, "--full", help="With --break-at: print the node's input in full, not shortened."),
+    mocks: str | None = typer.Option(
+        None, "--mocks",
+        help="Mocked node results by node id, JSON or @file (see README); a foreach node's "
+             "function is mocked per item as '<node>/do'."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No live progress."),
     table: bool = typer.Option(False, "--table", help="Print the output as a table instead of JSON."),
 ) -> None:
@@ -170,22 +145,41 @@ def run(
     mock_doc = parse_json_arg(mocks, "--mocks")
     if mock_doc is not None and not isinstance(mock_doc, dict):
         raise FlowctlError("--mocks must be a JSON object keyed by node id")
-    unknown = sorted(set(mock_doc or {}) - set(compiled.flow.nodes))
-    if unknown:
-        raise FlowctlError(f"--mocks: {', '.join(unknown)} are not nodes of {compiled.flow.name}")
+    _check_mocks(compiled.flow, mock_doc or {})
     project = Project.for_flow(flow)
     store = local_store(project.root)
     progress = Progress(list(compiled.flow.nodes), enabled=not quiet and err.is_terminal)
     runner = LocalRunner(project, store, on_node=progress)
     os.environ.setdefault("FLOWCTL_PROJECT_DIR", str(project.root))
-    if progress.live is not None:
-        with progress.live:
-            result = runner.run(compiled, params, break_at=break_at, mocks=mock_doc)
-    else:
-        result = runner.run(compiled, params, break_at=break_at, mocks=mock_doc)
-    _print_result(result, as_table=table)
+    result = _run_with_progress(progress, lambda: runner.run(compiled, params, break_at=break_at, mocks=mock_doc))
+    _print_result(result, as_table=table, full=full)
+    if result.interrupted:
+        raise typer.Exit(INTERRUPTED_EXIT)
     if result.breakpoint is None and result.status != "SUCCEEDED":
         raise typer.Exit(1)
+
+
+def _run_with_progress(progress: Progress, start: Any) -> Any:
+    """``start()`` with the live table shown while it runs."""
+    if progress.live is None:
+        return start()
+    with progress.live:
+        result = start()
+        progress.finish()
+    return result
+
+
+def _check_mocks(flow: Any, mocks: dict[str, Any]) -> None:
+    """Every key of ``--mocks`` must be a node, or ``<foreach node>/do`` (its function per item)."""
+    per_item = {f"{n}/do" for n, node in flow.nodes.items() if node.foreach is not None}
+    for key in mocks:
+        node = flow.nodes.get(key)
+        if node is not None and node.foreach is not None:
+            raise FlowctlError(f"--mocks: '{key}' is a foreach node; its function is mocked per item: "
+                               f"use '{key}/do' (the same mock for every item)")
+    unknown = sorted(set(mocks) - set(flow.nodes) - per_item)
+    if unknown:
+        raise FlowctlError(f"--mocks: {', '.join(unknown)} are not nodes of {flow.name}")
 
 
 @asl_app.command("run")
@@ -205,6 +199,8 @@ def asl_run(
     except OSError as exc:
         raise FlowctlError(f"{definition}: {exc.strerror}") from None
     doc = parse_json_arg(text, str(definition))
+    if functions_dir is None and Path("functions").is_dir():
+        functions_dir = Path("functions")
     engine = Engine(doc, functions_dir=functions_dir, mocks=parse_json_arg(mocks, "--mocks"), clock=RealClock())
     result = engine.start(parse_json_arg(input, "--input"))
     if history:
@@ -215,7 +211,10 @@ def asl_run(
     if result.status == "SUCCEEDED":
         sys.stdout.write(json.dumps(result.output, indent=2) + "\n")
     else:
-        err.print(f"[red]{result.error}[/]: {result.cause or ''}")
+        err.print(f"[red]{describe_failure(result.error, result.cause)}[/]")
+        if result.error == "Lambda.ResourceNotFoundException":
+            where = f"in {functions_dir}" if functions_dir is not None else "(no ./functions folder here)"
+            err.print(f"hint: functions are looked up {where}; name their folder with --functions-dir")
         raise typer.Exit(1)
 
 
@@ -225,11 +224,9 @@ def runs_list(
     flow: str | None = typer.Option(None, "--flow", "-f", help="Only runs of this flow."),
     limit: int = typer.Option(20, "--limit", "-n"),
 ) -> None:
-    """Recent local runs, newest first."""
-    from orchestrator.spec.project import Project
-
-    store = local_store(_project_root())
-    flows = [flow] if flow else [p.stem for p in Project(Path.cwd()).flow_paths()]
+    """Recent local runs, newest first (of every flow in the store unless --flow)."""
+    store = local_store(_project_root("runs list"))
+    flows = [flow] if flow else store.flow_names()
     runs = [r for name in flows for r in store.list_runs(name, limit=limit).runs]
     runs.sort(key=lambda r: r.started_at or "", reverse=True)
     table = Table("run", "flow", "status", "started", "stopped")
@@ -245,14 +242,14 @@ def runs_show(
     node: str | None = typer.Option(None, "--node", help="Show this node's input and output in full."),
 ) -> None:
     """A run with every node's status, attempts of every round (redrive), timing and (with --node) data."""
-    store = local_store(_project_root())
+    store = local_store(_project_root("runs show"))
     found = store.get_run(run_id)
     if found is None:
         raise FlowctlError(f"no run '{run_id}' (see `flowctl runs list`)")
     rounds = f"  redriven {found.redrive_count}×" if found.redrive_count else ""
     out.print(f"[bold]{found.run_id}[/]  flow {found.flow}  [bold]{found.status}[/]  started {found.started_at}{rounds}")
     if found.error:
-        out.print(f"[red]{found.error}[/]: {found.cause or ''}")
+        out.print(f"[red]{describe_failure(found.error, found.cause)}[/]")
     steps = [s for s in found.steps if node is None or s.node == node]
     if node is not None and not steps:
         raise FlowctlError(f"run '{run_id}' has no node '{node}'")
@@ -262,7 +259,7 @@ def runs_show(
                       f"{step.status} {step.duration_ms or ''} ms")
             out.print_json(json.dumps(step.output, default=str))
             if step.error:
-                out.print(f"[red]{step.error}[/]: {step.cause}")
+                out.print(f"[red]{describe_failure(step.error, step.cause)}[/]")
         return
     table = Table("node", "item", "round", "attempt", "status", "ms", "error")
     for step in steps:
@@ -281,7 +278,7 @@ def events_publish(
     data: str = typer.Option("{}", "--data", "-d", help="Event data as JSON or @file."),
 ) -> None:
     """Publish an event: a waiting run resumes with it; otherwise it is kept until one waits."""
-    store = local_store(_project_root())
+    store = local_store(_project_root("events publish"))
     payload = parse_json_arg(data, "--data")
     waiting = store.list_waiters(name, key)
     store.buffer_event(name, key, payload)
@@ -303,7 +300,7 @@ def redrive(
     from orchestrator.local.runner import LocalRunner
     from orchestrator.spec.project import Project
 
-    project = Project(Path.cwd()) if flow is None else Project.for_flow(flow)
+    project = Project(_project_root("redrive")) if flow is None else Project.for_flow(flow)
     store = local_store(project.root)
     previous = store.get_run(run_id)
     if previous is None:
@@ -321,7 +318,10 @@ def redrive(
     progress = Progress(list(compiled.flow.nodes), enabled=not quiet and err.is_terminal)
     runner = LocalRunner(project, store, on_node=progress)
     err.print(f"redriving {run_id}: reusing {len(replay)} recorded node output(s): {', '.join(sorted(replay)) or 'none'}")
-    result = runner.run(compiled, previous.input, run_id=run_id, replay=replay, redrive_of=previous)
+    result = _run_with_progress(
+        progress, lambda: runner.run(compiled, previous.input, run_id=run_id, replay=replay, redrive_of=previous))
     _print_result(result)
+    if result.interrupted:
+        raise typer.Exit(INTERRUPTED_EXIT)
     if result.status != "SUCCEEDED":
         raise typer.Exit(1)

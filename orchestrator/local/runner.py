@@ -12,7 +12,12 @@ Contract
   publish`` (another process) buffers events in the same store, so an event published before the
   run reaches the node is delivered when it gets there, exactly once.
 * ``break_at``: the run stops before that node and :attr:`LocalRun.breakpoint` holds the data
-  the node would have received; the node's function is not called (no side effects).
+  the node would have received (``input`` for a node that calls a function; for a ``set`` or
+  other expression node, ``variables``: ``$params`` and the outputs of the nodes before it); the
+  node's function is not called (no side effects), and progress shows it as ``BREAKPOINT``.
+* Ctrl-C (``KeyboardInterrupt``) stops the engine: the run is recorded ABORTED
+  (``Flow.Interrupted``), its waiters are dropped (a later event is buffered, not sent to it) and
+  the result has ``interrupted`` set; ``flowctl redrive`` resumes it.
 * ``replay``: node outputs (by state name) to reuse instead of calling the functions again —
   used by ``flowctl redrive`` with ``redrive_of`` (the failed run): the run becomes redrive round
   ``redrive_of.redrive_count + 1`` (``Execution.RedriveCount`` in the context object), and its
@@ -33,6 +38,8 @@ from typing import Any
 
 from orchestrator.compiler import CompiledFlow
 from orchestrator.errors import FlowctlError
+from orchestrator.local.failures import failure_headline
+from orchestrator.spec.graph import flow_graph
 from orchestrator.spec.params import resolve_params
 from orchestrator.spec.project import Project
 from orchestrator.store.base import RunStore
@@ -41,6 +48,10 @@ from orchestrator.store.models import Run, RunStatus, Step
 __all__ = ["LocalRun", "LocalRunner", "NodeEvent", "new_run_id"]
 
 POLL_SECONDS = 0.2
+STOP_GRACE_SECONDS = 5.0
+"""How long an interrupted run's engine gets to wind down before the run is recorded anyway."""
+INTERRUPTED_ERROR = "Flow.Interrupted"
+INTERRUPTED_CAUSE = "interrupted (Ctrl-C)"
 INTERNAL_MARKERS = ("parallel: ", " (branch done)", " → ", "/params", "/output", "/item", "/start", "/check", "/done")
 
 
@@ -52,7 +63,8 @@ def new_run_id(flow: str) -> str:
 
 @dataclass
 class NodeEvent:
-    """A change of one node, for progress displays: status RUNNING/SUCCEEDED/FAILED/SKIPPED/RETRY."""
+    """A change of one node, for progress displays: status RUNNING/SUCCEEDED/FAILED/SKIPPED/RETRY,
+    or BREAKPOINT for the node a ``break_at`` run stopped before."""
 
     node: str
     status: str
@@ -71,6 +83,7 @@ class LocalRun:
     cause: str | None = None
     breakpoint: dict[str, Any] | None = None
     history: list[dict[str, Any]] = field(default_factory=list)
+    interrupted: bool = False
 
 
 def _loads(text: Any) -> Any:
@@ -113,9 +126,20 @@ class _Recorder:
         self.open: dict[tuple[str, int], dict[str, Any]] = {}
         self.by_event: dict[int, tuple[str, int]] = {}
         self.history: list[dict[str, Any]] = []
+        self.outputs: dict[str, Any] = {}
+        """Output of every top-level node that finished (None for a skipped one)."""
+        self.stopped: str | None = None
+        """The node a breakpoint stopped before: its later events are not recorded."""
+
+    def stop_at(self, node: str) -> None:
+        """Show ``node`` as stopped at a breakpoint and record nothing more of it."""
+        with self.lock:
+            self.stopped = node
+        if self.on_node is not None:
+            self.on_node(NodeEvent(node, "BREAKPOINT"))
 
     def emit(self, event: NodeEvent) -> None:
-        if self.on_node is not None:
+        if self.on_node is not None and event.node != self.stopped:
             self.on_node(event)
 
     def __call__(self, event: dict[str, Any]) -> None:
@@ -144,6 +168,7 @@ class _Recorder:
         node = node_of_state(name)
         if node is None or name.endswith(" (skipped)"):
             if name.endswith(" (skipped)") and node:
+                self.outputs.setdefault(node, None)
                 self._store(Step(self.run_id, node, "SKIPPED"))
                 self.emit(NodeEvent(node, "SKIPPED"))
             return
@@ -177,7 +202,7 @@ class _Recorder:
         started = float(record["started"])
         self._store(Step(self.run_id, key[0], "FAILED", record.get("index") or 0, record["attempt"],
                          output={"input": record.get("input")}, error=error, cause=cause, started_at=_iso(started)))
-        self.emit(NodeEvent(key[0], "FAILED", record.get("index"), record["attempt"], f"{error}: {cause or ''}"[:200]))
+        self.emit(NodeEvent(key[0], "FAILED", record.get("index"), record["attempt"], failure_headline(error, cause)))
 
     def _exited(self, key: tuple[str, int], details: dict[str, Any], event: dict[str, Any]) -> None:
         node = key[0]
@@ -187,6 +212,8 @@ class _Recorder:
         started = float(record["started"]) if isinstance(record["started"], (int, float)) else time.time()
         stopped = float(event.get("timestamp", time.time()))
         output = _loads(details.get("output"))
+        if "/" not in node:  # a top-level node (not one item or iteration of a loop)
+            self.outputs[node] = output
         self._store(Step(
             self.run_id, node, "SUCCEEDED", record.get("index") or 0, record["attempt"],
             started_at=_iso(started), stopped_at=_iso(stopped), duration_ms=int((stopped - started) * 1000),
@@ -195,7 +222,7 @@ class _Recorder:
         self.emit(NodeEvent(node, "SUCCEEDED", record.get("index"), record["attempt"]))
 
     def _store(self, step: Step) -> None:
-        if self.store is not None and step.node not in self.replayed:
+        if self.store is not None and step.node not in self.replayed and step.node != self.stopped:
             step.redrive = self.redrive
             self.store.record_step(step)
 
@@ -239,6 +266,18 @@ class _Waiters:
                 # The task may have timed out meanwhile: the event is consumed either way.
                 with contextlib.suppress(Exception):
                     self.engine.send_task_success(token, buffered.data)
+
+    def close(self, *, drop: bool = False) -> None:
+        """Stop polling; with ``drop``, also delete the run's waiters still registered (a run
+        that no longer waits must not be sent events)."""
+        self.stop.set()
+        if not drop:
+            return
+        with self.lock:
+            pending = set(self.pending.values())
+            self.pending.clear()
+        for event, key in pending:
+            self.store.drop_waiters(event, key, self.run_id)
 
 
 class LocalRunner:
@@ -297,8 +336,14 @@ class LocalRunner:
                     caught.update({"node": break_at, "input": params_["Payload"].get("input"), "params": params_["Payload"].get("params")})
                     engine_ref["engine"].stop(run_id, error="Flow.Breakpoint", cause=f"stopped before {break_at}")
             elif event["type"].endswith("StateEntered") and name == break_at and flow.nodes[break_at].uses is None:
-                caught.update({"node": break_at, "input": _loads(details.get("input")), "variables": "see flowctl runs show"})
+                # The state's input is the compiler's plumbing; the node reads flow variables
+                # (a switch's own value is plumbing too: which targets it chose).
+                before = {n for n in flow_graph(flow).ancestors(break_at) if flow.nodes[n].switch is None}
+                variables = {"params": resolved} | {n: v for n, v in recorder.outputs.items() if n in before}
+                caught.update({"node": break_at, "variables": variables})
                 engine_ref["engine"].stop(run_id, error="Flow.Breakpoint", cause=f"stopped before {break_at}")
+            if caught:
+                recorder.stop_at(break_at)
 
         engine = Engine(
             compiled.definition,
@@ -314,13 +359,58 @@ class LocalRunner:
         if waiters is not None:
             waiters.engine = engine
             waiters.thread.start()
+        interrupted = False
         try:
-            result = engine.start(resolved, execution_name=run_id, timeout_seconds=flow.timeout, redrive_count=redrive)
+            started = _Started(engine, run_id, resolved, timeout_seconds=flow.timeout, redrive_count=redrive)
+            try:
+                result = started.wait()
+            except KeyboardInterrupt:
+                interrupted = True
+                result = started.interrupt()
         finally:
             if waiters is not None:
-                waiters.stop.set()
+                waiters.close(drop=interrupted)
         status = result.status
         if self.store is not None:
             self.store.update_run_status(run_id, status, output=result.output, error=result.error, cause=result.cause,
                                          redrive_count=redrive)
-        return LocalRun(run_id, flow.name, status, result.output, result.error, result.cause, caught or None, recorder.history)
+        return LocalRun(run_id, flow.name, status, result.output, result.error, result.cause, caught or None,
+                        recorder.history, interrupted)
+
+
+class _Started:
+    """``engine.start`` running in a worker thread, so the caller's thread stays free to take a
+    Ctrl-C (``KeyboardInterrupt``) and stop the engine cleanly."""
+
+    def __init__(self, engine: Any, run_id: str, value: Any, **options: Any) -> None:
+        self.engine = engine
+        self.run_id = run_id
+        self.result: Any = None
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, args=(value, options), name="flowctl-run", daemon=True)
+        self.thread.start()
+
+    def _run(self, value: Any, options: dict[str, Any]) -> None:
+        try:
+            self.result = self.engine.start(value, execution_name=self.run_id, **options)
+        except BaseException as exc:  # handed to the caller's thread by wait()
+            self.error = exc
+
+    def wait(self) -> Any:
+        """The execution's result (its exception re-raised); ``KeyboardInterrupt`` propagates."""
+        while self.thread.is_alive():
+            self.thread.join(0.1)
+        if self.error is not None:
+            raise self.error
+        return self.result
+
+    def interrupt(self) -> Any:
+        """Stop the execution and wait (a little) for its ABORTED result."""
+        from orchestrator.engine import ExecutionResult
+
+        with contextlib.suppress(Exception):
+            self.engine.stop(self.run_id, error=INTERRUPTED_ERROR, cause=INTERRUPTED_CAUSE)
+        self.thread.join(STOP_GRACE_SECONDS)
+        if self.result is not None and self.result.status == "ABORTED":
+            return self.result
+        return ExecutionResult("ABORTED", error=INTERRUPTED_ERROR, cause=INTERRUPTED_CAUSE)

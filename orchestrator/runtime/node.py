@@ -97,10 +97,10 @@ def _wrap(user_func: Callable[..., Any], name: str | None, runtime: NodeRuntime 
                 result = user_func(inputs, ctx) if wants_context else user_func(inputs)
                 output = rt.payloads.offload(result, _payload_key(payload))
             except Exception as exc:
+                # A local run reports the error and where it was raised in its table and
+                # summary, so only a Lambda logs it.
                 if os.environ.get(AWS_LAMBDA_FUNCTION_NAME):
                     rt.logger.exception("node failed", extra={"error": type(exc).__name__})
-                else:  # a local run reports the error and where it was raised itself
-                    rt.logger.error("node failed", extra={"error": type(exc).__name__, "cause": str(exc)[:_MAX_CAUSE]})
                 _record(
                     rt,
                     payload,

@@ -319,6 +319,18 @@ class RunStore(ABC):
                 taken.append(waiter)
         return taken
 
+    def drop_waiters(self, event: str, key: str, run_id: str) -> int:
+        """Delete the waiters of ``(event, key)`` registered by ``run_id`` (a run that stopped
+        waiting: an event published later is then buffered, not sent to it); returns how many."""
+        dropped = 0
+        for item in self._query(it.event_pk(event, key), f"WAIT#{run_id}#"):
+            try:
+                self._delete_item((item["PK"], item["SK"]))
+            except ConditionFailedError:
+                continue  # taken meanwhile
+            dropped += 1
+        return dropped
+
     def buffer_event(
         self,
         event: str,

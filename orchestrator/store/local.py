@@ -109,6 +109,16 @@ class LocalRunStore(RunStore):
             (item["PK"], item["SK"], item.get("GSI1PK"), item.get("GSI1SK"), json.dumps(item)),
         )
 
+    def flow_names(self) -> list[str]:
+        """Names of the flows that have runs in this store, sorted."""
+        prefix = it.flow_pk("")
+        with self._connect() as conn:
+            rows = conn.execute(
+                "SELECT DISTINCT gsi1pk FROM items WHERE substr(gsi1pk, 1, ?) = ? ORDER BY gsi1pk",
+                (len(prefix), prefix),
+            ).fetchall()
+        return [row[0][len(prefix):] for row in rows]
+
     # ------------------------------------------------------------------ hooks
     def _get_item(self, key: it.Key) -> it.Item | None:
         with self._connect() as conn:

@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import os
 import re
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
@@ -128,20 +127,8 @@ def fake_api() -> ModuleType:
 
 
 @pytest.fixture
-def spawn(home: Path) -> Iterator[Callable[..., subprocess.Popen[str]]]:
+def spawn(home: Path, flowctl_process: Callable[..., subprocess.Popen[str]]) -> Callable[..., subprocess.Popen[str]]:
     """``spawn("events", "publish", ...)`` starts `flowctl` as another process sharing the test's
     run store (like a second terminal); processes still running at the end are killed."""
-    started: list[subprocess.Popen[str]] = []
-    env = {**os.environ, "FLOWCTL_HOME": str(home), "FLOWCTL_PROJECT_DIR": str(ROOT)}
-
-    def start(*args: str) -> subprocess.Popen[str]:
-        process = subprocess.Popen([*FLOWCTL_COMMAND, *args], cwd=ROOT, env=env, text=True,
-                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        started.append(process)
-        return process
-
-    yield start
-    for process in started:
-        if process.poll() is None:
-            process.kill()
-            process.communicate(timeout=10)
+    env = {"FLOWCTL_HOME": str(home), "FLOWCTL_PROJECT_DIR": str(ROOT)}
+    return lambda *args: flowctl_process(ROOT, *args, env=env)

@@ -5,12 +5,9 @@ by an event published from another process."""
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import pytest
-
-PARKED_WITHIN = 30.0  # seconds for a `flowctl run` process to reach its wait_for node
 
 
 def test_hello(run_flow) -> None:
@@ -29,15 +26,10 @@ def test_passing_data_adds_two_numbers_and_the_next_node_reads_the_sum(run_flow,
     assert missing.exit_code == 1 and "/params/b" in missing.stderr
 
 
-def test_wait_for_event_is_resumed_from_a_second_process(spawn, store) -> None:
+def test_wait_for_event_is_resumed_from_a_second_process(spawn, store, parked) -> None:
     # GIVEN a `flowctl run` process parked on its wait_for node (event1, key1)
     waiting = spawn("run", "flows/liteflow-wait-event.json", "-q")
-    deadline = time.monotonic() + PARKED_WITHIN
-    while not (waiters := store.list_waiters("event1", "key1")):
-        assert waiting.poll() is None, waiting.communicate()
-        assert time.monotonic() < deadline, "the run never reached its wait_for node"
-        time.sleep(0.1)
-    run_id = waiters[0].run_id
+    run_id = parked(store, waiting, "event1", "key1").run_id
     assert store.get_run(run_id).status == "RUNNING"
     # WHEN another process publishes event1 for key1
     publish = spawn("events", "publish", "event1", "--key", "key1", "--data", '{"order": 42, "paid": true}')

@@ -51,7 +51,7 @@ def test_back_test_and_chart_over_the_default_period(run_flow, out_dir: Path) ->
 def test_break_at_signals_shows_the_moving_averages_it_would_receive(run_flow, store, out_dir: Path) -> None:
     chart = out_dir / "chart.png"
     # WHEN the run stops before the crossover node (pyt3r-style step-through)
-    run = run_flow("ma-crossover", "-p", f"chart={chart}", "--break-at", "signals")
+    run = run_flow("ma-crossover", "-p", f"chart={chart}", "--break-at", "signals", "--full")
     received = stopped_input(run)
     # THEN it shows the isolated series and both moving averages, aligned day by day
     series, short, long = received["series"], received["short"], received["long"]
@@ -68,14 +68,14 @@ def test_break_at_signals_shows_the_moving_averages_it_would_receive(run_flow, s
 
 
 def test_break_at_backtest_shows_the_crossover_signals(run_flow, out_dir: Path) -> None:
-    received = stopped_input(run_flow("ma-crossover", "-p", f"chart={out_dir / 'c.png'}", "--break-at", "backtest"))
+    received = stopped_input(run_flow("ma-crossover", "-p", f"chart={out_dir / 'c.png'}", "--break-at", "backtest", "--full"))
     assert [(s["date"], s["type"], s["price"]) for s in received["signals"]] == SIGNALS
 
 
 def test_start_and_end_isolate_the_test_period(run_flow, out_dir: Path) -> None:
     # WHEN only the first half of 2023 is tested
     period = ("-p", "start=2023-01-01", "-p", "end=2023-06-30", "-p", f"chart={out_dir / 'h1.png'}")
-    received = stopped_input(run_flow("ma-crossover", *period, "--break-at", "sma-short"))
+    received = stopped_input(run_flow("ma-crossover", *period, "--break-at", "sma-short", "--full"))
     # THEN the averages only see the business days of that half-year
     series = received["series"]
     assert len(series) == 130

@@ -1,0 +1,67 @@
+"""Fixtures of the local-run tests: a throw-away project (``flows/`` + ``functions/``) whose
+``flaky`` node fails on its first attempt and whose ``broken`` node always fails, and a way to
+run `flowctl` in it as another process (a second terminal, or one to send Ctrl-C to)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[3]
+
+FUNCTIONS = {
+    "flaky": '''from orchestrator.runtime import node
+
+
+def handle(inputs, ctx):
+    if ctx.attempt == 0:
+        raise RuntimeError("flaky upstream")
+    return {"ok": True}
+
+
+lambda_handler = node(handle)
+''',
+    "broken": '''from orchestrator.runtime import node
+
+
+def handle(inputs):
+    raise ValueError("always broken")
+
+
+lambda_handler = node(handle)
+''',
+}
+FLOWS = {
+    "flaky": {"name": "flaky", "nodes": {"flaky": {"uses": "flaky", "retry": {"max_attempts": 2}}},
+              "output": "{% $flaky %}"},
+    "broken": {"name": "broken", "nodes": {"broken": {"uses": "broken"}}},
+}
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A project folder with the ``flaky`` and ``broken`` flows and their functions."""
+    root = tmp_path / "project"
+    (root / "flows").mkdir(parents=True)
+    for name, flow in FLOWS.items():
+        (root / "flows" / f"{name}.json").write_text(json.dumps(flow))
+    for name, source in FUNCTIONS.items():
+        (root / "functions" / name).mkdir(parents=True)
+        (root / "functions" / name / "app.py").write_text(source)
+    return root
+
+
+@pytest.fixture
+def spawn(flowctl_process: Callable[..., subprocess.Popen[str]]) -> Callable[..., subprocess.Popen[str]]:
+    """``spawn(cwd, "run", ..., env={...})``: `flowctl` as another process in ``cwd``, with
+    FLOWCTL_HOME and FLOWCTL_PROJECT_DIR unset unless ``env`` sets them."""
+
+    def start(cwd: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
+        return flowctl_process(cwd, *args, env={"FLOWCTL_HOME": "", "FLOWCTL_PROJECT_DIR": "", "PYTHONPATH": str(ROOT),
+                                                **(env or {})})
+
+    return start
