@@ -193,6 +193,9 @@ class _Recorder:
         record["attempt"] = attempt
         record["index"] = context.get("index") if isinstance(context.get("index"), int) else None
         record["input"] = payload.get("input")
+        if "token" in payload and "event" in payload:  # a wait_for node, parked on the waiter
+            self.emit(NodeEvent(node, "RUNNING", record["index"], attempt,
+                                detail=f"waiting for event {payload['event']!r}, key {payload.get('key')!r}"))
 
     def _failed(self, key: tuple[str, int], details: dict[str, Any]) -> None:
         error, cause = details.get("error"), details.get("cause")
