@@ -22,6 +22,7 @@ from orchestrator.cli.app import app, err, out, report_errors
 from orchestrator.cli.local_view import Progress, print_breakpoint
 from orchestrator.errors import FlowctlError
 from orchestrator.local.failures import describe_failure
+from orchestrator.local.workdir import project_workdir
 
 __all__ = ["asl_app", "events_app", "runs_app"]
 
@@ -150,8 +151,8 @@ def run(
     store = local_store(project.root)
     progress = Progress(list(compiled.flow.nodes), enabled=not quiet and err.is_terminal)
     runner = LocalRunner(project, store, on_node=progress)
-    os.environ.setdefault("FLOWCTL_PROJECT_DIR", str(project.root))
-    result = _run_with_progress(progress, lambda: runner.run(compiled, params, break_at=break_at, mocks=mock_doc))
+    with project_workdir(project.root):  # node functions run in the project root, wherever flowctl runs
+        result = _run_with_progress(progress, lambda: runner.run(compiled, params, break_at=break_at, mocks=mock_doc))
     _print_result(result, as_table=table, full=full)
     if result.interrupted:
         raise typer.Exit(INTERRUPTED_EXIT)
@@ -318,8 +319,9 @@ def redrive(
     progress = Progress(list(compiled.flow.nodes), enabled=not quiet and err.is_terminal)
     runner = LocalRunner(project, store, on_node=progress)
     err.print(f"redriving {run_id}: reusing {len(replay)} recorded node output(s): {', '.join(sorted(replay)) or 'none'}")
-    result = _run_with_progress(
-        progress, lambda: runner.run(compiled, previous.input, run_id=run_id, replay=replay, redrive_of=previous))
+    with project_workdir(project.root):
+        result = _run_with_progress(
+            progress, lambda: runner.run(compiled, previous.input, run_id=run_id, replay=replay, redrive_of=previous))
     _print_result(result)
     if result.interrupted:
         raise typer.Exit(INTERRUPTED_EXIT)

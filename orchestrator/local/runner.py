@@ -18,6 +18,8 @@ Contract
 * Ctrl-C (``KeyboardInterrupt``) stops the engine: the run is recorded ABORTED
   (``Flow.Interrupted``), its waiters are dropped (a later event is buffered, not sent to it) and
   the result has ``interrupted`` set; ``flowctl redrive`` resumes it.
+* A node that called a function records, with its input and output, the ``params`` and
+  ``context`` of the payload it received (``flowctl events sample`` writes them as an event).
 * ``replay``: node outputs (by state name) to reuse instead of calling the functions again —
   used by ``flowctl redrive`` with ``redrive_of`` (the failed run): the run becomes redrive round
   ``redrive_of.redrive_count + 1`` (``Execution.RedriveCount`` in the context object), and its
@@ -193,6 +195,7 @@ class _Recorder:
         record["attempt"] = attempt
         record["index"] = context.get("index") if isinstance(context.get("index"), int) else None
         record["input"] = payload.get("input")
+        record["payload"] = {"params": payload.get("params"), "context": context}
         if "token" in payload and "event" in payload:  # a wait_for node, parked on the waiter
             self.emit(NodeEvent(node, "RUNNING", record["index"], attempt,
                                 detail=f"waiting for event {payload['event']!r}, key {payload.get('key')!r}"))
@@ -204,7 +207,8 @@ class _Recorder:
             return
         started = float(record["started"])
         self._store(Step(self.run_id, key[0], "FAILED", record.get("index") or 0, record["attempt"],
-                         output={"input": record.get("input")}, error=error, cause=cause, started_at=_iso(started)))
+                         output={"input": record.get("input"), **record.get("payload", {})}, error=error, cause=cause,
+                         started_at=_iso(started)))
         self.emit(NodeEvent(key[0], "FAILED", record.get("index"), record["attempt"], failure_headline(error, cause)))
 
     def _exited(self, key: tuple[str, int], details: dict[str, Any], event: dict[str, Any]) -> None:
@@ -220,7 +224,7 @@ class _Recorder:
         self._store(Step(
             self.run_id, node, "SUCCEEDED", record.get("index") or 0, record["attempt"],
             started_at=_iso(started), stopped_at=_iso(stopped), duration_ms=int((stopped - started) * 1000),
-            output={"input": record.get("input"), "output": output},
+            output={"input": record.get("input"), "output": output, **record.get("payload", {})},
         ))
         self.emit(NodeEvent(node, "SUCCEEDED", record.get("index"), record["attempt"]))
 
