@@ -35,7 +35,9 @@ from orchestrator.deploy.layer import LAYER_DIR, write_layer_source
 from orchestrator.deploy.rest_api import API_KEY_CONDITION, API_ROUTES, api_outputs, api_resources
 from orchestrator.errors import FlowctlError, Problem
 from orchestrator.platform import PLATFORM_FUNCTIONS, handler_path
+from orchestrator.scaffold import SCHEMA_FILE
 from orchestrator.spec.project import Project
+from orchestrator.spec.schema import schema_text
 from orchestrator.spec.validate import normalize_cron
 from orchestrator.store.dynamodb_schema import cloudformation_properties
 
@@ -430,8 +432,12 @@ def template_text(project: Project) -> str:
 
 
 def write_template(project: Project, path: Path | None = None) -> Path:
-    """Write ``template.yaml`` and the runtime layer's source folder it builds from."""
+    """Write ``template.yaml``, the runtime layer's source folder it builds from and, when the
+    project keeps one, ``.flowctl/flow.schema.json``."""
     target = path or project.root / "template.yaml"
     target.write_text(template_text(project))
     write_layer_source(project.root)
+    schema = project.root / SCHEMA_FILE
+    if schema.exists():  # a project made by `flowctl init`: its flows' $schema follows this flowctl
+        schema.write_text(schema_text())
     return target
