@@ -58,7 +58,8 @@ def recorded_payload(run: Any, node: str, index: int | None = None) -> dict[str,
         raise FlowctlError(f"run '{run.run_id}': node '{node}' has no item {item} "
                            f"(items: {', '.join(str(i) for i in sorted({s.index for s in called}))})")
     step = max(of_item, key=lambda s: (s.redrive, s.attempt))
-    return {"input": step.output.get("input"), "params": step.output.get("params"), "context": step.output["context"]}
+    params = step.output.get("params", run.input)  # the run's, unless a sub-flow's
+    return {"input": step.output.get("input"), "params": params, "context": step.output["context"]}
 
 
 @events_app.command("sample")

@@ -18,8 +18,9 @@ Contract
 * Ctrl-C (``KeyboardInterrupt``) stops the engine: the run is recorded ABORTED
   (``Flow.Interrupted``), its waiters are dropped (a later event is buffered, not sent to it) and
   the result has ``interrupted`` set; ``flowctl redrive`` resumes it.
-* A node that called a function records, with its input and output, the ``params`` and
-  ``context`` of the payload it received (``flowctl events sample`` writes them as an event).
+* A node that called a function records, with its input and output, the ``context`` of the
+  payload it received, and its ``params`` when they are not the run's (a sub-flow's): with the
+  run's input that is the payload, which ``flowctl events sample`` writes as an event.
 * ``replay``: node outputs (by state name) to reuse instead of calling the functions again —
   used by ``flowctl redrive`` with ``redrive_of`` (the failed run): the run becomes redrive round
   ``redrive_of.redrive_count + 1`` (``Execution.RedriveCount`` in the context object), and its
@@ -118,8 +119,9 @@ class _Recorder:
     as in AWS, a redrive does not run them again, so they get no step of this round."""
 
     def __init__(self, run_id: str, store: RunStore | None, on_node: Callable[[NodeEvent], None] | None,
-                 redrive: int = 0, replayed: frozenset[str] = frozenset()) -> None:
+                 redrive: int = 0, replayed: frozenset[str] = frozenset(), params: Any = None) -> None:
         self.run_id = run_id
+        self.params = params
         self.store = store
         self.on_node = on_node
         self.redrive = redrive
@@ -195,7 +197,10 @@ class _Recorder:
         record["attempt"] = attempt
         record["index"] = context.get("index") if isinstance(context.get("index"), int) else None
         record["input"] = payload.get("input")
-        record["payload"] = {"params": payload.get("params"), "context": context}
+        # The payload, for `flowctl events sample`: its params only where they are not the run's own
+        # (a sub-flow's), so the run's parameters are not copied into every step.
+        record["payload"] = {"context": context} | (
+            {"params": payload.get("params")} if payload.get("params") != self.params else {})
         if "token" in payload and "event" in payload:  # a wait_for node, parked on the waiter
             self.emit(NodeEvent(node, "RUNNING", record["index"], attempt,
                                 detail=f"waiting for event {payload['event']!r}, key {payload.get('key')!r}"))
@@ -314,7 +319,7 @@ class LocalRunner:
                                           trigger=trigger, started_at=_iso(time.time())))
             else:
                 self.store.update_run_status(run_id, RunStatus.RUNNING, redrive_count=redrive)
-        recorder = _Recorder(run_id, self.store, self.on_node, redrive, frozenset(replay or {}))
+        recorder = _Recorder(run_id, self.store, self.on_node, redrive, frozenset(replay or {}), resolved)
         handlers: dict[str, Any] = {}
         waiters = _Waiters(self.store, run_id) if self.store is not None else None
         if waiters is not None:
