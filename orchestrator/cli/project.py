@@ -51,6 +51,12 @@ def recorded_payload(run: Any, node: str, index: int | None = None) -> dict[str,
                            [Problem("--node", f"'{node}' is not a node of the run", f"its nodes: {nodes}")])
     called = [s for s in steps if isinstance(s.output, dict) and isinstance(s.output.get("context"), dict)]
     if not called:
+        omitted = [s.output["bytes"] for s in steps if isinstance(s.output, dict) and s.output.get("$omitted")]
+        if omitted:
+            raise FlowctlError(
+                f"run '{run.run_id}': node '{node}' was recorded without its payload: its input and output "
+                f"({max(omitted):,} bytes) were too large to keep",
+                [Problem("--node", "no payload recorded", "run the flow on smaller data to sample its events")])
         raise FlowctlError(f"run '{run.run_id}': node '{node}' called no function (a set, switch or mocked node has no payload)")
     item = min(s.index for s in called) if index is None else index
     of_item = [s for s in called if s.index == item]

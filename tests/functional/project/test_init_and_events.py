@@ -120,3 +120,14 @@ def test_synth_refuses_a_functions_folder_named_like_a_platform_function(project
     result = flowctl("synth", "--project", str(project))
     assert result.exit_code == 1
     assert "reserved" in result.output and "functions/tracker/" in result.output
+
+
+def test_events_sample_says_when_a_payload_was_too_large_to_record() -> None:
+    from orchestrator.cli.project import recorded_payload
+    from orchestrator.errors import FlowctlError
+    from orchestrator.store.models import Run, Step
+
+    run = Run("r-1", "big", "SUCCEEDED", input={})
+    run.steps = [Step("r-1", "load", "SUCCEEDED", output={"$omitted": True, "bytes": 300000})]
+    with pytest.raises(FlowctlError, match="too large to keep"):
+        recorded_payload(run, "load")
