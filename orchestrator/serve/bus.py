@@ -51,6 +51,7 @@ class BusResult:
     def to_dict(self) -> dict[str, Any]:
         return {
             "event_id": self.event_id,
+            "event": self.event,
             "routed": self.routed,
             "resumed": self.resumed,
             "buffered": self.buffered,
@@ -118,10 +119,11 @@ class LocalEventBus:
         return {"FailedEntryCount": 0, "Entries": answers}
 
     # ------------------------------------------------------------------ publish
-    def publish(self, event: dict[str, Any]) -> BusResult:
-        """Deliver one EventBridge event (see the module docstring)."""
+    def publish(self, event: dict[str, Any], *, route: bool = True) -> BusResult:
+        """Deliver one EventBridge event (see the module docstring); ``route=False``: only start
+        the triggered flows."""
         result = BusResult(str(event["id"]), event)
-        if event.get("source") == self.platform_source:
+        if route and event.get("source") == self.platform_source:
             try:
                 published, event_id = event_from_eventbridge(event)
                 routed = self.route(published, event_id)
