@@ -43,12 +43,16 @@ def _file_clock(path: Path) -> Any:
     """A clock read from a file holding an ISO 8601 time (tests move time by rewriting it)."""
     from orchestrator.serve.server import parse_time
 
+    last = [datetime.now(UTC)]
+
     def now() -> datetime:
         try:
-            return parse_time(path.read_text().strip())
+            last[0] = parse_time(path.read_text().strip())
         except (OSError, ValueError):
-            return datetime.now(UTC)
+            pass  # being rewritten: the time it said last
+        return last[0]
 
+    now()
     return now
 
 
