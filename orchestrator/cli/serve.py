@@ -272,9 +272,9 @@ def backfill(
         failed = 0
         for run_id in created:
             run = application.store.get_run(run_id, steps=False)
-            status = run.status if run else "UNKNOWN"
-            failed += status != "SUCCEEDED"
-            line = Text.assemble((f"{status:<9}", _STATUS_STYLE.get(status, "")), f" {run_id}")
+            state = str(run.status) if run else "UNKNOWN"
+            failed += state != "SUCCEEDED"
+            line = Text.assemble((f"{state:<9}", _STATUS_STYLE.get(state, "")), f" {run_id}")
             if run is not None and run.error:
                 line.append(f"  {run.error}: {run.cause or ''}"[:200], style="red")
             err.print(line)
