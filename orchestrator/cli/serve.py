@@ -7,6 +7,7 @@ without one they do it in this process, against the project's store.
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import secrets
 import signal
@@ -46,10 +47,8 @@ def _file_clock(path: Path) -> Any:
     last = [datetime.now(UTC)]
 
     def now() -> datetime:
-        try:
+        with contextlib.suppress(OSError, ValueError):  # being rewritten: the time it said last
             last[0] = parse_time(path.read_text().strip())
-        except (OSError, ValueError):
-            pass  # being rewritten: the time it said last
         return last[0]
 
     now()
