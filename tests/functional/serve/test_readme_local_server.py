@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from servepath import ROOT, PATIENCE, env_for, wait_for
+from servepath import PATIENCE, ROOT, env_for, wait_for
 
 from orchestrator.store.local import LocalRunStore
 
@@ -74,7 +74,7 @@ def test_the_local_server_walkthrough_runs_as_written(copy: Path) -> None:
                 info = copy / ".flowctl" / "serve.json"
                 background.append(subprocess.Popen(["flowctl", "serve", "--port", "0"], cwd=copy, env=env,
                                                    stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True))
-                wait_for(lambda: info.is_file() and info.stat().st_size > 0, "serve listening")
+                wait_for(lambda path=info: path.is_file() and path.stat().st_size > 0, "serve listening")
                 url = json.loads(info.read_text())["url"]
                 continue
             command = command.replace("localhost:8400", url)
