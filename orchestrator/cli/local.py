@@ -344,7 +344,7 @@ def _publish_here(root: Path, event: dict[str, Any]) -> None:
     it), triggered flows run in this process until they end."""
     from orchestrator.constants import DEFAULT_EVENT_SOURCE
     from orchestrator.serve.bus import make_event
-    from orchestrator.serve.patterns import matches
+    from orchestrator.spec.event_patterns import matches
 
     answer: dict[str, Any] = {"resumed": [], "buffered": False, "started": [], "failed": []}
     store = local_store(root)
