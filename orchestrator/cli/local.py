@@ -1,4 +1,5 @@
-"""Local-run commands: ``run``, ``asl run``, ``runs list|show``, ``events publish``, ``redrive``.
+"""Local-run commands: ``run``, ``asl run``, ``runs list|show|cancel``, ``events publish|list``,
+``redrive``.
 
 Runs are recorded in the embedded store (``.flowctl/runs.sqlite3`` in the project, or
 ``$FLOWCTL_HOME``), so ``runs``, ``events publish`` and ``redrive`` work from another terminal.
@@ -27,8 +28,8 @@ from orchestrator.local.failures import describe_failure
 
 __all__ = ["asl_app", "events_app", "runs_app"]
 
-runs_app = typer.Typer(help="Inspect local runs.", no_args_is_help=True)
-events_app = typer.Typer(help="Publish external events to waiting runs.", no_args_is_help=True)
+runs_app = typer.Typer(help="Inspect and cancel local runs.", no_args_is_help=True)
+events_app = typer.Typer(help="Publish events (to waiting runs and triggered flows); list waiting runs.", no_args_is_help=True)
 asl_app = typer.Typer(help="Run any ASL state machine on the local engine.", no_args_is_help=True)
 app.add_typer(runs_app, name="runs")
 app.add_typer(events_app, name="events")
