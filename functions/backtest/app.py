@@ -23,7 +23,9 @@ empty series or a non-positive capital.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
 
 from orchestrator.runtime import node
 
@@ -77,4 +79,41 @@ def handle(inputs: dict[str, Any], ctx: Any = None) -> dict[str, Any]:
     return run(series, list(inputs.get("signals") or []), capital)
 
 
-lambda_handler = node(handle)
+class Point(BaseModel):
+    """One day of a price series."""
+
+    date: str
+    close: float
+
+class Signal(BaseModel):
+    """A crossover: buy or sell at that day's close."""
+
+    date: str
+    type: Literal["buy", "sell"]
+    price: float
+
+class Input(BaseModel):
+    """A series, its signals and the starting capital."""
+
+    series: list[Point] = Field(description="Daily closes, sorted by date.")
+    signals: list[Signal] = Field(description="crossover_signals' signals.")
+    capital: float = Field(10000, description="Starting cash.")
+
+
+class Output(BaseModel):
+    """Strategy against buy-and-hold."""
+
+    initial_capital: float
+    final_equity: float
+    strategy_return_pct: float
+    buy_and_hold_equity: float
+    buy_and_hold_return_pct: float
+    excess_return_pct: float
+    trades: int
+    orders: int
+    open_position: bool
+    start: str
+    end: str
+
+
+lambda_handler = node(handle, input=Input, output=Output)

@@ -18,7 +18,9 @@ signal. ``price`` is that point's close. Raises ``SignalInputError`` when the le
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
 
 from orchestrator.runtime import node
 
@@ -58,4 +60,32 @@ def handle(inputs: dict[str, Any], ctx: Any = None) -> dict[str, Any]:
     return {"signals": signals, "count": len(signals)}
 
 
-lambda_handler = node(handle)
+class Point(BaseModel):
+    """One day of a price series."""
+
+    date: str
+    close: float
+
+class Signal(BaseModel):
+    """A crossover: buy or sell at that day's close."""
+
+    date: str
+    type: Literal["buy", "sell"]
+    price: float
+
+class Input(BaseModel):
+    """A series and its two moving averages (aligned with it)."""
+
+    series: list[Point] = Field(description="Daily closes.")
+    short: list[float | None] | dict[str, Any] = Field(description="Short moving average (values or moving_average's output).")
+    long: list[float | None] | dict[str, Any] = Field(description="Long moving average (values or moving_average's output).")
+
+
+class Output(BaseModel):
+    """The buy and sell signals."""
+
+    signals: list[Signal]
+    count: int
+
+
+lambda_handler = node(handle, input=Input, output=Output)

@@ -21,10 +21,11 @@ from __future__ import annotations
 
 import io
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from pydantic import BaseModel, Field
 
 from orchestrator.io import StorageError, write_bytes
 from orchestrator.runtime import node
@@ -86,4 +87,37 @@ def handle(inputs: dict[str, Any], ctx: Any = None) -> dict[str, Any]:
     return {"path": where, "width": width, "height": height, "bytes": len(png)}
 
 
-lambda_handler = node(handle)
+class Point(BaseModel):
+    """One day of a price series."""
+
+    date: str
+    close: float
+
+class Signal(BaseModel):
+    """A crossover: buy or sell at that day's close."""
+
+    date: str
+    type: Literal["buy", "sell"]
+    price: float
+
+class Input(BaseModel):
+    """A series, its averages and signals, and where to write the PNG."""
+
+    series: list[Point] = Field(description="Daily closes.")
+    short: dict[str, Any] | list[float | None] = Field(description="moving_average's output (or its values).")
+    long: dict[str, Any] | list[float | None] = Field(description="moving_average's output (or its values).")
+    signals: list[Signal] = Field(default_factory=list, description="crossover_signals' signals.")
+    path: str = Field(description="Local path or s3://bucket/key.")
+    title: str | None = Field(None, description="Chart title.")
+
+
+class Output(BaseModel):
+    """The PNG written."""
+
+    path: str
+    width: int
+    height: int
+    bytes: int
+
+
+lambda_handler = node(handle, input=Input, output=Output)
