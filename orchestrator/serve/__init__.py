@@ -1,0 +1,14 @@
+"""``flowctl serve``: the application layer of a project, locally, in one process.
+
+The cloud API handler over the local run store, the local engine in place of Step Functions
+(:class:`~orchestrator.local.cloud.StepFunctionsBridge`), a scheduler in place of EventBridge
+Scheduler and a local event bus in place of EventBridge. Modules: :mod:`.http` (request and
+response of mounted handlers), :mod:`.patterns` (EventBridge event patterns),
+:mod:`.schedules` (fire times), :mod:`.app` (:class:`ServeApp`), :mod:`.server` (HTTP).
+"""
+
+from __future__ import annotations
+
+from orchestrator.serve.http import Request, Response
+
+__all__ = ["Request", "Response"]
