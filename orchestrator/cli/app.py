@@ -217,3 +217,4 @@ def main() -> None:
 from orchestrator.cli import deploy as _deploy  # noqa: E402,F401
 from orchestrator.cli import functions as _functions  # noqa: E402,F401
 from orchestrator.cli import local as _local  # noqa: E402,F401
+from orchestrator.cli import serve as _serve  # noqa: E402,F401

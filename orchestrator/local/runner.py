@@ -15,7 +15,9 @@ Contract
   the node would have received (``input`` for a node that calls a function; for a ``set`` or
   other expression node, ``variables``: ``$params`` and the outputs of the nodes before it); the
   node's function is not called (no side effects), and progress shows it as ``BREAKPOINT``.
-* Ctrl-C (``KeyboardInterrupt``) stops the engine: the run is recorded ABORTED
+* ``flowctl runs cancel`` (another process) records the run ABORTED; the poller sees it and stops
+  the engine (as StopExecution), the run ends ABORTED with ``flowctl.Cancelled``.
+* Ctrl-C (``KeyboardInterrupt``; the CLI turns SIGTERM and SIGHUP into one) stops the engine: the run is recorded ABORTED
   (``Flow.Interrupted``), its waiters are dropped (a later event is buffered, not sent to it) and
   the result has ``interrupted`` set; ``flowctl redrive`` resumes it.
 * ``replay``: node outputs (by state name) to reuse instead of calling the functions again —
@@ -257,6 +259,7 @@ class _Waiters:
 
     def _poll(self) -> None:
         while not self.stop.wait(POLL_SECONDS):
+            self._check_cancelled()
             with self.lock:
                 pending = list(self.pending.items())
             for token, (event, key) in pending:
@@ -269,6 +272,15 @@ class _Waiters:
                 # The task may have timed out meanwhile: the event is consumed either way.
                 with contextlib.suppress(Exception):
                     self.engine.send_task_success(token, buffered.data)
+
+    def _check_cancelled(self) -> None:
+        """``flowctl runs cancel`` (another process) marks the run ABORTED: stop the engine."""
+        from orchestrator.service.runs import CANCEL_ERROR
+
+        run = self.store.get_run(self.run_id, steps=False)
+        if run is not None and run.status == RunStatus.ABORTED and self.engine is not None:
+            with contextlib.suppress(Exception):  # it may have just ended
+                self.engine.stop(self.run_id, error=run.error or CANCEL_ERROR, cause=run.cause or "cancelled")
 
     def close(self, *, drop: bool = False) -> None:
         """Stop polling; with ``drop``, also delete the run's waiters still registered (a run
@@ -367,9 +379,9 @@ class LocalRunner:
             started = _Started(engine, run_id, resolved, timeout_seconds=flow.timeout, redrive_count=redrive)
             try:
                 result = started.wait()
-            except KeyboardInterrupt:
+            except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM/SIGHUP turned into one
                 interrupted = True
-                result = started.interrupt()
+                result = started.interrupt(str(exc) or INTERRUPTED_CAUSE)
         finally:
             if waiters is not None:
                 waiters.close(drop=interrupted)
@@ -407,13 +419,13 @@ class _Started:
             raise self.error
         return self.result
 
-    def interrupt(self) -> Any:
+    def interrupt(self, cause: str = INTERRUPTED_CAUSE) -> Any:
         """Stop the execution and wait (a little) for its ABORTED result."""
         from orchestrator.engine import ExecutionResult
 
         with contextlib.suppress(Exception):
-            self.engine.stop(self.run_id, error=INTERRUPTED_ERROR, cause=INTERRUPTED_CAUSE)
+            self.engine.stop(self.run_id, error=INTERRUPTED_ERROR, cause=cause)
         self.thread.join(STOP_GRACE_SECONDS)
         if self.result is not None and self.result.status == "ABORTED":
             return self.result
-        return ExecutionResult("ABORTED", error=INTERRUPTED_ERROR, cause=INTERRUPTED_CAUSE)
+        return ExecutionResult("ABORTED", error=INTERRUPTED_ERROR, cause=cause)

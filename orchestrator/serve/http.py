@@ -61,7 +61,9 @@ class Response:
         return cls(status, {"Content-Type": "application/json", **(headers or {})}, body)
 
     @classmethod
-    def text(cls, status: int, text: str, content_type: str = "text/plain; charset=utf-8") -> Response:
+    def text(
+        cls, status: int, text: str, content_type: str = "text/plain; charset=utf-8"
+    ) -> Response:
         return cls(status, {"Content-Type": content_type}, text.encode())
 
     def data(self) -> Any:

@@ -56,7 +56,13 @@ def matches(pattern: Mapping[str, Any], event: Any) -> bool:
 def check_pattern(pattern: Any, where: str = "") -> list[Problem]:
     """Every problem of ``pattern`` (empty when EventBridge would accept it)."""
     if not isinstance(pattern, Mapping):
-        return [Problem(where or "/", "an event pattern is a JSON object", 'e.g. {"source": ["shop.orders"]}')]
+        return [
+            Problem(
+                where or "/",
+                "an event pattern is a JSON object",
+                'e.g. {"source": ["shop.orders"]}',
+            )
+        ]
     problems: list[Problem] = []
     for key, value in pattern.items():
         here = f"{where}/{key}"
@@ -75,8 +81,11 @@ def check_pattern(pattern: Any, where: str = "") -> list[Problem]:
                 problems.extend(_check_matcher(matcher, f"{here}/{i}"))
         else:
             problems.append(
-                Problem(here, "a pattern value is a list of values or an object",
-                        f'write ["{value}"] to match that value')
+                Problem(
+                    here,
+                    "a pattern value is a list of values or an object",
+                    f'write ["{value}"] to match that value',
+                )
             )
     return problems
 
@@ -143,7 +152,7 @@ def _is_number(value: Any) -> bool:
 def _match_value(matcher: Any, value: Any) -> bool:
     if not isinstance(matcher, Mapping):
         return _same(matcher, value)
-    (op, arg), = matcher.items()
+    ((op, arg),) = matcher.items()
     if op == "anything-but":
         return _anything_but(arg, value)
     if op == "numeric":
@@ -169,7 +178,7 @@ def _string_op(op: str, arg: Any, value: str) -> bool:
 
 def _anything_but(arg: Any, value: Any) -> bool:
     if isinstance(arg, Mapping):
-        (op, inner), = arg.items()
+        ((op, inner),) = arg.items()
         if not isinstance(value, str):
             return False
         options = inner if isinstance(inner, list) else [inner]
@@ -217,8 +226,14 @@ def _check_matcher(matcher: Any, where: str) -> list[Problem]:
             return [Problem(where, "a value inside a field's list cannot be a list")]
         return []
     if len(matcher) != 1:
-        return [Problem(where, "an operator object has exactly one operator", f"one of {', '.join(_OPERATORS)}")]
-    (op, arg), = matcher.items()
+        return [
+            Problem(
+                where,
+                "an operator object has exactly one operator",
+                f"one of {', '.join(_OPERATORS)}",
+            )
+        ]
+    ((op, arg),) = matcher.items()
     if op not in _OPERATORS:
         return [Problem(where, f"unknown operator {op!r}", f"one of {', '.join(_OPERATORS)}")]
     if op == "exists" and not isinstance(arg, bool):
@@ -233,10 +248,15 @@ def _check_matcher(matcher: Any, where: str) -> list[Problem]:
         return []
     if op in ("prefix", "suffix"):
         ok = isinstance(arg, str) or (
-            isinstance(arg, Mapping) and set(arg) == {"equals-ignore-case"}
+            isinstance(arg, Mapping)
+            and set(arg) == {"equals-ignore-case"}
             and isinstance(arg["equals-ignore-case"], str)
         )
-        return [] if ok else [Problem(where, f"{op} takes a string or {{\"equals-ignore-case\": string}}")]
+        return (
+            []
+            if ok
+            else [Problem(where, f'{op} takes a string or {{"equals-ignore-case": string}}')]
+        )
     if op in ("equals-ignore-case", "wildcard"):
         return [] if isinstance(arg, str) else [Problem(where, f"{op} takes a string")]
     return _check_anything_but(arg, where)
@@ -247,16 +267,26 @@ def _check_numeric(arg: Any, where: str) -> list[Problem]:
         return [Problem(where, "numeric takes [op, number] or [op, number, op, number]")]
     for i in range(0, len(arg), 2):
         if arg[i] not in _NUMERIC_OPS or not _is_number(arg[i + 1]):
-            return [Problem(where, f"numeric: {arg[i]!r} {arg[i + 1]!r} is not a comparison",
-                            "operators: =, <, <=, >, >=")]
+            return [
+                Problem(
+                    where,
+                    f"numeric: {arg[i]!r} {arg[i + 1]!r} is not a comparison",
+                    "operators: =, <, <=, >, >=",
+                )
+            ]
     return []
 
 
 def _check_anything_but(arg: Any, where: str) -> list[Problem]:
     if isinstance(arg, Mapping):
         if len(arg) != 1 or next(iter(arg)) not in _STRING_OPS:
-            return [Problem(where, "anything-but takes a value, a list, or one of "
-                                   "prefix, suffix, equals-ignore-case, wildcard")]
+            return [
+                Problem(
+                    where,
+                    "anything-but takes a value, a list, or one of "
+                    "prefix, suffix, equals-ignore-case, wildcard",
+                )
+            ]
         inner = next(iter(arg.values()))
         options = inner if isinstance(inner, list) else [inner]
         if not options or not all(isinstance(o, str) for o in options):
