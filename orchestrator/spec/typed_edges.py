@@ -228,7 +228,7 @@ class _TypedEdges:
         if actual is None or expected is None:
             return
         if not _fits(actual - {"null"} or actual, expected):
-            self.add(path, f"{{% {body} %}} is {_describe(actual)}, but {what} wants {_describe(expected)}",
+            self.add(path, f"{{% {body} %}} is {_describe(actual)}, but {what} wants {_describe(expected - {'null'} or expected)}",
                      "reference a field of that type, or convert it in the expression (e.g. $string(...), $number(...))")
 
     def check_other_references(self, checked: set[str]) -> None:

@@ -34,6 +34,7 @@ def shell(title: str, body: str, *, scripts: tuple[str, ...] = (), active: str =
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{escape(title)} · flowctl</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="/ui/static/app.css">
 {tags}
 </head>

@@ -35,6 +35,9 @@ def register_flow(app: Any, path: Path) -> bool:
         return False
     arn = bridge.deploy_flow(compiled)
     platform.config.state_machines[name] = arn
+    runs = vars(platform).get("runs")  # the run service, once created, keeps its own copy
+    if runs is not None and isinstance(getattr(runs, "state_machines", None), dict):
+        runs.state_machines[name] = arn
     with contextlib.suppress(AttributeError):
         platform.catalog._cache.pop(name, None)
     with contextlib.suppress(AttributeError, TypeError):

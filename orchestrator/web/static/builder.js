@@ -3,7 +3,7 @@
 (function () {
   "use strict";
   const $ = (id) => document.getElementById(id);
-  const state = { doc: { name: "", description: "", params: {}, nodes: {} }, catalog: {}, kinds: {}, selected: null, problems: [], layout: null, saved: false };
+  const state = { modes: {}, doc: { name: "", description: "", params: {}, nodes: {} }, catalog: {}, kinds: {}, selected: null, problems: [], layout: null, saved: false };
   let validateTimer = null;
 
   function h(tag, attrs, children) {
@@ -128,11 +128,12 @@
     const body = exprBody(value);
     const options = upstreamOptions(id);
     const isRef = body !== null && options.some((o) => o.value === body);
-    let mode = value === undefined ? "value" : body === null ? "value" : isRef ? "reference" : "expression";
+    const modeKey = id + "\u0000" + field;
+    let mode = state.modes[modeKey] || (body === null ? "value" : isRef ? "reference" : "expression");
     const type = fieldType(schema);
     const base = `in-${id}-${field}`;
     const set = (v) => { node.with = node.with || {}; if (v === undefined) delete node.with[field]; else node.with[field] = v; changed(); };
-    const modeSel = h("select", { id: base + "-mode", "aria-label": `${field}: how to fill it`, onchange: (ev) => { mode = ev.target.value; set(undefined); } },
+    const modeSel = h("select", { id: base + "-mode", "aria-label": `${field}: how to fill it`, onchange: (ev) => { state.modes[modeKey] = ev.target.value; set(undefined); } },
       ["value", "reference", "expression"].map((m) => h("option", { value: m, selected: m === mode, text: m })));
     let control;
     if (mode === "reference") {
