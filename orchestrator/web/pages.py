@@ -18,7 +18,7 @@ __all__ = ["builder_page", "dashboard_page", "events_page", "flow_page", "not_fo
 
 
 def _data(name: str, value: Any) -> str:
-    text = json.dumps(value, default=str).replace("</", "<\\/")
+    text = json.dumps(value, default=str).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
     return f'<script type="application/json" id="{name}">{text}</script>'
 
 
