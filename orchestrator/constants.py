@@ -27,6 +27,7 @@ __all__ = [
     "FLOWCTL_STATE_MACHINES",
     "FLOWCTL_STORE",
     "FLOWCTL_TABLE",
+    "LAMBDA_TASK_ROOT",
     "LOCAL_PAYLOADS_DIRNAME",
     "LOCAL_STORE_FILENAME",
     "POWERTOOLS_METRICS_DISABLED",
@@ -62,7 +63,8 @@ FLOWCTL_STATE_MACHINES = "FLOWCTL_STATE_MACHINES"
 """JSON object: flow name → state machine ARN."""
 
 FLOWCTL_FLOWS_DIR = "FLOWCTL_FLOWS_DIR"
-"""Directory of the flow files the API knows (default: ``flows/`` next to the API's app.py)."""
+"""Directory of the flow files the API knows (default: ``LAMBDA_TASK_ROOT``, the function's code
+folder, which synth makes the project's ``flows/``)."""
 
 FLOWCTL_HOME = "FLOWCTL_HOME"
 """Local state directory (SQLite run store, offloaded payloads)."""
@@ -74,6 +76,8 @@ POWERTOOLS_METRICS_DISABLED = "POWERTOOLS_METRICS_DISABLED"
 POWERTOOLS_TRACE_DISABLED = "POWERTOOLS_TRACE_DISABLED"
 AWS_LAMBDA_FUNCTION_NAME = "AWS_LAMBDA_FUNCTION_NAME"
 AWS_REGION = "AWS_REGION"
+LAMBDA_TASK_ROOT = "LAMBDA_TASK_ROOT"
+"""The folder of a Lambda's code package (set by the Lambda runtime)."""
 
 # --- defaults ------------------------------------------------------------------------------
 DEFAULT_HOME = ".flowctl"
