@@ -23,10 +23,11 @@ empty series or a non-positive capital.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, Field
 
+from orchestrator.nodekit.contracts import Point, Signal
 from orchestrator.runtime import node
 
 
@@ -78,19 +79,6 @@ def handle(inputs: dict[str, Any], ctx: Any = None) -> dict[str, Any]:
         raise BacktestError(f"capital must be a positive number, got {capital!r}")
     return run(series, list(inputs.get("signals") or []), capital)
 
-
-class Point(BaseModel):
-    """One day of a price series."""
-
-    date: str
-    close: float
-
-class Signal(BaseModel):
-    """A crossover: buy or sell at that day's close."""
-
-    date: str
-    type: Literal["buy", "sell"]
-    price: float
 
 class Input(BaseModel):
     """A series, its signals and the starting capital."""

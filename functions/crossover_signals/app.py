@@ -18,10 +18,11 @@ signal. ``price`` is that point's close. Raises ``SignalInputError`` when the le
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, Field
 
+from orchestrator.nodekit.contracts import Point, Signal
 from orchestrator.runtime import node
 
 
@@ -59,19 +60,6 @@ def handle(inputs: dict[str, Any], ctx: Any = None) -> dict[str, Any]:
     signals = crossovers(series, short, long)
     return {"signals": signals, "count": len(signals)}
 
-
-class Point(BaseModel):
-    """One day of a price series."""
-
-    date: str
-    close: float
-
-class Signal(BaseModel):
-    """A crossover: buy or sell at that day's close."""
-
-    date: str
-    type: Literal["buy", "sell"]
-    price: float
 
 class Input(BaseModel):
     """A series and its two moving averages (aligned with it)."""

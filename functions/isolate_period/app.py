@@ -21,6 +21,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from orchestrator.nodekit.contracts import Point
 from orchestrator.runtime import node
 
 
@@ -44,12 +45,6 @@ def handle(inputs: dict[str, Any], ctx: Any = None) -> dict[str, Any]:
         raise PeriodError(f"no price between {start} and {end}")
     return {"series": series, "days": len(series), "start": series[0]["date"], "end": series[-1]["date"]}
 
-
-class Point(BaseModel):
-    """One day of a price series."""
-
-    date: str
-    close: float
 
 class Input(BaseModel):
     """A series and the period to keep (both days inclusive)."""

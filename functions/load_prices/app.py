@@ -24,6 +24,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from orchestrator.nodekit.contracts import Point
 from orchestrator.nodekit.inputs import read_text_or_raise, require_input
 from orchestrator.runtime import node
 
@@ -67,12 +68,6 @@ def handle(inputs: dict[str, Any], ctx: Any = None) -> dict[str, Any]:
         "last": series[-1]["date"] if series else None,
     }
 
-
-class Point(BaseModel):
-    """One day of a price series."""
-
-    date: str
-    close: float
 
 class Input(BaseModel):
     """The price file."""

@@ -12,8 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, Field
-
+from orchestrator.nodekit.contracts import DecisionInput, DecisionOutput
 from orchestrator.nodekit.kyc import RecordError, record_decision
 from orchestrator.runtime import node
 
@@ -26,21 +25,4 @@ def handle(inputs: dict[str, Any], ctx: Any = None) -> dict[str, Any]:
     return record_decision(inputs, ctx, STATUS)
 
 
-class Input(BaseModel):
-    """The user, the combined result and where to write the record."""
-
-    user: dict[str, Any] = Field(description="{id, name, ...}.")
-    result: dict[str, Any] = Field(default_factory=dict, description="combine_results' output.")
-    out_dir: str | None = Field(None, description="Local folder or s3:// prefix (default out/kyc).")
-
-
-class Output(BaseModel):
-    """The decision recorded for a reviewer."""
-
-    user_id: str
-    status: str
-    reasons: list[str]
-    record: str
-
-
-lambda_handler = node(handle, input=Input, output=Output)
+lambda_handler = node(handle, input=DecisionInput, output=DecisionOutput)

@@ -32,6 +32,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from orchestrator.nodekit.contracts import MatchOutput
 from orchestrator.nodekit.reconciliation import ReconciliationInputError, outcome, row_cents
 from orchestrator.runtime import node
 
@@ -104,13 +105,4 @@ class Input(BaseModel):
     ledger: Any = Field(None, description="Ledger rows or extract_csv's output.")
 
 
-class Output(BaseModel):
-    """The pairs and what is left."""
-
-    matched: list[dict[str, Any]]
-    unmatched_bank: list[dict[str, Any]]
-    unmatched_ledger: list[dict[str, Any]]
-    counts: dict[str, int]
-
-
-lambda_handler = node(handle, input=Input, output=Output)
+lambda_handler = node(handle, input=Input, output=MatchOutput)

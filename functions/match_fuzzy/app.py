@@ -36,6 +36,7 @@ from pydantic import BaseModel, Field
 from rapidfuzz import fuzz
 from rapidfuzz.utils import default_process
 
+from orchestrator.nodekit.contracts import MatchOutput
 from orchestrator.nodekit.reconciliation import ReconciliationInputError, cents, outcome, row_cents
 from orchestrator.runtime import node
 
@@ -145,13 +146,4 @@ class Input(BaseModel):
     amount_tolerance: float = Field(0.01, description="Largest amount difference accepted.")
 
 
-class Output(BaseModel):
-    """The pairs and what is left."""
-
-    matched: list[dict[str, Any]]
-    unmatched_bank: list[dict[str, Any]]
-    unmatched_ledger: list[dict[str, Any]]
-    counts: dict[str, int]
-
-
-lambda_handler = node(handle, input=Input, output=Output)
+lambda_handler = node(handle, input=Input, output=MatchOutput)

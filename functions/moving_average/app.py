@@ -20,6 +20,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from orchestrator.nodekit.contracts import Point
 from orchestrator.runtime import node
 
 
@@ -42,12 +43,6 @@ def handle(inputs: dict[str, Any], ctx: Any = None) -> dict[str, Any]:
     closes = [float(p["close"]) for p in inputs.get("series") or []]
     return {"window": int(window), "values": simple_moving_average(closes, int(window))}
 
-
-class Point(BaseModel):
-    """One day of a price series."""
-
-    date: str
-    close: float
 
 class Input(BaseModel):
     """A series and the window."""

@@ -21,13 +21,14 @@ from __future__ import annotations
 
 import io
 from datetime import date
-from typing import Any, Literal
+from typing import Any
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from pydantic import BaseModel, Field
 
 from orchestrator.io import StorageError, write_bytes
+from orchestrator.nodekit.contracts import Point, Signal
 from orchestrator.runtime import node
 
 SIZE_INCHES, DPI = (12, 6), 100
@@ -86,19 +87,6 @@ def handle(inputs: dict[str, Any], ctx: Any = None) -> dict[str, Any]:
     width, height = (int(v * DPI) for v in SIZE_INCHES)
     return {"path": where, "width": width, "height": height, "bytes": len(png)}
 
-
-class Point(BaseModel):
-    """One day of a price series."""
-
-    date: str
-    close: float
-
-class Signal(BaseModel):
-    """A crossover: buy or sell at that day's close."""
-
-    date: str
-    type: Literal["buy", "sell"]
-    price: float
 
 class Input(BaseModel):
     """A series, its averages and signals, and where to write the PNG."""

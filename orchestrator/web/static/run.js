@@ -18,6 +18,12 @@
     return node;
   }
 
+  function h_p(child) {
+    const p = document.createElement("p");
+    p.appendChild(child);
+    return p;
+  }
+
   function block(title, value) {
     const wrap = document.createElement("div");
     wrap.appendChild(text("h4", title));
@@ -36,6 +42,12 @@
     head.appendChild(text("span", info.status, "badge s-" + info.status.toLowerCase()));
     head.appendChild(text("span", " " + layoutNode.summary, "muted"));
     panel.appendChild(head);
+    const sub = layoutNode.summary.match(/^flow (.+)$/);
+    if (sub) {
+      const link = text("a", `open sub-flow ${sub[1]}`);
+      link.href = "/ui/flows/" + encodeURIComponent(sub[1]);
+      panel.appendChild(h_p(link));
+    }
     if (info.detail) panel.appendChild(text("p", info.detail, info.status === "FAILED" ? "error node-error" : "muted"));
     if (!info.steps.length) {
       panel.appendChild(text("p", info.status === "PENDING" ? "Not run yet." : "No step recorded.", "muted"));
