@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from orchestrator.spec.graph import flow_graph
-from orchestrator.spec.model import Flow, Node
+from orchestrator.spec.model import Body, Flow, Node
 
 __all__ = ["COLUMN", "ROW", "flow_layout", "node_summary"]
 
@@ -24,15 +24,23 @@ def node_summary(node: Node) -> str:
     if node.uses:
         return f"uses {node.uses}"
     if node.foreach is not None:
-        return f"foreach {node.foreach.do.uses or 'set'}"
+        return f"foreach {_body(node.foreach.do)}"
     if node.while_ is not None:
-        return f"while {node.while_.do.uses or 'set'}"
+        return f"while {_body(node.while_.do)}"
     if node.wait_for is not None:
         return f"wait_for {node.wait_for.event}"
     if node.flow is not None:
         name = node.flow if isinstance(node.flow, str) else node.flow.name
         return f"flow {name}"
     return kind
+
+
+def _body(body: Body) -> str:
+    if body.uses:
+        return body.uses
+    if body.flow is not None:
+        return f"flow {body.flow if isinstance(body.flow, str) else body.flow.name}"
+    return "set"
 
 
 def flow_layout(flow: Flow) -> dict[str, Any]:

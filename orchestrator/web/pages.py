@@ -78,6 +78,7 @@ def dashboard_page(flows: list[dict[str, Any]], runs: list[Run], filters: dict[s
         cards.append(
             f'<li class="flow-card" data-flow="{escape(flow["name"])}"><a class="flow-name" href="/ui/flows/{escape(flow["name"])}">{escape(flow["name"])}</a>'
             f'<p>{escape(flow["description"])}</p><p class="params">{params}</p>'
+            f'<div class="mini-graph" data-layout="{escape(json.dumps(flow["layout"]))}" aria-label="graph of {escape(flow["name"])}" role="img"></div>'
             f'<p class="muted">{len(flow["layout"]["nodes"])} nodes</p></li>'
         )
     broken = "".join(f"<li>{escape(name)}: {escape(why)}</li>" for name, why in problems.items())
@@ -127,7 +128,7 @@ def dashboard_page(flows: list[dict[str, Any]], runs: list[Run], filters: dict[s
 </section>
 </div>
 """
-    return shell("Dashboard", body, active="home", scripts=("dashboard.js",))
+    return shell("Dashboard", body, active="home", scripts=("graph.js", "dashboard.js"))
 
 
 def flow_page(info: dict[str, Any], runs: list[Run]) -> str:
