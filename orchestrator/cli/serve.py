@@ -43,12 +43,16 @@ def _file_clock(path: Path) -> Any:
     """A clock read from a file holding an ISO 8601 time (tests move time by rewriting it)."""
     from orchestrator.serve.server import parse_time
 
+    last = [datetime.now(UTC)]
+
     def now() -> datetime:
         try:
-            return parse_time(path.read_text().strip())
+            last[0] = parse_time(path.read_text().strip())
         except (OSError, ValueError):
-            return datetime.now(UTC)
+            pass  # being rewritten: the time it said last
+        return last[0]
 
+    now()
     return now
 
 
@@ -268,9 +272,9 @@ def backfill(
         failed = 0
         for run_id in created:
             run = application.store.get_run(run_id, steps=False)
-            status = run.status if run else "UNKNOWN"
-            failed += status != "SUCCEEDED"
-            line = Text.assemble((f"{status:<9}", _STATUS_STYLE.get(status, "")), f" {run_id}")
+            state = str(run.status) if run else "UNKNOWN"
+            failed += state != "SUCCEEDED"
+            line = Text.assemble((f"{state:<9}", _STATUS_STYLE.get(state, "")), f" {run_id}")
             if run is not None and run.error:
                 line.append(f"  {run.error}: {run.cause or ''}"[:200], style="red")
             err.print(line)

@@ -140,6 +140,7 @@ class ServeApp:
         self._subscribers: list[queue.Queue[dict[str, Any]]] = []
         self._lock = threading.Lock()
         self._api_lock = threading.Lock()
+        self._pump_lock = threading.Lock()
         self._api: dict[str, Any] | None = None
         self._closed = threading.Event()
         self._pump_thread = threading.Thread(
@@ -290,21 +291,21 @@ class ServeApp:
     # ------------------------------------------------------------------ lifecycle
     def pump(self) -> int:
         """Hand the bridge's status change events to the tracker; how many."""
-        with self._lock:
+        with self._pump_lock:  # a caller returns once every event taken so far is tracked
             events = self.bridge.take_events()
-        for event in events:
-            for result in self.platform.track(event):
-                run = self.store.get_run(result.run_id, steps=False)
-                self.notify(
-                    "run",
-                    {
-                        "run_id": result.run_id,
-                        "status": result.status,
-                        "flow": run.flow if run else None,
-                        "trigger": run.trigger if run else None,
-                        "error": run.error if run else None,
-                    },
-                )
+            for event in events:
+                for result in self.platform.track(event):
+                    run = self.store.get_run(result.run_id, steps=False)
+                    self.notify(
+                        "run",
+                        {
+                            "run_id": result.run_id,
+                            "status": result.status,
+                            "flow": run.flow if run else None,
+                            "trigger": run.trigger if run else None,
+                            "error": run.error if run else None,
+                        },
+                    )
         return len(events)
 
     def close(self) -> None:

@@ -49,19 +49,25 @@ class ServeServer:
         self.httpd = ThreadingHTTPServer((host, port), _handler_class(self))
         self.httpd.daemon_threads = True
         self.closing = threading.Event()
+        self._serving = threading.Event()
 
     @property
     def url(self) -> str:
-        host, port = self.httpd.server_address[:2]
-        shown = f"[{host}]" if ":" in str(host) else host
+        address = self.httpd.server_address
+        host = address[0].decode() if isinstance(address[0], bytes) else str(address[0])
+        port = address[1]
+        shown = f"[{host}]" if ":" in host else host
         return f"http://{shown}:{port}"
 
     def serve_forever(self) -> None:
+        self._serving.set()
         self.httpd.serve_forever(poll_interval=0.2)
 
     def shutdown(self) -> None:
+        """Stop serving (open streams end) and close the socket."""
         self.closing.set()
-        self.httpd.shutdown()
+        if self._serving.is_set():
+            self.httpd.shutdown()
         self.httpd.server_close()
 
     # ------------------------------------------------------------------ routing
