@@ -147,6 +147,7 @@ def test_the_builder_makes_a_three_node_flow_that_validates_saves_runs_and_succe
     page.wait_for_function("document.getElementById('valid-state').textContent === 'valid'")
     assert page.locator("#problems li").count() == 0
     node(page, "increment").click()
+    page.locator("#catalog").evaluate("list => { list.scrollTop = 0; }")
     screenshot(page, "builder")
     # AND the flow saves to flows/built-flow.json, formatted like the examples
     page.get_by_role("button", name="Save").click()
