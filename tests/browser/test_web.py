@@ -168,6 +168,29 @@ def test_the_builder_makes_a_three_node_flow_that_validates_saves_runs_and_succe
     assert "Hello, visitor 6!" in page.locator("#node-panel").inner_text()
 
 
+def test_a_code_node_is_created_from_the_builder_and_joins_the_catalog(page: Any, server: Any) -> None:
+    page.goto("/ui/builder")
+    page.get_by_text("New code node").click()
+    page.get_by_label("Function name").fill("shout")
+    page.get_by_label("Description").last.fill("Upper-case a text.")
+    page.get_by_label("Input fields (name:type, …)").fill("text:string")
+    page.get_by_label("Output fields (name:type, …)").fill("loud:string")
+    page.get_by_label("Python body of handle(inputs, ctx)").fill("return {'loud': inputs['text'].upper()}")
+    page.get_by_role("button", name="Create function").click()
+    expect(page.locator("#code-result")).to_have_text("Created functions/shout/app.py")
+    expect(page.get_by_role("button", name="Add shout")).to_be_visible()
+    assert "class Input(BaseModel)" in (server.project / "functions" / "shout" / "app.py").read_text()
+
+
+def test_an_event_is_published_from_the_events_page(page: Any, server: Any) -> None:
+    page.goto("/ui/events")
+    page.get_by_label("Event name").fill("demo.happened")
+    page.get_by_label("Correlation key").fill("k1")
+    page.get_by_label("Data (JSON)").fill('{"n": 1}')
+    page.get_by_role("button", name="Publish").click()
+    expect(page.locator("#event-result")).to_contain_text('"published": "bus"')
+
+
 def test_the_dashboard_shows_every_run_of_the_session(page: Any, server: Any, screenshot: Any) -> None:
     page.goto("/")
     rows = page.locator("table.runs tbody tr")
