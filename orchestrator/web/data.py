@@ -121,8 +121,8 @@ def _history(app: Any, run: Run) -> list[dict[str, Any]] | None:
         return None
 
 
-def run_graph(app: Any, run_id: str) -> dict[str, Any] | None:
-    """The run, its flow's layout, and every node's status and steps."""
+def run_graph(app: Any, run_id: str, logs: dict[str, list[dict[str, Any]]] | None = None) -> dict[str, Any] | None:
+    """The run, its flow's layout, and every node's status, steps and log lines."""
     run = app.store.get_run(run_id)
     if run is None:
         return None
@@ -142,6 +142,10 @@ def run_graph(app: Any, run_id: str) -> dict[str, Any] | None:
         if run.status not in TERMINAL:
             running = {}
     nodes = node_statuses(node_ids, steps, running)
+    for node, lines in (logs or {}).items():
+        entry = nodes.get(node.split("/")[0])
+        if entry is not None:
+            entry.setdefault("logs", []).extend(lines)
     data = run.to_dict()
     data.pop("steps", None)
     data["duration"] = duration(run)

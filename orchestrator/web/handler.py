@@ -20,6 +20,7 @@ from orchestrator.spec.project import Project
 from orchestrator.web import data, pages
 from orchestrator.web.builder import BuilderError, check_document, create_function, save_flow
 from orchestrator.web.layout import flow_layout
+from orchestrator.web.logs import node_logs
 from orchestrator.web.register import register_flow
 
 __all__ = ["WebHandler"]
@@ -54,6 +55,7 @@ class WebHandler:
     def __init__(self, app: Any) -> None:
         self.app = app
         self.project = getattr(app, "project", None) or Project(app.project_root)
+        self.logs = node_logs()
 
     def __call__(self, request: Request) -> Response | None:
         path = request.path
@@ -120,7 +122,7 @@ class WebHandler:
             runs, has_next = data.list_runs(self.app, request.first("flow"), request.first("status"), int(page) if page.isdigit() else 1)
             return _json(200, {"runs": [dict(r.to_dict(), steps=None, duration=data.duration(r)) for r in runs], "has_next": has_next})
         if len(parts) == 3 and parts[0] == "runs" and parts[2] == "graph":
-            graph = data.run_graph(self.app, parts[1])
+            graph = data.run_graph(self.app, parts[1], self.logs.lines(parts[1]) if self.logs else None)
             return _json(200, graph) if graph else _json(404, {"message": f"no run '{parts[1]}'"})
         if len(parts) == 2 and parts[0] == "flows":
             info = data.flow_info(self.app, parts[1])

@@ -84,6 +84,8 @@ def test_a_run_started_from_its_params_form_turns_nodes_green_one_by_one(page: A
     assert panel.locator("h2").inner_text() == "second"
     output = panel.locator(".step.latest pre").last.inner_text()
     assert json.loads(output) == {"label": "watched", "waited": 1.0}
+    # AND its log lines
+    assert "INFO pausing seconds=1" in panel.locator("pre.logs").inner_text()
     screenshot(page, "run")
 
 

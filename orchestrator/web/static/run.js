@@ -69,7 +69,14 @@
       if (i === 0) section.classList.add("latest");
       panel.appendChild(section);
     });
-    panel.appendChild(text("p", "Logs: the node's log lines are printed by flowctl serve (Powertools Logger, with run_id and node keys).", "muted small"));
+    const logs = info.logs || [];
+    panel.appendChild(text("h3", "Logs"));
+    if (logs.length) {
+      const lines = logs.map((l) => `${l.timestamp || ""} ${l.level || ""} ${l.message || ""}` + Object.entries(l).filter(([k]) => !["timestamp", "level", "message", "attempt", "index", "redrive"].includes(k)).map(([k, v]) => ` ${k}=${JSON.stringify(v)}`).join(""));
+      panel.appendChild(text("pre", lines.join("\n"), "json logs"));
+    } else {
+      panel.appendChild(text("p", "No log lines from this node in this server's lifetime.", "muted small"));
+    }
     draw();
   }
 

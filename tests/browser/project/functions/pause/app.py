@@ -26,6 +26,8 @@ class Output(BaseModel):
 
 def handle(inputs: dict[str, Any], ctx: Any = None) -> dict[str, Any]:
     seconds = float(inputs.get("seconds", 0.5))
+    if ctx is not None:
+        ctx.logger.info("pausing", extra={"seconds": seconds})
     time.sleep(seconds)
     return {"label": str(inputs.get("label", "step")), "waited": seconds}
 
