@@ -344,28 +344,20 @@ def _publish_here(root: Path, event: dict[str, Any]) -> None:
     it), triggered flows run in this process until they end."""
     from orchestrator.constants import DEFAULT_EVENT_SOURCE
     from orchestrator.serve.bus import make_event
-    from orchestrator.serve.patterns import matches
-    from orchestrator.spec.project import Project
-    from orchestrator.spec.validate import validate_flow_file
+    from orchestrator.spec.event_patterns import matches
 
     answer: dict[str, Any] = {"resumed": [], "buffered": False, "started": [], "failed": []}
     store = local_store(root)
     detail = event["detail"] if isinstance(event["detail"], dict) else {}
     if event["source"] == DEFAULT_EVENT_SOURCE:
         name, key = event["detail-type"], str(detail.get("key"))
-        waiting = store.list_waiters(name, key)
+        # Waiters of runs that ended (a stopped serve's) cannot take it: it stays buffered.
+        waiting = [w for w in store.list_waiters(name, key) if not _ended(store, w.run_id)]
         store.buffer_event(name, key, detail.get("data"))
         answer["resumed"] = [{"run_id": w.run_id, "node": w.node} for w in waiting]
         answer["buffered"] = not waiting
     full = make_event(event["source"], event["detail-type"], event["detail"])
-    triggered = []
-    for path in Project(root).flow_paths():
-        try:
-            flow = validate_flow_file(path)
-        except FlowctlError:
-            continue
-        if any(matches(t.pattern, full) for t in flow.triggers):
-            triggered.append(flow.name)
+    triggered = [f.name for f in _project_flows(root) if any(matches(t.pattern, full) for t in f.triggers)]
     if triggered:
         from orchestrator.serve.app import ServeApp
 
@@ -382,6 +374,11 @@ def _publish_here(root: Path, event: dict[str, Any]) -> None:
     _print_published(root, event, answer, where="here")
     if any(s.get("status") not in (None, "SUCCEEDED") for s in answer["started"]) or answer["failed"]:
         raise typer.Exit(1)
+
+
+def _ended(store: Any, run_id: str) -> bool:
+    run = store.get_run(run_id, steps=False)
+    return run is not None and run.is_terminal
 
 
 def _print_published(root: Path, event: dict[str, Any], answer: dict[str, Any], where: str) -> None:
@@ -412,18 +409,20 @@ def _print_published(root: Path, event: dict[str, Any], answer: dict[str, Any], 
 
 def _flows_waiting_for(root: Path, event: str) -> list[str]:
     """Flows of the project with a ``wait_for`` node for ``event``."""
+    return [f.name for f in _project_flows(root)
+            if any(n.wait_for is not None and n.wait_for.event == event for n in f.nodes.values())]
+
+
+def _project_flows(root: Path) -> list[Any]:
+    """The project's valid flows (an invalid one is skipped: `flowctl validate` reports it)."""
     from orchestrator.spec.project import Project
     from orchestrator.spec.validate import validate_flow_file
 
-    found = []
+    flows = []
     for path in Project(root).flow_paths():
-        try:
-            flow = validate_flow_file(path)
-        except FlowctlError:
-            continue
-        if any(n.wait_for is not None and getattr(n.wait_for, "event", None) == event for n in flow.nodes.values()):
-            found.append(flow.name)
-    return found
+        with contextlib.suppress(FlowctlError):
+            flows.append(validate_flow_file(path))
+    return flows
 
 
 @events_app.command("list")
@@ -432,16 +431,22 @@ def events_list() -> None:
     """Buffered events (waiting for a run) and runs waiting for an event."""
     from datetime import UTC, datetime
 
+    from rich.text import Text
+
     store = local_store(_project_root("events list"))
     waiters, buffered = store.event_records()
+
+    def when(epoch: int) -> str:
+        return datetime.fromtimestamp(epoch, UTC).isoformat(timespec="seconds")
+
     table = Table("waiting run", "node", "event", "key", "expires")
-    for w in waiters:
-        table.add_row(w.run_id, w.node, w.event, w.key, datetime.fromtimestamp(w.expires_at, UTC).isoformat(timespec="seconds"))
+    for w in waiters:  # cells as Text: user data is printed literally, never as markup
+        table.add_row(*(Text(v) for v in (w.run_id, w.node, w.event, w.key, when(w.expires_at))))
     out.print(table if waiters else "no run is waiting for an event")
     table = Table("buffered event", "key", "published", "expires", "data")
     for e in buffered:
-        table.add_row(e.event, e.key, e.published_at, datetime.fromtimestamp(e.expires_at, UTC).isoformat(timespec="seconds"),
-                      json.dumps(e.data, default=str)[:80])
+        cells = (e.event, e.key, e.published_at, when(e.expires_at), json.dumps(e.data, default=str)[:80])
+        table.add_row(*(Text(v) for v in cells))
     out.print(table if buffered else "no buffered event")
 
 
@@ -449,6 +454,8 @@ def events_list() -> None:
 @report_errors
 def runs_cancel(run_id: str = typer.Argument(..., help="A running run.")) -> None:
     """Stop a running run: it ends ABORTED (as StopExecution does), and can be redriven."""
+    from rich.text import Text
+
     from orchestrator.serve.app import project_home
     from orchestrator.serve.client import call_server
     from orchestrator.serve.discovery import running_server
@@ -466,12 +473,12 @@ def runs_cancel(run_id: str = typer.Argument(..., help="A running run.")) -> Non
         status, answer = call_server(server, "POST", f"/runs/{run_id}/cancel")
         if status != 200:
             raise FlowctlError(f"runs cancel: {answer.get('message') if isinstance(answer, dict) else answer}")
-        out.print(f"✓ run {run_id} is {answer['run']['status']} (cancelled in flowctl serve)")
+        out.print(Text(f"✓ run {run_id} is {answer['run']['status']} (cancelled in flowctl serve)"))
         return
     # A `flowctl run` process (or a stopped serve): the run record says so; the process polls it.
     store.update_run_status(run_id, "ABORTED", error=CANCEL_ERROR, cause="cancelled with flowctl runs cancel",
                             redrive_count=run.redrive_count)
-    out.print(f"✓ run {run_id} is ABORTED; flowctl redrive {run_id} resumes it")
+    out.print(Text(f"✓ run {run_id} is ABORTED; flowctl redrive {run_id} resumes it"))
 
 
 @app.command()

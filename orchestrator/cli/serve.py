@@ -7,6 +7,7 @@ without one they do it in this process, against the project's store.
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import secrets
 import signal
@@ -46,10 +47,8 @@ def _file_clock(path: Path) -> Any:
     last = [datetime.now(UTC)]
 
     def now() -> datetime:
-        try:
+        with contextlib.suppress(OSError, ValueError):  # being rewritten: the time it said last
             last[0] = parse_time(path.read_text().strip())
-        except (OSError, ValueError):
-            pass  # being rewritten: the time it said last
         return last[0]
 
     now()
@@ -213,7 +212,8 @@ def schedules_list(count: int = typer.Option(3, "--count", "-n", help="Next fire
                 expression += f"  → {schedule.time_param}"
             times = list(fire_times(schedule, now, count=count)) if schedule.enabled else []
             shown = "\n".join(f"{t.astimezone(zone):%Y-%m-%d %H:%M %Z} → {t:%Y-%m-%dT%H:%MZ}" for t in times)
-            table.add_row(flow.name, str(number), expression, schedule.timezone, shown or "disabled")
+            cells = (flow.name, str(number), expression, schedule.timezone, shown or "disabled")
+            table.add_row(*(Text(c) for c in cells))  # literally, never as markup
             rows += 1
     out.print(table if rows else "no schedules in this project")
 

@@ -30,7 +30,6 @@ from __future__ import annotations
 import contextlib
 import os
 import queue
-import runpy
 import threading
 import warnings
 from collections.abc import Callable, Iterable
@@ -315,6 +314,8 @@ class ServeApp:
         self.scheduler.stop()
         self.bridge.shutdown()
         self._closed.set()
+        if self._api is not None:
+            self._api["platform"].override(None)
         self._pump_thread.join(2.0)
         self.pump()
 
@@ -369,16 +370,7 @@ class ServeApp:
 
 def load_api_module() -> dict[str, Any]:
     """The globals of the platform's API function (``lambda_handler``, ``platform``,
-    ``openapi_document``): the packaged handler, else ``functions/api/app.py`` of this checkout."""
-    try:
-        from orchestrator.platform import api  # type: ignore[attr-defined]
-    except ImportError:
-        import orchestrator
+    ``openapi_document``): :mod:`orchestrator.platform.api`, as the cloud runs it."""
+    from orchestrator.platform import api
 
-        path = Path(orchestrator.__file__).resolve().parents[1] / "functions" / "api" / "app.py"
-        if not path.is_file():
-            raise FlowctlError(
-                "flowctl serve: the platform's API handler is not installed"
-            ) from None
-        return runpy.run_path(str(path), run_name="flowctl_serve_api")
     return vars(api)

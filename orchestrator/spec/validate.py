@@ -23,6 +23,7 @@ from typing import Any
 
 from orchestrator.errors import Problem
 from orchestrator.spec.errors import FlowValidationError
+from orchestrator.spec.event_patterns import check_pattern
 from orchestrator.spec.expressions import (
     expression_body,
     iter_expressions,
@@ -294,6 +295,8 @@ class _Checker:
             for name in schedule.input:
                 if name not in self.flow.params:
                     self.add([*path, "input", name], f"'{name}' is not a parameter of this flow", _close(name, self.flow.params))
+        for i, trigger in enumerate(self.flow.triggers):  # EventBridge refuses a bad pattern at deploy
+            self.problems.extend(check_pattern(trigger.pattern, pointer(["triggers", i, "pattern"])))
 
     # -- expressions --------------------------------------------------------------------------
     def _node_expressions(self, node_id: str, node: Node) -> list[tuple[list[Any], str, set[str]]]:

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from servepath import FLOWS, GREET, Server
+from servepath import FLAKY, FLOWS, GREET, Server
 
 
 @pytest.fixture
@@ -18,6 +18,8 @@ def project(tmp_path: Path) -> Path:
         (tmp_path / "flows" / f"{name}.json").write_text(json.dumps(flow, indent=2))
     (tmp_path / "functions" / "greet").mkdir(parents=True)
     (tmp_path / "functions" / "greet" / "app.py").write_text(GREET)
+    (tmp_path / "functions" / "flaky").mkdir()
+    (tmp_path / "functions" / "flaky" / "app.py").write_text(FLAKY)
     (tmp_path / "clock.txt").write_text("2026-12-01T10:00:30Z\n")
     return tmp_path
 

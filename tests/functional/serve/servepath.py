@@ -32,6 +32,24 @@ def handle(inputs, ctx=None):
 lambda_handler = node(handle)
 '''
 
+FLAKY = '''
+from pathlib import Path
+
+from orchestrator.runtime import node
+
+
+def handle(inputs, ctx=None):
+    counter = Path("flaky.count")
+    done = int(counter.read_text()) if counter.exists() else 0
+    counter.write_text(str(done + 1))
+    if done < 2:
+        raise RuntimeError(f"attempt {done + 1} fails")
+    return {"attempts": done + 1}
+
+
+lambda_handler = node(handle)
+'''
+
 FLOWS: dict[str, Any] = {
     "hello": {"name": "hello", "params": {"name": {"type": "string", "default": "World"}},
               "nodes": {"greet": {"uses": "greet", "with": {"name": "{% $params.name %}"}}},
@@ -55,6 +73,9 @@ FLOWS: dict[str, Any] = {
                               "input_path": "$.detail.data"}],
                 "nodes": {"bill": {"set": {"order": "{% $params.order %}", "due": "{% $params.total %}"}}},
                 "output": "{% $bill %}"},
+    "flaky": {"name": "flaky",
+              "nodes": {"try": {"uses": "flaky", "retry": {"max_attempts": 3, "interval": 3600, "errors": ["RuntimeError"]}}},
+              "output": "{% $try %}"},
     "pause": {"name": "pause", "nodes": {"nap": {"wait": {"seconds": 3600}},
                                          "done": {"after": ["nap"], "set": {"ok": True}}},
               "output": "{% $done %}"},

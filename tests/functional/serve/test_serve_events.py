@@ -121,3 +121,11 @@ def test_run_with_a_virtual_clock_skips_the_wait(project: Path) -> None:
     done = flowctl(project, "run", "flows/pause.json", "--virtual-clock", "-q")
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout) == {"ok": True}
+
+
+def test_run_with_a_virtual_clock_skips_retry_back_off(project: Path) -> None:
+    # GIVEN a node that fails twice, retried after an hour, then two hours
+    done = flowctl(project, "run", "flows/flaky.json", "--virtual-clock", "-q")
+    # THEN the third attempt runs at once on the virtual clock
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == {"attempts": 3}

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from orchestrator.serve.patterns import check_pattern, matches
+from orchestrator.spec.event_patterns import check_pattern, matches
 
 EC2_EVENT = {
     "version": "0",
@@ -442,3 +442,18 @@ def test_pattern_matches_like_eventbridge(
 def test_invalid_patterns_are_reported(pattern: dict[str, Any]) -> None:
     problems = check_pattern(pattern)
     assert problems and all(p.where.startswith("/") for p in problems)
+
+
+def test_validate_reports_a_bad_trigger_pattern(tmp_path) -> None:
+    import json
+
+    from orchestrator.errors import FlowctlError
+    from orchestrator.spec.validate import validate_flow_file
+
+    flow = {"name": "bad", "triggers": [{"pattern": {"detail": {"n": [{"numeric": [">", "x"]}]}}}],
+            "nodes": {"a": {"set": {"x": 1}}}}
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(flow))
+    with pytest.raises(FlowctlError) as caught:
+        validate_flow_file(path)
+    assert [p.where for p in caught.value.problems] == ["/triggers/0/pattern/detail/n/0"]
