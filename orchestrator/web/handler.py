@@ -11,7 +11,7 @@ import json
 import re
 from importlib import resources
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import unquote, urlsplit
 
 from orchestrator.errors import FlowctlError, Problem
 from orchestrator.serve.http import Request, Response
@@ -47,6 +47,20 @@ def _json(status: int, value: Any) -> Response:
 
 def _problems(exc: FlowctlError) -> dict[str, Any]:
     return {"message": str(exc).splitlines()[0], "problems": [p.__dict__ for p in exc.problems]}
+
+
+def _cross_site(request: Request) -> Response | None:
+    """Refuse a write another web site could make the browser send: the body must be declared
+    JSON (a cross-origin page cannot send that without a CORS preflight, which is never
+    granted), and an ``Origin`` must be this server."""
+    kind = (request.header("content-type") or "").split(";")[0].strip().lower()
+    if kind != "application/json":
+        return _json(415, {"message": "send the body as Content-Type: application/json", "problems": []})
+    origin = request.header("origin")
+    host = request.header("host")
+    if origin and host and urlsplit(origin).netloc != host:
+        return _json(403, {"message": f"cross-origin request from {origin} refused", "problems": []})
+    return None
 
 
 class WebHandler:
@@ -142,6 +156,9 @@ class WebHandler:
         return _json(404, {"message": f"no route GET /ui/api/{'/'.join(parts)}"})
 
     def api_post(self, parts: list[str], request: Request) -> Response:
+        refused = _cross_site(request)
+        if refused is not None:
+            return refused
         try:
             body = request.json()
         except ValueError:

@@ -41,9 +41,10 @@ def app(tmp_path: Path) -> FakeApp:
     return FakeApp(tmp_path, LocalRunStore(tmp_path / "runs.sqlite3"), {flow.name: flow})
 
 
-def call(app: FakeApp, method: str, path: str, body: Any = None, **query: str) -> Response | None:
+def call(app: FakeApp, method: str, path: str, body: Any = None, headers: dict[str, str] | None = None, **query: str) -> Response | None:
     raw = json.dumps(body).encode() if body is not None else b""
-    return create(app)(Request(method, path, {k: [v] for k, v in query.items()}, {}, raw))
+    sent = {"content-type": "application/json", "host": "127.0.0.1:8400"} if headers is None else headers
+    return create(app)(Request(method, path, {k: [v] for k, v in query.items()}, sent, raw))
 
 
 def test_only_the_home_page_and_ui_paths_are_answered(app: FakeApp) -> None:
@@ -153,6 +154,17 @@ def test_a_code_node_is_written_from_the_template_with_its_contract(app: FakeApp
         assert refused is not None and refused.status == 400, bad
         assert refused.data()["problems"][0]["where"] == where
     assert sorted(p.name for p in (app.project_root / "functions").iterdir()) == ["add_numbers", "hello", "shout"]
+
+
+def test_writes_another_web_site_could_send_are_refused(app: FakeApp) -> None:
+    spec = {"name": "evil", "body": "return {}"}
+    plain = call(app, "POST", "/ui/api/functions", spec, headers={"content-type": "text/plain", "host": "127.0.0.1:8400"})
+    assert plain is not None and plain.status == 415
+    foreign = call(app, "POST", "/ui/api/functions", spec, headers={"content-type": "application/json", "host": "127.0.0.1:8400", "origin": "https://evil.example"})
+    assert foreign is not None and foreign.status == 403
+    assert not (app.project_root / "functions" / "evil").exists()
+    same = call(app, "POST", "/ui/api/validate", {"name": "f", "nodes": {}}, headers={"content-type": "application/json", "host": "127.0.0.1:8400", "origin": "http://127.0.0.1:8400"})
+    assert same is not None and same.status == 200
 
 
 def test_the_readme_shows_the_screenshots_the_browser_tests_take() -> None:
