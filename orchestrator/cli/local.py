@@ -1,4 +1,5 @@
-"""Local-run commands: ``run``, ``asl run``, ``runs list|show``, ``events publish``, ``redrive``.
+"""Local-run commands: ``run``, ``asl run``, ``runs list|show|cancel``, ``events publish|list``,
+``redrive``.
 
 Runs are recorded in the embedded store (``.flowctl/runs.sqlite3`` in the project, or
 ``$FLOWCTL_HOME``), so ``runs``, ``events publish`` and ``redrive`` work from another terminal.
@@ -27,8 +28,8 @@ from orchestrator.local.failures import describe_failure
 
 __all__ = ["asl_app", "events_app", "runs_app"]
 
-runs_app = typer.Typer(help="Inspect local runs.", no_args_is_help=True)
-events_app = typer.Typer(help="Publish external events to waiting runs.", no_args_is_help=True)
+runs_app = typer.Typer(help="Inspect and cancel local runs.", no_args_is_help=True)
+events_app = typer.Typer(help="Publish events (to waiting runs and triggered flows); list waiting runs.", no_args_is_help=True)
 asl_app = typer.Typer(help="Run any ASL state machine on the local engine.", no_args_is_help=True)
 app.add_typer(runs_app, name="runs")
 app.add_typer(events_app, name="events")
@@ -481,6 +482,26 @@ def runs_cancel(run_id: str = typer.Argument(..., help="A running run.")) -> Non
     out.print(Text(f"✓ run {run_id} is ABORTED; flowctl redrive {run_id} resumes it"))
 
 
+def _redrive_served(root: Path, run_id: str) -> None:
+    from rich.text import Text
+
+    from orchestrator.serve.app import project_home
+    from orchestrator.serve.client import call_server
+    from orchestrator.serve.discovery import running_server
+
+    server = running_server(project_home(root))
+    if server is None:
+        raise FlowctlError(f"run '{run_id}' ran in flowctl serve: start `flowctl serve` and redrive it there "
+                           f"(flowctl redrive {run_id}, or POST /runs/{run_id}/redrive)")
+    status, answer = call_server(server, "POST", f"/runs/{run_id}/redrive")
+    if status == 404:
+        raise FlowctlError(f"run '{run_id}' ran in a flowctl serve that has stopped since: its execution is gone "
+                           "with it; start a new run")
+    if status != 200:
+        raise FlowctlError(f"redrive: {answer.get('message') if isinstance(answer, dict) else answer}")
+    out.print(Text(f"✓ run {run_id} is {answer['run']['status']} again (redriven in flowctl serve, {server['url']})"))
+
+
 @app.command()
 @report_errors
 def redrive(
@@ -500,6 +521,9 @@ def redrive(
         raise FlowctlError(f"no run '{run_id}' (see `flowctl runs list`)")
     if previous.status in ("SUCCEEDED", "RUNNING"):
         raise FlowctlError(f"run '{run_id}' is {previous.status}: only failed, timed-out or aborted runs can be redriven")
+    if previous.execution_arn:  # run by `flowctl serve` (an execution of its engine): redrive it there
+        _redrive_served(project.root, run_id)
+        return
     path = flow or project.flow_path(previous.flow)
     if path is None:
         raise FlowctlError(f"flow '{previous.flow}' is not in {project.flows_dir}")

@@ -12,9 +12,10 @@ What the cloud deploys, locally (the same code paths; only the backends differ):
 * an **event bus** in place of EventBridge (:mod:`orchestrator.serve.bus`): ``POST /events``
   puts events on it like the cloud API does.
 
-Node functions run in-process and record their steps in the same store (``FLOWCTL_STORE=local``
-in this process's environment). Updates (run status changes, fired schedules, published events)
-go to :meth:`ServeApp.subscribe` queues — the terminal view and server-sent events read them.
+Node functions run in-process and record their steps in the same store (the node runtime is
+configured for the project's store while the app is open). Updates (run status changes, fired
+schedules, published events) go to :meth:`ServeApp.subscribe` queues — the terminal view and
+server-sent events read them.
 
 Example::
 
@@ -85,6 +86,7 @@ class ServeApp:
         from orchestrator.compiler import compile_flow_file
         from orchestrator.engine import RealClock
         from orchestrator.local.cloud import StepFunctionsBridge
+        from orchestrator.runtime.config import NodeRuntime, configure
         from orchestrator.service import Platform, PlatformConfig
         from orchestrator.spec.project import Project
         from orchestrator.store.local import LocalRunStore
@@ -94,13 +96,14 @@ class ServeApp:
         self.home = project_home(self.project_root)
         self.home.mkdir(parents=True, exist_ok=True)
         for name, value in {
-            FLOWCTL_STORE: "local",
-            FLOWCTL_HOME: str(self.home),
             PROJECT_DIR_ENV: str(self.project_root),
             POWERTOOLS_TRACE_DISABLED: "true",
             POWERTOOLS_METRICS_DISABLED: "true",
         }.items():
             os.environ.setdefault(name, value)
+        # Node functions record their steps in this project's store, whatever the environment
+        # says (a FLOWCTL_TABLE left set must not send local steps to DynamoDB).
+        configure(NodeRuntime.from_env({FLOWCTL_STORE: "local", FLOWCTL_HOME: str(self.home)}))
         self.store = LocalRunStore(self.home / LOCAL_STORE_FILENAME)
         self.clock = clock or (lambda: datetime.now(UTC))
         self.problems: dict[str, str] = {}
@@ -312,10 +315,13 @@ class ServeApp:
         if self._closed.is_set():
             return
         self.scheduler.stop()
+        from orchestrator.runtime.config import configure
+
         self.bridge.shutdown()
         self._closed.set()
         if self._api is not None:
             self._api["platform"].override(None)
+        configure(None)
         self._pump_thread.join(2.0)
         self.pump()
 

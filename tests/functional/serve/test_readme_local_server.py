@@ -53,6 +53,7 @@ def copy(tmp_path: Path) -> Path:
     return tmp_path
 
 
+@pytest.mark.slow
 def test_the_local_server_walkthrough_runs_as_written(copy: Path) -> None:
     env = env_for(copy)
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env['PATH']}"

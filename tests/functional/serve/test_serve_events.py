@@ -73,6 +73,11 @@ def test_runs_cancel_aborts_a_served_run(project: Path, serve) -> None:
     assert run["status"] == "ABORTED" and run["error"] == "flowctl.Cancelled"
     again = flowctl(project, "runs", "cancel", run_id)
     assert again.returncode == 1 and "is ABORTED" in again.stderr
+    # AND it can be redriven in the server that ran it
+    redriven = flowctl(project, "redrive", run_id)
+    assert redriven.returncode == 0, redriven.stderr
+    assert "is RUNNING again (redriven in flowctl serve" in redriven.stdout
+    assert server.run(run_id)["redrive_count"] == 1
 
 
 def test_stopping_serve_aborts_its_running_runs(project: Path, serve) -> None:
@@ -82,6 +87,10 @@ def test_stopping_serve_aborts_its_running_runs(project: Path, serve) -> None:
     assert server.stop(signal.SIGTERM) == 0
     run = store_of(project).get_run(run_id, steps=False)
     assert run is not None and run.status == "ABORTED"
+    # AND a later serve cannot redrive it (its execution went with the process), and says so
+    serve()
+    refused = flowctl(project, "redrive", run_id)
+    assert refused.returncode == 1 and "has stopped since" in refused.stderr
 
 
 def parked_run(project: Path, process: subprocess.Popen[str]) -> str:

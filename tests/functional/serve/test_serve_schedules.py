@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from servepath import flowctl, set_clock, wait_for
 
 
@@ -13,6 +14,7 @@ def tick_ids(server) -> set[str]:
     return {r["run_id"] for r in server.runs("ticker")}
 
 
+@pytest.mark.slow
 def test_a_schedule_fires_once_per_fire_time_across_restarts(project: Path, serve) -> None:
     # GIVEN serve started at 10:00:30 (a schedule that never ran starts from now)
     first = serve()
