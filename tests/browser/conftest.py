@@ -29,9 +29,6 @@ SCREENSHOTS = ROOT / "docs" / "screenshots"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"]
 VIEWPORT = {"width": 1280, "height": 800}
 
-pytestmark = pytest.mark.slow
-
-
 def chromium_path() -> str | None:
     for name in ("chromium", "chromium-browser"):
         found = shutil.which(name)

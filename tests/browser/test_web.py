@@ -170,6 +170,20 @@ def test_the_builder_makes_a_three_node_flow_that_validates_saves_runs_and_succe
     assert "Hello, visitor 6!" in page.locator("#node-panel").inner_text()
 
 
+def test_an_existing_flow_opened_in_the_builder_saves_back_unchanged(page: Any, server: Any) -> None:
+    path = server.project / "flows" / "liteflow-passing-data.json"
+    before = json.loads(path.read_text())
+    page.goto("/ui/flows/liteflow-passing-data")
+    page.get_by_role("link", name="Open in the builder").click()
+    page.wait_for_selector('#graph [data-node="describe"]')
+    page.wait_for_function("document.getElementById('valid-state').textContent === 'valid'")
+    page.get_by_role("button", name="Save").click()
+    page.wait_for_function("document.getElementById('save-result').textContent.startsWith('Saved')")
+    after = json.loads(path.read_text())
+    before.pop("$schema", None)  # the copied project has no orchestrator/spec/flow.schema.json
+    assert after == before
+
+
 def test_a_code_node_is_created_from_the_builder_and_joins_the_catalog(page: Any, server: Any) -> None:
     page.goto("/ui/builder")
     page.get_by_text("New code node").click()

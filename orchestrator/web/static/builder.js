@@ -3,7 +3,7 @@
 (function () {
   "use strict";
   const $ = (id) => document.getElementById(id);
-  const state = { modes: {}, doc: { name: "", description: "", params: {}, nodes: {} }, catalog: {}, kinds: {}, selected: null, problems: [], layout: null, saved: false };
+  const state = { modes: {}, extra: {}, doc: { name: "", description: "", params: {}, nodes: {} }, catalog: {}, kinds: {}, selected: null, problems: [], layout: null, saved: false };
   let validateTimer = null;
 
   function h(tag, attrs, children) {
@@ -21,7 +21,8 @@
   const exprBody = (v) => { const m = typeof v === "string" && v.match(/^\s*\{%([\s\S]*)%\}\s*$/); return m ? m[1].trim() : null; };
 
   function document_() {
-    const doc = { name: $("flow-name").value.trim(), description: $("flow-description").value.trim() || undefined, params: state.doc.params, nodes: state.doc.nodes };
+    // Keys the builder does not edit (output, schedules, triggers, type...) are kept as loaded.
+    const doc = Object.assign({}, state.extra, { name: $("flow-name").value.trim(), description: $("flow-description").value.trim() || undefined, params: state.doc.params, nodes: state.doc.nodes });
     if (!doc.description) delete doc.description;
     if (!Object.keys(doc.params).length) delete doc.params;
     return doc;
@@ -298,6 +299,7 @@
       const answer = await FlowGraph.api("GET", `/ui/api/flows/${encodeURIComponent(name)}`);
       const doc = answer.document || {};
       state.doc = { name: doc.name || name, description: doc.description || "", params: doc.params || {}, nodes: doc.nodes || {} };
+      state.extra = Object.fromEntries(Object.entries(doc).filter(([k]) => !["$schema", "name", "description", "params", "nodes"].includes(k)));
       $("flow-name").value = state.doc.name;
       $("flow-description").value = state.doc.description;
       $("flow-params").value = JSON.stringify(state.doc.params, null, 2);
