@@ -116,6 +116,16 @@ def test_a_failing_run_shows_the_failed_node_red_and_redrive_from_the_page_compl
     assert "redriven 1" in page.locator("#run-meta").inner_text()
 
 
+def test_a_running_run_is_cancelled_from_its_page(page: Any, server: Any) -> None:
+    started = server.call("POST", "/flows/demo-steps/runs", {"delay": 3, "label": "cancelled"})["run"]["run_id"]
+    page.goto(f"/ui/runs/{started}")
+    page.wait_for_selector('#graph [data-node="first"]')
+    page.get_by_role("button", name="Cancel").click()
+    expect(page.locator("#run-status")).to_have_text("ABORTED")
+    expect(page.get_by_role("button", name="Cancel")).to_be_hidden()
+    assert server.call("GET", f"/runs/{started}")["run"]["status"] == "ABORTED"
+
+
 def test_the_builder_makes_a_three_node_flow_that_validates_saves_runs_and_succeeds(page: Any, server: Any, screenshot: Any) -> None:
     page.goto("/ui/builder")
     page.get_by_label("Flow name").fill("built-flow")
