@@ -121,14 +121,3 @@ def test_functions_list_and_show_print_descriptions_and_schemas(monkeypatch):
     assert text.exit_code == 1
     assert "did you mean 'moving_average'?" in text.output
 
-
-def test_the_readme_shows_what_validate_prints_for_the_typed_edges_example(monkeypatch):
-    import re
-
-    monkeypatch.chdir(ROOT)
-    readme = (ROOT / "README.md").read_text()
-    block = re.search(r"\$ flowctl validate docs/examples/typed-edges\.json\n(.*?)```", readme, re.S)
-    assert block, "the README no longer shows the typed-edges example"
-    shown = [line.strip() for line in block.group(1).splitlines() if line.strip()]
-    result = CliRunner().invoke(app, ["validate", "docs/examples/typed-edges.json"])
-    assert [line.strip() for line in result.output.splitlines() if line.strip()] == shown
