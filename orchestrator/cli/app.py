@@ -225,6 +225,7 @@ def main() -> None:
 
 # Local-run and deploy commands register themselves on ``app``.
 from orchestrator.cli import deploy as _deploy  # noqa: E402,F401
+from orchestrator.cli import functions as _functions  # noqa: E402,F401
 from orchestrator.cli import local as _local  # noqa: E402,F401
 from orchestrator.cli import project as _project  # noqa: E402,F401
 from orchestrator.cli import serve as _serve  # noqa: E402,F401

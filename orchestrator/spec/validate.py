@@ -7,7 +7,8 @@ schema passes, of the semantics. Problems carry a JSON pointer and a hint.
 Checked: exactly one kind per node; references (``after``, switch ``then``/``default``, ``catch``,
 sub-flows); cycles (with the cycle path); unreachable nodes (after ``fail``/``succeed``) and
 misplaced handlers; ``uses`` functions without a ``functions/<name>/app.py``; JSONata syntax and
-variables that no earlier node defines; EventBridge cron/rate and time zones; parameter defaults.
+variables that no earlier node defines; EventBridge cron/rate and time zones; parameter defaults;
+typed edges (:mod:`orchestrator.spec.typed_edges`): ``with`` against the function's input schema.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from orchestrator.spec.graph import FlowGraph, flow_graph, switch_targets
 from orchestrator.spec.loader import load_flow, pointer
 from orchestrator.spec.model import NODE_KINDS, Body, Flow, Node, Param
 from orchestrator.spec.project import PLATFORM_FUNCTIONS, Project
+from orchestrator.spec.typed_edges import typed_edge_problems
 
 __all__ = ["RESERVED_VARIABLES", "check_flow", "validate_flow_file"]
 
@@ -114,6 +116,8 @@ class _Checker:
         self._check_params()
         self._check_schedules()
         self._check_expressions()
+        if self.project is not None and not self.graph.cycle:
+            self.problems.extend(typed_edge_problems(self.flow, self.project))
         return sorted(set(self.problems), key=lambda p: (p.where, p.message))
 
     def _check_ids(self, ids: list[str]) -> None:
@@ -377,10 +381,22 @@ def check_flow(flow: Flow, project: Project | None = None) -> list[Problem]:
     return _Checker(flow, project).run()
 
 
+def _project_of(path: Path | str) -> Project:
+    """The flow's project; a flow outside any ``flows/`` (e.g. ``docs/examples/``) uses the
+    nearest parent folder holding ``functions/``, as git finds ``.git``."""
+    project = Project.for_flow(path)
+    if project.functions_dir.is_dir():
+        return project
+    for folder in project.root.parents:
+        if (folder / "functions").is_dir():
+            return Project(folder)
+    return project
+
+
 def validate_flow_file(path: Path | str, project: Project | None = None) -> Flow:
     """Load and fully validate a flow file; raise FlowValidationError with all problems."""
     flow = load_flow(path)
-    project = project or Project.for_flow(path)
+    project = project or _project_of(path)
     problems = check_flow(flow, project)
     stem = Path(path).stem
     if stem != flow.name:
