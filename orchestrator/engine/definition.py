@@ -138,6 +138,8 @@ def load_definition(
             )
         for state in states.values():
             for target, at in state.targets():
+                if not isinstance(target, str):
+                    raise AslDefinitionError("A transition target must be a state name (a string)", at)
                 if target not in states:
                     raise AslDefinitionError(f"Missing 'Next' target: {target}", at, code="MISSING_TRANSITION_TARGET")
         return Program(start_at, states, where)

@@ -1,0 +1,31 @@
+"""Every user-visible text is printed literally: square brackets are never eaten as rich markup."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from orchestrator.cli.app import app
+
+RUNNER = CliRunner()
+
+
+def test_error_messages_keep_their_square_brackets(tmp_path: Path) -> None:
+    # GIVEN a flow whose function name breaks the pattern ^[a-z][a-z0-9_]{0,62}$
+    flow = tmp_path / "bad.json"
+    flow.write_text(json.dumps({"name": "bad", "nodes": {"a": {"uses": "Bad-Name"}}}))
+    # WHEN it is validated THEN the pattern is printed whole
+    result = RUNNER.invoke(app, ["validate", str(flow)])
+    assert result.exit_code != 0
+    assert "^[a-z][a-z0-9_]{0,62}$" in result.output
+
+
+def test_a_fail_cause_is_printed_as_written(tmp_path: Path) -> None:
+    # GIVEN a state machine that fails with a cause full of square brackets
+    definition = tmp_path / "fail.asl.json"
+    definition.write_text(json.dumps({"StartAt": "F", "States": {"F": {"Type": "Fail", "Error": "E", "Cause": "value [red] was [b]bad[/b]"}}}))
+    # WHEN it runs THEN the cause is shown literally
+    result = RUNNER.invoke(app, ["asl", "run", str(definition)])
+    assert "value [red] was [b]bad[/b]" in result.output
