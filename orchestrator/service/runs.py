@@ -51,6 +51,7 @@ __all__ = ["CANCEL_ERROR", "RunService", "StartedRun", "execution_arn_for", "is_
 
 CANCEL_ERROR = "flowctl.Cancelled"
 _EXECUTION_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,80}$")
+_RUN_ID = re.compile(r"^[^\x00-\x1f]{1,80}$")
 
 
 @dataclass(frozen=True)
@@ -198,6 +199,8 @@ class RunService:
 
     # ------------------------------------------------------------------ read
     def get_run(self, run_id: str) -> Run:
+        if not _RUN_ID.match(run_id):  # never a store key: ids are execution names
+            raise RunNotFoundError(run_id)
         run = self.store.get_run(run_id)
         if run is None:
             raise RunNotFoundError(run_id)

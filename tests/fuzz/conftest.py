@@ -2,26 +2,9 @@
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
-from hypothesis import HealthCheck, settings
-
 from tests.fuzz.harness import EXAMPLES, TALLIES
-
-NIGHTLY = os.environ.get("FLOWCTL_FUZZ_EXAMPLES")
-
-
-def fuzz_settings(examples: int) -> Any:
-    """``examples`` cases in `make test`; FLOWCTL_FUZZ_EXAMPLES cases in `make fuzz`."""
-    return settings(
-        max_examples=int(NIGHTLY) if NIGHTLY else examples,
-        deadline=None,
-        derandomize=not NIGHTLY,  # the quick run is the same every time; the nightly one explores
-        database=None,
-        suppress_health_check=list(HealthCheck),
-        print_blob=True,
-    )
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:

@@ -11,13 +11,31 @@ from __future__ import annotations
 import copy
 import json
 import math
+import os
 import threading
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
+
+NIGHTLY = os.environ.get("FLOWCTL_FUZZ_EXAMPLES")
+"""Set by `make fuzz`: the number of cases per fuzzer of the nightly run."""
+
+
+def fuzz_settings(examples: int) -> Any:
+    """``examples`` cases in `make test` (the same ones every time); FLOWCTL_FUZZ_EXAMPLES
+    random ones in `make fuzz`."""
+    return settings(
+        max_examples=int(NIGHTLY) if NIGHTLY else examples,
+        deadline=None,
+        derandomize=not NIGHTLY,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+        print_blob=True,
+    )
 
 TALLIES: dict[str, Counter[str]] = {}
 """Per fuzzer, how many cases ended how (printed at the end of the session)."""

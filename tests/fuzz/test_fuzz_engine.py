@@ -18,8 +18,7 @@ from hypothesis import strategies as st
 
 from orchestrator.engine import Engine, VirtualClock
 from orchestrator.errors import FlowctlError
-from tests.fuzz.conftest import NIGHTLY, fuzz_settings
-from tests.fuzz.harness import WEIRD, Hung, guarded, mutate, short, tally
+from tests.fuzz.harness import NIGHTLY, WEIRD, Hung, fuzz_settings, guarded, mutate, short, tally
 
 ROOT = Path(__file__).resolve().parents[2]
 CONFORMANCE = ROOT.parent / "shared" / "asl-conformance" / "cases"
