@@ -41,6 +41,11 @@ SEEDS: list[dict[str, Any]] = [
     {"StartAt": "T", "States": {"T": {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "Parameters": {"FunctionName": "f", "Payload.$": "$"}, "TimeoutSeconds": 5, "HeartbeatSeconds": 2, "Retry": [{"ErrorEquals": ["States.Timeout"], "BackoffRate": 2.0, "MaxAttempts": 3, "JitterStrategy": "FULL"}], "End": True}}},
     {"StartAt": "W", "States": {"W": {"Type": "Wait", "TimestampPath": "$.when", "Next": "P"}, "P": {"Type": "Pass", "Result": {"a": 1}, "ResultSelector": {"b.$": "$.a"}, "OutputPath": "$.b", "End": True}}},
 ]
+SEEDS.append({"StartAt": "Loop", "States": {"Loop": {"Type": "Pass", "Next": "Loop"}}})  # ended by the guard
+FIELDS = ["Output", "Parameters", "Assign", "Arguments", "Items", "ItemsPath", "InputPath", "ResultPath", "OutputPath",
+          "ResultSelector", "Seconds", "SecondsPath", "Timestamp", "TimestampPath", "Next", "Default", "Type", "Resource",
+          "Choices", "MaxConcurrency", "Retry", "Catch", "TimeoutSeconds", "HeartbeatSeconds", "Error", "Cause",
+          "ErrorPath", "CausePath", "QueryLanguage", "End", "Branches", "ItemProcessor", "ItemSelector", "ToleratedFailurePercentage"]
 INPUTS = [{}, {"a": 2, "items": [1, 2], "when": "2026-01-01T00:00:00Z"}, {"a": "x"}, [], None]
 
 
@@ -93,13 +98,33 @@ def _run(definition: Any, value: Any) -> str:
     return "ok"
 
 
-@fuzz_settings(120)
+def _set_field(data: st.DataObject, definition: dict[str, Any]) -> str:
+    """Put a tricky value (expressions, intrinsics, wrong types) into one field of one state."""
+    states = definition.get("States")
+    if not isinstance(states, dict) or not states:
+        return "no states"
+    name = data.draw(st.sampled_from(sorted(states)), label="state")
+    state = states[name]
+    if not isinstance(state, dict):
+        return "state not an object"
+    name_of_field = data.draw(st.sampled_from(FIELDS), label="field")
+    value = data.draw(st.one_of(WEIRD, st.dictionaries(st.sampled_from(["a", "b.$", "c"]), WEIRD, min_size=1, max_size=2)), label="value")
+    state[name_of_field] = value
+    return f"{name}.{name_of_field}={short(value)}"
+
+
+@fuzz_settings(150)
 @given(data=st.data())
 def test_mutated_definitions_never_escape_or_hang(data: st.DataObject) -> None:
     seed = data.draw(st.sampled_from(ALL_SEEDS), label="seed")
-    definition, mutations = mutate(data, seed)
+    if data.draw(st.booleans(), label="targeted"):
+        definition: Any = json.loads(json.dumps(seed))
+        mutations: Any = [_set_field(data, definition) for _ in range(data.draw(st.integers(1, 2)))]
+    else:
+        definition, found = mutate(data, seed)
+        mutations = [(m.action, m.path) for m in found]
     value = data.draw(st.one_of(st.sampled_from(INPUTS), WEIRD), label="input")
-    what = f"{[(m.action, m.path) for m in mutations]} input={short(value)}"
+    what = f"{mutations} input={short(value)}"
     try:
         outcome = guarded(lambda: _run(definition, value), WALL_SECONDS)
     except Hung:
@@ -109,3 +134,9 @@ def test_mutated_definitions_never_escape_or_hang(data: st.DataObject) -> None:
         tally("engine", "escaped", f"{type(exc).__name__}: {str(exc)[:100]} {what}")
         raise
     tally("engine", outcome, what)
+
+
+def test_an_endless_loop_is_stopped_by_the_guard_not_hung() -> None:
+    # GIVEN a Pass state whose Next is itself (the 25,000-event limit belongs to engine fidelity)
+    # WHEN it runs under the fuzz guard THEN the guard ends it and it is counted as looped
+    assert guarded(lambda: _run(SEEDS[-1], {}), WALL_SECONDS) == "looped"
