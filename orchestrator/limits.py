@@ -10,6 +10,7 @@ from __future__ import annotations
 __all__ = [
     "JSONATA_MAX_DEPTH",
     "JSONATA_TIMEOUT_SECONDS",
+    "MAX_DEFINITION_DEPTH",
     "MAX_FLOW_FILE_BYTES",
     "MAX_FLOW_NAME_LENGTH",
     "MAX_INT_DIGITS",
@@ -19,6 +20,9 @@ __all__ = [
 
 MAX_JSON_DEPTH = 200
 """Deepest nesting of objects and arrays in any JSON/YAML input (flows, definitions, inputs, bodies)."""
+
+MAX_DEFINITION_DEPTH = 400
+"""Deepest nesting of an ASL definition: compiled flows nest user values under states and branches."""
 
 MAX_INT_DIGITS = 4300
 """Longest integer (in decimal digits) in any JSON input: Python's own int/str conversion limit."""

@@ -74,7 +74,7 @@ def _parse_int(text: str) -> int:
     return int(text)
 
 
-def loads(text: str | bytes, *, where: str = "") -> Any:
+def loads(text: str | bytes, *, where: str = "", max_depth: int = MAX_JSON_DEPTH) -> Any:
     """Parse JSON text strictly (see the module docstring); ``where`` prefixes error pointers."""
     duplicates: dict[int, tuple[dict[str, Any], str]] = {}
 
@@ -97,7 +97,7 @@ def loads(text: str | bytes, *, where: str = "") -> Any:
     except _Constant as exc:
         raise StrictJsonError(where, f"{exc} is not a JSON number AWS accepts", "use null, a string or a finite number") from None
     except RecursionError:
-        raise StrictJsonError(where, f"nested too deeply (the limit is {MAX_JSON_DEPTH} levels)") from None
+        raise StrictJsonError(where, f"nested too deeply (the limit is {max_depth} levels)") from None
     except json.JSONDecodeError as exc:
         at = f"line {exc.lineno}, column {exc.colno}"
         raise StrictJsonError(f"{where} {at}" if where else at, f"invalid JSON: {exc.msg}", "fix the JSON syntax") from None
@@ -109,12 +109,12 @@ def loads(text: str | bytes, *, where: str = "") -> Any:
         if found is not None:
             path, key = found
             raise StrictJsonError(where + pointer(path), f"duplicate key {key!r}", "keep one of the keys (JSON parsers disagree on which one wins)")
-    check_value(value, where=where)
+    check_value(value, where=where, max_depth=max_depth)
     return value
 
 
 def _find(value: Any, targets: dict[int, str], path: list[Any]) -> tuple[list[Any], str] | None:
-    if len(path) > MAX_JSON_DEPTH:
+    if len(path) > 2 * MAX_JSON_DEPTH:
         return None
     if isinstance(value, dict):
         if id(value) in targets:

@@ -20,6 +20,7 @@ from typing import Any
 from orchestrator.engine.errors import AslDefinitionError
 from orchestrator.engine.execution import Program
 from orchestrator.engine.states import STATE_TYPES, BuildContext, State
+from orchestrator.limits import MAX_DEFINITION_DEPTH
 from orchestrator.strict_json import StrictJsonError, check_value
 from orchestrator.strict_json import loads as strict_loads
 
@@ -68,13 +69,13 @@ def load_definition(
 ) -> Machine:
     if isinstance(definition, str | bytes):
         try:
-            definition = strict_loads(definition)
+            definition = strict_loads(definition, max_depth=MAX_DEFINITION_DEPTH)
         except StrictJsonError as exc:
             raise AslDefinitionError(f"The definition is not valid JSON: {exc.message}", exc.where or "/") from None
     if not isinstance(definition, Mapping):
         raise AslDefinitionError("The definition must be a JSON object", "/")
     try:
-        check_value(definition)
+        check_value(definition, max_depth=MAX_DEFINITION_DEPTH)
     except StrictJsonError as exc:
         raise AslDefinitionError(exc.message, exc.where or "/") from None
     if machine_type not in ("STANDARD", "EXPRESS"):

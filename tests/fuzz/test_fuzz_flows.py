@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from orchestrator.compiler import asl_text, compile_flow_file
 from orchestrator.engine.definition import load_definition
 from orchestrator.errors import FlowctlError
+from orchestrator.limits import MAX_DEFINITION_DEPTH
 from orchestrator.spec.project import Project
 from orchestrator.strict_json import check_value
 from tests.fuzz.harness import Hung, fuzz_settings, guarded, mutate, short, tally
@@ -45,7 +46,7 @@ def _compile(path: Path, project: Project) -> str:
         compiled = compile_flow_file(path, project)
     except FlowctlError:
         return "rejected"
-    check_value(compiled.definition)  # no NaN, lone surrogates, non-JSON values
+    check_value(compiled.definition, max_depth=MAX_DEFINITION_DEPTH)  # no NaN, lone surrogates, non-JSON values
     asl_text(compiled.definition).encode("utf-8")
     try:
         arns = {key: f"arn:aws:lambda:us-east-1:123456789012:function:{target}" for key, target in compiled.substitutions.items()}
