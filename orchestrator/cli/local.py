@@ -18,11 +18,13 @@ from typing import Any
 import typer
 from rich.table import Table
 
+from orchestrator import strict_json
 from orchestrator.cli.app import app, err, out, report_errors
 from orchestrator.cli.literal import cell, lit
 from orchestrator.cli.local_view import Progress, print_breakpoint
 from orchestrator.errors import FlowctlError
 from orchestrator.local.failures import describe_failure
+from orchestrator.strict_json import StrictJsonError
 
 __all__ = ["asl_app", "events_app", "runs_app"]
 
@@ -49,9 +51,9 @@ def parse_json_arg(value: str | None, what: str) -> Any:
         except OSError as exc:
             raise FlowctlError(f"{what}: cannot read {path}: {exc.strerror}") from None
     try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise FlowctlError(f"{what}: invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
+        return strict_json.loads(text)
+    except StrictJsonError as exc:
+        raise FlowctlError(f"{what}: {exc}") from None
 
 
 def local_store(project_root: Path) -> Any:

@@ -13,9 +13,11 @@ import re
 from datetime import date, datetime
 from typing import Any
 
+from orchestrator import strict_json
 from orchestrator.errors import Problem
 from orchestrator.spec.errors import FlowValidationError
 from orchestrator.spec.model import Flow, Param
+from orchestrator.strict_json import StrictJsonError
 
 __all__ = ["coerce_param_assignments", "parse_param_assignments", "resolve_params"]
 
@@ -95,9 +97,12 @@ def parse_param_assignments(pairs: list[str]) -> dict[str, Any]:
             problems.append(Problem(f"--param {pair}", "expected NAME=VALUE"))
             continue
         try:
-            result[name] = json.loads(raw)
-        except json.JSONDecodeError:
-            result[name] = raw
+            result[name] = strict_json.loads(raw)
+        except StrictJsonError as exc:
+            if exc.where.startswith("line"):  # not JSON at all: the text itself
+                result[name] = raw
+            else:  # JSON that flowctl refuses (NaN, 1e400, a huge integer, deep nesting)
+                problems.append(Problem(f"--param {name}{exc.where}", exc.message, exc.hint or "pass it as a string"))
     if problems:
         raise FlowValidationError("--param", problems)
     return result

@@ -20,6 +20,9 @@ from orchestrator.engine import Engine, VirtualClock
 from orchestrator.errors import FlowctlError
 from tests.fuzz.harness import NIGHTLY, WEIRD, Hung, fuzz_settings, guarded, mutate, short, tally
 
+# jsonata-python raises the recursion limit on first use; hypothesis warns that it cannot reset it.
+pytestmark = pytest.mark.filterwarnings("ignore::hypothesis.errors.HypothesisWarning")
+
 ROOT = Path(__file__).resolve().parents[2]
 CONFORMANCE = ROOT.parent / "shared" / "asl-conformance" / "cases"
 MAX_EVENTS = 3000

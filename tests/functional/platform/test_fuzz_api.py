@@ -12,10 +12,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.fuzz.harness import TRICKY_STRINGS, deep, fuzz_settings, short, tally
+
+# jsonata-python raises the recursion limit on first use; hypothesis warns that it cannot reset it.
+pytestmark = pytest.mark.filterwarnings("ignore::hypothesis.errors.HypothesisWarning")
 
 ROUTES = [
     ("GET", "/flows", "api-list-flows.json"),
