@@ -150,7 +150,8 @@ class AwsServices:
         try:
             return self._client(service)
         except BotoCoreError as exc:
-            raise StatesError("States.Runtime", f"The service '{service}' is not available: {exc}") from None
+            detail = str(exc).split(". Valid service names", 1)[0]  # not the list of every service
+            raise StatesError("States.Runtime", f"The service '{service}' is not available: {detail}") from None
 
     def _client(self, service: str) -> Any:
         name = _BOTO_SERVICE.get(service, service)

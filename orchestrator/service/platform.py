@@ -44,7 +44,10 @@ from orchestrator.store.local import LocalRunStore
 __all__ = ["MAX_EVENT_DATA_BYTES", "LazyPlatform", "Platform"]
 
 MAX_EVENT_DATA_BYTES = 200 * 1024
-"""Largest event data kept inline: under EventBridge's 256 KB entry and DynamoDB's 400 KB item."""
+"""Largest event data published inline: under EventBridge's 256 KB entry (with its envelope)."""
+
+MAX_BUFFERED_DATA_BYTES = 350 * 1024
+"""Largest event data routed or buffered inline: under DynamoDB's 400 KB item (with its keys)."""
 
 
 class Platform:
@@ -155,16 +158,16 @@ class Platform:
             timeout=request.timeout,
         )
 
-    def _fit(self, event: EventPublish) -> EventPublish:
-        """Event data over :data:`MAX_EVENT_DATA_BYTES` is offloaded to the payload bucket (the
-        waiting node receives ``{"$ref": ...}``, resolved like any offloaded payload), or
-        refused with 413 when no bucket is configured."""
+    def _fit(self, event: EventPublish, limit: int = MAX_EVENT_DATA_BYTES) -> EventPublish:
+        """Event data over ``limit`` bytes is offloaded to the payload bucket (the waiting node
+        receives ``{"$ref": ...}``, resolved like any offloaded payload), or refused with 413
+        when no bucket is configured."""
         size = len(encode_json(event.data).encode("utf-8"))
-        if size <= MAX_EVENT_DATA_BYTES:
+        if size <= limit:
             return event
         if not self.payloads.can_offload:
             raise PayloadTooLargeError(
-                "/body/data", size, MAX_EVENT_DATA_BYTES,
+                "/body/data", size, limit,
                 "put large data in S3 and send its URI, or configure FLOWCTL_PAYLOAD_BUCKET to offload it",
             )
         ref = self.payloads.ref(event.data, f"events/{event.event}/{uuid.uuid4()}")
@@ -172,7 +175,7 @@ class Platform:
 
     def route(self, event: EventPublish, event_id: str | None = None) -> dict[str, Any]:
         """The event_router logic: resume waiters or buffer."""
-        event = self._fit(event)
+        event = self._fit(event, MAX_BUFFERED_DATA_BYTES)
         return self.events.publish(event.event, event.key, event.data, event_id=event_id).to_dict()
 
     def publish(self, event: EventPublish) -> dict[str, Any]:
