@@ -101,8 +101,11 @@ def parse_param_assignments(pairs: list[str]) -> dict[str, Any]:
         except StrictJsonError as exc:
             if exc.where.startswith("line"):  # not JSON at all: the text itself
                 result[name] = raw
-            else:  # JSON that flowctl refuses (NaN, 1e400, a huge integer, deep nesting)
-                problems.append(Problem(f"--param {name}{exc.where}", exc.message, exc.hint or "pass it as a string"))
+            else:  # JSON that flowctl refuses: NaN/1e400 are typed (and refused) by resolve_params
+                try:
+                    result[name] = json.loads(raw)
+                except (ValueError, RecursionError):  # a huge integer, deep nesting
+                    problems.append(Problem(f"/params/{name}{exc.where}", exc.message, exc.hint or "pass it as a string"))
     if problems:
         raise FlowValidationError("--param", problems)
     return result
@@ -110,10 +113,13 @@ def parse_param_assignments(pairs: list[str]) -> dict[str, Any]:
 
 def coerce_param_assignments(flow: Flow, pairs: list[str]) -> dict[str, Any]:
     """CLI ``NAME=VALUE`` pairs typed by the flow: string parameters keep the raw text."""
-    values = parse_param_assignments(pairs)
+    def is_text(pair: str) -> bool:
+        param = flow.params.get(pair.partition("=")[0])
+        return param is not None and param.type == "string" and "=" in pair
+
+    values = parse_param_assignments([p for p in pairs if not is_text(p)])
     for pair in pairs:
-        name, _, raw = pair.partition("=")
-        param = flow.params.get(name)
-        if param is not None and param.type == "string":
+        if is_text(pair):
+            name, _, raw = pair.partition("=")
             values[name] = raw
     return values
