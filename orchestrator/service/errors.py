@@ -18,6 +18,7 @@ __all__ = [
     "NotFoundError",
     "PayloadTooLargeError",
     "StartRunError",
+    "StepFunctionsUnavailableError",
     "RunNotActiveError",
     "RunNotFoundError",
     "RunNotRedrivableError",
@@ -61,6 +62,16 @@ class StartRunError(ServiceError):
             [Problem("/body" if status < 500 else "", f"{code}: {message}", "the run is FAILED; fix the cause and start a new run")],
         )
         self.status = status
+
+
+class StepFunctionsUnavailableError(ServiceError):
+    """A Step Functions call failed for a reason that is not the caller's (HTTP 503: retry)."""
+
+    def __init__(self, action: str, code: str, message: str) -> None:
+        super().__init__(
+            f"{action} failed: {code}: {message}",
+            [Problem("", f"Step Functions answered {code}: {message}", "retry later; the run is unchanged")],
+        )
 
 
 class FlowNotFoundError(NotFoundError):

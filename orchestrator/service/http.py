@@ -18,6 +18,7 @@ from orchestrator.service.errors import (
     NotFoundError,
     PayloadTooLargeError,
     StartRunError,
+    StepFunctionsUnavailableError,
 )
 from orchestrator.store.exceptions import RunAlreadyExistsError
 from orchestrator.strict_json import StrictJsonError
@@ -30,6 +31,7 @@ _STATUS: tuple[tuple[type[Exception], int], ...] = (
     (RunAlreadyExistsError, 409),
     (PayloadTooLargeError, 413),
     (FlowNotDeployedError, 503),
+    (StepFunctionsUnavailableError, 503),
     (ConfigurationError, 500),
     (FlowctlError, 400),
 )

@@ -42,6 +42,7 @@ from orchestrator.service.errors import (
     RunNotFoundError,
     RunNotRedrivableError,
     StartRunError,
+    StepFunctionsUnavailableError,
 )
 from orchestrator.spec.params import resolve_params
 from orchestrator.store.base import RunStore
@@ -80,6 +81,10 @@ def execution_arn_for(state_machine_arn: str, name: str) -> str:
 def is_express_execution(execution_arn: str | None) -> bool:
     """Express execution ARNs read ``arn:aws:states:<region>:<account>:express:...``."""
     return bool(execution_arn) and str(execution_arn).split(":")[5:6] == ["express"]
+
+
+def _message(exc: ClientError) -> str:
+    return str(exc.response.get("Error", {}).get("Message") or exc)
 
 
 def _code(exc: ClientError) -> str:
@@ -182,8 +187,7 @@ class RunService:
             if _code(exc) == "ExecutionAlreadyExists":
                 self._adopt_execution(execution_arn_for(machine, run.run_id), run, params)
                 return
-            error = exc.response.get("Error", {})
-            self._start_failed(run, _code(exc), str(error.get("Message") or exc))
+            self._start_failed(run, _code(exc), _message(exc))
         except BotoCoreError as exc:  # no connection, no credentials, retries exhausted
             self._start_failed(run, type(exc).__name__, str(exc))
         else:
@@ -262,7 +266,9 @@ class RunService:
                 )
             except ClientError as exc:
                 if _code(exc) != "ExecutionDoesNotExist":
-                    raise
+                    raise StepFunctionsUnavailableError("StopExecution", _code(exc), _message(exc)) from exc
+            except BotoCoreError as exc:
+                raise StepFunctionsUnavailableError("StopExecution", type(exc).__name__, str(exc)) from exc
         self.store.update_run_status(
             run_id,
             RunStatus.ABORTED,
@@ -293,7 +299,9 @@ class RunService:
                 ) from exc
             if _code(exc) == "ExecutionDoesNotExist":
                 raise RunNotFoundError(run_id) from exc
-            raise
+            raise StepFunctionsUnavailableError("RedriveExecution", _code(exc), _message(exc)) from exc
+        except BotoCoreError as exc:
+            raise StepFunctionsUnavailableError("RedriveExecution", type(exc).__name__, str(exc)) from exc
         self.store.update_run_status(
             run_id,
             RunStatus.RUNNING,

@@ -17,7 +17,7 @@ from orchestrator import strict_json
 from orchestrator.errors import Problem
 from orchestrator.spec.errors import FlowValidationError
 from orchestrator.spec.model import Flow, Param
-from orchestrator.strict_json import StrictJsonError
+from orchestrator.strict_json import StrictJsonError, check_value
 
 __all__ = ["coerce_param_assignments", "parse_param_assignments", "resolve_params"]
 
@@ -118,8 +118,15 @@ def coerce_param_assignments(flow: Flow, pairs: list[str]) -> dict[str, Any]:
         return param is not None and param.type == "string" and "=" in pair
 
     values = parse_param_assignments([p for p in pairs if not is_text(p)])
+    problems = []
     for pair in pairs:
         if is_text(pair):
             name, _, raw = pair.partition("=")
+            try:
+                check_value(raw)
+            except StrictJsonError as exc:  # a lone surrogate cannot be written as UTF-8
+                problems.append(Problem(f"/params/{name}", exc.message, exc.hint))
             values[name] = raw
+    if problems:
+        raise FlowValidationError("--param", problems)
     return values

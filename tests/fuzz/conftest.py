@@ -12,7 +12,7 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
         return
     terminalreporter.section("fuzz tally")
     for fuzzer, counts in sorted(TALLIES.items()):
-        shown = ", ".join(f"{k} {counts.get(k, 0)}" for k in ("tried", "escaped", "hung", "5xx", "looped", "rejected", "ok"))
+        shown = ", ".join(f"{k} {counts.get(k, 0)}" for k in ("tried", "escaped", "hung", "5xx", "looped", "rejected", "ok", "moto-unsupported"))
         terminalreporter.write_line(f"{fuzzer}: {shown}")
         for example in EXAMPLES.get(fuzzer, []):
             terminalreporter.write_line(f"    {example}")

@@ -86,6 +86,11 @@ def test_fuzzed_requests_never_end_in_a_5xx(data: st.DataObject, handler: Any, l
     what = f"{event['httpMethod']} {short(event['path'], 60)} body={short(event.get('body'), 60)}"
     try:
         answer = api.lambda_handler(event, lambda_context)
+    except NotImplementedError as exc:  # moto has no RedriveExecution: a gap of the fake, not of flowctl
+        if "has not been implemented" not in str(exc):
+            raise
+        tally("api", "moto-unsupported", what)
+        return
     except Exception as exc:
         tally("api", "escaped", f"{type(exc).__name__}: {str(exc)[:100]} {what}")
         raise

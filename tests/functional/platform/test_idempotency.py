@@ -10,7 +10,11 @@ import pytest
 from botocore.exceptions import ClientError
 
 from orchestrator.service.catalog import FlowCatalog
-from orchestrator.service.errors import IdempotencyConflictError, StartRunError
+from orchestrator.service.errors import (
+    IdempotencyConflictError,
+    StartRunError,
+    StepFunctionsUnavailableError,
+)
 from orchestrator.service.http import error_status
 from orchestrator.service.runs import RunService
 from orchestrator.store import Run
@@ -129,3 +133,27 @@ def test_a_refused_start_marks_the_run_failed_with_the_cause(aws, code, status):
     # AND the run is FAILED with the cause, not PENDING for ever
     run = aws["store"].get_run(KEY)
     assert (run.status, run.error, run.cause) == ("FAILED", f"States.StartFailed.{code}", "input too large")
+
+
+class _FailingStepFunctions:
+    def __getattr__(self, name):
+        def call(**_kwargs):
+            raise ClientError({"Error": {"Code": "ThrottlingException", "Message": "Rate exceeded"}}, name)
+
+        return call
+
+
+def test_a_failing_cancel_or_redrive_is_a_deliberate_503(aws):
+    # GIVEN a run with an execution, and Step Functions throttling every call
+    aws["store"].create_run(Run(run_id=KEY, flow="kyc-check", input=PARAMS, idempotency_key=KEY))
+    arn = f"{aws['state_machine_arn'].replace(':stateMachine:', ':execution:')}:{KEY}"
+    aws["store"].update_run_status(KEY, "RUNNING", flow="kyc-check", execution_arn=arn)
+    machines = {"kyc-check": aws["state_machine_arn"]}
+    service = RunService(aws["store"], FlowCatalog(aws["flows_dir"]), machines, _FailingStepFunctions())
+    # WHEN it is cancelled THEN flowctl's error answers 503 (retry), not an unhandled exception
+    with pytest.raises(StepFunctionsUnavailableError) as caught:
+        service.cancel(KEY)
+    assert error_status(caught.value) == 503
+    aws["store"].update_run_status(KEY, "FAILED", flow="kyc-check", execution_arn=arn)
+    with pytest.raises(StepFunctionsUnavailableError):
+        service.redrive(KEY)

@@ -29,3 +29,10 @@ def test_a_fail_cause_is_printed_as_written(tmp_path: Path) -> None:
     # WHEN it runs THEN the cause is shown literally
     result = RUNNER.invoke(app, ["asl", "run", str(definition)])
     assert "value [red] was [b]bad[/b]" in result.output
+
+
+def test_a_string_parameter_with_a_lone_surrogate_is_refused_not_a_traceback() -> None:
+    flow = Path(__file__).resolve().parents[3] / "flows" / "liteflow-hello.json"
+    result = RUNNER.invoke(app, ["run", str(flow), "-p", "name=a\udfffb"])
+    assert result.exit_code != 0 and not isinstance(result.exception, UnicodeError)
+    assert "lone surrogate" in result.output
