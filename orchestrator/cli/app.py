@@ -42,12 +42,27 @@ def report_errors(func: F) -> F:
     @wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
+            _check_arguments(kwargs)
             return func(*args, **kwargs)
         except FlowctlError as exc:
             print_error(exc)
             raise typer.Exit(1) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+def _check_arguments(arguments: dict[str, Any]) -> None:
+    """Refuse arguments that are not valid UTF-8 (the shell hands them over as lone surrogates)."""
+    for name, value in arguments.items():
+        for item in value if isinstance(value, list | tuple) else [value]:
+            if isinstance(item, str | Path):
+                text = str(item)
+                if not text.isascii():
+                    try:
+                        text.encode("utf-8")
+                    except UnicodeEncodeError:
+                        option = name.replace("_", "-")
+                        raise FlowctlError(f"argument {option!r} is not valid UTF-8: {text.encode('utf-8', 'backslashreplace').decode()[:100]}") from None
 
 
 def print_error(exc: FlowctlError) -> None:

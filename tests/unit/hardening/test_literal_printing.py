@@ -35,4 +35,11 @@ def test_a_string_parameter_with_a_lone_surrogate_is_refused_not_a_traceback() -
     flow = Path(__file__).resolve().parents[3] / "flows" / "liteflow-hello.json"
     result = RUNNER.invoke(app, ["run", str(flow), "-p", "name=a\udfffb"])
     assert result.exit_code != 0 and not isinstance(result.exception, UnicodeError)
-    assert "lone surrogate" in result.output
+    assert "not valid UTF-8" in result.output or "lone surrogate" in result.output
+
+
+def test_arguments_that_are_not_utf8_are_refused_not_a_traceback() -> None:
+    # GIVEN an argument with bytes that are not UTF-8 (the shell passes them as lone surrogates)
+    result = RUNNER.invoke(app, ["runs", "show", "a\udfffb"])
+    # THEN flowctl's own error, exit 1
+    assert result.exit_code == 1 and "not valid UTF-8" in result.output
