@@ -175,7 +175,10 @@ def mutate(data: st.DataObject, doc: Any, rounds: int = 3) -> tuple[Any, list[Mu
         elif action == "add" and isinstance(node, dict):
             node[data.draw(st.one_of(st.sampled_from(TRICKY_STRINGS), st.text(max_size=8)))] = data.draw(WEIRD)
         elif action == "copy" and parent is not None and isinstance(node, dict | list) and isinstance(parent, dict):
-            parent[data.draw(st.sampled_from(TRICKY_STRINGS))] = copy.deepcopy(node)
+            try:
+                parent[data.draw(st.sampled_from(TRICKY_STRINGS))] = copy.deepcopy(node)
+            except RecursionError:  # a deep value put there by an earlier round: leave it
+                continue
         else:
             continue
         done.append(Mutation(path, action))
