@@ -60,7 +60,7 @@ def definition(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-@fuzz_settings(40)
+@fuzz_settings(150)
 @given(data=st.data())
 def test_fuzzed_cli_arguments_never_end_in_a_traceback(data: st.DataObject, definition: Path, tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("FLOWCTL_HOME", str(tmp_path_factory.getbasetemp() / "cli-home"))

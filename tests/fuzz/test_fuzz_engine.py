@@ -116,7 +116,7 @@ def _set_field(data: st.DataObject, definition: dict[str, Any]) -> str:
     return f"{name}.{name_of_field}={short(value)}"
 
 
-@fuzz_settings(150)
+@fuzz_settings(400)
 @given(data=st.data())
 def test_mutated_definitions_never_escape_or_hang(data: st.DataObject) -> None:
     seed = data.draw(st.sampled_from(ALL_SEEDS), label="seed")

@@ -59,7 +59,7 @@ def _compile(path: Path, project: Project) -> str:
     return "ok"
 
 
-@fuzz_settings(100)
+@fuzz_settings(300)
 @given(data=st.data())
 def test_mutated_flows_compile_or_fail_with_flowctls_error(data: st.DataObject, project: Project) -> None:
     name = data.draw(st.sampled_from(sorted(SEEDS)), label="seed")

@@ -78,7 +78,7 @@ def requests(draw: st.DrawFn, load_event: Any) -> dict[str, Any]:
     return event
 
 
-@fuzz_settings(60)
+@fuzz_settings(200)
 @given(data=st.data())
 def test_fuzzed_requests_never_end_in_a_5xx(data: st.DataObject, handler: Any, load_event: Any, lambda_context: Any) -> None:
     api = handler("api")
