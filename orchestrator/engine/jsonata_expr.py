@@ -28,6 +28,7 @@ import jsonata
 from jsonata.utils import Utils
 
 from orchestrator.engine.errors import StatesError
+from orchestrator.engine.jsonata_limits import evaluating, guard, regex_engine
 
 __all__ = [
     "UNDEFINED",
@@ -128,10 +129,11 @@ class JsonataExpr:
             keys = tuple(k for k in m.group(2).split(".") if k)
             self._fast = (m.group(1), keys)
         try:
-            expr = jsonata.Jsonata(text)
+            expr = jsonata.Jsonata(text, regex_engine)
         except Exception as exc:  # jsonata-python raises JException and others
             raise JsonataSyntaxError(f"invalid JSONata expression {text!r}: {exc}") from exc
         expr.set_output_convert_nulls(False)
+        guard(expr)
         binder = _aws_binder()
         if binder is not None:
             binder(expr)
@@ -166,7 +168,8 @@ class JsonataExpr:
             with contextlib.suppress(KeyError):
                 bindings[name] = _to_jsonata(lookup(name))
         try:
-            result = self._jsonata.evaluate(None, bindings)
+            with evaluating():
+                result = self._jsonata.evaluate(None, bindings)
         except StatesError:
             raise
         except Exception as exc:  # any failure inside JSONata is a query evaluation error
