@@ -1,11 +1,25 @@
 """Embedded backend of the run store: one SQLite file (default ``.flowctl/runs.sqlite3``).
 
-It survives the process and is safe across processes and threads: every operation opens its
-own connection, writes run in ``BEGIN IMMEDIATE`` transactions (one writer at a time, readers
-never blocked thanks to WAL), so a second terminal can publish an event that a waiting local
-run picks up. Items are the same flat dicts as in DynamoDB (:mod:`orchestrator.store.items`),
-stored as JSON next to their key columns. A database written by an earlier version is migrated
-in place when first opened (``PRAGMA user_version``; see :func:`_migrate`).
+It survives the process and is safe across processes and threads: each thread keeps one
+connection per store, the file is in WAL mode (readers never blocked) with
+``synchronous=NORMAL``, writes run in ``BEGIN IMMEDIATE`` transactions (one writer at a time),
+so a second terminal can publish an event that a waiting local run picks up. Items are the same
+flat dicts as in DynamoDB (:mod:`orchestrator.store.items`), stored as JSON next to their key
+columns. A database written by an earlier version is migrated in place when first opened
+(``PRAGMA user_version``; see :func:`_migrate`).
+
+Step records (the bulk of the writes: one per node attempt and foreach item) go through a
+writer queue: one thread per file and process commits them in batches. Crash-safe boundaries:
+
+- every read and every conditional write of this process first waits for the queue, so the
+  process always reads its own writes and a run's status is never committed ahead of the steps
+  recorded before it;
+- another process sees a step record at most ``flush_interval`` (0.2 s) after it was recorded;
+- runs, waiters, buffered events and counters are committed before their call returns; a
+  terminal run status is also synced to disk (``synchronous=FULL`` for that commit), so a
+  finished run survives a power loss; the queue is flushed when the process exits normally;
+- a crash of the process loses at most the step records of its last ``flush_interval``; a
+  power loss at most the commits since the last terminal status or WAL checkpoint.
 
 Example::
 
