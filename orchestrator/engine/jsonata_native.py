@@ -38,6 +38,7 @@ _TOKEN = re.compile(
     )""",
     re.VERBOSE,
 )
+_KEYWORDS = frozenset({"and", "or", "in", "true", "false", "null", "function"})
 _COMPARISONS = {"=", "!=", "<", "<=", ">", ">="}
 
 
@@ -128,7 +129,7 @@ class _Parser:
             while self.peek() == ("op", "."):
                 self.pos += 1
                 name_kind, name = self.take()
-                if name_kind != "name":
+                if name_kind != "name" or name in _KEYWORDS:
                     raise _Unsupported(name)
                 keys.append(name)
             if self.peek() in (("op", "("), ("op", "[")):
