@@ -22,6 +22,10 @@ EXPRESSIONS = [
     "$t = 1", "$x < 2 and $f > 1", "$x > 2 or $t", "$x and $t", "($x + 2) * 3", "$x + 2 * 3",
     "$o.a.b + 1", "$o.l + 1", "$o.a.c + 1", "$o.a = $o.a", "$states.input.count * 2",
     "$states.input.items.v + 1", "$states.input.name & '!'", "$neg * $neg", "0.1 + 0.2 + $x",
+    "($y := $x + 1; $y * 2)", "($item := $o; $item)", "($item := $o.a; $item.b)", "($x := 5; $x)", "($x)",
+    "($a := $missing; $a)", "$exists($o.a.b)", "$exists($o.a.zz)", "$exists($missing)", "$exists($o.l.v)",
+    "$exists($n)", "$x > 0 ? 'pos' : 'neg'", "$x < 0 ? 'neg' : $o.a", "$s ? 1 : 2", "$t ? $x : $f",
+    "$exists($states.input.count) ? $states.input.count : 0", "($s & 'x'; $x)", "$n", "($n)",
     "$x - $x", "2 - -$x", "$n = $n",
 ]
 
@@ -53,7 +57,8 @@ def test_native_result_is_the_interpreters_or_it_falls_back(text: str) -> None:
 
 
 def test_the_fast_path_covers_what_flows_compile_to() -> None:
-    for text in ("$x + 1", "$i < 1000", "$states.input.count * 2", "$a.total > 10 and $b.ok = true"):
+    for text in ("$x + 1", "$i < 1000", "$states.input.count * 2", "$a.total > 10 and $b.ok = true",
+                 "($item := $Item_each; $item)", "$exists($a.b) ? $a.b : 0"):
         assert compile_native(text) is not None
-    for text in ("$count($x)", "$x[0]", "x + 1", "$x ? 1 : 2", "'a\\'b' & $s", "null"):
+    for text in ("$count($x)", "$x[0]", "x + 1", "$x ? 1", "$count($x)", "$x := 1", "'a\\'b' & $s", "null"):
         assert compile_native(text) is None
