@@ -125,6 +125,8 @@ class _Recorder:
         self.lock = threading.Lock()
         self.open: dict[tuple[str, int], dict[str, Any]] = {}
         self.by_event: dict[int, tuple[str, int]] = {}
+        self.ids: dict[tuple[str, int], list[int]] = {}
+        """Event ids of each open state (forgotten when it exits)."""
         self.history: list[dict[str, Any]] = []
         self.outputs: dict[str, Any] = {}
         """Output of every top-level node that finished (None for a skipped one)."""
@@ -156,6 +158,7 @@ class _Recorder:
             if key is None:
                 return
             self.by_event[event["id"]] = key
+            self.ids.setdefault(key, []).append(event["id"])
             if kind == "TaskScheduled":
                 self._scheduled(key, details)
             elif kind.endswith("StateExited"):
@@ -174,6 +177,7 @@ class _Recorder:
             return
         key = (node, event["id"])
         self.by_event[event["id"]] = key
+        self.ids[key] = [event["id"]]
         self.open[key] = {"started": event.get("timestamp", time.time()), "input": _loads(details.get("input")), "attempt": 0, "index": None}
         self.emit(NodeEvent(node, "RUNNING"))
 
@@ -210,6 +214,8 @@ class _Recorder:
     def _exited(self, key: tuple[str, int], details: dict[str, Any], event: dict[str, Any]) -> None:
         node = key[0]
         record = self.open.pop(key, None)
+        for event_id in self.ids.pop(key, ()):  # the state is done: its events lead nowhere now
+            self.by_event.pop(event_id, None)
         if record is None:
             return
         started = float(record["started"]) if isinstance(record["started"], (int, float)) else time.time()
