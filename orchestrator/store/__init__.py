@@ -33,7 +33,6 @@ from orchestrator.store.models import (
     status_sequence,
 )
 
-
 if TYPE_CHECKING:
     from orchestrator.store.dynamodb import DynamoRunStore
 

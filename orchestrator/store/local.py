@@ -31,6 +31,7 @@ Example::
 from __future__ import annotations
 
 import atexit
+import contextlib
 import json
 import queue
 import sqlite3
@@ -406,10 +407,8 @@ class _BatchWriter:
     @classmethod
     def flush_all(cls) -> None:
         for writer in list(cls._by_path.values()):
-            try:
+            with contextlib.suppress(Exception):  # at exit, nothing left to report to
                 writer.flush()
-            except Exception:  # noqa: BLE001 - at exit, nothing left to report to
-                pass
 
 
 atexit.register(_BatchWriter.flush_all)
