@@ -29,7 +29,7 @@ import jsonata
 from jsonata.utils import Utils
 
 from orchestrator.engine.errors import StatesError
-from orchestrator.engine.jsonata_native import Fallback, NativeExpr, compile_native
+from orchestrator.jsonata_native import Fallback, NativeExpr, compile_native
 
 __all__ = [
     "UNDEFINED",

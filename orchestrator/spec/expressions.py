@@ -13,7 +13,7 @@ from typing import Any
 
 import jsonata
 
-from orchestrator.engine.jsonata_native import compile_native
+from orchestrator.jsonata_native import compile_native
 
 __all__ = [
     "expression_body",

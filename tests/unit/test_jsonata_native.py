@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from orchestrator.engine.jsonata_expr import UNDEFINED, JsonataEvalError, JsonataExpr
-from orchestrator.engine.jsonata_native import Fallback, compile_native
+from orchestrator.jsonata_native import Fallback, compile_native
 
 VARIABLES: dict[str, Any] = {
     "x": 1, "f": 1.5, "big": 2**60, "s": "ab", "t": True, "n": None, "o": {"a": {"b": 2}, "l": [1, 2]},

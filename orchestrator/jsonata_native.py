@@ -4,8 +4,9 @@
 ``$var`` / ``$states.input`` paths through objects, number/string/boolean literals, ``+ - * /``,
 unary ``-``, ``&`` on strings, comparisons (``= != < <= > >=``), ``and``/``or``, ``c ? a : b``,
 ``$exists(path)``, parentheses and blocks with bindings (``($item := $Item_each; $item)``, what
-the compiler wraps node expressions in). ``$x + 1``, ``$i < $states.input.n`` or ``$order.total * 1.1`` then cost a few
-function calls instead of a JSONata interpretation (20–50× less).
+the compiler wraps node expressions in). ``$x + 1``, ``$i < $states.input.n`` or
+``$order.total * 1.1`` then cost a few function calls instead of a JSONata interpretation
+(20–50× less).
 
 The closure is exact only where it is *sure* to agree with JSONata: plain numbers (no booleans),
 strings, booleans, results below 2**53. Anything else — an undefined or null operand, an array
@@ -13,6 +14,9 @@ on a path (JSONata maps over it), a type error, a division by zero, a huge or no
 number — raises :class:`Fallback`, and the caller evaluates the expression with the JSONata
 interpreter, which gives the value or the error AWS gives. Text outside the subset compiles
 to None (always interpreted).
+
+A leaf module (no imports from the project): the flow checker uses it to skip JSONata's parser
+on the texts it understands, the engine to evaluate them.
 """
 
 from __future__ import annotations
