@@ -18,9 +18,9 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from orchestrator.store import dynamodb_types
 from orchestrator.store import items as it
 from orchestrator.store.base import RunStore
-from orchestrator.store import dynamodb_types
 from orchestrator.store.dynamodb_schema import GSI1_NAME
 from orchestrator.store.exceptions import ConditionFailedError
 
