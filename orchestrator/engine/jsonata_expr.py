@@ -25,9 +25,6 @@ import threading
 from collections.abc import Callable, Mapping
 from typing import Any
 
-import jsonata
-from jsonata.utils import Utils
-
 from orchestrator.engine.errors import StatesError
 from orchestrator.jsonata_native import Fallback, NativeExpr, compile_native
 
@@ -55,7 +52,9 @@ class _Undefined:
 UNDEFINED: Any = _Undefined()
 """What a JSONata expression returns when it selects nothing."""
 
-_NULL = Utils.NULL_VALUE
+_NULL: Any = object()
+"""jsonata-python's null; set when the interpreter is first loaded (:func:`_interpreter`)."""
+_convert_nulls: Callable[[Any], Any] = lambda value: value  # noqa: E731 - replaced with the loader
 _VAR_TOKEN = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
 _FAST = re.compile(r"\s*\$([A-Za-z_][A-Za-z0-9_]*)((?:\.[A-Za-z_][A-Za-z0-9_]*)*)\s*")
 _QUOTED = re.compile(r"\"(?:[^\"\\]|\\.)*\"|'(?:[^'\\]|\\.)*'")
@@ -102,6 +101,29 @@ def _aws_binder() -> Callable[[Any], None] | None:
     return _bind_aws
 
 
+def _interpreter() -> Any:
+    """The ``jsonata`` module of jsonata-python, imported on first need: expressions the native
+    path understands (most of a compiled flow's) never load or parse with it."""
+    global _NULL, _convert_nulls
+    import jsonata
+    from jsonata.utils import Utils
+
+    _NULL, _convert_nulls = Utils.NULL_VALUE, Utils.convert_nulls
+    return jsonata
+
+
+def _parse(text: str) -> Any:
+    try:
+        expr = _interpreter().Jsonata(text)
+    except Exception as exc:  # jsonata-python raises JException and others
+        raise JsonataSyntaxError(f"invalid JSONata expression {text!r}: {exc}") from exc
+    expr.set_output_convert_nulls(False)
+    binder = _aws_binder()
+    if binder is not None:
+        binder(expr)
+    return expr
+
+
 def _to_jsonata(value: Any) -> Any:
     return _NULL if value is None else value
 
@@ -110,7 +132,7 @@ def _from_jsonata(value: Any) -> Any:
     if value is _NULL:
         return None
     if isinstance(value, dict | list):
-        return Utils.convert_nulls(value)
+        return _convert_nulls(value)
     return value
 
 
@@ -129,16 +151,11 @@ class JsonataExpr:
         if m:
             keys = tuple(k for k in m.group(2).split(".") if k)
             self._fast = (m.group(1), keys)
-        self._native: NativeExpr | None = None if m else compile_native(text)
-        try:
-            expr = jsonata.Jsonata(text)
-        except Exception as exc:  # jsonata-python raises JException and others
-            raise JsonataSyntaxError(f"invalid JSONata expression {text!r}: {exc}") from exc
-        expr.set_output_convert_nulls(False)
-        binder = _aws_binder()
-        if binder is not None:
-            binder(expr)
-        self._jsonata = expr
+        native = compile_native(text)
+        self._native: NativeExpr | None = None if m else native
+        # What the native path parses is valid JSONata: the interpreter parses it only if an
+        # evaluation falls back to it. Anything else is parsed now (syntax errors at load).
+        self._jsonata: Any = _parse(text) if native is None else None
 
     def __repr__(self) -> str:
         return f"JsonataExpr({self.text!r})"
@@ -167,6 +184,9 @@ class JsonataExpr:
                 return native(states, lookup)
             except Fallback:
                 pass
+        interpreted = self._jsonata
+        if interpreted is None:  # (loads the interpreter, and with it its null, first)
+            interpreted = self._jsonata = _parse(self.text)
         bindings: dict[str, Any] = {}
         for name in self.names:
             if name == "states":
@@ -175,7 +195,7 @@ class JsonataExpr:
             with contextlib.suppress(KeyError):
                 bindings[name] = _to_jsonata(lookup(name))
         try:
-            result = self._jsonata.evaluate(None, bindings)
+            result = interpreted.evaluate(None, bindings)
         except StatesError:
             raise
         except Exception as exc:  # any failure inside JSONata is a query evaluation error
