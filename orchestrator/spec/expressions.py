@@ -11,8 +11,6 @@ from collections.abc import Iterator
 from functools import lru_cache
 from typing import Any
 
-import jsonata
-
 from orchestrator.jsonata_native import compile_native
 
 __all__ = [
@@ -68,6 +66,8 @@ def syntax_error(body: str) -> str | None:
         return "empty expression"
     if compile_native(body) is not None:
         return None
+    import jsonata  # only for the texts the native subset does not cover
+
     try:
         jsonata.Jsonata(body)
     except Exception as exc:  # jsonata-python raises JException (and sometimes plain errors)
