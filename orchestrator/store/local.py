@@ -33,7 +33,6 @@ from __future__ import annotations
 import atexit
 import contextlib
 import json
-import queue
 import sqlite3
 import threading
 import time
@@ -327,7 +326,7 @@ def _open(path: Path) -> sqlite3.Connection:
 
 
 class _BatchWriter:
-    """One writer thread per database file and process: takes step records from a queue and
+    """One writer thread per database file and process: takes the queued step records and
     writes up to ``batch_size`` of them per transaction, at the latest ``interval`` seconds
     after the first one was queued. :meth:`flush` waits until everything queued is written;
     the queue is also flushed when the process exits normally."""
@@ -339,10 +338,12 @@ class _BatchWriter:
         self.path = path
         self.interval = interval
         self.batch_size = batch_size
-        self._queue: queue.Queue[it.Item | threading.Event] = queue.Queue()
-        self._pending = 0
+        self._cond = threading.Condition(threading.Lock())
+        self._items: list[it.Item] = []
+        self._queued = 0  # records ever queued
+        self._written = 0  # records ever taken by a transaction (written, or failed)
+        self._urgent = 0  # flushes waiting
         self._thread: threading.Thread | None = None
-        self._lock = threading.Lock()
         self._error: BaseException | None = None
 
     @classmethod
@@ -355,54 +356,54 @@ class _BatchWriter:
             return writer
 
     def put(self, item: it.Item) -> None:
-        with self._lock:
-            self._pending += 1
+        with self._cond:
+            self._items.append(item)
+            self._queued += 1
+            if len(self._items) == 1 or len(self._items) >= self.batch_size:
+                self._cond.notify_all()
             if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(
                     target=self._run, name=f"flowctl-store-writer:{self.path.name}", daemon=True
                 )
                 self._thread.start()
-        self._queue.put(item)
 
     def flush(self) -> None:
-        """Block until every queued record is committed (no-op when none is queued)."""
-        if self._pending:
-            done = threading.Event()
-            self._queue.put(done)
-            done.wait()
+        """Block until every record queued so far is committed (no-op when none is queued)."""
+        if self._written < self._queued:
+            with self._cond:
+                target = self._queued
+                self._urgent += 1
+                self._cond.notify_all()
+                while self._written < target:
+                    self._cond.wait()
+                self._urgent -= 1
         if self._error is not None:
             error, self._error = self._error, None
             raise error
 
     def _run(self) -> None:
         conn = _open(self.path)
+        cond = self._cond
         while True:
-            first = self._queue.get()
-            batch: list[it.Item] = []
-            waiters: list[threading.Event] = []
-            deadline = time.monotonic() + self.interval
-            entry: it.Item | threading.Event | None = first
-            while entry is not None:
-                if isinstance(entry, threading.Event):
-                    waiters.append(entry)
-                    break  # someone waits: write now
-                batch.append(entry)
-                if len(batch) >= self.batch_size:
-                    break
-                try:
-                    entry = self._queue.get(timeout=max(0.0, deadline - time.monotonic()))
-                except queue.Empty:
-                    entry = None
-            if batch:
-                try:
-                    with _transaction(conn):
-                        conn.executemany(_UPSERT, [_row(item) for item in batch])
-                except BaseException as exc:  # reported to the next flush
-                    self._error = exc
-                with self._lock:
-                    self._pending -= len(batch)
-            for waiter in waiters:
-                waiter.set()
+            with cond:
+                while not self._items:
+                    cond.wait()
+                deadline = time.monotonic() + self.interval
+                while len(self._items) < self.batch_size and not self._urgent:
+                    remaining = deadline - time.monotonic()
+                    if remaining <= 0:
+                        break
+                    cond.wait(remaining)
+                batch = self._items[: self.batch_size]
+                del self._items[: self.batch_size]
+            try:
+                with _transaction(conn):
+                    conn.executemany(_UPSERT, [_row(item) for item in batch])
+            except BaseException as exc:  # reported to the next flush
+                self._error = exc
+            with cond:
+                self._written += len(batch)
+                cond.notify_all()
 
     @classmethod
     def flush_all(cls) -> None:
