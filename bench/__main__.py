@@ -5,7 +5,7 @@ start-up, a node's cold start, a big fan-out's memory), each against its same-ru
 Options: ``--no-moto`` (engine only), ``--repeat N`` (best of N engine runs, default 3),
 ``--moto-map-cap N`` (moto runs Maps with at most N items: its executor recurses into a
 RecursionError and hangs above ~950; default 900), ``--quick`` (small sizes: a smoke run whose
-figures mean little).
+figures mean little), ``--rows-only`` (only that second table).
 """
 
 from __future__ import annotations
@@ -26,8 +26,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=3, help="best of N engine runs (default 3)")
     parser.add_argument("--moto-map-cap", type=int, default=900, help="largest Map moto runs (default 900)")
     parser.add_argument("--quick", action="store_true", help="small sizes (a smoke run)")
+    parser.add_argument("--rows-only", action="store_true", help="only the paths of issue 14 against their baselines")
     args = parser.parse_args(argv)
     sizes = Sizes.quick() if args.quick else Sizes()
+    if args.rows_only:
+        print_rows(all_rows(sizes, args.repeat, lambda message: print(message, file=sys.stderr, flush=True)))
+        return 0
 
     workloads = builtin_workloads(args.moto_map_cap) + example_workloads()
     # Our engine first, with nothing else in memory; then moto, warmed up, on the same workloads.
