@@ -53,6 +53,8 @@ _FLUSH_INTERVAL = 0.2
 """Seconds a queued step record waits at most before the writer thread commits it."""
 _BATCH_SIZE = 1000
 """Most step records in one write transaction."""
+_IDLE_SECONDS = 10.0
+"""A writer thread with nothing to write for this long ends (and closes its connection)."""
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS items (
@@ -387,7 +389,10 @@ class _BatchWriter:
         while True:
             with cond:
                 while not self._items:
-                    cond.wait()
+                    if not cond.wait(_IDLE_SECONDS) and not self._items:
+                        self._thread = None  # idle: the next put starts a new writer
+                        conn.close()
+                        return
                 deadline = time.monotonic() + self.interval
                 while len(self._items) < self.batch_size and not self._urgent:
                     remaining = deadline - time.monotonic()
