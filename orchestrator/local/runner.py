@@ -27,6 +27,7 @@ Contract
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import threading
 import time
@@ -95,6 +96,7 @@ def _loads(text: Any) -> Any:
     return text
 
 
+@functools.lru_cache(maxsize=4096)
 def node_of_state(name: str) -> str | None:
     """The node path a state belongs to, or None for the compiler's internal states."""
     if name in ("Params", "Done") or any(marker in name for marker in INTERNAL_MARKERS):
@@ -148,8 +150,12 @@ class _Recorder:
         with self.lock:
             self.history.append(event)
             kind = event["type"]
-            found = [v for k, v in event.items() if k.endswith("EventDetails")]
-            details: dict[str, Any] = (found[0] if found else None) or {}
+            key_of_details = _DETAILS_KEY.get(kind)
+            if key_of_details is None:  # one details key per event type (AWS's naming)
+                key_of_details = next((k for k in event if k.endswith("EventDetails")), None)
+                if key_of_details is not None:
+                    _DETAILS_KEY[kind] = key_of_details
+            details: dict[str, Any] = (event.get(key_of_details) if key_of_details else None) or {}
             if kind.endswith("StateEntered"):
                 self._entered(details, event)
                 return
@@ -234,6 +240,10 @@ class _Recorder:
         if self.store is not None and step.node not in self.replayed and step.node != self.stopped:
             step.redrive = self.redrive
             self.store.record_step(step)
+
+
+_DETAILS_KEY: dict[str, str] = {}
+"""Event type → the key of its details (``TaskScheduled`` → ``taskScheduledEventDetails``)."""
 
 
 def _iso(epoch: float) -> str:

@@ -219,7 +219,7 @@ class LocalRunStore(RunStore):
         if not self._ready:
             self._initialise()
         assert self._writer is not None
-        self._writer.put(item)
+        self._writer.put(_row(item))  # encoded here: the writer thread only runs SQLite
 
     def _update_if_newer(
         self,
@@ -341,7 +341,7 @@ class _BatchWriter:
         self.interval = interval
         self.batch_size = batch_size
         self._cond = threading.Condition(threading.Lock())
-        self._items: list[it.Item] = []
+        self._items: list[tuple[Any, ...]] = []  # rows of _UPSERT
         self._queued = 0  # records ever queued
         self._written = 0  # records ever taken by a transaction (written, or failed)
         self._urgent = 0  # flushes waiting
@@ -357,9 +357,9 @@ class _BatchWriter:
                 writer = cls._by_path[key] = cls(key, interval, batch_size)
             return writer
 
-    def put(self, item: it.Item) -> None:
+    def put(self, row: tuple[Any, ...]) -> None:
         with self._cond:
-            self._items.append(item)
+            self._items.append(row)
             self._queued += 1
             if len(self._items) == 1 or len(self._items) >= self.batch_size:
                 self._cond.notify_all()
@@ -403,7 +403,7 @@ class _BatchWriter:
                 del self._items[: self.batch_size]
             try:
                 with _transaction(conn):
-                    conn.executemany(_UPSERT, [_row(item) for item in batch])
+                    conn.executemany(_UPSERT, batch)
             except BaseException as exc:  # reported to the next flush
                 self._error = exc
             with cond:
