@@ -327,4 +327,25 @@ def _build(node: tuple[Any, ...]) -> NativeExpr:
             return a + b
 
         return concat
+    if op in _INT_OPS and node[3][0] == "const" and type(node[3][1]) is int:
+        return _int_const_arith(op, left, node[3][1])
     return lambda states, lookup: _arith(op, left(states, lookup), right(states, lookup))
+
+
+_INT_OPS = {"+": int.__add__, "-": int.__sub__, "*": int.__mul__}
+
+
+def _int_const_arith(op: str, left: NativeExpr, constant: int) -> NativeExpr:
+    """``<expr> + 1`` and the like (the commonest arithmetic of flows): integers without the
+    general checks; anything else through :func:`_arith`."""
+    apply = _INT_OPS[op]
+
+    def arith(states: Mapping[str, Any], lookup: Callable[[str], Any]) -> Any:
+        a = left(states, lookup)
+        if type(a) is int and -_SAFE < a < _SAFE:
+            result = apply(a, constant)
+            if -_SAFE < result < _SAFE:
+                return result
+        return _arith(op, a, constant)
+
+    return arith

@@ -139,13 +139,14 @@ def _from_jsonata(value: Any) -> Any:
 class JsonataExpr:
     """A compiled ``{% %}`` expression. ``text`` is the body without the delimiters."""
 
-    __slots__ = ("_fast", "_jsonata", "_native", "names", "text", "uses_context")
+    __slots__ = ("_fast", "_jsonata", "_native", "names", "text", "uses_context", "uses_states")
 
     def __init__(self, text: str) -> None:
         self.text = text
         unquoted = _QUOTED.sub("", text)
         self.names = frozenset(_VAR_TOKEN.findall(unquoted))
-        self.uses_context = "states" in self.names and "context" in text
+        self.uses_states = "states" in self.names
+        self.uses_context = self.uses_states and "context" in text
         m = _FAST.fullmatch(text)
         self._fast: tuple[str, tuple[str, ...]] | None = None
         if m:
@@ -159,6 +160,32 @@ class JsonataExpr:
 
     def __repr__(self) -> str:
         return f"JsonataExpr({self.text!r})"
+
+    def quick(self) -> Callable[[Callable[[str], Any]], Any] | None:
+        """For an expression that does not read ``$states`` and takes a fast path: a function
+        of the variable lookup that returns its (defined) value or raises :class:`Fallback`
+        (then :meth:`evaluate` decides, errors included). None otherwise."""
+        if self.uses_states:
+            return None
+        native = self._native
+        if native is not None:
+            return lambda lookup: native(_NO_STATES, lookup)
+        if self._fast is None:
+            return None
+        name, keys = self._fast
+
+        def path(lookup: Callable[[str], Any]) -> Any:
+            try:
+                value = lookup(name)
+            except KeyError:
+                raise Fallback from None
+            for key in keys:
+                if type(value) is not dict or key not in value:
+                    raise Fallback
+                value = value[key]
+            return value
+
+        return path
 
     def evaluate(self, states: Mapping[str, Any], lookup: Callable[[str], Any]) -> Any:
         """Evaluate with ``$states`` and variables (``lookup(name)`` raises KeyError if unset)."""
@@ -210,6 +237,8 @@ class JsonataExpr:
             raise JsonataEvalError(self.text, None)
         return _from_jsonata(result)
 
+
+_NO_STATES: dict[str, Any] = {}
 
 _cache: dict[str, JsonataExpr] = {}
 _cache_lock = threading.Lock()
