@@ -9,7 +9,6 @@ are not those of this (warm, already large) process.
 
 from __future__ import annotations
 
-import gc
 import json
 import os
 import resource
@@ -379,22 +378,38 @@ def memory_rows(sizes: Sizes) -> list[Row]:
     return rows
 
 
+_GROUPS: dict[str, Callable[[Sizes, int], list[Row]]] = {
+    "JSONata states": jsonata_rows,
+    "flowctl run foreach": lambda sizes, repeat: foreach_rows(sizes),
+    "local store": lambda sizes, repeat: store_rows(sizes),
+    "compiler": lambda sizes, repeat: compile_rows(sizes),
+    "start-up": lambda sizes, repeat: startup_rows(sizes),
+    "fan-out memory": lambda sizes, repeat: memory_rows(sizes),
+}
+
+_GROUP_MAIN = """
+import dataclasses, json, sys
+sys.path.insert(0, {root!r})
+from bench.rows import _GROUPS, Sizes
+sizes = Sizes(**json.loads({sizes!r}))
+rows = _GROUPS[{name!r}](sizes, {repeat})
+print(json.dumps([dataclasses.asdict(row) for row in rows]))
+"""
+
+
 def all_rows(sizes: Sizes, repeat: int, log: Callable[[str], None]) -> list[Row]:
+    """Every row; each group in a fresh process, so that none pays for what another left in
+    memory (a larger heap makes every garbage collection slower)."""
+    from dataclasses import asdict
+
     rows: list[Row] = []
-    gc.collect()
-    gc.freeze()  # what is alive now (moto's objects, the first tables') is not scanned again
-    for name, make in (
-        ("JSONata states", lambda: jsonata_rows(sizes, repeat)),
-        ("flowctl run foreach", lambda: foreach_rows(sizes)),
-        ("local store", lambda: store_rows(sizes)),
-        ("compiler", lambda: compile_rows(sizes)),
-        ("start-up", lambda: startup_rows(sizes)),
-        ("fan-out memory", lambda: memory_rows(sizes)),
-    ):
-        rows.extend(make())
-        gc.collect()
+    for name in _GROUPS:
+        script = _GROUP_MAIN.format(root=str(ROOT), sizes=json.dumps(asdict(sizes)), name=name, repeat=repeat)
+        out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+        if out.returncode != 0:
+            raise RuntimeError(f"bench rows '{name}' failed:\n{out.stderr[-2000:]}")
+        rows.extend(Row(**row) for row in json.loads(out.stdout.strip().splitlines()[-1]))
         log(f"  measured {name}")
-    gc.unfreeze()
     return rows
 
 
