@@ -12,7 +12,9 @@ once. Problems raise ``AslDefinitionError`` naming the field by JSON pointer.
 
 from __future__ import annotations
 
+import json
 import re
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -66,6 +68,38 @@ def load_definition(
     definition: Mapping[str, Any] | str,
     substitutions: Mapping[str, str] | None = None,
     machine_type: str = "STANDARD",
+) -> Machine:
+    """The checked, compiled state machine of ``definition`` (AslDefinitionError when invalid).
+
+    A machine holds no execution state, so the last few are kept by their definition's text:
+    ``run_state_machine`` called again on the same definition does not check and compile it
+    again."""
+    try:
+        text = definition if isinstance(definition, str) else json.dumps(definition, sort_keys=True)
+        key: tuple[Any, ...] | None = (text, tuple(sorted((substitutions or {}).items())), machine_type)
+    except (TypeError, ValueError, RecursionError):  # not JSON: let the checks below say what is wrong
+        key = None
+    if key is not None:
+        machine = _machines.get(key)
+        if machine is not None:
+            return machine
+    machine = _load_definition(definition, substitutions, machine_type)
+    if key is not None:
+        with _machines_lock:
+            if len(_machines) >= 32:
+                _machines.pop(next(iter(_machines)))
+            _machines[key] = machine
+    return machine
+
+
+_machines: dict[tuple[Any, ...], Machine] = {}
+_machines_lock = threading.Lock()
+
+
+def _load_definition(
+    definition: Mapping[str, Any] | str | bytes,
+    substitutions: Mapping[str, str] | None,
+    machine_type: str,
 ) -> Machine:
     if isinstance(definition, str | bytes):
         try:

@@ -17,7 +17,7 @@ import contextlib
 import difflib
 import re
 import zoneinfo
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -356,13 +356,12 @@ class _Checker:
         handled_by = {c.then: n for n, node in flow.nodes.items() for c in node.catch}
         for node_id, node in flow.nodes.items():
             anchor = handled_by.get(node_id, node_id)
-            upstream = {var_name(a) for a in graph.ancestors(anchor)} if not graph.cycle else set(node_vars)
             for where, body, extra in self._node_expressions(node_id, node):
-                self._check_expression(where, body, upstream | extra, node_vars)
+                self._check_expression(where, body, _Upstream(graph, anchor, extra, node_vars), node_vars)
         for sub, body in iter_expressions(flow.output):
             self._check_expression(["output", *sub], body, set(node_vars), node_vars)
 
-    def _check_expression(self, path: list[Any], body: str, allowed: set[str], node_vars: dict[str, str]) -> None:
+    def _check_expression(self, path: list[Any], body: str, allowed: Collection[str], node_vars: dict[str, str]) -> None:
         error = syntax_error(body)
         if error:
             self.add(path, f"JSONata syntax error: {error}", f"in {{% {body} %}}")
@@ -374,6 +373,35 @@ class _Checker:
                 self.add(path, f"${name} is the output of '{node_vars[name]}', which does not run before this expression", f"add '{node_vars[name]}' to 'after'")
             else:
                 self.add(path, f"unknown variable ${name}", _close(name, ["params", *sorted(allowed)]))
+
+
+class _Upstream(Collection[str]):
+    """The variables an expression of ``anchor`` may use: ``extra`` and the outputs of the
+    nodes that finish before ``anchor``. Membership asks the graph about that one node (an
+    expression names one or two variables, so checking a flow stays near-linear); iterating
+    lists them all (only to suggest a name in an error)."""
+
+    def __init__(self, graph: FlowGraph, anchor: str, extra: set[str], node_vars: dict[str, str]) -> None:
+        self.graph, self.anchor, self.extra, self.node_vars = graph, anchor, extra, node_vars
+
+    def __contains__(self, name: object) -> bool:
+        if name in self.extra:
+            return True
+        node = self.node_vars.get(name) if isinstance(name, str) else None
+        if node is None:
+            return False
+        return bool(self.graph.cycle) or self.graph.precedes(node, self.anchor)
+
+    def _all(self) -> set[str]:
+        if self.graph.cycle:
+            return set(self.node_vars) | self.extra
+        return {var_name(a) for a in self.graph.ancestors(self.anchor)} | self.extra
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._all())
+
+    def __len__(self) -> int:
+        return len(self._all())
 
 
 def check_flow(flow: Flow, project: Project | None = None) -> list[Problem]:

@@ -129,6 +129,11 @@ class RunStore(ABC):
     ) -> it.Item:
         """Atomically add ``counters`` to numeric attributes (missing = 0); return the item."""
 
+    def _put_batched(self, item: it.Item) -> None:
+        """Write an item no condition depends on (a step record). A backend may queue it and
+        write in batches, as long as its own reads see it; by default, one ``_put_item``."""
+        self._put_item(item)
+
     # ------------------------------------------------------------------ helpers
     def now(self) -> str:
         return format_time(self.clock())
@@ -280,7 +285,7 @@ class RunStore(ABC):
         """Write one step record (one write; re-recording the same attempt of the same round
         overwrites it, an attempt of another redrive round is another record)."""
         hint = f"runs/{step.run_id}/steps/{step.node}/{step.index}/{step.redrive}/{step.attempt}"
-        self._put_item(it.step_item(step, self._payload(step.output, hint)))
+        self._put_batched(it.step_item(step, self._payload(step.output, hint)))
 
     def list_steps(self, run_id: str, node: str | None = None) -> list[Step]:
         """Step records of a run (of one node when given), every round's, by start time."""
