@@ -69,10 +69,12 @@ def node_logs() -> NodeLogs | None:
             from orchestrator.runtime import get_runtime
 
             powertools = get_runtime().logger
+            if hasattr(powertools, "_real"):  # a DeferredLogger: the Powertools Logger behind it
+                powertools = powertools._real()
             target: logging.Logger = powertools._logger
             handler = NodeLogs(getattr(powertools, "registered_formatter", None))
+            target.addHandler(handler)
         except Exception:  # no Powertools logger here: the page shows no logs
             return None
-        target.addHandler(handler)
         _installed = handler
         return handler
