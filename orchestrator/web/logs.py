@@ -68,9 +68,9 @@ def node_logs() -> NodeLogs | None:
         try:
             from orchestrator.runtime import get_runtime
 
-            powertools = get_runtime().logger
-            if hasattr(powertools, "_real"):  # a DeferredLogger: the Powertools Logger behind it
-                powertools = powertools._real()
+            logger = get_runtime().logger
+            resolve = getattr(logger, "resolve", None)  # the runtime creates its Logger on first use
+            powertools = resolve() if callable(resolve) else logger
             target: logging.Logger = powertools._logger
             handler = NodeLogs(getattr(powertools, "registered_formatter", None))
             target.addHandler(handler)
