@@ -28,6 +28,8 @@ import urllib.request
 from typing import Any
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
+from pydantic import BaseModel, Field
+
 from orchestrator.runtime import node
 
 LIST_KEYS = ("records", "data", "items")
@@ -105,4 +107,22 @@ def handle(inputs: dict[str, Any], ctx: Any = None) -> dict[str, Any]:
     return {"records": records, "status": status, "count": len(records), "url": full_url}
 
 
-lambda_handler = node(handle)
+class Input(BaseModel):
+    """What to GET."""
+
+    url: str = Field(description="http(s) URL of the API.")
+    query: dict[str, Any] | None = Field(None, description="Query parameters (None values dropped).")
+    headers: dict[str, str] | None = Field(None, description="Request headers.")
+    timeout: float = Field(30, description="Seconds.")
+
+
+class Output(BaseModel):
+    """The records of the answer."""
+
+    records: list[dict[str, Any]]
+    status: int
+    count: int
+    url: str
+
+
+lambda_handler = node(handle, input=Input, output=Output)

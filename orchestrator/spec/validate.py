@@ -7,7 +7,8 @@ schema passes, of the semantics. Problems carry a JSON pointer and a hint.
 Checked: exactly one kind per node; references (``after``, switch ``then``/``default``, ``catch``,
 sub-flows); cycles (with the cycle path); unreachable nodes (after ``fail``/``succeed``) and
 misplaced handlers; ``uses`` functions without a ``functions/<name>/app.py``; JSONata syntax and
-variables that no earlier node defines; EventBridge cron/rate and time zones; parameter defaults.
+variables that no earlier node defines; EventBridge cron/rate and time zones; parameter defaults;
+typed edges (:mod:`orchestrator.spec.typed_edges`): ``with`` against the function's input schema.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from typing import Any
 
 from orchestrator.errors import Problem
 from orchestrator.spec.errors import FlowValidationError
+from orchestrator.spec.event_patterns import check_pattern
 from orchestrator.spec.expressions import (
     expression_body,
     iter_expressions,
@@ -32,7 +34,8 @@ from orchestrator.spec.expressions import (
 from orchestrator.spec.graph import FlowGraph, flow_graph, switch_targets
 from orchestrator.spec.loader import load_flow, pointer
 from orchestrator.spec.model import NODE_KINDS, Body, Flow, Node, Param
-from orchestrator.spec.project import Project
+from orchestrator.spec.project import PLATFORM_FUNCTIONS, Project
+from orchestrator.spec.typed_edges import typed_edge_problems
 
 __all__ = ["RESERVED_VARIABLES", "check_flow", "validate_flow_file"]
 
@@ -113,6 +116,8 @@ class _Checker:
         self._check_params()
         self._check_schedules()
         self._check_expressions()
+        if self.project is not None and not self.graph.cycle:
+            self.problems.extend(typed_edge_problems(self.flow, self.project))
         return sorted(set(self.problems), key=lambda p: (p.where, p.message))
 
     def _check_ids(self, ids: list[str]) -> None:
@@ -207,6 +212,13 @@ class _Checker:
             self.add([*base, "timeout"], "'timeout' on a sub-flow needs mode 'nested'", "set flow: {name: ..., mode: nested}")
 
     def _check_function(self, path: list[Any], name: str) -> None:
+        if name in PLATFORM_FUNCTIONS:
+            self.add(
+                path,
+                f"function name '{name}' is reserved: the platform deploys its own {name} function",
+                f"rename the function and its folder (e.g. '{name}_step'); reserved: {', '.join(PLATFORM_FUNCTIONS)}",
+            )
+            return
         if self.project is not None and not self.project.has_function(name):
             known = self.project.function_names()
             folder = self.project.functions_dir / name
@@ -290,6 +302,8 @@ class _Checker:
             for name in schedule.input:
                 if name not in self.flow.params:
                     self.add([*path, "input", name], f"'{name}' is not a parameter of this flow", _close(name, self.flow.params))
+        for i, trigger in enumerate(self.flow.triggers):  # EventBridge refuses a bad pattern at deploy
+            self.problems.extend(check_pattern(trigger.pattern, pointer(["triggers", i, "pattern"])))
 
     # -- expressions --------------------------------------------------------------------------
     def _node_expressions(self, node_id: str, node: Node) -> list[tuple[list[Any], str, set[str]]]:
@@ -395,10 +409,22 @@ def check_flow(flow: Flow, project: Project | None = None) -> list[Problem]:
     return _Checker(flow, project).run()
 
 
+def _project_of(path: Path | str) -> Project:
+    """The flow's project; a flow outside any ``flows/`` (e.g. ``docs/examples/``) uses the
+    nearest parent folder holding ``functions/``, as git finds ``.git``."""
+    project = Project.for_flow(path)
+    if project.functions_dir.is_dir():
+        return project
+    for folder in project.root.parents:
+        if (folder / "functions").is_dir():
+            return Project(folder)
+    return project
+
+
 def validate_flow_file(path: Path | str, project: Project | None = None) -> Flow:
     """Load and fully validate a flow file; raise FlowValidationError with all problems."""
     flow = load_flow(path)
-    project = project or Project.for_flow(path)
+    project = project or _project_of(path)
     problems = check_flow(flow, project)
     stem = Path(path).stem
     if stem != flow.name:
