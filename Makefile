@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 TOOLS  := .tools/sam
 TOOLS_STAMP := $(TOOLS)/.installed
 
-.PHONY: setup tools browser run test lint typecheck bench generate clean
+.PHONY: setup tools browser run test fuzz lint typecheck bench generate clean
 
 setup: $(STAMP)
 
@@ -45,6 +45,11 @@ run: setup
 ## make test: set up, then run every test
 test: setup
 	$(BIN)/python -m pytest
+
+## make fuzz: the nightly-sized fuzz run (FUZZ_EXAMPLES cases per fuzzer; prints the tally)
+FUZZ_EXAMPLES ?= 5000
+fuzz: setup
+	FLOWCTL_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest -p no:cacheprovider tests/fuzz tests/functional/platform/test_fuzz_api.py
 
 lint: setup
 	$(BIN)/ruff check orchestrator tests functions bench

@@ -26,6 +26,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from orchestrator.engine.errors import StatesError
+from orchestrator.engine.jsonata_limits import evaluating, guard, regex_engine
 from orchestrator.jsonata_native import Fallback, NativeExpr, compile_native
 
 __all__ = [
@@ -114,10 +115,11 @@ def _interpreter() -> Any:
 
 def _parse(text: str) -> Any:
     try:
-        expr = _interpreter().Jsonata(text)
+        expr = _interpreter().Jsonata(text, regex_engine)
     except Exception as exc:  # jsonata-python raises JException and others
         raise JsonataSyntaxError(f"invalid JSONata expression {text!r}: {exc}") from exc
     expr.set_output_convert_nulls(False)
+    guard(expr)
     binder = _aws_binder()
     if binder is not None:
         binder(expr)
@@ -222,7 +224,8 @@ class JsonataExpr:
             with contextlib.suppress(KeyError):
                 bindings[name] = _to_jsonata(lookup(name))
         try:
-            result = interpreted.evaluate(None, bindings)
+            with evaluating():
+                result = interpreted.evaluate(None, bindings)
         except StatesError:
             raise
         except Exception as exc:  # any failure inside JSONata is a query evaluation error

@@ -174,6 +174,22 @@ class RunStore(ABC):
             raise RunAlreadyExistsError(run.run_id) from exc
         return run
 
+    def claim(self, run_id: str, name: str, lease_seconds: float) -> bool:
+        """Take the claim ``name`` of a run for ``lease_seconds`` (one conditional write).
+
+        True for exactly one caller until the lease ends; after that the next caller may take
+        it over (its holder is presumed dead). Used so that one request, not a timer, decides
+        who starts a run's execution.
+        """
+        now_ms = int(self.clock() * 1000)
+        until_ms = now_ms + int(lease_seconds * 1000)
+        key = (it.run_pk(run_id), f"CLAIM#{name}")
+        try:
+            self._update_if_newer(key, now_ms, {"status_seq": until_ms, "type": "claim", "run_id": run_id}, {}, ())
+        except ConditionFailedError:
+            return False
+        return True
+
     def get_run(self, run_id: str, *, steps: bool = True) -> Run | None:
         """The run with its steps (by start time) and fan-out progress, or None."""
         if not steps:
