@@ -36,12 +36,13 @@ from orchestrator.engine.clock import (
     Clock,
     ExecutionAborted,
     ExecutionTimedOut,
+    HistoryLimitExceeded,
     RealClock,
     VirtualClock,
 )
 from orchestrator.engine.definition import Machine, load_definition
 from orchestrator.engine.errors import EngineError, StatesError
-from orchestrator.engine.execution import Execution, Path
+from orchestrator.engine.execution import EXPRESS_MAX_SECONDS, MAX_HISTORY_EVENTS, Execution, Path
 from orchestrator.engine.jsonvalue import MAX_PAYLOAD_BYTES, payload_size, to_json
 from orchestrator.engine.lambda_local import LocalFunctions
 from orchestrator.engine.mocks import Mocks
@@ -98,6 +99,8 @@ class Engine:
         account: str = "123456789012",
         role_arn: str | None = None,
         record_history: bool = True,
+        max_history_events: int | None = MAX_HISTORY_EVENTS,
+        express_max_seconds: float = EXPRESS_MAX_SECONDS,
     ) -> None:
         self.substitutions = dict(substitutions or {})
         self.machine: Machine = load_definition(definition, self.substitutions, state_machine_type)
@@ -110,6 +113,8 @@ class Engine:
         self.role_arn = role_arn or f"arn:aws:iam::{account}:role/StatesExecutionRole-{name}"
         self.listener = listener
         self.record_history = record_history
+        self.max_history_events = max_history_events
+        self.express_max_seconds = express_max_seconds
         self.tokens = TokenRegistry()
         self.runner = TaskRunner(
             clock=self.clock,
@@ -168,6 +173,8 @@ class Engine:
             record_history=self.record_history,
             redrive_count=redrive_count,
             redrive_time=start if redrive_time is None else redrive_time,
+            max_history_events=self.max_history_events,
+            wall_limit_seconds=self.express_max_seconds if self.type == "EXPRESS" else None,
         )
         with self._lock:
             if name in self._running:
@@ -180,7 +187,9 @@ class Engine:
                 self._running.pop(name, None)
 
     def _run(self, ex: Execution, input_text: str, timeout_seconds: float | None) -> ExecutionResult:
-        timeout = timeout_seconds if timeout_seconds is not None else self.machine.timeout_seconds
+        timeout: float | None = timeout_seconds if timeout_seconds is not None else self.machine.timeout_seconds
+        if ex.express:
+            timeout = min(timeout, self.express_max_seconds) if timeout is not None else self.express_max_seconds
         deadline = ex.start_time + timeout if timeout is not None else None
         timeline = self.clock.timeline(deadline, ex.cancel, start=ex.start_time)
         path = Path(ex, timeline, Variables(), 0, ex.cancel)
@@ -199,6 +208,9 @@ class Engine:
                 details["cause"] = err.cause
             path.event("ExecutionFailed", details)
             result.status, result.error, result.cause = "FAILED", err.error, err.cause
+        except HistoryLimitExceeded as exceeded:
+            path.event("ExecutionFailed", {"error": exceeded.error, "cause": exceeded.cause})
+            result.status, result.error, result.cause = "FAILED", exceeded.error, exceeded.cause
         except ExecutionTimedOut:
             path.event("ExecutionTimedOut", {"error": "States.Timeout", "cause": "The execution timed out."})
             result.status, result.error = "TIMED_OUT", "States.Timeout"

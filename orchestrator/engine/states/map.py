@@ -132,32 +132,37 @@ class MapState(State):
         return None
 
     def _resolve_number(self, key: str, field: tuple[str, Any] | None, env: Env, integer: bool) -> Any:
+        """The value of a limit given by a path or a JSONata expression, checked as AWS does:
+        a ``*Path`` value fails with ``States.Runtime``, a JSONata one with
+        ``States.QueryEvaluationError`` (both name the field and the value)."""
         if field is None:
             return None
         kind, value = field
         if kind == "const":
             return value
         raw = value(env)
-        number = _as_number(raw, integer)
+        number = _as_number(raw, integer) if kind == "path" else _jsonata_number(raw, integer)
+        error = "States.Runtime" if kind == "path" else "States.QueryEvaluationError"
         if number is None:
             what = "integer" if integer else "float"
-            shown = raw if isinstance(raw, str) else to_json(raw)
             if kind == "path":
+                shown = raw if isinstance(raw, str) else to_json(raw)
                 raise StatesError(
-                    "States.Runtime",
+                    error,
                     f'The {key}Path field refers to value "{shown}" which is not a valid {what}: '
                     f"{self.spec[key + 'Path']}",
                 )
-            raise StatesError(
-                "States.QueryEvaluationError",
-                f'The {key} field refers to value "{shown}" which is not a valid {what}',
+            text = self.spec[key]
+            raise jsonata_error(
+                text.strip()[2:-2].strip(),
+                key,
+                f"returned an unexpected result type. Expected '{what}', but was "
+                f"'{type_name(raw)}' for value: {to_json(raw)}",
             )
-        raw = number
-        if key == "ToleratedFailurePercentage" and not 0 <= raw <= 100:
-            raise StatesError("States.Runtime", "ToleratedFailurePercentage must be between 0 and 100.")
-        if raw < 0:
-            raise StatesError("States.Runtime", f"{key} must be a non-negative number.")
-        return int(raw) if integer else raw
+        cause = _range_problem(key, number)
+        if cause is not None:
+            raise StatesError(error, cause)
+        return int(number) if integer else float(number)
 
     def context(self, path: Path, entered_at: float) -> dict[str, Any]:
         return path.context(self.name, entered_at, retry_count=0)
@@ -226,7 +231,9 @@ class MapState(State):
             out.append(entry)
         return out
 
-    def _iteration_inputs(self, path: Path, env: Env, items: list[Any], effective: Any, entered_at: float) -> list[Any]:
+    def _iteration_inputs(
+        self, path: Path, env: Env, items: list[Any], effective: Any, entered_at: float, retries: int
+    ) -> list[Any]:
         selector = self.item_selector
         if selector is None:
             return list(items)
@@ -234,23 +241,27 @@ class MapState(State):
         base = env.input if self.jsonata else effective
         for index, value in enumerate(items):
             extra = {"Map": {"Item": {"Index": index, "Value": value}}}
-            item_env = Env(base, env.variables, partial(path.context, self.name, entered_at, 0, extra))
+            item_env = Env(base, env.variables, partial(path.context, self.name, entered_at, retries, extra))
             inputs.append(selector(item_env))
         return inputs
 
     def run(self, path: Path, env: Env) -> StepResult:
         entered_at = path.timeline.now()
         effective = env.input if self.jsonata else self.effective_input(env)
-        items = self._items(env, effective)
-        number_env = env if self.jsonata else env.with_input(effective)
-        max_concurrency = self._resolve_number("MaxConcurrency", self.max_concurrency, number_env, True) or 0
-        tolerated_count = self._resolve_number("ToleratedFailureCount", self.tolerated_count, number_env, True)
-        tolerated_pct = self._resolve_number("ToleratedFailurePercentage", self.tolerated_percentage, number_env, False)
-        inputs = self._iteration_inputs(path, env, items, effective, entered_at)
-        if self.batcher is not None:
-            inputs = self._batches(env, inputs, effective)
 
         def attempt(retries: int) -> Any:
+            # Items, ItemSelector and the limits are evaluated per attempt ($$.State.RetryCount).
+            attempt_env = Env(env.input, env.variables, lambda: path.context(self.name, entered_at, retries))
+            items = self._items(attempt_env, effective)
+            number_env = attempt_env if self.jsonata else attempt_env.with_input(effective)
+            max_concurrency = self._resolve_number("MaxConcurrency", self.max_concurrency, number_env, True) or 0
+            tolerated_count = self._resolve_number("ToleratedFailureCount", self.tolerated_count, number_env, True)
+            tolerated_pct = self._resolve_number(
+                "ToleratedFailurePercentage", self.tolerated_percentage, number_env, False
+            )
+            inputs = self._iteration_inputs(path, attempt_env, items, effective, entered_at, retries)
+            if self.batcher is not None:
+                inputs = self._batches(attempt_env, inputs, effective)
             return self._run_iterations(path, inputs, max_concurrency, tolerated_count, tolerated_pct)
 
         ok, value = self.run_with_retry(path, env, attempt)
@@ -363,6 +374,26 @@ def _as_number(raw: Any, integer: bool) -> int | float | None:
     if integer and isinstance(raw, float):
         return int(raw) if raw.is_integer() else None
     return raw
+
+
+def _jsonata_number(raw: Any, integer: bool) -> int | float | None:
+    """A JSONata result used as a number: a JSON number (integral for an integer field)."""
+    if isinstance(raw, bool) or not isinstance(raw, int | float):
+        return None
+    if integer and isinstance(raw, float):
+        return int(raw) if raw.is_integer() else None
+    return raw
+
+
+def _range_problem(key: str, number: float) -> str | None:
+    """AWS's cause text for a limit out of its range, or None when it is in range."""
+    if key == "ToleratedFailurePercentage":
+        return None if 0 <= number <= 100 else "ToleratedFailurePercentage must be between 0 and 100."
+    if number >= 0:
+        return None
+    if key == "MaxConcurrency":
+        return f"Expected non-negative integer for MaxConcurrency, got '{int(number)}' instead."
+    return f"{key} cannot be negative."
 
 
 def _error_output(err: StatesError) -> dict[str, Any]:
