@@ -26,7 +26,13 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from orchestrator.engine.clock import CancelScope, Clock, ExecutionTimedOut, HistoryLimitExceeded, Timeline
+from orchestrator.engine.clock import (
+    CancelScope,
+    Clock,
+    ExecutionTimedOut,
+    HistoryLimitExceeded,
+    Timeline,
+)
 from orchestrator.engine.scope import Variables
 from orchestrator.engine.timestamps import format_timestamp
 

@@ -51,7 +51,12 @@ def test_the_history_limit_fails_a_map_even_with_tolerated_failures() -> None:
     definition = {
         "StartAt": "M",
         "States": {
-            "M": {"Type": "Map", "ToleratedFailurePercentage": 100, "ItemProcessor": LOOP, "End": True},
+            "M": {
+                "Type": "Map",
+                "ToleratedFailurePercentage": 100,
+                "ItemProcessor": LOOP,
+                "End": True,
+            },
         },
     }
     result = run_state_machine(definition, [1, 2, 3])
@@ -87,8 +92,11 @@ def test_an_endless_express_loop_ends_at_its_time_limit_with_bounded_history() -
 FAIL_FIRST = {  # a branch that fails unless its input says it runs in a retry attempt
     "StartAt": "First?",
     "States": {
-        "First?": {"Type": "Choice", "Choices": [{"Variable": "$.attempt", "NumericEquals": 0, "Next": "Boom"}],
-                   "Default": "Ok"},
+        "First?": {
+            "Type": "Choice",
+            "Choices": [{"Variable": "$.attempt", "NumericEquals": 0, "Next": "Boom"}],
+            "Default": "Ok",
+        },
         "Boom": {"Type": "Fail", "Error": "Boom"},
         "Ok": {"Type": "Pass", "End": True},
     },
@@ -96,8 +104,11 @@ FAIL_FIRST = {  # a branch that fails unless its input says it runs in a retry a
 FAIL_FIRST_JSONATA = {
     "StartAt": "First?",
     "States": {
-        "First?": {"Type": "Choice", "Choices": [{"Condition": "{% $states.input.attempt = 0 %}", "Next": "Boom"}],
-                   "Default": "Ok"},
+        "First?": {
+            "Type": "Choice",
+            "Choices": [{"Condition": "{% $states.input.attempt = 0 %}", "Next": "Boom"}],
+            "Default": "Ok",
+        },
         "Boom": {"Type": "Fail", "Error": "Boom"},
         "Ok": {"Type": "Pass", "End": True},
     },
@@ -108,8 +119,15 @@ RETRY = [{"ErrorEquals": ["Boom"], "IntervalSeconds": 1, "MaxAttempts": 2}]
 def test_parallel_parameters_are_evaluated_on_every_retry_attempt() -> None:
     definition = {
         "StartAt": "Par",
-        "States": {"Par": {"Type": "Parallel", "Parameters": {"attempt.$": "$$.State.RetryCount"},
-                           "Branches": [FAIL_FIRST], "Retry": RETRY, "End": True}},
+        "States": {
+            "Par": {
+                "Type": "Parallel",
+                "Parameters": {"attempt.$": "$$.State.RetryCount"},
+                "Branches": [FAIL_FIRST],
+                "Retry": RETRY,
+                "End": True,
+            }
+        },
     }
     result = run_state_machine(definition, {})
     assert result.status == "SUCCEEDED"
@@ -120,8 +138,15 @@ def test_parallel_jsonata_arguments_are_evaluated_on_every_retry_attempt() -> No
     definition = {
         "QueryLanguage": "JSONata",
         "StartAt": "Par",
-        "States": {"Par": {"Type": "Parallel", "Arguments": {"attempt": "{% $states.context.State.RetryCount %}"},
-                           "Branches": [FAIL_FIRST_JSONATA], "Retry": RETRY, "End": True}},
+        "States": {
+            "Par": {
+                "Type": "Parallel",
+                "Arguments": {"attempt": "{% $states.context.State.RetryCount %}"},
+                "Branches": [FAIL_FIRST_JSONATA],
+                "Retry": RETRY,
+                "End": True,
+            }
+        },
     }
     result = run_state_machine(definition, {})
     assert result.output == [{"attempt": 1}]
@@ -130,8 +155,15 @@ def test_parallel_jsonata_arguments_are_evaluated_on_every_retry_attempt() -> No
 def test_map_item_selector_is_evaluated_on_every_retry_attempt() -> None:
     definition = {
         "StartAt": "M",
-        "States": {"M": {"Type": "Map", "ItemProcessor": FAIL_FIRST, "Retry": RETRY, "End": True,
-                         "ItemSelector": {"attempt.$": "$$.State.RetryCount", "item.$": "$$.Map.Item.Value"}}},
+        "States": {
+            "M": {
+                "Type": "Map",
+                "ItemProcessor": FAIL_FIRST,
+                "Retry": RETRY,
+                "End": True,
+                "ItemSelector": {"attempt.$": "$$.State.RetryCount", "item.$": "$$.Map.Item.Value"},
+            }
+        },
     }
     result = run_state_machine(definition, ["a", "b"])
     assert result.output == [{"attempt": 1, "item": "a"}, {"attempt": 1, "item": "b"}]
@@ -141,8 +173,15 @@ def test_map_jsonata_items_are_evaluated_on_every_retry_attempt() -> None:
     definition = {
         "QueryLanguage": "JSONata",
         "StartAt": "M",
-        "States": {"M": {"Type": "Map", "Items": "{% [{'attempt': $states.context.State.RetryCount}] %}",
-                         "ItemProcessor": FAIL_FIRST_JSONATA, "Retry": RETRY, "End": True}},
+        "States": {
+            "M": {
+                "Type": "Map",
+                "Items": "{% [{'attempt': $states.context.State.RetryCount}] %}",
+                "ItemProcessor": FAIL_FIRST_JSONATA,
+                "Retry": RETRY,
+                "End": True,
+            }
+        },
     }
     result = run_state_machine(definition, {})
     assert result.output == [{"attempt": 1}]
@@ -155,28 +194,55 @@ def _jsonata_map(field: str, value: object) -> dict:
     return {
         "QueryLanguage": "JSONata",
         "StartAt": "M",
-        "States": {"M": {"Type": "Map", "Items": [1], field: value,
-                         "ItemProcessor": {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}},
-                         "End": True}},
+        "States": {
+            "M": {
+                "Type": "Map",
+                "Items": [1],
+                field: value,
+                "ItemProcessor": {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}},
+                "End": True,
+            }
+        },
     }
 
 
 @pytest.mark.parametrize(
     ("field", "expression", "cause"),
     [
-        ("MaxConcurrency", "{% -1 %}", "Expected non-negative integer for MaxConcurrency, got '-1' instead."),
+        (
+            "MaxConcurrency",
+            "{% -1 %}",
+            "Expected non-negative integer for MaxConcurrency, got '-1' instead.",
+        ),
         ("ToleratedFailureCount", "{% -2 %}", "ToleratedFailureCount cannot be negative."),
-        ("ToleratedFailurePercentage", "{% 101 %}", "ToleratedFailurePercentage must be between 0 and 100."),
-        ("ToleratedFailurePercentage", "{% -0.5 %}", "ToleratedFailurePercentage must be between 0 and 100."),
-        ("MaxConcurrency", "{% 'ten' %}",
-         "The JSONata expression ''ten'' specified for the field 'MaxConcurrency' returned an unexpected result "
-         "type. Expected 'integer', but was 'string' for value: \"ten\""),
-        ("ToleratedFailureCount", "{% 1.5 %}",
-         "The JSONata expression '1.5' specified for the field 'ToleratedFailureCount' returned an unexpected "
-         "result type. Expected 'integer', but was 'number' for value: 1.5"),
-        ("ToleratedFailurePercentage", "{% true %}",
-         "The JSONata expression 'true' specified for the field 'ToleratedFailurePercentage' returned an "
-         "unexpected result type. Expected 'float', but was 'boolean' for value: true"),
+        (
+            "ToleratedFailurePercentage",
+            "{% 101 %}",
+            "ToleratedFailurePercentage must be between 0 and 100.",
+        ),
+        (
+            "ToleratedFailurePercentage",
+            "{% -0.5 %}",
+            "ToleratedFailurePercentage must be between 0 and 100.",
+        ),
+        (
+            "MaxConcurrency",
+            "{% 'ten' %}",
+            "The JSONata expression ''ten'' specified for the field 'MaxConcurrency' returned an unexpected result "
+            "type. Expected 'integer', but was 'string' for value: \"ten\"",
+        ),
+        (
+            "ToleratedFailureCount",
+            "{% 1.5 %}",
+            "The JSONata expression '1.5' specified for the field 'ToleratedFailureCount' returned an unexpected "
+            "result type. Expected 'integer', but was 'number' for value: 1.5",
+        ),
+        (
+            "ToleratedFailurePercentage",
+            "{% true %}",
+            "The JSONata expression 'true' specified for the field 'ToleratedFailurePercentage' returned an "
+            "unexpected result type. Expected 'float', but was 'boolean' for value: true",
+        ),
     ],
 )
 def test_jsonata_map_limits_of_the_wrong_type_or_range_are_query_evaluation_errors(
@@ -193,22 +259,47 @@ def test_jsonata_map_limits_of_the_wrong_type_or_range_are_query_evaluation_erro
 @pytest.mark.parametrize(
     ("field", "value", "cause"),
     [
-        ("MaxConcurrencyPath", -1, "Expected non-negative integer for MaxConcurrency, got '-1' instead."),
+        (
+            "MaxConcurrencyPath",
+            -1,
+            "Expected non-negative integer for MaxConcurrency, got '-1' instead.",
+        ),
         ("ToleratedFailureCountPath", -1, "ToleratedFailureCount cannot be negative."),
-        ("ToleratedFailurePercentagePath", 150, "ToleratedFailurePercentage must be between 0 and 100."),
-        ("ToleratedFailureCountPath", "abc",
-         'The ToleratedFailureCountPath field refers to value "abc" which is not a valid integer: $.v'),
-        ("ToleratedFailurePercentagePath", [1],
-         'The ToleratedFailurePercentagePath field refers to value "[1]" which is not a valid float: $.v'),
+        (
+            "ToleratedFailurePercentagePath",
+            150,
+            "ToleratedFailurePercentage must be between 0 and 100.",
+        ),
+        (
+            "ToleratedFailureCountPath",
+            "abc",
+            'The ToleratedFailureCountPath field refers to value "abc" which is not a valid integer: $.v',
+        ),
+        (
+            "ToleratedFailurePercentagePath",
+            [1],
+            'The ToleratedFailurePercentagePath field refers to value "[1]" which is not a valid float: $.v',
+        ),
     ],
 )
-def test_path_map_limits_of_the_wrong_type_or_range_fail_with_aws_cause(field: str, value: object, cause: str) -> None:
+def test_path_map_limits_of_the_wrong_type_or_range_fail_with_aws_cause(
+    field: str, value: object, cause: str
+) -> None:
     definition = {
         "StartAt": "M",
-        "States": {"M": {"Type": "Map", "ItemsPath": "$.items", field: "$.v",
-                         "ItemProcessor": {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}},
-                         "End": True}},
+        "States": {
+            "M": {
+                "Type": "Map",
+                "ItemsPath": "$.items",
+                field: "$.v",
+                "ItemProcessor": {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}},
+                "End": True,
+            }
+        },
     }
     result = run_state_machine(definition, {"items": [1], "v": value})
     assert (result.status, result.error) == ("FAILED", "States.Runtime")
-    assert result.cause == f"An error occurred while executing the state 'M' (entered at the event id #2). {cause}"
+    assert (
+        result.cause
+        == f"An error occurred while executing the state 'M' (entered at the event id #2). {cause}"
+    )
