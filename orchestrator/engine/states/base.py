@@ -22,6 +22,7 @@ from typing import Any, ClassVar
 
 from orchestrator.engine.errors import AslDefinitionError, StatesError
 from orchestrator.engine.execution import Path, Program
+from orchestrator.engine.jsonata_checks import check_jsonata_state
 from orchestrator.engine.jsonvalue import MAX_PAYLOAD_BYTES, payload_size, to_json
 from orchestrator.engine.paths import PathNotFound, PathSyntaxError, compile_path, set_path
 from orchestrator.engine.retry import (
@@ -99,6 +100,8 @@ class State:
             )
         self.jsonata = ql == "JSONata"
         self._check_fields()
+        if self.jsonata:
+            check_jsonata_state(self.type, spec, where)
         self.next: str | None = None
         self.end = False
         if self.has_transition:

@@ -41,6 +41,11 @@ from orchestrator.engine.templates import (
 
 __all__ = ["MapState"]
 
+_BATCHER_FIELDS = (
+    "MaxItemsPerBatch", "MaxItemsPerBatchPath", "MaxInputBytesPerBatch", "MaxInputBytesPerBatchPath", "BatchInput",
+)
+
+
 class MapState(State):
     type = "Map"
     retry_catch = True
@@ -94,8 +99,8 @@ class MapState(State):
         self.tolerated_count = self._number_field("ToleratedFailureCount", integer=True)
         self.tolerated_percentage = self._number_field("ToleratedFailurePercentage", integer=False)
         self.batcher = spec.get("ItemBatcher")
-        if self.batcher is not None and not isinstance(self.batcher, dict):
-            raise AslDefinitionError("'ItemBatcher' must be an object", f"{where}/ItemBatcher")
+        if self.batcher is not None:
+            self._check_batcher(self.batcher, f"{where}/ItemBatcher")
         self.batch_input: Evaluator | None = None
         if self.batcher and "BatchInput" in self.batcher:
             at = f"{where}/ItemBatcher/BatchInput"
@@ -111,6 +116,34 @@ class MapState(State):
         self.label = spec.get("Label")
 
     # -- definition helpers ------------------------------------------------------------------
+    def _check_batcher(self, batcher: Any, where: str) -> None:
+        """ItemBatcher MUST set at least one limit; a limit and its ``*Path`` exclude each other."""
+        if not isinstance(batcher, dict):
+            raise AslDefinitionError("'ItemBatcher' must be an object", where)
+        for key in batcher:
+            if key not in _BATCHER_FIELDS:
+                raise AslDefinitionError(f"Field '{key}' is not supported in 'ItemBatcher'", f"{where}/{key}")
+        if not any(key in batcher for key in _BATCHER_FIELDS if key != "BatchInput"):
+            raise AslDefinitionError(
+                "At least one of these fields is required: [MaxItemsPerBatch, MaxItemsPerBatchPath, "
+                "MaxInputBytesPerBatch, MaxInputBytesPerBatchPath]",
+                where,
+            )
+        for key, maximum in (("MaxItemsPerBatch", None), ("MaxInputBytesPerBatch", 256 * 1024)):
+            if key in batcher and f"{key}Path" in batcher:
+                raise AslDefinitionError(f"'{key}' and '{key}Path' are mutually exclusive", where)
+            if f"{key}Path" in batcher and self.jsonata:
+                raise AslDefinitionError(
+                    f"The field '{key}Path' is not supported when the query language is JSONata", f"{where}/{key}Path"
+                )
+            value = batcher.get(key)
+            if key not in batcher or (self.jsonata and is_expression(value)):
+                continue
+            ok = isinstance(value, int) and not isinstance(value, bool) and value >= 1
+            if not ok or (maximum is not None and value > maximum):
+                bound = f"between 1 and {maximum}" if maximum else "a positive integer"
+                raise AslDefinitionError(f"The value of '{key}' must be {bound}", f"{where}/{key}")
+
     def _number_field(self, key: str, integer: bool) -> tuple[str, Any] | None:
         """(kind, value): ("const", n) | ("path", getter) | ("jsonata", evaluator)."""
         spec, where = self.spec, self.where
@@ -429,6 +462,8 @@ def _child_execution_path(path: Path, map_run_arn: str) -> Path:
         listener=None,
         express=parent.express,
         record_history=False,
+        # Each child execution has its own quota in AWS; iterations share this object, so none.
+        max_history_events=None,
     )
     child.context_execution = parent.context_execution
     child.cancel = parent.cancel
