@@ -303,3 +303,28 @@ def test_path_map_limits_of_the_wrong_type_or_range_fail_with_aws_cause(
         result.cause
         == f"An error occurred while executing the state 'M' (entered at the event id #2). {cause}"
     )
+
+
+# -- item 5: JSONata sequences ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("expression", "expected"),
+    [
+        ("{% $range(1, 1, 1) %}", 1),
+        ("{% {'a': $range(5, 5, 1)} %}", {"a": 5}),
+        ("{% $range(1, 3, 1) %}", [1, 2, 3]),
+        ("{% [$range(1, 1, 1)] %}", [1]),
+        ("{% $count($range(1, 1, 1)) %}", 1),
+        ("{% $map([7], function($v) {$v * 2}) %}", 14),
+        ("{% $keys({'only': 1}) %}", "only"),
+        ("{% $split('a', ',') %}", ["a"]),
+        ("{% $partition([1], 2) %}", [[1]]),
+    ],
+)
+def test_jsonata_singleton_sequences_are_their_item_as_on_aws(expression: str, expected: object) -> None:
+    definition = {"QueryLanguage": "JSONata", "StartAt": "P",
+                  "States": {"P": {"Type": "Pass", "Output": expression, "End": True}}}
+    result = run_state_machine(definition, {})
+    assert result.status == "SUCCEEDED", result.cause
+    assert result.output == expected
