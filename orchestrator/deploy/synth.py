@@ -30,6 +30,7 @@ from orchestrator.compiler import CompiledFlow, compile_flow_file
 from orchestrator.compiler.names import (
     pascal,
 )
+from orchestrator.constants import DEFAULT_FUNCTION_TIMEOUT_SECONDS
 from orchestrator.deploy.rest_api import API_KEY_CONDITION, API_ROUTES, api_outputs, api_resources
 from orchestrator.errors import FlowctlError
 from orchestrator.spec.project import Project
@@ -390,7 +391,7 @@ def build_template(project: Project) -> dict[str, Any]:
             "Function": {
                 "Runtime": RUNTIME,
                 "Architectures": ["x86_64"],
-                "Timeout": 30,
+                "Timeout": DEFAULT_FUNCTION_TIMEOUT_SECONDS,
                 "MemorySize": 256,
                 "Tracing": "Active",
                 "Layers": [_ref("RuntimeLayer")],

@@ -101,6 +101,7 @@ class Engine:
         record_history: bool = True,
         max_history_events: int | None = MAX_HISTORY_EVENTS,
         express_max_seconds: float = EXPRESS_MAX_SECONDS,
+        function_timeout: float | None = None,
     ) -> None:
         self.substitutions = dict(substitutions or {})
         self.machine: Machine = load_definition(definition, self.substitutions, state_machine_type)
@@ -118,7 +119,7 @@ class Engine:
         self.tokens = TokenRegistry()
         self.runner = TaskRunner(
             clock=self.clock,
-            functions=LocalFunctions(functions_dir, handlers, self.substitutions),
+            functions=LocalFunctions(functions_dir, handlers, self.substitutions, function_timeout),
             services=AwsServices(boto3_session, endpoint_url, client_factory, self.region),
             mocks=Mocks(mocks),
             tokens=self.tokens,

@@ -37,6 +37,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from orchestrator.compiler import CompiledFlow
+from orchestrator.constants import DEFAULT_FUNCTION_TIMEOUT_SECONDS
 from orchestrator.errors import FlowctlError
 from orchestrator.local.failures import failure_headline
 from orchestrator.spec.graph import flow_graph
@@ -188,6 +189,7 @@ class _Recorder:
         if record is None:
             return
         attempt = int(context.get("attempt") or 0)
+        record.pop("failed", None)  # a new attempt: an earlier failure was retried
         if attempt > record["attempt"]:
             self.emit(NodeEvent(node, "RETRY", record.get("index"), attempt))
         record["attempt"] = attempt
@@ -203,6 +205,7 @@ class _Recorder:
         if record is None:
             return
         started = float(record["started"])
+        record["failed"] = (error, cause)
         self._store(Step(self.run_id, key[0], "FAILED", record.get("index") or 0, record["attempt"],
                          output={"input": record.get("input")}, error=error, cause=cause, started_at=_iso(started)))
         self.emit(NodeEvent(key[0], "FAILED", record.get("index"), record["attempt"], failure_headline(error, cause)))
@@ -217,6 +220,17 @@ class _Recorder:
         output = _loads(details.get("output"))
         if "/" not in node:  # a top-level node (not one item or iteration of a loop)
             self.outputs[node] = output
+        failed = record.get("failed")
+        if failed is not None:
+            # Its last attempt failed and a catch (or on_error: continue) handled it: the node
+            # stays FAILED with its error; the output is what the catch passed on.
+            error, cause = failed
+            self._store(Step(
+                self.run_id, node, "FAILED", record.get("index") or 0, record["attempt"],
+                started_at=_iso(started), stopped_at=_iso(stopped), duration_ms=int((stopped - started) * 1000),
+                output={"input": record.get("input"), "output": output, "caught": True}, error=error, cause=cause,
+            ))
+            return
         self._store(Step(
             self.run_id, node, "SUCCEEDED", record.get("index") or 0, record["attempt"],
             started_at=_iso(started), stopped_at=_iso(stopped), duration_ms=int((stopped - started) * 1000),
@@ -357,6 +371,7 @@ class LocalRunner:
             clock=self.clock or RealClock(),
             state_machine_type=compiled.type,
             name=flow.name,
+            function_timeout=DEFAULT_FUNCTION_TIMEOUT_SECONDS,
         )
         engine_ref["engine"] = engine
         if waiters is not None:

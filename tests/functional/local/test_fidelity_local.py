@@ -1,0 +1,123 @@
+"""GIVEN a project whose node functions time out, fail or are retried WHEN its flows run
+locally (`flowctl run`) THEN the run behaves as the deployed flow would: Lambda's own timeout
+(``Sandbox.Timedout``), timeouts that a catch takes, and every failed attempt recorded FAILED."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from orchestrator.cli.app import app
+from orchestrator.cli.local import local_store
+
+FUNCTIONS = {
+    "sleepy": '''import time
+from orchestrator.runtime import node
+
+
+def handle(inputs):
+    time.sleep(inputs.get("seconds", 3))
+    return {"slept": True}
+
+
+lambda_handler = node(handle)
+''',
+    "flaky": '''from orchestrator.runtime import node
+
+
+def handle(inputs, ctx):
+    if ctx.attempt == 0:
+        raise RuntimeError("flaky upstream")
+    return {"ok": True}
+
+
+lambda_handler = node(handle)
+''',
+    "broken": '''from orchestrator.runtime import node
+
+
+def handle(inputs):
+    raise ValueError("always broken")
+
+
+lambda_handler = node(handle)
+''',
+}
+FLOWS: dict[str, Any] = {
+    # function.json gives sleepy 1 s; the node's own timeout (10 s) is longer: Lambda's ends it
+    "lambda-timeout": {"name": "lambda-timeout", "nodes": {"nap": {"uses": "sleepy", "timeout": 10}}},
+    "caught-timeout": {
+        "name": "caught-timeout",
+        "nodes": {
+            "nap": {"uses": "sleepy", "timeout": 10, "catch": [{"errors": ["Sandbox.Timedout"], "then": "fallback"}]},
+            "fallback": {"set": {"recovered": True}},
+            "task-timeout": {"uses": "sleepy", "with": {"seconds": 2}, "timeout": 1, "on_error": "continue"},
+        },
+        "output": "{% {'nap': $nap, 'timeout': $task_timeout} %}",
+    },
+    "history": {
+        "name": "history",
+        "nodes": {
+            "flaky": {"uses": "flaky", "retry": {"max_attempts": 2, "interval": 1}},
+            "broken": {"uses": "broken", "on_error": "continue"},
+        },
+        "output": "{% {'flaky': $flaky, 'broken': $broken} %}",
+    },
+}
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    root = tmp_path / "project"
+    (root / "flows").mkdir(parents=True)
+    for name, flow in FLOWS.items():
+        (root / "flows" / f"{name}.json").write_text(json.dumps(flow))
+    for name, source in FUNCTIONS.items():
+        (root / "functions" / name).mkdir(parents=True)
+        (root / "functions" / name / "app.py").write_text(source)
+    (root / "functions" / "sleepy" / "function.json").write_text(json.dumps({"timeout": 1}))
+    monkeypatch.setenv("FLOWCTL_HOME", str(tmp_path / "home"))
+    monkeypatch.chdir(root)
+    return root
+
+
+def run(project: Path, flow: str) -> tuple[int, str, list[Any]]:
+    result = CliRunner().invoke(app, ["run", f"flows/{flow}.json", "-q"])
+    store = local_store(project)
+    run_id = store.list_runs(flow).runs[0].run_id
+    return result.exit_code, result.output, store.list_steps(run_id)
+
+
+def test_a_function_that_outlives_its_lambda_timeout_fails_with_sandbox_timedout(project: Path) -> None:
+    code, output, steps = run(project, "lambda-timeout")
+    assert code == 1
+    assert "Sandbox.Timedout" in output
+    [step] = steps
+    assert (step.node, step.status, step.error) == ("nap", "FAILED", "Sandbox.Timedout")
+    assert "Task timed out after 1.00 seconds" in json.loads(step.cause)["errorMessage"]
+
+
+def test_timeouts_take_the_catch_path_and_on_error_continue(project: Path) -> None:
+    code, output, steps = run(project, "caught-timeout")
+    assert code == 0, output
+    result = json.loads(output[output.index("{"):])
+    assert result["nap"] == {"recovered": True}  # the catch handler's value stands in for the node
+    assert result["timeout"] == {"error": "States.Timeout", "cause": None}
+    by_node = {s.node: s for s in steps}
+    assert (by_node["nap"].status, by_node["nap"].error) == ("FAILED", "Sandbox.Timedout")
+    assert (by_node["task-timeout"].status, by_node["task-timeout"].error) == ("FAILED", "States.Timeout")
+
+
+def test_failed_attempts_and_caught_nodes_are_recorded_failed(project: Path) -> None:
+    code, output, steps = run(project, "history")
+    assert code == 0, output
+    rows = sorted((s.node, s.attempt, s.status, s.error) for s in steps)
+    assert rows == [
+        ("broken", 0, "FAILED", "ValueError"),
+        ("flaky", 0, "FAILED", "RuntimeError"),
+        ("flaky", 1, "SUCCEEDED", None),
+    ]
