@@ -47,7 +47,18 @@ def handle(inputs):
 lambda_handler = node(handle)
 ''',
 }
+FUNCTIONS["stamp"] = '''import datetime
+from orchestrator.runtime import node
+
+
+def handle(inputs):
+    return {"rows": [{"id": 1, "seen": datetime.datetime(2026, 12, 1, 8, 0)}]}
+
+
+lambda_handler = node(handle)
+'''
 FLOWS: dict[str, Any] = {
+    "not-json": {"name": "not-json", "nodes": {"stamp-rows": {"uses": "stamp"}}},
     # function.json gives sleepy 1 s; the node's own timeout (10 s) is longer: Lambda's ends it
     "lambda-timeout": {"name": "lambda-timeout", "nodes": {"nap": {"uses": "sleepy", "timeout": 10}}},
     "caught-timeout": {
@@ -121,3 +132,14 @@ def test_failed_attempts_and_caught_nodes_are_recorded_failed(project: Path) -> 
         ("flaky", 0, "FAILED", "RuntimeError"),
         ("flaky", 1, "SUCCEEDED", None),
     ]
+
+
+def test_a_node_returning_a_non_json_value_fails_naming_the_node_and_key_path(project: Path) -> None:
+    code, output, steps = run(project, "not-json")
+    assert code == 1
+    [step] = steps
+    assert step.error == "OutputNotJsonError"
+    message = json.loads(step.cause)["errorMessage"]
+    assert message.startswith("node 'stamp-rows' returned a value that is not JSON at $.rows[0].seen: datetime")
+    assert "isoformat()" in message
+    assert "json/encoder.py" not in output
