@@ -48,7 +48,7 @@ LAMBDA_SERVICE_RETRY: dict[str, Any] = {
     ],
     "IntervalSeconds": 1,
     "MaxAttempts": 3,
-    "BackoffRate": 2,
+    "BackoffRate": 2.0,  # a float: statelint (like the ASL schema) rejects an integer
     "JitterStrategy": "FULL",
 }
 LAMBDA_INVOKE = "arn:aws:states:::lambda:invoke"
@@ -197,7 +197,7 @@ class _Builder:
             "ErrorEquals": list(retry.errors),
             "IntervalSeconds": retry.interval,
             "MaxAttempts": retry.max_attempts - 1,
-            "BackoffRate": retry.backoff,
+            "BackoffRate": float(retry.backoff),
         }
         if retry.max_delay is not None:
             rule["MaxDelaySeconds"] = retry.max_delay

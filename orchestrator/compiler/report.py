@@ -16,9 +16,11 @@ from orchestrator.compiler.sp import Parallel, Series, Tree
 from orchestrator.spec.graph import flow_graph
 from orchestrator.spec.model import Body, Flow, Node
 
-__all__ = ["HISTORY_EVENT_LIMIT", "FlowReport", "estimate"]
+__all__ = ["DEFINITION_SIZE_LIMIT", "HISTORY_EVENT_LIMIT", "FlowReport", "estimate"]
 
 HISTORY_EVENT_LIMIT = 25_000
+DEFINITION_SIZE_LIMIT = 1024 * 1024
+"""Step Functions' maximum size of a state machine definition (1 MB, in UTF-8 bytes)."""
 STANDARD_PER_TRANSITION = 0.025 / 1000
 EXPRESS_PER_REQUEST = 1.00 / 1_000_000
 EXPRESS_PER_GB_SECOND = 0.00001667
@@ -60,10 +62,32 @@ class FlowReport:
     payload_risks: list[str] = field(default_factory=list)
     added_edges: list[tuple[str, str]] = field(default_factory=list)
     items_assumed: int = 100
+    definition_bytes: int = 0
 
     @property
     def history_over_limit(self) -> bool:
         return self.history_events > HISTORY_EVENT_LIMIT
+
+    @property
+    def definition_over_limit(self) -> bool:
+        return self.definition_bytes > DEFINITION_SIZE_LIMIT
+
+    @property
+    def warnings(self) -> list[str]:
+        """What would make deploying or running the flow fail on AWS."""
+        found = []
+        if self.definition_over_limit:
+            found.append(
+                f"the definition is {self.definition_bytes:,} bytes, over Step Functions' 1 MB limit "
+                f"({DEFINITION_SIZE_LIMIT:,} bytes): CreateStateMachine will reject it; move parts into "
+                "sub-flows run as nested executions ('flow' nodes with mode 'nested')"
+            )
+        if self.history_over_limit:
+            found.append(
+                f"a run may write {self.history_events:,} history events, over the 25,000 a Standard "
+                "execution may have: it would fail; use a distributed foreach (mode 'distributed') or nested sub-flows"
+            )
+        return found
 
     @property
     def standard_cost_per_million(self) -> float:
@@ -85,6 +109,9 @@ class FlowReport:
             "history_over_limit": self.history_over_limit,
             "estimated_seconds": round(self.seconds, 3),
             "payload_risks": self.payload_risks,
+            "definition_bytes": self.definition_bytes,
+            "definition_over_limit": self.definition_over_limit,
+            "warnings": self.warnings,
             "added_sync_edges": [list(e) for e in self.added_edges],
             "cost_per_million_runs_usd": {
                 "standard": round(self.standard_cost_per_million, 2),
