@@ -311,15 +311,28 @@ def redrive(
     if path is None:
         raise FlowctlError(f"flow '{previous.flow}' is not in {project.flows_dir}")
     compiled = compile_flow_file(path, project)
+    if compiled.type == "EXPRESS":
+        raise FlowctlError(
+            f"run '{run_id}' is a run of the Express flow '{previous.flow}': Step Functions cannot redrive Express "
+            "executions (RedriveExecution answers InvalidArn); start a new run, or set \"type\": \"STANDARD\" "
+            "on the flow to make its runs redrivable"
+        )
     replay = {}
+    replay_items: dict[tuple[str, int], Any] = {}
     for step in previous.steps:
-        if step.status == "SUCCEEDED" and step.index == 0 and isinstance(step.output, dict) and compiled.flow.nodes.get(step.node) and compiled.flow.nodes[step.node].uses:
+        if step.status != "SUCCEEDED" or not isinstance(step.output, dict):
+            continue
+        if step.index == 0 and compiled.flow.nodes.get(step.node) and compiled.flow.nodes[step.node].uses:
             replay[step.node] = step.output.get("output")
+        elif "/" in step.node:  # one item of a foreach (or iteration of a loop) that succeeded
+            replay_items[(step.node, step.index)] = step.output.get("output")
     progress = Progress(list(compiled.flow.nodes), enabled=not quiet and err.is_terminal)
     runner = LocalRunner(project, store, on_node=progress)
-    err.print(f"redriving {run_id}: reusing {len(replay)} recorded node output(s): {', '.join(sorted(replay)) or 'none'}")
+    items = f" and {len(replay_items)} item output(s) of foreach/while nodes" if replay_items else ""
+    err.print(f"redriving {run_id}: reusing {len(replay)} recorded node output(s): {', '.join(sorted(replay)) or 'none'}{items}")
     result = _run_with_progress(
-        progress, lambda: runner.run(compiled, previous.input, run_id=run_id, replay=replay, redrive_of=previous))
+        progress, lambda: runner.run(compiled, previous.input, run_id=run_id, replay=replay, redrive_of=previous,
+                                     replay_items=replay_items))
     _print_result(result)
     if result.interrupted:
         raise typer.Exit(INTERRUPTED_EXIT)

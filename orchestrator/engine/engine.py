@@ -102,6 +102,7 @@ class Engine:
         max_history_events: int | None = MAX_HISTORY_EVENTS,
         express_max_seconds: float = EXPRESS_MAX_SECONDS,
         function_timeout: float | None = None,
+        replay: Callable[[str, Any], Any] | None = None,
     ) -> None:
         self.substitutions = dict(substitutions or {})
         self.machine: Machine = load_definition(definition, self.substitutions, state_machine_type)
@@ -121,7 +122,7 @@ class Engine:
             clock=self.clock,
             functions=LocalFunctions(functions_dir, handlers, self.substitutions, function_timeout),
             services=AwsServices(boto3_session, endpoint_url, client_factory, self.region),
-            mocks=Mocks(mocks),
+            mocks=Mocks(mocks, replay),
             tokens=self.tokens,
             region=self.region,
             account=account,

@@ -79,7 +79,7 @@ class TaskRunner:
         self.account = account
 
     def mock(self, call: TaskCall) -> MockResponse | None:
-        return self.mocks.response(call.state, call.attempt) if self.mocks else None
+        return self.mocks.response(call.state, call.attempt, call.payload) if self.mocks else None
 
     def mocked_result(self, call: TaskCall, response: MockResponse, timeline: Timeline) -> Any:
         if response.delay:

@@ -22,6 +22,8 @@ Contract
   used by ``flowctl redrive`` with ``redrive_of`` (the failed run): the run becomes redrive round
   ``redrive_of.redrive_count + 1`` (``Execution.RedriveCount`` in the context object), and its
   steps are recorded as that round next to the earlier rounds' (replayed nodes get none).
+  ``replay_items`` does the same per item of a foreach (``(node path, index)`` → output): only
+  the failed and not-started items run again, as AWS redrives a Map.
 """
 
 from __future__ import annotations
@@ -117,12 +119,14 @@ class _Recorder:
     as in AWS, a redrive does not run them again, so they get no step of this round."""
 
     def __init__(self, run_id: str, store: RunStore | None, on_node: Callable[[NodeEvent], None] | None,
-                 redrive: int = 0, replayed: frozenset[str] = frozenset()) -> None:
+                 redrive: int = 0, replayed: frozenset[str] = frozenset(),
+                 replayed_items: frozenset[tuple[str, int]] = frozenset()) -> None:
         self.run_id = run_id
         self.store = store
         self.on_node = on_node
         self.redrive = redrive
         self.replayed = replayed
+        self.replayed_items = replayed_items
         self.lock = threading.Lock()
         self.open: dict[tuple[str, int], dict[str, Any]] = {}
         self.by_event: dict[int, tuple[str, int]] = {}
@@ -239,9 +243,28 @@ class _Recorder:
         self.emit(NodeEvent(node, "SUCCEEDED", record.get("index"), record["attempt"]))
 
     def _store(self, step: Step) -> None:
-        if self.store is not None and step.node not in self.replayed and step.node != self.stopped:
+        if (self.store is not None and step.node not in self.replayed and step.node != self.stopped
+                and (step.node, step.index) not in self.replayed_items):
             step.redrive = self.redrive
             self.store.record_step(step)
+
+
+def _item_replay(outputs: dict[tuple[str, int], Any]) -> Callable[[str, Any], Any]:
+    """The engine's replay hook for a redrive: the task of a foreach item (or a loop iteration)
+    that succeeded in an earlier round returns its recorded output instead of running again —
+    as AWS reruns only the failed and not-started iterations of a Map."""
+
+    def replay(state: str, payload: Any) -> Any:
+        inner = payload.get("Payload") if isinstance(payload, dict) else None
+        context = inner.get("context") if isinstance(inner, dict) else None
+        index = context.get("index") if isinstance(context, dict) else None
+        node = node_of_state(state)
+        if node is None or not isinstance(index, int) or isinstance(index, bool):
+            return None
+        key = (node, index)
+        return {"payload": outputs[key]} if key in outputs else None
+
+    return replay
 
 
 def _iso(epoch: float) -> str:
@@ -309,7 +332,8 @@ class LocalRunner:
 
     def run(self, compiled: CompiledFlow, params: dict[str, Any] | None, *, run_id: str | None = None,
             break_at: str | None = None, replay: dict[str, Any] | None = None, trigger: str = "local",
-            redrive_of: Run | None = None, mocks: dict[str, Any] | None = None) -> LocalRun:
+            redrive_of: Run | None = None, mocks: dict[str, Any] | None = None,
+            replay_items: dict[tuple[str, int], Any] | None = None) -> LocalRun:
         from orchestrator.engine import Engine, RealClock
 
         flow = compiled.flow
@@ -324,7 +348,8 @@ class LocalRunner:
                                           trigger=trigger, started_at=_iso(time.time())))
             else:
                 self.store.update_run_status(run_id, RunStatus.RUNNING, redrive_count=redrive)
-        recorder = _Recorder(run_id, self.store, self.on_node, redrive, frozenset(replay or {}))
+        recorder = _Recorder(run_id, self.store, self.on_node, redrive, frozenset(replay or {}),
+                             frozenset(replay_items or {}))
         handlers: dict[str, Any] = {}
         waiters = _Waiters(self.store, run_id) if self.store is not None else None
         if waiters is not None:
@@ -372,6 +397,7 @@ class LocalRunner:
             state_machine_type=compiled.type,
             name=flow.name,
             function_timeout=DEFAULT_FUNCTION_TIMEOUT_SECONDS,
+            replay=_item_replay(replay_items) if replay_items else None,
         )
         engine_ref["engine"] = engine
         if waiters is not None:

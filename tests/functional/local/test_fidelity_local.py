@@ -57,7 +57,31 @@ def handle(inputs):
 
 lambda_handler = node(handle)
 '''
+FUNCTIONS["tally"] = '''import os
+from pathlib import Path
+from orchestrator.runtime import node
+
+
+def handle(inputs):
+    calls = Path(os.environ["TALLY_CALLS"])
+    with calls.open("a") as fh:
+        fh.write(inputs["item"] + "\\n")
+    if inputs["item"] == "c" and not Path(os.environ["TALLY_FIXED"]).exists():
+        raise RuntimeError("item c is broken")
+    return {"upper": inputs["item"].upper()}
+
+
+lambda_handler = node(handle)
+'''
 FLOWS: dict[str, Any] = {
+    "fan": {"name": "fan", "type": "STANDARD", "nodes": {
+        "each": {"foreach": {"items": "{% ['a', 'b', 'c', 'd'] %}", "concurrency": 1,
+                             "do": {"uses": "tally", "with": {"item": "{% $item %}"}}}},
+        "side": {"uses": "tally", "with": {"item": "side"}},
+    }, "output": "{% $each %}"},
+    "fan-express": {"name": "fan-express", "type": "EXPRESS", "nodes": {
+        "each": {"foreach": {"items": "{% ['c'] %}", "do": {"uses": "tally", "with": {"item": "{% $item %}"}}}},
+    }},
     "not-json": {"name": "not-json", "nodes": {"stamp-rows": {"uses": "stamp"}}},
     # function.json gives sleepy 1 s; the node's own timeout (10 s) is longer: Lambda's ends it
     "lambda-timeout": {"name": "lambda-timeout", "nodes": {"nap": {"uses": "sleepy", "timeout": 10}}},
@@ -143,3 +167,35 @@ def test_a_node_returning_a_non_json_value_fails_naming_the_node_and_key_path(pr
     assert message.startswith("node 'stamp-rows' returned a value that is not JSON at $.rows[0].seen: datetime")
     assert "isoformat()" in message
     assert "json/encoder.py" not in output
+
+
+def test_redrive_runs_only_the_failed_and_not_started_items_of_a_foreach(
+    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls, fixed = tmp_path / "calls.txt", tmp_path / "fixed"
+    monkeypatch.setenv("TALLY_CALLS", str(calls))
+    monkeypatch.setenv("TALLY_FIXED", str(fixed))
+    code, _, _ = run(project, "fan")
+    assert code == 1
+    first_round = calls.read_text().split()
+    assert sorted(first_round) == ["a", "b", "c", "side"]  # d never started: c failed first
+    fixed.touch()
+    store = local_store(project)
+    run_id = store.list_runs("fan").runs[0].run_id
+    redriven = CliRunner().invoke(app, ["redrive", run_id, "-q"])
+    assert redriven.exit_code == 0, redriven.output
+    assert calls.read_text().split()[len(first_round):] == ["c", "d"]  # a, b and side keep their results
+    assert [o["upper"] for o in json.loads(redriven.stdout[redriven.stdout.index("["):])] == ["A", "B", "C", "D"]
+    round_one = sorted((s.node, s.index) for s in store.list_steps(run_id) if s.redrive == 1 and "/" in s.node)
+    assert round_one == [("each/do", 2), ("each/do", 3)]
+
+
+def test_redrive_of_an_express_flow_answers_as_aws(project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TALLY_CALLS", str(tmp_path / "calls.txt"))
+    monkeypatch.setenv("TALLY_FIXED", str(tmp_path / "fixed"))
+    code, _, _ = run(project, "fan-express")
+    assert code == 1
+    run_id = local_store(project).list_runs("fan-express").runs[0].run_id
+    redriven = CliRunner().invoke(app, ["redrive", run_id])
+    assert redriven.exit_code == 1
+    assert "cannot redrive Express executions" in redriven.output
