@@ -102,8 +102,11 @@ def _print_result(run: Any, as_table: bool = False, full: bool = False) -> None:
     if run.breakpoint:
         print_breakpoint(run, full)
         return
+    again = (f"flowctl redrive {run.run_id}" if getattr(run, "redrivable", True)
+             else "run it again (an Express flow's runs cannot be redriven)")
     if run.interrupted:
-        err.print(f"[red]ABORTED[/] run [bold]{run.run_id}[/] — interrupted; flowctl redrive {run.run_id} resumes it")
+        resumes = f"{again} resumes it" if getattr(run, "redrivable", True) else again
+        err.print(f"[red]ABORTED[/] run [bold]{run.run_id}[/] — interrupted; {resumes}")
         return
     colour = "green" if run.status == "SUCCEEDED" else "red"
     err.print(f"[{colour}]{run.status}[/] run [bold]{run.run_id}[/]")
@@ -113,7 +116,8 @@ def _print_result(run: Any, as_table: bool = False, full: bool = False) -> None:
         sys.stdout.write(json.dumps(run.output, indent=2, default=str) + "\n")
     else:
         err.print(f"[red]{describe_failure(run.error, run.cause)}[/]")
-        err.print(f"see `flowctl runs show {run.run_id}`; fix and `flowctl redrive {run.run_id}`")
+        err.print(f"see `flowctl runs show {run.run_id}`; fix and `{again}`" if getattr(run, "redrivable", True)
+                  else f"see `flowctl runs show {run.run_id}`; fix and {again}")
 
 
 @app.command()

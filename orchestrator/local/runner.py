@@ -87,6 +87,8 @@ class LocalRun:
     breakpoint: dict[str, Any] | None = None
     history: list[dict[str, Any]] = field(default_factory=list)
     interrupted: bool = False
+    redrivable: bool = True
+    """False for a run of an Express flow: Step Functions cannot redrive those."""
 
 
 def _loads(text: Any) -> Any:
@@ -419,7 +421,7 @@ class LocalRunner:
             self.store.update_run_status(run_id, status, output=result.output, error=result.error, cause=result.cause,
                                          redrive_count=redrive)
         return LocalRun(run_id, flow.name, status, result.output, result.error, result.cause, caught or None,
-                        recorder.history, interrupted)
+                        recorder.history, interrupted, compiled.type != "EXPRESS")
 
 
 class _Started:
