@@ -244,6 +244,7 @@ def runs_list(
 def runs_show(
     run_id: str = typer.Argument(..., help="Run id (as printed by flowctl run)."),
     node: str | None = typer.Option(None, "--node", help="Show this node's input and output in full."),
+    resolve: bool = typer.Option(False, "--resolve", help="With --node: show offloaded ({\"$ref\"}) outputs resolved."),
 ) -> None:
     """A run with every node's status, attempts of every round (redrive), timing and (with --node) data."""
     store = local_store(_project_root("runs show"))
@@ -261,7 +262,14 @@ def runs_show(
         for step in steps:
             out.print(f"[bold]{step.node}[/] item {step.index} round {step.redrive} attempt {step.attempt}: "
                       f"{step.status} {step.duration_ms or ''} ms")
-            out.print_json(json.dumps(step.output, default=str))
+            shown = step.output
+            if resolve:
+                from orchestrator.runtime.payloads import PayloadStore
+
+                shown = PayloadStore().resolve(step.output)
+            elif _has_ref(step.output):
+                out.print("(an offloaded output: --resolve shows its value)")
+            out.print_json(json.dumps(shown, default=str))
             if step.error:
                 out.print(f"[red]{describe_failure(step.error, step.cause)}[/]")
         return
@@ -272,6 +280,12 @@ def runs_show(
     out.print(table)
     if found.status == "SUCCEEDED":
         out.print_json(json.dumps(found.output, default=str))
+
+
+def _has_ref(value: Any) -> bool:
+    if isinstance(value, dict):
+        return (len(value) == 1 and isinstance(value.get("$ref"), str)) or any(_has_ref(v) for v in value.values())
+    return isinstance(value, list) and any(_has_ref(v) for v in value)
 
 
 @events_app.command("publish")

@@ -9,6 +9,8 @@ $0.00001667 per GB-second at the 64 MB minimum). Lambda's own charges are not in
 
 from __future__ import annotations
 
+import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,7 +18,9 @@ from orchestrator.compiler.sp import Parallel, Series, Tree
 from orchestrator.spec.graph import flow_graph
 from orchestrator.spec.model import Body, Flow, Node
 
-__all__ = ["DEFINITION_SIZE_LIMIT", "HISTORY_EVENT_LIMIT", "FlowReport", "estimate"]
+__all__ = ["DEFINITION_SIZE_LIMIT", "HISTORY_EVENT_LIMIT", "FlowReport", "estimate", "offloaded_reads"]
+
+_READ_INTO = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)\s*[.\[]")
 
 HISTORY_EVENT_LIMIT = 25_000
 DEFINITION_SIZE_LIMIT = 1024 * 1024
@@ -225,4 +229,27 @@ def estimate(flow: Flow, definition: dict[str, Any], load_flow: Any, items: int 
             )
         if len(preds) >= 3 and node.aggregate is None and node.with_ is None:
             risks.append(f"{node_id}: fan-in of {len(preds)} outputs in one payload (limit 256 KiB); consider 'aggregate'")
+    risks.extend(offloaded_reads(flow))
     return cost, count_states(definition), risks
+
+
+def offloaded_reads(flow: Flow) -> list[str]:
+    """Nodes whose expressions read into (``$fetch.rows``, ``$fetch[0]``) the output of a node
+    that calls a function: over the offload threshold (~200 KiB) that output is a
+    ``{"$ref": ...}`` and such a read returns nothing."""
+    offloadable = {node_id.replace("-", "_"): node_id for node_id, node in flow.nodes.items() if node.uses}
+    found: list[str] = []
+    readers = [(node_id, node.model_dump(mode="json", by_alias=True, exclude_none=True))
+               for node_id, node in flow.nodes.items()]
+    readers.append(("output", flow.output))
+    for reader, spec in readers:
+        text = json.dumps(spec)
+        for var in sorted(set(_READ_INTO.findall(text))):
+            source = offloadable.get(var)
+            if source is None or source == reader:
+                continue
+            found.append(
+                f"{reader}: reads into ${var} ({source}'s output); over 200 KiB that output is offloaded as "
+                f'{{"$ref": ...}} and the read returns nothing: pass ${var} whole to a node, or keep it small'
+            )
+    return found

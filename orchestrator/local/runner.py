@@ -42,6 +42,7 @@ from orchestrator.compiler import CompiledFlow
 from orchestrator.constants import DEFAULT_FUNCTION_TIMEOUT_SECONDS
 from orchestrator.errors import FlowctlError
 from orchestrator.local.failures import failure_headline
+from orchestrator.local.offloaded import explain_offloaded_read
 from orchestrator.spec.graph import flow_graph
 from orchestrator.spec.params import resolve_params
 from orchestrator.spec.project import Project
@@ -417,6 +418,10 @@ class LocalRunner:
             if waiters is not None:
                 waiters.close(drop=interrupted)
         status = result.status
+        if status == "FAILED" and result.error == "States.QueryEvaluationError":
+            explained = explain_offloaded_read(result.cause, recorder.outputs)
+            if explained is not None:
+                result.cause = explained
         if self.store is not None:
             self.store.update_run_status(run_id, status, output=result.output, error=result.error, cause=result.cause,
                                          redrive_count=redrive)

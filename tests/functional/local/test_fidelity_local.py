@@ -73,7 +73,21 @@ def handle(inputs):
 
 lambda_handler = node(handle)
 '''
+FUNCTIONS["bulk"] = '''from orchestrator.runtime import node
+
+
+def handle(inputs):
+    return {"rows": ["x" * 100] * 3000}  # ~300 KB: offloaded as {"$ref": ...}
+
+
+lambda_handler = node(handle)
+'''
 FLOWS: dict[str, Any] = {
+    "offloaded": {"name": "offloaded", "nodes": {
+        "fetch-rows": {"uses": "bulk"},
+        "count": {"set": {"n": "{% $count($fetch_rows.rows) %}", "first": "{% $fetch_rows.rows[0] %}"},
+                  "after": ["fetch-rows"]},
+    }},
     "fan": {"name": "fan", "type": "STANDARD", "nodes": {
         "each": {"foreach": {"items": "{% ['a', 'b', 'c', 'd'] %}", "concurrency": 1,
                              "do": {"uses": "tally", "with": {"item": "{% $item %}"}}}},
@@ -199,3 +213,19 @@ def test_redrive_of_an_express_flow_answers_as_aws(project: Path, tmp_path: Path
     redriven = CliRunner().invoke(app, ["redrive", run_id])
     assert redriven.exit_code == 1
     assert "cannot redrive Express executions" in redriven.output
+
+
+def test_reading_into_an_offloaded_output_names_the_node_the_size_and_the_fix(project: Path) -> None:
+    code, output, steps = run(project, "offloaded")
+    assert code == 1
+    store = local_store(project)
+    failed = store.list_runs("offloaded").runs[0]
+    assert failed.error == "States.QueryEvaluationError"
+    assert "Node 'fetch-rows' returned 30" in failed.cause and "bytes, over the offload threshold" in failed.cause
+    assert "pass $fetch_rows whole to a node" in failed.cause
+    shown = CliRunner().invoke(app, ["runs", "show", failed.run_id, "--node", "fetch-rows"])
+    assert "--resolve shows its value" in shown.output and '"$ref"' in shown.output
+    resolved = CliRunner().invoke(app, ["runs", "show", failed.run_id, "--node", "fetch-rows", "--resolve"])
+    assert resolved.exit_code == 0, resolved.output
+    shown_data = resolved.output[resolved.output.index("SUCCEEDED"):]
+    assert '"$ref"' not in shown_data and '"rows"' in shown_data

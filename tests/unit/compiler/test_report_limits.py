@@ -41,3 +41,15 @@ def test_a_small_definition_has_no_warning(tmp_path: Path) -> None:
     rates = [r["BackoffRate"] for r in compiled.definition["States"]["a"]["Retry"]]
     assert rates and all(type(rate) is float for rate in rates)
     assert '"BackoffRate": 2.0' in asl_text(compiled.definition)
+
+
+def test_the_report_flags_reads_into_outputs_that_may_be_offloaded(tmp_path: Path) -> None:
+    flow = {"name": "reads", "nodes": {
+        "fetch-rows": {"uses": "step"},
+        "count": {"set": {"n": "{% $count($fetch_rows.rows) %}"}, "after": ["fetch-rows"]},
+        "whole": {"uses": "step", "with": {"all": "{% $fetch_rows %}"}, "after": ["fetch-rows"]},
+    }, "output": "{% $fetch_rows[0] %}"}
+    risks = compile_flow_file(write_flow(tmp_path, flow)).report.payload_risks
+    reads = [r for r in risks if "reads into" in r]
+    assert [r.split(":")[0] for r in reads] == ["count", "output"]
+    assert all("$fetch_rows" in r and "fetch-rows's output" in r for r in reads)
