@@ -151,16 +151,16 @@ def parse_retriers(value: Any, where: str) -> tuple[Retrier, ...]:
     if not isinstance(value, list):
         raise AslDefinitionError("'Retry' must be an array", where)
     retriers = tuple(Retrier.parse(spec, f"{where}/{i}") for i, spec in enumerate(value))
-    _all_last(retriers, where, "retrier")
+    _all_last([r.error_equals for r in retriers], where, "retrier")
     return retriers
 
 
-def _all_last(entries: tuple[Retrier, ...] | list[Catcher], where: str, what: str) -> None:
+def _all_last(names: list[tuple[str, ...]], where: str, what: str) -> None:
     """The ASL specification: a ``States.ALL`` retrier/catcher MUST be the last one."""
-    for i, entry in enumerate(entries[:-1]):
-        if "States.ALL" in entry.error_equals:
+    for i, error_equals in enumerate(names[:-1]):
+        if "States.ALL" in error_equals:
             raise AslDefinitionError(
-                f"'States.ALL' must appear alone in the last {what}, not in {what} {i} of {len(entries)}",
+                f"'States.ALL' must appear alone in the last {what}, not in {what} {i} of {len(names)}",
                 f"{where}/{i}/ErrorEquals",
             )
 
@@ -179,5 +179,5 @@ def parse_catchers(value: Any, where: str) -> tuple[Catcher, ...]:
         if not isinstance(nxt, str):
             raise AslDefinitionError("These fields are required: [Next]", at)
         out.append(Catcher(_error_equals(spec, at), nxt, spec, i))
-    _all_last(out, where, "catcher")
+    _all_last([c.error_equals for c in out], where, "catcher")
     return tuple(out)

@@ -148,7 +148,7 @@ class TaskRunner:
         limit = timeout if own_timeout is None or (timeout is not None and timeout <= own_timeout) else own_timeout
 
         def expired() -> StatesError:
-            if limit == own_timeout and (timeout is None or own_timeout < timeout):
+            if own_timeout is not None and limit == own_timeout and (timeout is None or own_timeout < timeout):
                 return lambda_timed_out(context, own_timeout)
             return StatesError("States.Timeout", None)
 

@@ -140,7 +140,7 @@ class MapState(State):
             if key not in batcher or (self.jsonata and is_expression(value)):
                 continue
             ok = isinstance(value, int) and not isinstance(value, bool) and value >= 1
-            if not ok or (maximum is not None and value > maximum):
+            if not ok or (maximum is not None and isinstance(value, int) and value > maximum):
                 bound = f"between 1 and {maximum}" if maximum else "a positive integer"
                 raise AslDefinitionError(f"The value of '{key}' must be {bound}", f"{where}/{key}")
 
