@@ -37,6 +37,7 @@ from orchestrator.engine.templates import (
     compile_path_getter,
     compile_payload,
     jsonata_error,
+    unexpected_type,
 )
 
 __all__ = ["MapState"]
@@ -233,14 +234,16 @@ class MapState(State):
         if "MaxItemsPerBatchPath" in batcher:
             max_items = compile_path_getter(batcher["MaxItemsPerBatchPath"], self.where, "MaxItemsPerBatchPath")(inner_env)
         elif is_expression(max_items):
-            max_items = compile_jsonata_value(max_items, self.where, "ItemBatcher/MaxItemsPerBatch")(env)
+            max_items = _batch_limit(max_items, "MaxItemsPerBatch", compile_jsonata_value(
+                max_items, self.where, "ItemBatcher/MaxItemsPerBatch")(env))
         max_bytes = batcher.get("MaxInputBytesPerBatch")
         if "MaxInputBytesPerBatchPath" in batcher:
             max_bytes = compile_path_getter(batcher["MaxInputBytesPerBatchPath"], self.where, "MaxInputBytesPerBatchPath")(
                 inner_env
             )
         elif is_expression(max_bytes):
-            max_bytes = compile_jsonata_value(max_bytes, self.where, "ItemBatcher/MaxInputBytesPerBatch")(env)
+            max_bytes = _batch_limit(max_bytes, "MaxInputBytesPerBatch", compile_jsonata_value(
+                max_bytes, self.where, "ItemBatcher/MaxInputBytesPerBatch")(env))
         batch_input = self.batch_input(inner_env) if self.batch_input is not None else None
         limit = int(max_items) if max_items else len(items) or 1
         byte_limit = int(max_bytes) if max_bytes else 256 * 1024
@@ -407,6 +410,16 @@ def _as_number(raw: Any, integer: bool) -> int | float | None:
     if integer and isinstance(raw, float):
         return int(raw) if raw.is_integer() else None
     return raw
+
+
+def _batch_limit(expression: Any, key: str, value: Any) -> int:
+    """A JSONata ItemBatcher limit: a positive integer, else States.QueryEvaluationError."""
+    number = _jsonata_number(value, integer=True)
+    if number is None:
+        raise unexpected_type(expression, f"ItemBatcher/{key}", "integer", value)
+    if number < 1:
+        raise StatesError("States.QueryEvaluationError", f"{key} must be a positive integer, but was: {number}")
+    return int(number)
 
 
 def _jsonata_number(raw: Any, integer: bool) -> int | float | None:

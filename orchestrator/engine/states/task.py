@@ -23,6 +23,7 @@ from orchestrator.engine.templates import (
     compile_jsonata_value,
     compile_path_getter,
     compile_payload,
+    unexpected_type,
 )
 
 __all__ = ["TaskState"]
@@ -105,6 +106,8 @@ class TaskState(State):
         if kind == "const":
             return float(value)
         raw = value(env)
+        if kind == "jsonata" and (isinstance(raw, bool) or not isinstance(raw, int | float) or raw != int(raw)):
+            raise unexpected_type(self.spec[key], key, "integer", raw)
         if isinstance(raw, bool) or not isinstance(raw, int | float) or raw != int(raw) or raw < 1:
             error = "States.Runtime" if kind == "path" else "States.QueryEvaluationError"
             name = f"{key}Path" if kind == "path" else key

@@ -328,3 +328,38 @@ def test_jsonata_singleton_sequences_are_their_item_as_on_aws(expression: str, e
     result = run_state_machine(definition, {})
     assert result.status == "SUCCEEDED", result.cause
     assert result.output == expected
+
+
+# -- item 3: other JSONata-evaluated fields of the wrong type -----------------------------------
+
+
+def _jsonata(state: dict) -> dict:
+    return {"QueryLanguage": "JSONata", "StartAt": "S", "States": {"S": state}}
+
+
+@pytest.mark.parametrize(
+    ("state", "cause"),
+    [
+        ({"Type": "Wait", "Seconds": "{% 'soon' %}", "End": True},
+         "The JSONata expression ''soon'' specified for the field 'Seconds' returned an unexpected result type. "
+         "Expected 'integer', but was 'string' for value: \"soon\""),
+        ({"Type": "Wait", "Seconds": "{% 1.5 %}", "End": True},
+         "The JSONata expression '1.5' specified for the field 'Seconds' returned an unexpected result type. "
+         "Expected 'integer', but was 'number' for value: 1.5"),
+        ({"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "Arguments": {"FunctionName": "f"},
+          "TimeoutSeconds": "{% {'s': 5} %}", "End": True},
+         "The JSONata expression '{'s': 5}' specified for the field 'TimeoutSeconds' returned an unexpected result "
+         "type. Expected 'integer', but was 'object' for value: {\"s\":5}"),
+        ({"Type": "Choice", "Choices": [{"Condition": "{% 'yes' %}", "Next": "S"}], "Default": "S"},
+         "The JSONata expression ''yes'' specified for the field 'Condition' returned an unexpected result type. "
+         "Expected 'boolean', but was 'string' for value: \"yes\""),
+        ({"Type": "Map", "Items": [1, 2], "ItemBatcher": {"MaxItemsPerBatch": "{% 'two' %}"}, "End": True,
+          "ItemProcessor": {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}}},
+         "The JSONata expression ''two'' specified for the field 'ItemBatcher/MaxItemsPerBatch' returned an "
+         "unexpected result type. Expected 'integer', but was 'string' for value: \"two\""),
+    ],
+)
+def test_jsonata_fields_of_the_wrong_type_fail_with_the_items_text_shape(state: dict, cause: str) -> None:
+    result = run_state_machine(_jsonata(state), {}, mocks={"S": {"return": 1}})
+    assert (result.status, result.error) == ("FAILED", "States.QueryEvaluationError")
+    assert result.cause is not None and result.cause.endswith(cause)
