@@ -79,6 +79,9 @@ def load_definition(
     for key in spec:
         if key not in _TOP_FIELDS:
             raise AslDefinitionError(f"Field '{key}' is not supported at the top level", f"/{key}")
+    for key in ("Comment", "Version"):
+        if key in spec and not isinstance(spec[key], str):
+            raise AslDefinitionError(f"The value of '{key}' must be a string", f"/{key}")
     ql = spec.get("QueryLanguage", "JSONPath")
     if ql not in ("JSONPath", "JSONata"):
         raise AslDefinitionError("'QueryLanguage' must be JSONPath or JSONata", "/QueryLanguage")
@@ -93,6 +96,8 @@ def load_definition(
         for key in program:
             if key not in _PROGRAM_FIELDS and where:
                 raise AslDefinitionError(f"Field '{key}' is not supported", f"{where}/{key}")
+        if "Comment" in program and not isinstance(program["Comment"], str):
+            raise AslDefinitionError("The value of 'Comment' must be a string", f"{where}/Comment")
         states_spec = program["States"]
         start_at = program["StartAt"]
         if not isinstance(states_spec, dict) or not states_spec:

@@ -124,6 +124,8 @@ class State:
 
     # -- definition --------------------------------------------------------------------------
     def _check_fields(self) -> None:
+        if "Comment" in self.spec and not isinstance(self.spec["Comment"], str):
+            raise AslDefinitionError("The value of 'Comment' must be a string", f"{self.where}/Comment")
         for key in self.spec:
             if key in COMMON_FIELDS:
                 continue

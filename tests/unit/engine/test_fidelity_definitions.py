@@ -156,3 +156,15 @@ def test_item_batcher_without_a_valid_limit_is_rejected(batcher: dict, where: st
 def test_item_batcher_with_a_limit_is_accepted() -> None:
     Engine({"StartAt": "M", "States": {"M": map_state(ItemBatcher={"MaxItemsPerBatch": 2})}})
     Engine(jsonata(M=map_state(ItemBatcher={"MaxInputBytesPerBatch": "{% 1024 %}"})))
+
+
+@pytest.mark.parametrize(
+    ("definition", "where"),
+    [
+        ({"Comment": 5, "StartAt": "S", "States": {"S": {"Type": "Succeed"}}}, "/Comment"),
+        ({"Version": 1.0, "StartAt": "S", "States": {"S": {"Type": "Succeed"}}}, "/Version"),
+        ({"StartAt": "S", "States": {"S": {"Type": "Succeed", "Comment": ["x"]}}}, "/States/S/Comment"),
+    ],
+)
+def test_comments_and_version_must_be_strings(definition: dict, where: str) -> None:
+    assert rejected(definition).where == where
