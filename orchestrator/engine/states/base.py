@@ -235,7 +235,8 @@ class State:
         env = Env(raw_input, path.variables, lambda: self.context(path, entered_at))
         try:
             output, nxt, assigned = self.run(path, env)
-            text = to_json(output)
+            # A state that passes its input on shares its text: a loop's history holds one copy.
+            text = input_text if output is raw_input else to_json(output)
             if payload_size(text) > MAX_PAYLOAD_BYTES:
                 raise StatesError(
                     "States.DataLimitExceeded",

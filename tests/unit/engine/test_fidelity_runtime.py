@@ -29,6 +29,15 @@ def test_an_endless_pass_loop_fails_at_25000_history_events_with_aws_error() -> 
     assert peak < 200 * 1024 * 1024  # bounded: ~25,000 events of ~2 KB, not gigabytes
 
 
+def test_an_endless_loop_over_a_large_input_keeps_one_copy_of_it() -> None:
+    tracemalloc.start()
+    result = run_state_machine(LOOP, {"blob": "x" * 200_000})
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert result.error == "States.Runtime"
+    assert peak < 100 * 1024 * 1024  # not 25,000 copies of 200 KB (5 GB)
+
+
 def test_the_history_limit_is_not_caught_and_stops_parallel_branches() -> None:
     definition = {
         "StartAt": "Par",
