@@ -102,7 +102,7 @@ class Engine:
         max_history_events: int | None = MAX_HISTORY_EVENTS,
         express_max_seconds: float = EXPRESS_MAX_SECONDS,
         function_timeout: float | None = None,
-        replay: Callable[[str, Any], Any] | None = None,
+        replay: Callable[[str, Any, tuple[int, ...]], Any] | None = None,
     ) -> None:
         self.substitutions = dict(substitutions or {})
         self.machine: Machine = load_definition(definition, self.substitutions, state_machine_type)

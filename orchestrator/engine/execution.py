@@ -163,7 +163,9 @@ class Execution:
 class Path:
     """One thread of control of an execution."""
 
-    __slots__ = ("cancel", "ex", "isolated", "last_output", "map_item", "prev", "timeline", "variables")
+    __slots__ = (
+        "cancel", "ex", "isolated", "last_output", "map_index", "map_item", "prev", "timeline", "variables",
+    )
 
     def __init__(
         self,
@@ -179,6 +181,8 @@ class Path:
         self.prev = prev
         self.cancel = cancel
         self.map_item: tuple[int, Any] | None = None
+        self.map_index: tuple[int, ...] = ()
+        """Indices of the Map iterations this path runs in, outermost first."""
         self.isolated = False
         # (value, its JSON text) of the last state output: the next state's input text is free
         self.last_output: tuple[Any, str] | None = None
@@ -189,6 +193,7 @@ class Path:
     def fork(self, timeline: Timeline, cancel: CancelScope, isolated: bool = False) -> Path:
         path = Path(self.ex, timeline, self.variables.child(isolated), self.prev, cancel)
         path.isolated = isolated
+        path.map_index = self.map_index
         return path
 
     def context(

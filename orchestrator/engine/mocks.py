@@ -81,14 +81,15 @@ def _parse_entry(state: str, entry: Any, where: str) -> MockResponse:
 class Mocks:
     """Parsed mocks: ``response(state, attempt, payload)`` → MockResponse or None.
 
-    ``replay(state, payload)`` (optional) is asked first, for every attempt: it returns a mock
-    entry for a call that must not run again (a redrive replaying the recorded result of one
-    Map iteration, told apart by its payload), or None."""
+    ``replay(state, payload, map_index)`` (optional) is asked first, for every attempt: it
+    returns a mock entry for a call that must not run again (a redrive replaying the recorded
+    result of one Map iteration, told apart by the indices of the iterations it runs in or by
+    its payload), or None."""
 
     def __init__(
         self,
         spec: Mapping[str, Any] | str | Path | None,
-        replay: Callable[[str, Any], Any] | None = None,
+        replay: Callable[[str, Any, tuple[int, ...]], Any] | None = None,
     ) -> None:
         self.replay = replay
         if isinstance(spec, str | Path):
@@ -107,9 +108,11 @@ class Mocks:
     def __bool__(self) -> bool:
         return bool(self._by_state) or self.replay is not None
 
-    def response(self, state: str, attempt: int, payload: Any = None) -> MockResponse | None:
+    def response(
+        self, state: str, attempt: int, payload: Any = None, map_index: tuple[int, ...] = ()
+    ) -> MockResponse | None:
         if self.replay is not None:
-            entry = self.replay(state, payload)
+            entry = self.replay(state, payload, map_index)
             if entry is not None:
                 return _parse_entry(state, entry, " (replay)")
         entries = self._by_state.get(state)

@@ -45,6 +45,8 @@ class TaskCall:
     attempt: int
     timeout: float | None
     token: str | None = None
+    map_index: tuple[int, ...] = ()
+    """Indices of the Map iterations the task runs in, outermost first."""
 
 
 def lambda_invoke_result(payload: Any, request_id: str | None = None) -> dict[str, Any]:
@@ -79,7 +81,7 @@ class TaskRunner:
         self.account = account
 
     def mock(self, call: TaskCall) -> MockResponse | None:
-        return self.mocks.response(call.state, call.attempt, call.payload) if self.mocks else None
+        return self.mocks.response(call.state, call.attempt, call.payload, call.map_index) if self.mocks else None
 
     def mocked_result(self, call: TaskCall, response: MockResponse, timeline: Timeline) -> Any:
         if response.delay:

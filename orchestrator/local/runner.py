@@ -252,12 +252,12 @@ class _Recorder:
             self.store.record_step(step)
 
 
-def _item_replay(outputs: dict[tuple[str, int], Any]) -> Callable[[str, Any], Any]:
+def _item_replay(outputs: dict[tuple[str, int], Any]) -> Callable[[str, Any, tuple[int, ...]], Any]:
     """The engine's replay hook for a redrive: the task of a foreach item (or a loop iteration)
     that succeeded in an earlier round returns its recorded output instead of running again —
     as AWS reruns only the failed and not-started iterations of a Map."""
 
-    def replay(state: str, payload: Any) -> Any:
+    def replay(state: str, payload: Any, map_index: tuple[int, ...]) -> Any:
         inner = payload.get("Payload") if isinstance(payload, dict) else None
         context = inner.get("context") if isinstance(inner, dict) else None
         index = context.get("index") if isinstance(context, dict) else None

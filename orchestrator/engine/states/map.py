@@ -350,6 +350,7 @@ class MapState(State):
         def job(index: int) -> Any:
             def run(timeline: Timeline) -> None:
                 child = run_path.fork(timeline, cancel, distributed)
+                child.map_index = run_path.map_index + (index,)
                 details = {"name": name, "index": index}
                 if not distributed:
                     child.event("MapIterationStarted", details)
@@ -480,5 +481,7 @@ def _child_execution_path(path: Path, map_run_arn: str) -> Path:
     )
     child.context_execution = parent.context_execution
     child.cancel = parent.cancel
-    return Path(child, path.timeline, path.variables, 0, path.cancel)
+    child_path = Path(child, path.timeline, path.variables, 0, path.cancel)
+    child_path.map_index = path.map_index
+    return child_path
 

@@ -186,7 +186,8 @@ class TaskState(State):
             path.event(started, {"resourceType": self.resource_type, "resource": self.resource_name})
         ident = {} if lambda_events else {"resourceType": self.resource_type, "resource": self.resource_name}
         runner = path.ex.runner
-        call = TaskCall(self.name, self.resource, payload, retries, timeout, waiter.token if waiter else None)
+        call = TaskCall(self.name, self.resource, payload, retries, timeout, waiter.token if waiter else None,
+                        path.map_index)
         start = path.timeline.now()
         try:
             mock = runner.mock(call)
