@@ -18,6 +18,15 @@ Contract
 * ``listener(event)`` receives every history event as it is appended.
 * The default clock of :class:`Engine` is the real clock; :func:`run_state_machine` uses a
   virtual clock unless told otherwise.
+* AWS's limits: a STANDARD execution that would write more than ``max_history_events``
+  (25,000) history events fails with ``States.Runtime`` ("The execution reached the maximum
+  number of history events (25000)."); an EXPRESS one times out after ``express_max_seconds``
+  (300) of virtual or wall time, whichever comes first. ``max_history_events=None`` lifts the
+  quota (benchmarks).
+* ``function_timeout``: the timeout of local functions without a ``function.json``
+  ``"timeout"``; a function that outlives its own timeout fails with ``Sandbox.Timedout``.
+* ``replay(state, payload, map_index)``: asked before each task attempt; a mock entry it
+  returns stands in for the call (a redrive replaying recorded results), None runs it.
 """
 
 from __future__ import annotations
