@@ -66,12 +66,14 @@ def load_definition(
     machine_type: str = "STANDARD",
 ) -> Machine:
     if isinstance(definition, str | bytes):
+        if not definition.strip():
+            raise AslDefinitionError("Definition must be a valid JSON object")
         try:
             definition = json.loads(definition)
         except ValueError as exc:
-            raise AslDefinitionError(f"The definition is not valid JSON: {exc}", "/") from None
+            raise AslDefinitionError(f"The definition is not valid JSON: {exc}", code="INVALID_JSON_DESCRIPTION") from None
     if not isinstance(definition, Mapping):
-        raise AslDefinitionError("The definition must be a JSON object", "/")
+        raise AslDefinitionError("Definition must be a valid JSON object")
     if machine_type not in ("STANDARD", "EXPRESS"):
         raise AslDefinitionError("The state machine type must be STANDARD or EXPRESS", "/")
     spec = substitute(dict(definition), dict(substitutions or {}))

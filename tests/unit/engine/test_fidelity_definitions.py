@@ -168,3 +168,17 @@ def test_item_batcher_with_a_limit_is_accepted() -> None:
 )
 def test_comments_and_version_must_be_strings(definition: dict, where: str) -> None:
     assert rejected(definition).where == where
+
+
+@pytest.mark.parametrize(
+    ("definition", "text"),
+    [
+        ("", "'SCHEMA_VALIDATION_FAILED: Definition must be a valid JSON object'"),
+        ("[1, 2]", "'SCHEMA_VALIDATION_FAILED: Definition must be a valid JSON object'"),
+        ("not a definition", "'INVALID_JSON_DESCRIPTION: The definition is not valid JSON"),
+    ],
+)
+def test_a_definition_that_is_not_a_json_object_is_rejected_with_aws_code(definition: str, text: str) -> None:
+    with pytest.raises(AslDefinitionError) as info:
+        Engine(definition)
+    assert str(info.value).startswith(f"Invalid State Machine Definition: {text}")
