@@ -61,6 +61,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from botocore.exceptions import ClientError
 
+from orchestrator.constants import DEFAULT_FUNCTION_TIMEOUT_SECONDS
 from orchestrator.engine import (
     AslDefinitionError,
     Clock,
@@ -529,6 +530,7 @@ class StepFunctionsBridge:
         engine = Engine(
             ex.machine.definition,
             functions_dir=self.functions_dir,
+            function_timeout=DEFAULT_FUNCTION_TIMEOUT_SECONDS,
             handlers=self.functions,
             mocks=dict(ex.replay) or None,
             replay=_item_replay(dict(ex.replay_items)) if ex.replay_items else None,

@@ -19,6 +19,7 @@ Contract
 
 from __future__ import annotations
 
+import re
 import threading
 import uuid
 from functools import partial
@@ -42,6 +43,7 @@ from orchestrator.engine.templates import (
 
 __all__ = ["MapState"]
 
+_LABEL_FORBIDDEN = re.compile(r"[\s{}\[\]?*\"#%\\^|~`$&,;:/<>'\x00-\x1f\x7f-\x9f]")
 _BATCHER_FIELDS = (
     "MaxItemsPerBatch", "MaxItemsPerBatchPath", "MaxInputBytesPerBatch", "MaxInputBytesPerBatchPath", "BatchInput",
 )
@@ -115,6 +117,14 @@ class MapState(State):
         )
         self.result_path = None if self.jsonata else self.compile_result_path(spec, f"{where}/ResultPath")
         self.label = spec.get("Label")
+        if self.label is not None and (
+            not isinstance(self.label, str) or not 0 < len(self.label) <= 40 or _LABEL_FORBIDDEN.search(self.label)
+        ):
+            raise AslDefinitionError(
+                "'Label' must be a string of at most 40 characters without whitespace, brackets, wildcards, "
+                "quotes, special or control characters",
+                f"{where}/Label",
+            )
 
     # -- definition helpers ------------------------------------------------------------------
     def _check_batcher(self, batcher: Any, where: str) -> None:

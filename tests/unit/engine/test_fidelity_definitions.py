@@ -182,3 +182,12 @@ def test_a_definition_that_is_not_a_json_object_is_rejected_with_aws_code(defini
     with pytest.raises(AslDefinitionError) as info:
         Engine(definition)
     assert str(info.value).startswith(f"Invalid State Machine Definition: {text}")
+
+
+@pytest.mark.parametrize("label", ["has space", "x" * 41, "a/b", "{x}", "", 5])
+def test_an_invalid_map_label_is_rejected(label: object) -> None:
+    assert rejected({"StartAt": "M", "States": {"M": map_state(Label=label)}}).where == "/States/M/Label"
+
+
+def test_a_valid_map_label_is_accepted() -> None:
+    Engine({"StartAt": "M", "States": {"M": map_state(Label="rows-2026.batch_1")}})
