@@ -275,8 +275,9 @@ def runs_show(
         return
     table = Table("node", "item", "round", "attempt", "status", "ms", "error")
     for step in steps:
+        caught = isinstance(step.output, dict) and step.output.get("caught") is True
         table.add_row(step.node, str(step.index), str(step.redrive), str(step.attempt), step.status,
-                      str(step.duration_ms or ""), step.error or "")
+                      str(step.duration_ms or ""), (step.error or "") + (" (caught)" if caught else ""))
     out.print(table)
     if found.status == "SUCCEEDED":
         out.print_json(json.dumps(found.output, default=str))

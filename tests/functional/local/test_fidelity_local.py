@@ -170,6 +170,8 @@ def test_failed_attempts_and_caught_nodes_are_recorded_failed(project: Path) -> 
         ("flaky", 0, "FAILED", "RuntimeError"),
         ("flaky", 1, "SUCCEEDED", None),
     ]
+    shown = CliRunner().invoke(app, ["runs", "show", local_store(project).list_runs("history").runs[0].run_id])
+    assert "ValueError (caught)" in shown.output
 
 
 def test_a_node_returning_a_non_json_value_fails_naming_the_node_and_key_path(project: Path) -> None:
