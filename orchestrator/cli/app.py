@@ -77,8 +77,18 @@ def _version(value: bool) -> None:
 @app.callback()
 def _root(
     version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show the version."),
+    directory: Path | None = typer.Option(
+        None, "-C", "--directory", help="Run as if flowctl was started in this folder (as `git -C`)."),
 ) -> None:
     """flowctl: flows as data, compiled to Step Functions, run locally with AWS's semantics."""
+    if directory is not None:
+        import os
+
+        try:
+            os.chdir(directory)
+        except OSError as exc:
+            err.print(f"error: -C {directory}: {exc.strerror}", markup=False)
+            raise typer.Exit(1) from None
 
 
 # -- validate / compile / graph ----------------------------------------------------------------
@@ -221,3 +231,5 @@ def main() -> None:
 # Local-run and deploy commands register themselves on ``app``.
 from orchestrator.cli import deploy as _deploy  # noqa: E402,F401
 from orchestrator.cli import local as _local  # noqa: E402,F401
+from orchestrator.cli import project as _project  # noqa: E402,F401
+from orchestrator.cli import serve as _serve  # noqa: E402,F401

@@ -13,6 +13,7 @@ __all__ = ["FLOW_SUFFIXES", "PLATFORM_FUNCTIONS", "Project"]
 
 FLOW_SUFFIXES = (".json", ".yaml", ".yml")
 PLATFORM_FUNCTIONS = ("api", "tracker", "waiter", "event_router")
+"""Function names the platform deploys (:mod:`orchestrator.platform`); reserved for it."""
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,10 @@ class Project:
     def has_function(self, name: str) -> bool:
         """Whether ``functions/<name>/app.py`` exists."""
         return (self.functions_dir / name / "app.py").is_file()
+
+    def reserved_function_folders(self) -> list[str]:
+        """Folders of ``functions/`` that take a platform function's name (an error)."""
+        return [name for name in PLATFORM_FUNCTIONS if self.has_function(name)]
 
     def function_names(self) -> list[str]:
         """Node function folders (platform functions excluded), sorted."""

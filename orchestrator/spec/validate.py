@@ -22,6 +22,7 @@ from typing import Any
 
 from orchestrator.errors import Problem
 from orchestrator.spec.errors import FlowValidationError
+from orchestrator.spec.event_patterns import check_pattern
 from orchestrator.spec.expressions import (
     expression_body,
     iter_expressions,
@@ -32,7 +33,7 @@ from orchestrator.spec.expressions import (
 from orchestrator.spec.graph import FlowGraph, flow_graph, switch_targets
 from orchestrator.spec.loader import load_flow, pointer
 from orchestrator.spec.model import NODE_KINDS, Body, Flow, Node, Param
-from orchestrator.spec.project import Project
+from orchestrator.spec.project import PLATFORM_FUNCTIONS, Project
 
 __all__ = ["RESERVED_VARIABLES", "check_flow", "validate_flow_file"]
 
@@ -207,6 +208,13 @@ class _Checker:
             self.add([*base, "timeout"], "'timeout' on a sub-flow needs mode 'nested'", "set flow: {name: ..., mode: nested}")
 
     def _check_function(self, path: list[Any], name: str) -> None:
+        if name in PLATFORM_FUNCTIONS:
+            self.add(
+                path,
+                f"function name '{name}' is reserved: the platform deploys its own {name} function",
+                f"rename the function and its folder (e.g. '{name}_step'); reserved: {', '.join(PLATFORM_FUNCTIONS)}",
+            )
+            return
         if self.project is not None and not self.project.has_function(name):
             known = self.project.function_names()
             folder = self.project.functions_dir / name
@@ -290,6 +298,8 @@ class _Checker:
             for name in schedule.input:
                 if name not in self.flow.params:
                     self.add([*path, "input", name], f"'{name}' is not a parameter of this flow", _close(name, self.flow.params))
+        for i, trigger in enumerate(self.flow.triggers):  # EventBridge refuses a bad pattern at deploy
+            self.problems.extend(check_pattern(trigger.pattern, pointer(["triggers", i, "pattern"])))
 
     # -- expressions --------------------------------------------------------------------------
     def _node_expressions(self, node_id: str, node: Node) -> list[tuple[list[Any], str, set[str]]]:

@@ -28,6 +28,7 @@ from typing import Any
 from orchestrator.store import items as it
 from orchestrator.store.base import RunStore
 from orchestrator.store.exceptions import ConditionFailedError
+from orchestrator.store.models import BufferedEvent, Waiter
 
 __all__ = ["LocalRunStore"]
 
@@ -118,6 +119,17 @@ class LocalRunStore(RunStore):
                 (len(prefix), prefix),
             ).fetchall()
         return [row[0][len(prefix):] for row in rows]
+
+    def event_records(self) -> tuple[list[Waiter], list[BufferedEvent]]:
+        """Every live waiter and buffered event of this store (``flowctl events list``)."""
+        with self._connect() as conn:
+            rows = conn.execute(
+                "SELECT sk, body FROM items WHERE substr(pk, 1, 6) = 'EVENT#' ORDER BY pk, sk"
+            ).fetchall()
+        now = self.clock()
+        waiters = [it.waiter_from_item(json.loads(b)) for sk, b in rows if sk.startswith("WAIT#")]
+        events = [it.buffered_event_from_item(json.loads(b)) for sk, b in rows if sk.startswith("EVT#")]
+        return [w for w in waiters if w.expires_at > now], [e for e in events if e.expires_at > now]
 
     # ------------------------------------------------------------------ hooks
     def _get_item(self, key: it.Key) -> it.Item | None:

@@ -250,7 +250,14 @@ def kyc_verify(cloud: Cloud) -> list[Run]:
     return [run]
 
 
+def order_placed(cloud: Cloud) -> list[Run]:
+    run = cloud.run("order-placed", {"order_id": "o-1001", "total": 120.5})
+    assert run["output"] == {"order": "o-1001", "status": "confirmed", "shipping": "free"}
+    return [run]
+
+
 CASES: dict[str, Callable[[Cloud], list[Run]]] = {
+    "order-placed": order_placed,
     "liteflow-hello": hello,
     "liteflow-passing-data": passing_data,
     "liteflow-foreach": foreach,
