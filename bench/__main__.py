@@ -1,8 +1,11 @@
-"""``python -m bench``: µs per state of the local engine vs moto, in the same run, and memory.
+"""``python -m bench``: µs per state of the local engine vs moto, in the same run, and memory;
+then the paths users take (JSONata states, ``flowctl run``, the local store, the compiler,
+start-up, a node's cold start, a big fan-out's memory), each against its same-run baseline.
 
 Options: ``--no-moto`` (engine only), ``--repeat N`` (best of N engine runs, default 3),
 ``--moto-map-cap N`` (moto runs Maps with at most N items: its executor recurses into a
-RecursionError and hangs above ~950; default 900).
+RecursionError and hangs above ~950; default 900), ``--quick`` (small sizes: a smoke run whose
+figures mean little), ``--rows-only`` (only that second table).
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import sys
 import time
 
 from bench.measure import MotoSession, peak_memory, time_engine
+from bench.rows import Sizes, all_rows, print_rows
 from bench.scenarios import Workload, builtin_workloads, example_workloads, map_workload
 
 
@@ -21,7 +25,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-moto", action="store_true", help="measure the local engine only")
     parser.add_argument("--repeat", type=int, default=3, help="best of N engine runs (default 3)")
     parser.add_argument("--moto-map-cap", type=int, default=900, help="largest Map moto runs (default 900)")
+    parser.add_argument("--quick", action="store_true", help="small sizes (a smoke run)")
+    parser.add_argument("--rows-only", action="store_true", help="only the paths of issue 14 against their baselines")
     args = parser.parse_args(argv)
+    sizes = Sizes.quick() if args.quick else Sizes()
+    if args.rows_only:
+        print_rows(all_rows(sizes, args.repeat, lambda message: print(message, file=sys.stderr, flush=True)))
+        return 0
 
     workloads = builtin_workloads(args.moto_map_cap) + example_workloads()
     # Our engine first, with nothing else in memory; then moto, warmed up, on the same workloads.
@@ -63,6 +73,9 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(f"(engine: best of {args.repeat} runs, virtual clock; moto: one run, start until it reports the end; "
           f"{time.strftime('%Y-%m-%d %H:%M')})")
+    print()
+    rows = all_rows(sizes, args.repeat, lambda message: print(message, file=sys.stderr, flush=True))
+    print_rows(rows)
     return 0
 
 

@@ -8,7 +8,9 @@ orders of 100 or more ship free.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
 
 from orchestrator.runtime import node
 
@@ -27,4 +29,21 @@ def handle(inputs: dict[str, Any], ctx: Any = None) -> dict[str, Any]:
     }
 
 
-lambda_handler = node(handle)
+class Input(BaseModel):
+    """The order placed."""
+
+    order_id: str = Field(description="The order's id.")
+    total: float = Field(description="Order total (must be positive).")
+    customer: str = Field("", description="Who ordered.")
+
+
+class Output(BaseModel):
+    """The confirmed order and how it ships."""
+
+    order_id: str
+    status: Literal["confirmed"]
+    total: float
+    shipping: Literal["standard", "free"]
+
+
+lambda_handler = node(handle, input=Input, output=Output)

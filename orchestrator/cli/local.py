@@ -21,11 +21,14 @@ from typing import Any
 import typer
 from rich.table import Table
 
+from orchestrator import strict_json
 from orchestrator.cli.app import app, err, out, report_errors
+from orchestrator.cli.literal import cell, lit
 from orchestrator.cli.local_view import Progress, print_breakpoint
 from orchestrator.errors import FlowctlError
 from orchestrator.local.failures import describe_failure
 from orchestrator.local.workdir import project_workdir
+from orchestrator.strict_json import StrictJsonError
 
 __all__ = ["asl_app", "events_app", "runs_app"]
 
@@ -52,9 +55,9 @@ def parse_json_arg(value: str | None, what: str) -> Any:
         except OSError as exc:
             raise FlowctlError(f"{what}: cannot read {path}: {exc.strerror}") from None
     try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise FlowctlError(f"{what}: invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
+        return strict_json.loads(text)
+    except StrictJsonError as exc:
+        raise FlowctlError(f"{what}: {exc}") from None
 
 
 def local_store(project_root: Path) -> Any:
@@ -98,7 +101,7 @@ def _flatten(value: Any, prefix: str = "") -> list[tuple[str, Any]]:
 def _print_table(output: Any) -> None:
     table = Table("field", "value", show_header=True, header_style="bold")
     for key, value in _flatten(output):
-        table.add_row(key, value if isinstance(value, str) else json.dumps(value, default=str))
+        table.add_row(cell(key), cell(value if isinstance(value, str) else json.dumps(value, default=str)))
     out.print(table)
 
 
@@ -110,18 +113,18 @@ def _print_result(run: Any, as_table: bool = False, full: bool = False) -> None:
              else "run it again (an Express flow's runs cannot be redriven)")
     if run.interrupted:
         resumes = f"{again} resumes it" if getattr(run, "redrivable", True) else again
-        err.print(f"[red]ABORTED[/] run [bold]{run.run_id}[/] — interrupted; {resumes}")
+        err.print(f"[red]ABORTED[/] run [bold]{lit(run.run_id)}[/] — interrupted; {lit(resumes)}")
         return
     colour = "green" if run.status == "SUCCEEDED" else "red"
-    err.print(f"[{colour}]{run.status}[/] run [bold]{run.run_id}[/]")
+    err.print(f"[{colour}]{lit(run.status)}[/] run [bold]{lit(run.run_id)}[/]")
     if run.status == "SUCCEEDED" and as_table:
         _print_table(run.output)
     elif run.status == "SUCCEEDED":
         sys.stdout.write(json.dumps(run.output, indent=2, default=str) + "\n")
     else:
-        err.print(f"[red]{describe_failure(run.error, run.cause)}[/]")
-        err.print(f"see `flowctl runs show {run.run_id}`; fix and `{again}`" if getattr(run, "redrivable", True)
-                  else f"see `flowctl runs show {run.run_id}`; fix and {again}")
+        err.print(f"[red]{lit(describe_failure(run.error, run.cause))}[/]")
+        err.print(f"see `flowctl runs show {lit(run.run_id)}`; fix and `{lit(again)}`" if getattr(run, "redrivable", True)
+                  else f"see `flowctl runs show {lit(run.run_id)}`; fix and {lit(again)}")
 
 
 @app.command()
@@ -242,16 +245,16 @@ def asl_run(
     result = engine.start(parse_json_arg(input, "--input"))
     if history:
         for event in result.history:
-            err.print(json.dumps(event, default=str))
+            err.print(lit(json.dumps(event, default=str)))
     colour = "green" if result.status == "SUCCEEDED" else "red"
-    err.print(f"[{colour}]{result.status}[/]")
+    err.print(f"[{colour}]{lit(result.status)}[/]")
     if result.status == "SUCCEEDED":
         sys.stdout.write(json.dumps(result.output, indent=2) + "\n")
     else:
-        err.print(f"[red]{describe_failure(result.error, result.cause)}[/]")
+        err.print(f"[red]{lit(describe_failure(result.error, result.cause))}[/]")
         if result.error == "Lambda.ResourceNotFoundException":
             where = f"in {functions_dir}" if functions_dir is not None else "(no ./functions folder here)"
-            err.print(f"hint: functions are looked up {where}; name their folder with --functions-dir")
+            err.print(f"hint: functions are looked up {lit(where)}; name their folder with --functions-dir")
         raise typer.Exit(1)
 
 
@@ -268,7 +271,7 @@ def runs_list(
     runs.sort(key=lambda r: r.started_at or "", reverse=True)
     table = Table("run", "flow", "status", "started", "stopped")
     for r in runs[:limit]:
-        table.add_row(r.run_id, r.flow, r.status, r.started_at or "", r.stopped_at or "")
+        table.add_row(*(cell(v) for v in (r.run_id, r.flow, r.status, r.started_at or "", r.stopped_at or "")))
     out.print(table if runs else "no runs yet")
 
 
@@ -285,15 +288,15 @@ def runs_show(
     if found is None:
         raise FlowctlError(f"no run '{run_id}' (see `flowctl runs list`)")
     rounds = f"  redriven {found.redrive_count}×" if found.redrive_count else ""
-    out.print(f"[bold]{found.run_id}[/]  flow {found.flow}  [bold]{found.status}[/]  started {found.started_at}{rounds}")
+    out.print(f"[bold]{lit(found.run_id)}[/]  flow {lit(found.flow)}  [bold]{lit(found.status)}[/]  started {lit(found.started_at)}{lit(rounds)}")
     if found.error:
-        out.print(f"[red]{describe_failure(found.error, found.cause)}[/]")
+        out.print(f"[red]{lit(describe_failure(found.error, found.cause))}[/]")
     steps = [s for s in found.steps if node is None or s.node == node]
     if node is not None and not steps:
         raise FlowctlError(f"run '{run_id}' has no node '{node}'")
     if node is not None:
         for step in steps:
-            out.print(f"[bold]{step.node}[/] item {step.index} round {step.redrive} attempt {step.attempt}: "
+            out.print(f"[bold]{lit(step.node)}[/] item {step.index} round {step.redrive} attempt {step.attempt}: "
                       f"{step.status} {step.duration_ms or ''} ms")
             shown = step.output
             if resolve:
@@ -304,13 +307,14 @@ def runs_show(
                 out.print("(an offloaded output: --resolve shows its value)")
             out.print_json(json.dumps(shown, default=str))
             if step.error:
-                out.print(f"[red]{describe_failure(step.error, step.cause)}[/]")
+                out.print(f"[red]{lit(describe_failure(step.error, step.cause))}[/]")
         return
     table = Table("node", "item", "round", "attempt", "status", "ms", "error")
     for step in steps:
         caught = isinstance(step.output, dict) and step.output.get("caught") is True
-        table.add_row(step.node, str(step.index), str(step.redrive), str(step.attempt), step.status,
-                      str(step.duration_ms or ""), (step.error or "") + (" (caught)" if caught else ""))
+        table.add_row(*(cell(v) for v in (step.node, step.index, step.redrive, step.attempt, step.status,
+                                           step.duration_ms or "",
+                                           (step.error or "") + (" (caught)" if caught else ""))))
     out.print(table)
     if found.status == "SUCCEEDED":
         out.print_json(json.dumps(found.output, default=str))
@@ -566,7 +570,8 @@ def redrive(
     progress = Progress(list(compiled.flow.nodes), enabled=not quiet and err.is_terminal)
     runner = LocalRunner(project, store, on_node=progress)
     items = f" and {len(replay_items)} item output(s) of foreach/while nodes" if replay_items else ""
-    err.print(f"redriving {run_id}: reusing {len(replay)} recorded node output(s): {', '.join(sorted(replay)) or 'none'}{items}")
+    err.print(f"redriving {lit(run_id)}: reusing {len(replay)} recorded node output(s): "
+              f"{lit(', '.join(sorted(replay)) or 'none')}{items}")
     with project_workdir(project.root), _signals_interrupt():
         result = _run_with_progress(
             progress, lambda: runner.run(compiled, previous.input, run_id=run_id, replay=replay, redrive_of=previous,

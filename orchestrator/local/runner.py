@@ -34,6 +34,7 @@ Contract
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import threading
 import time
@@ -106,6 +107,7 @@ def _loads(text: Any) -> Any:
     return text
 
 
+@functools.lru_cache(maxsize=4096)
 def node_of_state(name: str) -> str | None:
     """The node path a state belongs to, or None for the compiler's internal states."""
     if name in ("Params", "Done") or any(marker in name for marker in INTERNAL_MARKERS):
@@ -139,6 +141,8 @@ class _Recorder:
         self.lock = threading.Lock()
         self.open: dict[tuple[str, int], dict[str, Any]] = {}
         self.by_event: dict[int, tuple[str, int]] = {}
+        self.ids: dict[tuple[str, int], list[int]] = {}
+        """Event ids of each open state (forgotten when it exits)."""
         self.history: list[dict[str, Any]] = []
         self.outputs: dict[str, Any] = {}
         """Output of every top-level node that finished (None for a skipped one)."""
@@ -160,8 +164,12 @@ class _Recorder:
         with self.lock:
             self.history.append(event)
             kind = event["type"]
-            found = [v for k, v in event.items() if k.endswith("EventDetails")]
-            details: dict[str, Any] = (found[0] if found else None) or {}
+            key_of_details = _DETAILS_KEY.get(kind)
+            if key_of_details is None:  # one details key per event type (AWS's naming)
+                key_of_details = next((k for k in event if k.endswith("EventDetails")), None)
+                if key_of_details is not None:
+                    _DETAILS_KEY[kind] = key_of_details
+            details: dict[str, Any] = (event.get(key_of_details) if key_of_details else None) or {}
             if kind.endswith("StateEntered"):
                 self._entered(details, event)
                 return
@@ -170,6 +178,7 @@ class _Recorder:
             if key is None:
                 return
             self.by_event[event["id"]] = key
+            self.ids.setdefault(key, []).append(event["id"])
             if kind == "TaskScheduled":
                 self._scheduled(key, details)
             elif kind.endswith("StateExited"):
@@ -188,6 +197,7 @@ class _Recorder:
             return
         key = (node, event["id"])
         self.by_event[event["id"]] = key
+        self.ids[key] = [event["id"]]
         self.open[key] = {"started": event.get("timestamp", time.time()), "input": _loads(details.get("input")), "attempt": 0, "index": None}
         self.emit(NodeEvent(node, "RUNNING"))
 
@@ -231,6 +241,8 @@ class _Recorder:
     def _exited(self, key: tuple[str, int], details: dict[str, Any], event: dict[str, Any]) -> None:
         node = key[0]
         record = self.open.pop(key, None)
+        for event_id in self.ids.pop(key, ()):  # the state is done: its events lead nowhere now
+            self.by_event.pop(event_id, None)
         if record is None:
             return
         started = float(record["started"]) if isinstance(record["started"], (int, float)) else time.time()
@@ -280,6 +292,10 @@ def _item_replay(outputs: dict[tuple[str, int], Any]) -> Callable[[str, Any, tup
         return {"payload": outputs[key]} if key in outputs else None
 
     return replay
+
+
+_DETAILS_KEY: dict[str, str] = {}
+"""Event type → the key of its details (``TaskScheduled`` → ``taskScheduledEventDetails``)."""
 
 
 def _iso(epoch: float) -> str:

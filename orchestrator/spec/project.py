@@ -6,6 +6,7 @@ defaults; nothing is read at import time.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,6 +15,7 @@ __all__ = ["FLOW_SUFFIXES", "PLATFORM_FUNCTIONS", "Project"]
 FLOW_SUFFIXES = (".json", ".yaml", ".yml")
 PLATFORM_FUNCTIONS = ("api", "tracker", "waiter", "event_router")
 """Function names the platform deploys (:mod:`orchestrator.platform`); reserved for it."""
+_FLOW_NAME = re.compile(r"[a-z][a-z0-9-]{0,62}")  # orchestrator.spec.model.FLOW_NAME
 
 
 @dataclass(frozen=True)
@@ -38,7 +40,13 @@ class Project:
         return self.root / "functions"
 
     def flow_path(self, name: str) -> Path | None:
-        """The file of the flow called ``name`` (``flows/<name>.json|yaml|yml``), if any."""
+        """The file of the flow called ``name`` (``flows/<name>.json|yaml|yml``), if any.
+
+        Only flow names are looked up (never paths like ``../x``), so a reference cannot reach
+        outside ``flows/``.
+        """
+        if not _FLOW_NAME.fullmatch(name):
+            return None
         for suffix in FLOW_SUFFIXES:
             candidate = self.flows_dir / f"{name}{suffix}"
             if candidate.is_file():

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+import orchestrator
 from orchestrator.serve.app import ServeApp
 from orchestrator.serve.http import Request, Response
 from orchestrator.serve.server import ServeServer
@@ -62,6 +63,7 @@ def test_the_web_module_gets_root_and_ui_paths_only(app: ServeApp, monkeypatch: 
     web = types.ModuleType("orchestrator.web")
     web.create = create  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "orchestrator.web", web)
+    monkeypatch.setattr(orchestrator, "web", web, raising=False)  # once the real one was imported
     server = ServeServer(app, port=0)
     try:
         assert server.handle(get("/")).body == b"web /"
