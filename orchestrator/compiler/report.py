@@ -147,10 +147,21 @@ class _Estimator:
     def retries(self, node_retry: Any) -> int:
         return max(node_retry.max_attempts - 1, 0) if node_retry is not None else 0
 
+    def backoff(self, node_retry: Any) -> float:
+        """Seconds spent waiting between attempts when every retry is used (no jitter): a run
+        retried after an hour takes over an hour, so it cannot be an Express run."""
+        total = 0.0
+        for k in range(self.retries(node_retry)):
+            delay = float(node_retry.interval) * float(node_retry.backoff) ** k
+            if node_retry.max_delay is not None:
+                delay = min(delay, float(node_retry.max_delay))
+            total += delay
+        return total
+
     def body(self, body: Body) -> Cost:
         attempts = 1 + self.retries(body.retry)
         if body.uses is not None:
-            return Cost(attempts, attempts, LAMBDA_SECONDS * attempts)
+            return Cost(attempts, attempts, LAMBDA_SECONDS * attempts + self.backoff(body.retry))
         if body.flow is not None:
             name = body.flow if isinstance(body.flow, str) else body.flow.name
             return self.flow(self.load_flow(name)) + Cost(3)
@@ -160,7 +171,7 @@ class _Estimator:
         kind = node.kind
         attempts = 1 + self.retries(node.retry)
         if kind == "uses":
-            return Cost(attempts, attempts, LAMBDA_SECONDS * attempts)
+            return Cost(attempts, attempts, LAMBDA_SECONDS * attempts + self.backoff(node.retry))
         if kind == "wait_for":
             return Cost(1, 1, node.wait_for.timeout if node.wait_for else 0)
         if kind == "wait":
