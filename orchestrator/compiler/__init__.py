@@ -131,6 +131,7 @@ def compile_flow(flow: Flow, project: Project | None = None, *, items: int = 100
         payload_risks=risks,
         added_edges=[e for edges in build.added_edges.values() for e in edges],
         items_assumed=items,
+        definition_bytes=len(asl_text(build.definition).encode()),
     )
     return CompiledFlow(flow, build.definition, sm_type, reasons, build, report)
 

@@ -48,7 +48,7 @@ LAMBDA_SERVICE_RETRY: dict[str, Any] = {
     ],
     "IntervalSeconds": 1,
     "MaxAttempts": 3,
-    "BackoffRate": 2,
+    "BackoffRate": 2.0,  # a float: statelint (like the ASL schema) rejects an integer
     "JitterStrategy": "FULL",
 }
 LAMBDA_INVOKE = "arn:aws:states:::lambda:invoke"
@@ -99,6 +99,9 @@ _REDRIVE_COUNT = (
 )
 """The run's redrive round: ``Execution.RedriveCount`` (0 before any redrive), or 0 where the
 context object has none (an Express execution), since an undefined value fails the state."""
+
+
+_OR_NULL = "$exists({0}) ? {0} : null"
 
 
 def _expr(text: str) -> str:
@@ -194,7 +197,7 @@ class _Builder:
             "ErrorEquals": list(retry.errors),
             "IntervalSeconds": retry.interval,
             "MaxAttempts": retry.max_attempts - 1,
-            "BackoffRate": retry.backoff,
+            "BackoffRate": float(retry.backoff),
         }
         if retry.max_delay is not None:
             rule["MaxDelaySeconds"] = retry.max_delay
@@ -203,9 +206,11 @@ class _Builder:
         return [rule]
 
     def catchers(self, node_id: str, node: Node, scope: Scope, states: dict[str, Any], nxt: str) -> list[dict[str, Any]]:
+        # A timeout's error output has no Cause (nor has a Fail state's without one): null, not
+        # an undefined field that would fail the catcher with States.QueryEvaluationError.
         error_output = {
-            "error": _expr("$states.errorOutput.Error"),
-            "cause": _expr("$states.errorOutput.Cause"),
+            "error": _expr(_OR_NULL.format("$states.errorOutput.Error")),
+            "cause": _expr(_OR_NULL.format("$states.errorOutput.Cause")),
             "node": scope.path + node_id,
         }
         found: list[dict[str, Any]] = []
@@ -213,7 +218,7 @@ class _Builder:
             handler_state = self.emit_handler(catch.then, node_id, scope, states, nxt)
             found.append({"ErrorEquals": list(catch.errors), "Output": error_output, "Next": handler_state})
         if node.on_error == "continue":
-            failure = {"error": _expr("$states.errorOutput.Error"), "cause": _expr("$states.errorOutput.Cause")}
+            failure = {key: error_output[key] for key in ("error", "cause")}
             found.append({"ErrorEquals": ["States.ALL"], "Assign": {scope.var(node_id): failure}, "Output": failure, "Next": nxt})
         return found
 

@@ -31,6 +31,7 @@ from orchestrator.compiler import CompiledFlow, compile_flow_file
 from orchestrator.compiler.names import (
     pascal,
 )
+from orchestrator.constants import DEFAULT_FUNCTION_TIMEOUT_SECONDS
 from orchestrator.deploy.checkov_skips import annotate as annotate_checkov_skips
 from orchestrator.deploy.layer import LAYER_DIR, write_layer_source
 from orchestrator.deploy.rest_api import API_KEY_CONDITION, API_ROUTES, api_outputs, api_resources
@@ -417,7 +418,7 @@ def build_template(project: Project) -> dict[str, Any]:
             "Function": {
                 "Runtime": RUNTIME,
                 "Architectures": ["x86_64"],
-                "Timeout": 30,
+                "Timeout": DEFAULT_FUNCTION_TIMEOUT_SECONDS,
                 "MemorySize": 256,
                 "Tracing": "Active",
                 "Layers": [_ref("RuntimeLayer")],

@@ -27,6 +27,8 @@ Contract
   used by ``flowctl redrive`` with ``redrive_of`` (the failed run): the run becomes redrive round
   ``redrive_of.redrive_count + 1`` (``Execution.RedriveCount`` in the context object), and its
   steps are recorded as that round next to the earlier rounds' (replayed nodes get none).
+  ``replay_items`` does the same per item of a foreach (``(node path, index)`` → output): only
+  the failed and not-started items run again, as AWS redrives a Map.
 """
 
 from __future__ import annotations
@@ -43,8 +45,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from orchestrator.compiler import CompiledFlow
+from orchestrator.constants import DEFAULT_FUNCTION_TIMEOUT_SECONDS
 from orchestrator.errors import FlowctlError
 from orchestrator.local.failures import failure_headline
+from orchestrator.local.offloaded import explain_offloaded_read
 from orchestrator.spec.graph import flow_graph
 from orchestrator.spec.params import resolve_params
 from orchestrator.spec.project import Project
@@ -90,6 +94,8 @@ class LocalRun:
     breakpoint: dict[str, Any] | None = None
     history: list[dict[str, Any]] = field(default_factory=list)
     interrupted: bool = False
+    redrivable: bool = True
+    """False for a run of an Express flow: Step Functions cannot redrive those."""
 
 
 def _loads(text: Any) -> Any:
@@ -123,13 +129,15 @@ class _Recorder:
     as in AWS, a redrive does not run them again, so they get no step of this round."""
 
     def __init__(self, run_id: str, store: RunStore | None, on_node: Callable[[NodeEvent], None] | None,
-                 redrive: int = 0, replayed: frozenset[str] = frozenset(), params: Any = None) -> None:
+                 redrive: int = 0, replayed: frozenset[str] = frozenset(), params: Any = None,
+                 replayed_items: frozenset[tuple[str, int]] = frozenset()) -> None:
         self.run_id = run_id
         self.params = params
         self.store = store
         self.on_node = on_node
         self.redrive = redrive
         self.replayed = replayed
+        self.replayed_items = replayed_items
         self.lock = threading.Lock()
         self.open: dict[tuple[str, int], dict[str, Any]] = {}
         self.by_event: dict[int, tuple[str, int]] = {}
@@ -204,6 +212,7 @@ class _Recorder:
         if record is None:
             return
         attempt = int(context.get("attempt") or 0)
+        record.pop("failed", None)  # a new attempt: an earlier failure was retried
         if attempt > record["attempt"]:
             self.emit(NodeEvent(node, "RETRY", record.get("index"), attempt))
         record["attempt"] = attempt
@@ -223,6 +232,7 @@ class _Recorder:
         if record is None:
             return
         started = float(record["started"])
+        record["failed"] = (error, cause)
         self._store(Step(self.run_id, key[0], "FAILED", record.get("index") or 0, record["attempt"],
                          output={"input": record.get("input"), **record.get("payload", {})}, error=error, cause=cause,
                          started_at=_iso(started)))
@@ -240,6 +250,18 @@ class _Recorder:
         output = _loads(details.get("output"))
         if "/" not in node:  # a top-level node (not one item or iteration of a loop)
             self.outputs[node] = output
+        failed = record.get("failed")
+        if failed is not None:
+            # Its last attempt failed and a catch (or on_error: continue) handled it: the node
+            # stays FAILED with its error; the output is what the catch passed on.
+            error, cause = failed
+            self._store(Step(
+                self.run_id, node, "FAILED", record.get("index") or 0, record["attempt"],
+                started_at=_iso(started), stopped_at=_iso(stopped), duration_ms=int((stopped - started) * 1000),
+                output={"input": record.get("input"), "output": output, "caught": True, **record.get("payload", {})},
+                error=error, cause=cause,
+            ))
+            return
         self._store(Step(
             self.run_id, node, "SUCCEEDED", record.get("index") or 0, record["attempt"],
             started_at=_iso(started), stopped_at=_iso(stopped), duration_ms=int((stopped - started) * 1000),
@@ -248,9 +270,28 @@ class _Recorder:
         self.emit(NodeEvent(node, "SUCCEEDED", record.get("index"), record["attempt"]))
 
     def _store(self, step: Step) -> None:
-        if self.store is not None and step.node not in self.replayed and step.node != self.stopped:
+        if (self.store is not None and step.node not in self.replayed and step.node != self.stopped
+                and (step.node, step.index) not in self.replayed_items):
             step.redrive = self.redrive
             self.store.record_step(step)
+
+
+def _item_replay(outputs: dict[tuple[str, int], Any]) -> Callable[[str, Any, tuple[int, ...]], Any]:
+    """The engine's replay hook for a redrive: the task of a foreach item (or a loop iteration)
+    that succeeded in an earlier round returns its recorded output instead of running again —
+    as AWS reruns only the failed and not-started iterations of a Map."""
+
+    def replay(state: str, payload: Any, map_index: tuple[int, ...]) -> Any:
+        inner = payload.get("Payload") if isinstance(payload, dict) else None
+        context = inner.get("context") if isinstance(inner, dict) else None
+        index = context.get("index") if isinstance(context, dict) else None
+        node = node_of_state(state)
+        if node is None or not isinstance(index, int) or isinstance(index, bool):
+            return None
+        key = (node, index)
+        return {"payload": outputs[key]} if key in outputs else None
+
+    return replay
 
 
 _DETAILS_KEY: dict[str, str] = {}
@@ -332,7 +373,8 @@ class LocalRunner:
 
     def run(self, compiled: CompiledFlow, params: dict[str, Any] | None, *, run_id: str | None = None,
             break_at: str | None = None, replay: dict[str, Any] | None = None, trigger: str = "local",
-            redrive_of: Run | None = None, mocks: dict[str, Any] | None = None) -> LocalRun:
+            redrive_of: Run | None = None, mocks: dict[str, Any] | None = None,
+            replay_items: dict[tuple[str, int], Any] | None = None) -> LocalRun:
         from orchestrator.engine import Engine, RealClock
 
         flow = compiled.flow
@@ -347,7 +389,8 @@ class LocalRunner:
                                           trigger=trigger, started_at=_iso(time.time())))
             else:
                 self.store.update_run_status(run_id, RunStatus.RUNNING, redrive_count=redrive)
-        recorder = _Recorder(run_id, self.store, self.on_node, redrive, frozenset(replay or {}), resolved)
+        recorder = _Recorder(run_id, self.store, self.on_node, redrive, frozenset(replay or {}), resolved,
+                             frozenset(replay_items or {}))
         handlers: dict[str, Any] = {}
         waiters = _Waiters(self.store, run_id) if self.store is not None else None
         if waiters is not None:
@@ -394,6 +437,8 @@ class LocalRunner:
             clock=self.clock or RealClock(),
             state_machine_type=compiled.type,
             name=flow.name,
+            function_timeout=DEFAULT_FUNCTION_TIMEOUT_SECONDS,
+            replay=_item_replay(replay_items) if replay_items else None,
         )
         engine_ref["engine"] = engine
         if waiters is not None:
@@ -411,11 +456,15 @@ class LocalRunner:
             if waiters is not None:
                 waiters.close(drop=interrupted)
         status = result.status
+        if status == "FAILED" and result.error == "States.QueryEvaluationError":
+            explained = explain_offloaded_read(result.cause, recorder.outputs)
+            if explained is not None:
+                result.cause = explained
         if self.store is not None:
             self.store.update_run_status(run_id, status, output=result.output, error=result.error, cause=result.cause,
                                          redrive_count=redrive)
         return LocalRun(run_id, flow.name, status, result.output, result.error, result.cause, caught or None,
-                        recorder.history, interrupted)
+                        recorder.history, interrupted, compiled.type != "EXPRESS")
 
 
 class _Started:

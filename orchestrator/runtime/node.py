@@ -15,7 +15,8 @@ Per invocation the handler:
    input itself),
 2. resolves offloaded inputs (every nested ``{"$ref": ...}``),
 3. calls the function with the correlation keys on every log line (Powertools Logger),
-4. offloads an output larger than the threshold and returns ``{"$ref": ...}`` instead,
+4. checks that the output is JSON (``OutputNotJsonError`` names the node and the key path),
+   offloads an output larger than the threshold and returns ``{"$ref": ...}`` instead,
 5. records ONE step item (``SUCCEEDED`` with output or ref, or ``FAILED`` with the error class
    name and message) for its node, item, redrive round and attempt, when a run store is
    configured and the payload has a run context.
@@ -42,6 +43,7 @@ from orchestrator.constants import AWS_LAMBDA_FUNCTION_NAME
 from orchestrator.runtime.config import NodeRuntime, get_runtime
 from orchestrator.runtime.context import NodeContext, NodePayload, parse_payload
 from orchestrator.runtime.contract import Contract, hinted_models
+from orchestrator.runtime.outputs import check_json_output
 
 __all__ = ["node"]
 
@@ -127,6 +129,7 @@ def _wrap(
                 result = user_func(inputs, ctx) if wants_context else user_func(inputs)
                 if isinstance(result, BaseModel):
                     result = result.model_dump(mode="json")
+                check_json_output(payload.node, result)
                 output = rt.payloads.offload(result, _payload_key(payload))
             except Exception as exc:
                 # A local run reports the error and where it was raised in its table and
