@@ -115,6 +115,8 @@ def print_report(console: Console, data: dict[str, Any]) -> None:
     cost = data["cost_per_million_runs_usd"]
     table.add_row("cost / million runs", f"Standard ${cost['standard']:,.2f} · Express ${cost['express']:,.2f}")
     table.add_row("payload risks", "\n".join(data["payload_risks"]) or "none")
+    for node_id, how in data.get("foreach_results", {}).items():
+        table.add_row(f"foreach {node_id}", how)
     if data["added_sync_edges"]:
         table.add_row("sync edges added", ", ".join(f"{a} → {b}" for a, b in data["added_sync_edges"]))
     table.add_row("assumptions", data["assumptions"])

@@ -19,7 +19,7 @@ from typing import Any
 
 from orchestrator.compiler.asl import AslBuild, build_asl
 from orchestrator.compiler.errors import CompileError
-from orchestrator.compiler.report import EXPRESS_MAX_SECONDS, FlowReport, estimate
+from orchestrator.compiler.report import EXPRESS_MAX_SECONDS, FlowReport, estimate, foreach_results
 from orchestrator.spec.errors import FlowValidationError
 from orchestrator.spec.model import Flow
 from orchestrator.spec.project import Project
@@ -125,6 +125,7 @@ def compile_flow(flow: Flow, project: Project | None = None, *, items: int = 100
         payload_risks=risks,
         added_edges=[e for edges in build.added_edges.values() for e in edges],
         items_assumed=items,
+        foreach_results=foreach_results(flow),
     )
     return CompiledFlow(flow, build.definition, sm_type, reasons, build, report)
 

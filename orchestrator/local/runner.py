@@ -39,6 +39,7 @@ from typing import Any
 from orchestrator.compiler import CompiledFlow
 from orchestrator.errors import FlowctlError
 from orchestrator.local.failures import failure_headline
+from orchestrator.runtime.fanout import register_store
 from orchestrator.spec.graph import flow_graph
 from orchestrator.spec.params import resolve_params
 from orchestrator.spec.project import Project
@@ -230,6 +231,14 @@ class _Recorder:
             self.store.record_step(step)
 
 
+def _count_items(store: RunStore, run_id: str, recorder: _Recorder, event: dict[str, Any]) -> None:
+    """A foreach starts: record how many items it has (its ``total`` progress counter)."""
+    key = recorder.by_event.get(event["id"])
+    details = event.get("mapStateStartedEventDetails") or {}
+    if key is not None and isinstance(details.get("length"), int):
+        store.add_progress(run_id, key[0], {"total": details["length"]})
+
+
 def _iso(epoch: float) -> str:
     return datetime.fromtimestamp(epoch, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
@@ -328,6 +337,8 @@ class LocalRunner:
 
         def listener(event: dict[str, Any]) -> None:
             recorder(event)
+            if event["type"] == "MapStateStarted" and self.store is not None and redrive == 0:
+                _count_items(self.store, run_id, recorder, event)
             if break_at is None or caught:
                 return
             details = event.get("taskScheduledEventDetails") or event.get("stateEnteredEventDetails") or {}
@@ -364,12 +375,13 @@ class LocalRunner:
             waiters.thread.start()
         interrupted = False
         try:
-            started = _Started(engine, run_id, resolved, timeout_seconds=flow.timeout, redrive_count=redrive)
-            try:
-                result = started.wait()
-            except KeyboardInterrupt:
-                interrupted = True
-                result = started.interrupt()
+            with register_store(run_id, self.store):
+                started = _Started(engine, run_id, resolved, timeout_seconds=flow.timeout, redrive_count=redrive)
+                try:
+                    result = started.wait()
+                except KeyboardInterrupt:
+                    interrupted = True
+                    result = started.interrupt()
         finally:
             if waiters is not None:
                 waiters.close(drop=interrupted)

@@ -16,7 +16,11 @@ Per invocation the handler:
 2. resolves offloaded inputs (every nested ``{"$ref": ...}``),
 3. calls the function with the correlation keys on every log line (Powertools Logger),
 4. offloads an output larger than the threshold and returns ``{"$ref": ...}`` instead,
-5. records ONE step item (``SUCCEEDED`` with output or ref, or ``FAILED`` with the error class
+5. for an item of a foreach: counts it in the node's progress (succeeded / failed for good)
+   and, when the foreach aggregates its results, stores the output as an aggregation item and
+   returns ``null`` (see :mod:`orchestrator.runtime.fanout`); an input holding an aggregate
+   reference receives the full list,
+6. records ONE step item (``SUCCEEDED`` with output or ref, or ``FAILED`` with the error class
    name and message) for its node, item, redrive round and attempt, when a run store is
    configured and the payload has a run context.
 
@@ -39,6 +43,7 @@ from typing import Any, overload
 from orchestrator.constants import AWS_LAMBDA_FUNCTION_NAME
 from orchestrator.runtime.config import NodeRuntime, get_runtime
 from orchestrator.runtime.context import NodeContext, NodePayload, parse_payload
+from orchestrator.runtime.fanout import store_for
 
 __all__ = ["node"]
 
@@ -91,11 +96,16 @@ def _wrap(user_func: Callable[..., Any], name: str | None, runtime: NodeRuntime 
         keys = {k: v for k, v in ctx.log_keys.items() if v is not None}
         rt.logger.thread_safe_append_keys(**keys)
         started = time.time()
+        runs = store_for(payload.run_id, rt.store) if payload.tracked else rt.store
         try:
             try:
-                inputs = rt.payloads.resolve(payload.input)
+                inputs = rt.payloads.resolve(payload.input, runs)
                 result = user_func(inputs, ctx) if wants_context else user_func(inputs)
                 output = rt.payloads.offload(result, _payload_key(payload))
+                if payload.fanout is not None and payload.tracked:
+                    returned = payload.fanout.succeeded(runs, payload.run_id, payload.index, output)
+                else:
+                    returned = output
             except Exception as exc:
                 # A local run reports the error and where it was raised in its table and
                 # summary, so only a Lambda logs it.
@@ -109,9 +119,10 @@ def _wrap(user_func: Callable[..., Any], name: str | None, runtime: NodeRuntime 
                     error=type(exc).__name__,
                     cause=str(exc)[:_MAX_CAUSE],
                 )
+                _count_failure(rt, runs, payload, type(exc).__name__)
                 raise
             _record(rt, payload, started, "SUCCEEDED", output=output)
-            return output
+            return returned
         finally:
             rt.logger.thread_safe_remove_keys(list(keys))
 
@@ -151,6 +162,16 @@ def _record(
         rt.store.record_step(step)
     except Exception:
         rt.logger.exception("could not record the step", extra={"status": status})
+
+
+def _count_failure(rt: NodeRuntime, runs: Any, payload: NodePayload, error: str) -> None:
+    """Count a foreach item's final failure (observability: never raised)."""
+    if payload.fanout is None or not payload.tracked:
+        return
+    try:
+        payload.fanout.failed(runs, payload.run_id, error, payload.attempt)
+    except Exception:
+        rt.logger.exception("could not count the failed item")
 
 
 def _payload_key(payload: NodePayload) -> str:

@@ -27,6 +27,7 @@ from typing import Any
 from orchestrator.engine.clock import CancelScope, PathCancelled, Timeline
 from orchestrator.engine.errors import AslDefinitionError, StatesError
 from orchestrator.engine.execution import Execution, Path, Program
+from orchestrator.engine.item_reader import check_reader, read_items
 from orchestrator.engine.jsonata_expr import is_expression
 from orchestrator.engine.jsonvalue import to_json, type_name
 from orchestrator.engine.scope import Env
@@ -90,6 +91,16 @@ class MapState(State):
                 self.items = compile_jsonata_value(spec["Items"], f"{where}/Items", "Items")
         elif "ItemsPath" in spec:
             self.items = compile_path_getter(spec["ItemsPath"], f"{where}/ItemsPath", "ItemsPath")
+        self.reader: dict[str, Any] | None = None
+        self.reader_arguments: Evaluator | None = None
+        if "ItemReader" in spec:
+            self.reader = check_reader(spec["ItemReader"], f"{where}/ItemReader")
+            field = "Arguments" if self.jsonata else "Parameters"
+            args = self.reader.get(field, {})
+            at = f"{where}/ItemReader/{field}"
+            self.reader_arguments = (
+                compile_jsonata_value(args, at, f"ItemReader/{field}") if self.jsonata else compile_payload(args, at)
+            )
         self.max_concurrency = self._number_field("MaxConcurrency", integer=True)
         self.tolerated_count = self._number_field("ToleratedFailureCount", integer=True)
         self.tolerated_percentage = self._number_field("ToleratedFailurePercentage", integer=False)
@@ -164,6 +175,9 @@ class MapState(State):
 
     # -- runtime -----------------------------------------------------------------------------
     def _items(self, env: Env, effective: Any) -> list[Any]:
+        if self.reader is not None and self.reader_arguments is not None:
+            arguments = self.reader_arguments(env if self.jsonata else env.with_input(effective))
+            return read_items(arguments, self.reader.get("ReaderConfig") or {})
         if self.jsonata:
             if self.items is None:
                 items = env.input
