@@ -22,6 +22,7 @@ from orchestrator.cli.app import app, err, out, report_errors
 from orchestrator.cli.local_view import Progress, print_breakpoint
 from orchestrator.errors import FlowctlError
 from orchestrator.local.failures import describe_failure
+from orchestrator.store.models import progress_text
 
 __all__ = ["asl_app", "events_app", "runs_app"]
 
@@ -266,6 +267,11 @@ def runs_show(
         table.add_row(step.node, str(step.index), str(step.redrive), str(step.attempt), step.status,
                       str(step.duration_ms or ""), step.error or "")
     out.print(table)
+    if found.progress:
+        counters = Table("foreach", "items done", title="progress", title_justify="left")
+        for name, values in sorted(found.progress.items()):
+            counters.add_row(name, progress_text(values))
+        out.print(counters)
     if found.status == "SUCCEEDED":
         out.print_json(json.dumps(found.output, default=str))
 

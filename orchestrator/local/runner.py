@@ -65,13 +65,16 @@ def new_run_id(flow: str) -> str:
 @dataclass
 class NodeEvent:
     """A change of one node, for progress displays: status RUNNING/SUCCEEDED/FAILED/SKIPPED/RETRY,
-    or BREAKPOINT for the node a ``break_at`` run stopped before."""
+    BREAKPOINT for the node a ``break_at`` run stopped before, or PROGRESS (a foreach's counters
+    changed)."""
 
     node: str
     status: str
     index: int | None = None
     attempt: int = 0
     detail: str = ""
+    counters: dict[str, int] | None = None
+    """For status PROGRESS: a foreach's progress counters (succeeded, failed, total)."""
 
 
 @dataclass
@@ -231,7 +234,24 @@ class _Recorder:
             self.store.record_step(step)
 
 
-def _count_items(store: RunStore, run_id: str, recorder: _Recorder, event: dict[str, Any]) -> None:
+class _CountingStore:
+    """The run store as the node functions of a local run see it: every progress counter change
+    is also shown live (a PROGRESS node event)."""
+
+    def __init__(self, store: RunStore, emit: Callable[[NodeEvent], None]) -> None:
+        self._store = store
+        self._emit = emit
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._store, name)
+
+    def add_progress(self, run_id: str, node: str, counters: Any) -> dict[str, int]:
+        found = self._store.add_progress(run_id, node, counters)
+        self._emit(NodeEvent(node, "PROGRESS", counters=found))
+        return found
+
+
+def _count_items(store: Any, run_id: str, recorder: _Recorder, event: dict[str, Any]) -> None:
     """A foreach starts: record how many items it has (its ``total`` progress counter)."""
     key = recorder.by_event.get(event["id"])
     details = event.get("mapStateStartedEventDetails") or {}
@@ -334,11 +354,12 @@ class LocalRunner:
             # (a file written, an e-mail sent) happens. Its short delay is where the stop lands.
             mocks[break_at] = {"error": "Flow.Breakpoint", "cause": f"stopped before {break_at}", "delay": 0.001}
         engine_ref: dict[str, Any] = {}
+        counted: Any = _CountingStore(self.store, recorder.emit) if self.store is not None and self.on_node else self.store
 
         def listener(event: dict[str, Any]) -> None:
             recorder(event)
-            if event["type"] == "MapStateStarted" and self.store is not None and redrive == 0:
-                _count_items(self.store, run_id, recorder, event)
+            if event["type"] == "MapStateStarted" and counted is not None and redrive == 0:
+                _count_items(counted, run_id, recorder, event)
             if break_at is None or caught:
                 return
             details = event.get("taskScheduledEventDetails") or event.get("stateEnteredEventDetails") or {}
@@ -375,7 +396,7 @@ class LocalRunner:
             waiters.thread.start()
         interrupted = False
         try:
-            with register_store(run_id, self.store):
+            with register_store(run_id, counted):
                 started = _Started(engine, run_id, resolved, timeout_seconds=flow.timeout, redrive_count=redrive)
                 try:
                     result = started.wait()

@@ -183,7 +183,9 @@ class RunStore(ABC):
             (it.step_from_item(i) for i in found if i["SK"].startswith("STEP#")),
             key=lambda s: s.order,
         )
-        run.progress = {i["node"]: _counters(i) for i in found if i["SK"].startswith("AGG#")}
+        run.progress = {
+            i["node"]: _counters(i) for i in found if i["SK"].startswith("AGG#") and i.get("type") == "progress"
+        }
         return run
 
     def list_runs(self, flow: str, limit: int = 20, next_token: str | None = None) -> RunPage:
