@@ -21,5 +21,23 @@ def orders_csv(rows: int = ROWS) -> str:
     return "\n".join(lines) + "\n"
 
 
+def expected_totals(rows: int = ROWS) -> dict[str, object]:
+    """What the order-totals flow must answer for the first ``rows`` orders (the tests' oracle,
+    computed from the rows' formula, not by the flow's functions)."""
+    amounts = [(i * 7919) % 100_000 + 1 for i in range(rows)]
+    taxes = [(a * 7 + 50) // 100 for a in amounts]
+    large, small = sum(a >= 50_000 for a in amounts), sum(a < 10_000 for a in amounts)
+    bands = {"large": large, "medium": rows - large - small, "small": small}
+    return {
+        "count": rows,
+        "amount_cents": sum(amounts),
+        "tax_cents": sum(taxes),
+        "total_cents": sum(amounts) + sum(taxes),
+        "bands": {name: n for name, n in bands.items() if n},
+        "first": 0,
+        "last": rows - 1,
+    }
+
+
 if __name__ == "__main__":
     PATH.write_text(orders_csv(int(sys.argv[1]) if len(sys.argv) > 1 else ROWS), newline="\n")

@@ -613,55 +613,71 @@ class _Builder:
             items = _expr(self.wrap(expression_body(spec.items, bare=True) or "[]", scope))
         else:
             items = spec.items
+        # A function body with batch_size is batched transparently: each item's input is
+        # computed here (ItemSelector), the function is still called once per item by @node.
+        batched = bool(spec.batch_size) and spec.do.uses is not None
+        do = spec.do
         selector: dict[str, Any] = {
             "item": _expr("$states.context.Map.Item.Value"),
             "index": _expr("$states.context.Map.Item.Index"),
         }
+        if batched:
+            item_names = {"item": "$states.context.Map.Item.Value", "index": "$states.context.Map.Item.Index"}
+            item_scope = Scope(scope.flow, scope.graph, scope.prefix, scope.path, {**scope.names, **item_names}, scope.index_expr)
+            per_item = self.template(do.with_, item_scope) if do.with_ is not None else _expr(self.wrap("$item", item_scope))
+            selector = {"input": per_item, "index": selector["index"]}
+            do = do.model_copy(update={"with_": "{% $item %}"})
         extra = {"item": f"$Item_{var}", "index": f"$Index_{var}"}
         first_assign: dict[str, Any] = {
             f"Item_{var}": _expr("$states.input.Items" if spec.batch_size else "$states.input.item"),
             # A batch is numbered by its first item: its step and aggregation item get that index.
             f"Index_{var}": _expr("$states.input.Items[0].index" if spec.batch_size else "$states.input.index"),
         }
+        # What every item of a child execution needs from the parent: once per batch, or per item.
+        shared: dict[str, Any] = {}
+        first = "$states.input.BatchInput" if spec.batch_size else "$states.input"
         if distributed:
             # Child executions do not see outer variables: pass the ones the body reads.
             refs: set[str] = set()
-            for value in (spec.do.with_, spec.do.set):
+            for value in (do.with_, do.set):
                 for body in _all_expressions(value):
                     refs |= referenced_variables(body)
-            if spec.do.with_ is None and spec.do.set is None:
+            if do.with_ is None and do.set is None:
                 refs.add("item")
-            if spec.do.uses is not None:
+            if do.uses is not None:
                 refs.add("params")  # every function payload carries the run's params
             outer = sorted(r for r in refs if r in scope.names and r not in ("item", "index"))
             if outer:
-                selector["vars"] = {r: _expr(scope.names[r]) for r in outer}
+                shared["vars"] = {r: _expr(scope.names[r]) for r in outer}
                 for r in outer:
-                    first_assign[f"Outer_{var}__{r}"] = _expr(f"$states.input.vars.{r}")
+                    first_assign[f"Outer_{var}__{r}"] = _expr(f"{first}.vars.{r}")
                     extra[r] = f"$Outer_{var}__{r}"
             self.build.distributed_maps.append(scope.path + node_id)
         iteration: dict[str, Any] = {}
         key = self.fanout_key(node_id, scope)
         fanout: dict[str, Any] = {"fanout": key}
-        first = "$states.input.Items[0]" if spec.batch_size else "$states.input"
         if key.startswith("{%"):
             # Computed in the parent (a child execution does not see its variables).
-            selector["fanout"] = key
+            shared["fanout"] = key
             first_assign[f"Fanout_{var}"] = _expr(f"{first}.fanout")
             fanout["fanout"] = _expr(f"$Fanout_{var}")
         if distributed:
             # A child execution has its own Execution context: the items belong to the parent's run.
-            selector["run"] = {"run_id": _expr("$states.context.Execution.Name"), "execution": _expr("$states.context.Execution.Id")}
+            shared["run"] = {"run_id": _expr("$states.context.Execution.Name"), "execution": _expr("$states.context.Execution.Id")}
             first_assign[f"Run_{var}"] = _expr(f"{first}.run")
             fanout["run_id"] = _expr(f"$Run_{var}.run_id")
             fanout["execution"] = _expr(f"$Run_{var}.execution")
+        if not spec.batch_size:
+            selector.update(shared)
+        if batched:
+            fanout["batch"] = True
         if aggregate:
             fanout["aggregate"] = True
             self.build.aggregated_maps.append(scope.path + node_id)
         retry = spec.do.retry
         if retry is not None and retry.max_attempts > 1:
             fanout["retry"] = {"errors": list(retry.errors), "max_attempts": retry.max_attempts}
-        body = self.body_state(node_id, spec.do, scope, iteration, "do", extra, {}, None, f"$Index_{var}", fanout)
+        body = self.body_state(node_id, do, scope, iteration, "do", extra, {}, None, f"$Index_{var}", fanout)
         start = self.name(f"{scope.prefix}{node_id}/item")
         iteration[start] = {"Type": "Pass", "Assign": first_assign, "Next": body}
         processor: dict[str, Any] = {
@@ -680,6 +696,8 @@ class _Builder:
         if distributed:
             if spec.batch_size:
                 state["ItemBatcher"] = {"MaxItemsPerBatch": spec.batch_size}
+                if shared:
+                    state["ItemBatcher"]["BatchInput"] = shared
             tolerated = spec.tolerated_failures
             if isinstance(tolerated, str):
                 state["ToleratedFailurePercentage"] = float(tolerated.rstrip("%"))
@@ -689,7 +707,7 @@ class _Builder:
         state["Retry"] = self.retry_policy(node.retry) or None
         if state["Retry"] is None:
             del state["Retry"]
-        result = "$states.result"
+        result = "$reduce($states.result, $append, [])" if batched else "$states.result"  # one list per batch
         if aggregate:
             # The items' outputs are in the run store; the node's value is a reference to them.
             result = '{"$ref": ' + json.dumps(AGG_SCHEME) + " & $states.context.Execution.Name & \"/\" & " + _unwrap(key) + "}"

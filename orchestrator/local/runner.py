@@ -38,6 +38,7 @@ from typing import Any
 
 from orchestrator.compiler import CompiledFlow
 from orchestrator.errors import FlowctlError
+from orchestrator.engine.states.map import MAP_ITEMS_EVENT
 from orchestrator.local.failures import failure_headline
 from orchestrator.runtime.fanout import register_store
 from orchestrator.spec.graph import flow_graph
@@ -251,12 +252,12 @@ class _CountingStore:
         return found
 
 
-def _count_items(store: Any, run_id: str, recorder: _Recorder, event: dict[str, Any]) -> None:
+def _count_items(store: Any, run_id: str, recorder: _Recorder, event_id: int, items: Any) -> None:
     """A foreach starts: record how many items it has (its ``total`` progress counter)."""
-    key = recorder.by_event.get(event["id"])
-    details = event.get("mapStateStartedEventDetails") or {}
-    if key is not None and isinstance(details.get("length"), int):
-        store.add_progress(run_id, key[0], {"total": details["length"]})
+    key = recorder.by_event.get(event_id)
+    if key is not None and isinstance(items, int):
+        store.add_progress(run_id, key[0], {"total": items})
+
 
 
 def _iso(epoch: float) -> str:
@@ -354,12 +355,20 @@ class LocalRunner:
             # (a file written, an e-mail sent) happens. Its short delay is where the stop lands.
             mocks[break_at] = {"error": "Flow.Breakpoint", "cause": f"stopped before {break_at}", "delay": 0.001}
         engine_ref: dict[str, Any] = {}
+        map_lengths: dict[int, int] = {}
         counted: Any = _CountingStore(self.store, recorder.emit) if self.store is not None and self.on_node else self.store
 
         def listener(event: dict[str, Any]) -> None:
+            if event["type"] == MAP_ITEMS_EVENT:  # a batching foreach: items, not batches, count
+                if counted is not None and redrive == 0:
+                    length = map_lengths.pop(event["previousEventId"], 0)
+                    _count_items(counted, run_id, recorder, event["previousEventId"], event["items"] - length)
+                return
             recorder(event)
             if event["type"] == "MapStateStarted" and counted is not None and redrive == 0:
-                _count_items(counted, run_id, recorder, event)
+                length = (event.get("mapStateStartedEventDetails") or {}).get("length")
+                map_lengths[event["id"]] = length or 0
+                _count_items(counted, run_id, recorder, event["id"], length)
             if break_at is None or caught:
                 return
             details = event.get("taskScheduledEventDetails") or event.get("stateEnteredEventDetails") or {}

@@ -7,6 +7,9 @@ Per item, ``@node`` then
 - on success: adds ``succeeded: 1`` to the node's progress counters (atomic ADD) and, for an
   aggregated foreach, writes the output as the item ``SK=AGG#<key>#<index>`` and returns
   ``null`` (the Map collects only nulls; its own output is :func:`aggregate_ref`);
+- with ``"batch": true`` (``batch_size`` on a function body) the input is a batch
+  ``[{"input": ..., "index": n}, ...]``: the function is called once per item, the batch is
+  counted and stored at once, and the Lambda returns the list of outputs (or ``null``);
 - on failure: adds ``failed: 1`` when the failure is final (no retry of the body's policy
   applies any more; Lambda service errors never reach ``@node``).
 
@@ -75,6 +78,8 @@ class Fanout:
     aggregate: bool = False
     retry_errors: tuple[str, ...] = ()
     max_attempts: int = 1
+    batch: bool = False
+    """The input is a batch ``[{"input": ..., "index": n}, ...]``: one call of the function each."""
 
     @classmethod
     def from_context(cls, context: dict[str, Any]) -> Fanout | None:
@@ -87,7 +92,8 @@ class Fanout:
             attempts = max(1, int(retry.get("max_attempts") or 1))
         except (TypeError, ValueError):
             attempts = 1
-        return cls(key, bool(context.get("aggregate")), tuple(str(e) for e in errors), attempts)
+        return cls(key, bool(context.get("aggregate")), tuple(str(e) for e in errors), attempts,
+                   bool(context.get("batch")))
 
     def is_final(self, error: str, attempt: int) -> bool:
         """Whether a failure with ``error`` at ``attempt`` (0-based) is the item's last."""
@@ -96,22 +102,28 @@ class Fanout:
         retried = "States.ALL" in self.retry_errors or "States.TaskFailed" in self.retry_errors
         return not (retried or error in self.retry_errors)
 
-    def succeeded(self, store: Any, run_id: str, index: int, output: Any) -> Any:
-        """Record a succeeded item; what the Lambda returns (``None`` when aggregated)."""
+    def succeeded(self, store: Any, run_id: str, results: list[tuple[int, Any]]) -> Any:
+        """Record succeeded items (``(index, output)``: one, or a batch); what the Lambda returns:
+        ``None`` when aggregated, else the output (a batch: the list of outputs)."""
         if self.aggregate:
             if store is None:
                 raise AggregationError(
                     f"foreach '{self.key}' aggregates its results but no run store is configured",
                     [Problem(self.key, "no run store", "deploy with FLOWCTL_TABLE set, or run the flow with flowctl run")],
                 )
-            store.put_result(run_id, self.key, index, output)
+            if len(results) == 1:
+                store.put_result(run_id, self.key, *results[0])
+            else:
+                store.put_results(run_id, self.key, results)
         if store is not None:
-            store.add_progress(run_id, self.key, {"succeeded": 1})
-        return None if self.aggregate else output
+            store.add_progress(run_id, self.key, {"succeeded": len(results)})
+        if self.aggregate:
+            return None
+        return [output for _, output in results] if self.batch else results[0][1]
 
-    def failed(self, store: Any, run_id: str, error: str, attempt: int) -> None:
+    def failed(self, store: Any, run_id: str, error: str, attempt: int, items: int = 1) -> None:
         if store is not None and self.is_final(error, attempt):
-            store.add_progress(run_id, self.key, {"failed": 1})
+            store.add_progress(run_id, self.key, {"failed": items})
 
 
 def aggregate_ref(run_id: str, key: str) -> dict[str, str]:

@@ -32,6 +32,7 @@ created on the first invocation that needs them, and cached.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import inspect
 import os
@@ -100,10 +101,21 @@ def _wrap(user_func: Callable[..., Any], name: str | None, runtime: NodeRuntime 
         try:
             try:
                 inputs = rt.payloads.resolve(payload.input, runs)
-                result = user_func(inputs, ctx) if wants_context else user_func(inputs)
-                output = rt.payloads.offload(result, _payload_key(payload))
+                if payload.fanout is not None and payload.fanout.batch:
+                    results = []
+                    for entry in inputs if isinstance(inputs, list) else []:
+                        index = int(entry.get("index") or 0)
+                        item_ctx = dataclasses.replace(ctx, index=index)
+                        value = entry.get("input")
+                        result = user_func(value, item_ctx) if wants_context else user_func(value)
+                        results.append((index, rt.payloads.offload(result, _payload_key(payload, index))))
+                    output: Any = [out for _, out in results]
+                else:
+                    result = user_func(inputs, ctx) if wants_context else user_func(inputs)
+                    output = rt.payloads.offload(result, _payload_key(payload))
+                    results = [(payload.index, output)]
                 if payload.fanout is not None and payload.tracked:
-                    returned = payload.fanout.succeeded(runs, payload.run_id, payload.index, output)
+                    returned = payload.fanout.succeeded(runs, payload.run_id, results)
                 else:
                     returned = output
             except Exception as exc:
@@ -168,16 +180,17 @@ def _count_failure(rt: NodeRuntime, runs: Any, payload: NodePayload, error: str)
     """Count a foreach item's final failure (observability: never raised)."""
     if payload.fanout is None or not payload.tracked:
         return
+    items = len(payload.input) if payload.fanout.batch and isinstance(payload.input, list) else 1
     try:
-        payload.fanout.failed(runs, payload.run_id, error, payload.attempt)
+        payload.fanout.failed(runs, payload.run_id, error, payload.attempt, items)
     except Exception:
         rt.logger.exception("could not count the failed item")
 
 
-def _payload_key(payload: NodePayload) -> str:
+def _payload_key(payload: NodePayload, index: int | None = None) -> str:
     if not payload.tracked:
-        return f"adhoc/{payload.node}/{payload.run_id}"
-    where = f"{payload.node}/{payload.index}/{payload.redrive}/{payload.attempt}"
+        return f"adhoc/{payload.node}/{payload.run_id}" + ("" if index is None else f"/{index}")
+    where = f"{payload.node}/{payload.index if index is None else index}/{payload.redrive}/{payload.attempt}"
     return f"runs/{payload.run_id}/{where}/output"
 
 

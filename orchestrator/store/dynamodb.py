@@ -83,6 +83,20 @@ class DynamoRunStore(RunStore):
             args["ExpressionAttributeValues"][":prefix"] = {"S": sk_prefix}
         return list(self._pages(args))
 
+    def _put_items(self, items: Sequence[it.Item]) -> None:
+        for start in range(0, len(items), 25):  # BatchWriteItem takes 25 at a time
+            pending: dict[str, Any] = {
+                self.table_name: [{"PutRequest": {"Item": _dump(item)}} for item in items[start:start + 25]]
+            }
+            for _ in range(8):
+                left = self.client.batch_write_item(RequestItems=pending).get("UnprocessedItems") or {}
+                if not left:
+                    break
+                pending = left
+            else:
+                for request in pending.get(self.table_name, []):
+                    self.client.put_item(TableName=self.table_name, Item=request["PutRequest"]["Item"])
+
     def _iter_query(self, pk: str, sk_prefix: str) -> Iterator[it.Item]:
         yield from self._pages({
             "TableName": self.table_name,

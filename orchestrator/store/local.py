@@ -132,6 +132,11 @@ class LocalRunStore(RunStore):
             ).fetchall()
         return [json.loads(body) for _, body in rows]
 
+    def _put_items(self, items: Sequence[it.Item]) -> None:
+        with self._connect(write=True) as conn:
+            for item in items:
+                self._write(conn, item)
+
     def _iter_query(self, pk: str, sk_prefix: str) -> Iterator[it.Item]:
         with self._connect() as conn:
             cursor = conn.execute(

@@ -40,7 +40,11 @@ from orchestrator.engine.templates import (
     jsonata_error,
 )
 
-__all__ = ["MapState"]
+__all__ = ["MAP_ITEMS_EVENT", "MapState"]
+
+MAP_ITEMS_EVENT = "FlowctlMapItemCount"
+"""Listener-only notice (never in the history) after ``MapStateStarted`` of a batching Map:
+``items`` is the number of items before batching (``length`` counts batches)."""
 
 class MapState(State):
     type = "Map"
@@ -264,8 +268,10 @@ class MapState(State):
         if self.batcher is not None:
             inputs = self._batches(env, inputs, effective)
 
+        item_count = len(items) if self.batcher is not None else None
+
         def attempt(retries: int) -> Any:
-            return self._run_iterations(path, inputs, max_concurrency, tolerated_count, tolerated_pct)
+            return self._run_iterations(path, inputs, max_concurrency, tolerated_count, tolerated_pct, item_count)
 
         ok, value = self.run_with_retry(path, env, attempt)
         if not ok:
@@ -288,9 +294,13 @@ class MapState(State):
         max_concurrency: int,
         tolerated_count: int | None,
         tolerated_pct: float | None,
+        item_count: int | None = None,
     ) -> list[Any]:
         total = len(inputs)
-        path.event("MapStateStarted", {"length": total})
+        started = path.event("MapStateStarted", {"length": total})
+        if item_count is not None and path.ex.listener is not None:
+            # Batches hide how many items there are: tell the listener (not the history).
+            path.ex.listener({"type": MAP_ITEMS_EVENT, "id": 0, "previousEventId": started, "items": item_count})
         distributed = self.distributed
         run_path = path
         map_run_arn = ""
