@@ -2,7 +2,8 @@
 
 Options: ``--no-moto`` (engine only), ``--repeat N`` (best of N engine runs, default 3),
 ``--moto-map-cap N`` (moto runs Maps with at most N items: its executor recurses into a
-RecursionError and hangs above ~950; default 900).
+RecursionError and hangs above ~950; default 900), ``--fanout-sizes 10000,100000`` (items of the
+fan-out rows: time per item and peak memory of a foreach over a CSV file with aggregation).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import gc
 import sys
 import time
 
+from bench.fanout import fanout_rows, print_fanout_rows
 from bench.measure import MotoSession, peak_memory, time_engine
 from bench.scenarios import Workload, builtin_workloads, example_workloads, map_workload
 
@@ -21,6 +23,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-moto", action="store_true", help="measure the local engine only")
     parser.add_argument("--repeat", type=int, default=3, help="best of N engine runs (default 3)")
     parser.add_argument("--moto-map-cap", type=int, default=900, help="largest Map moto runs (default 900)")
+    parser.add_argument("--fanout-sizes", default="10000,100000",
+                        help="items of the fan-out rows, comma-separated (default 10000,100000; '' skips them)")
     args = parser.parse_args(argv)
 
     workloads = builtin_workloads(args.moto_map_cap) + example_workloads()
@@ -60,6 +64,10 @@ def main(argv: list[str] | None = None) -> int:
         full = peak_memory(w.definition, w.input, True)
         lean = peak_memory(w.definition, w.input, False)
         print(f"{items:>8}{full / 1024:>13.0f} KiB{full / items:>9.0f} B{lean / 1024:>11.0f} KiB{lean / items:>9.0f} B")
+    fanout_sizes = [int(n) for n in args.fanout_sizes.split(",") if n.strip()]
+    if fanout_sizes:
+        print("  measuring the fan-out rows (two runs per size)", file=sys.stderr, flush=True)
+        print_fanout_rows(fanout_rows(fanout_sizes))
     print()
     print(f"(engine: best of {args.repeat} runs, virtual clock; moto: one run, start until it reports the end; "
           f"{time.strftime('%Y-%m-%d %H:%M')})")
