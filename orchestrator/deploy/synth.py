@@ -28,12 +28,12 @@ import yaml
 
 from orchestrator.compiler import CompiledFlow, compile_flow_file
 from orchestrator.compiler.asl import PROJECT_DATA_BUCKET, PROJECT_DATA_BUCKET_PLACEHOLDER
-from orchestrator.spec.fanout import aggregate_readers
 from orchestrator.compiler.names import (
     pascal,
 )
 from orchestrator.deploy.rest_api import API_KEY_CONDITION, API_ROUTES, api_outputs, api_resources
 from orchestrator.errors import FlowctlError
+from orchestrator.spec.fanout import aggregate_readers
 from orchestrator.spec.project import Project
 from orchestrator.spec.validate import normalize_cron
 from orchestrator.store.dynamodb_schema import cloudformation_properties

@@ -70,8 +70,8 @@ from orchestrator.engine import (
     VirtualClock,
 )
 from orchestrator.engine.definition import load_definition, substitute
-from orchestrator.engine.states.map import MAP_ITEMS_EVENT
 from orchestrator.engine.jsonvalue import MAX_PAYLOAD_BYTES, payload_size, to_json
+from orchestrator.engine.states.map import MAP_ITEMS_EVENT
 
 if TYPE_CHECKING:
     from orchestrator.compiler import CompiledFlow

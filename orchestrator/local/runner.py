@@ -37,8 +37,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from orchestrator.compiler import CompiledFlow
-from orchestrator.errors import FlowctlError
 from orchestrator.engine.states.map import MAP_ITEMS_EVENT
+from orchestrator.errors import FlowctlError
 from orchestrator.local.failures import failure_headline
 from orchestrator.runtime.fanout import register_store
 from orchestrator.spec.graph import flow_graph
@@ -361,13 +361,13 @@ class LocalRunner:
         def listener(event: dict[str, Any]) -> None:
             if event["type"] == MAP_ITEMS_EVENT:  # a batching foreach: items, not batches, count
                 if counted is not None and redrive == 0:
-                    length = map_lengths.pop(event["previousEventId"], 0)
-                    _count_items(counted, run_id, recorder, event["previousEventId"], event["items"] - length)
+                    batches = map_lengths.pop(event["previousEventId"], 0)
+                    _count_items(counted, run_id, recorder, event["previousEventId"], event["items"] - batches)
                 return
             recorder(event)
             if event["type"] == "MapStateStarted" and counted is not None and redrive == 0:
                 length = (event.get("mapStateStartedEventDetails") or {}).get("length")
-                map_lengths[event["id"]] = length or 0
+                map_lengths[event["id"]] = int(length or 0)
                 _count_items(counted, run_id, recorder, event["id"], length)
             if break_at is None or caught:
                 return

@@ -86,8 +86,10 @@ class Fanout:
         key = context.get("fanout")
         if not isinstance(key, str) or not key:
             return None
-        retry = context.get("retry") if isinstance(context.get("retry"), dict) else {}
-        errors = retry.get("errors") if isinstance(retry.get("errors"), list) else []
+        found = context.get("retry")
+        retry: dict[str, Any] = found if isinstance(found, dict) else {}
+        listed = retry.get("errors")
+        errors: list[Any] = listed if isinstance(listed, list) else []
         try:
             attempts = max(1, int(retry.get("max_attempts") or 1))
         except (TypeError, ValueError):
