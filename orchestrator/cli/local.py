@@ -181,6 +181,13 @@ def _check_mocks(flow: Any, mocks: dict[str, Any]) -> None:
     unknown = sorted(set(mocks) - set(flow.nodes) - per_item)
     if unknown:
         raise FlowctlError(f"--mocks: {', '.join(unknown)} are not nodes of {flow.name}")
+    from orchestrator.spec.fanout import aggregated_nodes
+
+    for name in sorted(aggregated_nodes(flow)):
+        if f"{name}/do" in mocks:
+            raise FlowctlError(f"--mocks: '{name}' aggregates its results in the run store, which its function's "
+                               f"@node does and a mock would skip (the fan-in would get no items); mock the nodes "
+                               f"after it, or set results: inline on '{name}' while mocking")
 
 
 @asl_app.command("run")

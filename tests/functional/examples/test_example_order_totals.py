@@ -66,3 +66,9 @@ def test_the_live_view_shows_a_foreach_as_items_done_of_all() -> None:
     progress(NodeEvent("price", "PROGRESS", counters={"total": 20_000, "succeeded": 1_234}))
     assert progress.rows["price"][1] == "1,234/20,000"
     assert progress_text({"total": 20_000, "succeeded": 20_000}) == "20,000/20,000"
+
+
+def test_mocking_the_function_of_an_aggregating_foreach_is_refused(run_flow) -> None:
+    run = run_flow("order-totals", "--mocks", '{"price/do": {"payload": null}}')
+    assert run.exit_code == 1
+    assert "'price' aggregates its results in the run store" in " ".join(run.stderr.split())
