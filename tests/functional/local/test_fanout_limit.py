@@ -1,0 +1,64 @@
+"""GIVEN the fan-out a new user tries first (a foreach over [1..2000] whose function returns ~220
+bytes per item, then a fan-in) WHEN its results stay in the payload THEN the run fails with
+States.DataLimitExceeded, as in AWS; WHEN they are aggregated THEN it succeeds and the fan-in
+function gets all 2,000 outputs, in order."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from orchestrator.compiler import compile_flow_file
+from orchestrator.local.runner import LocalRunner
+from orchestrator.spec.project import Project
+from orchestrator.store import LocalRunStore
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def _flow(results: str) -> dict[str, Any]:
+    row = {"order_id": "{% $item %}", "customer": "{% 'c' & $item %}", "amount_cents": "{% $item * 31 %}"}
+    return {
+        "name": f"fan-{results}",
+        "nodes": {
+            "each": {"foreach": {"items": "{% [1..2000] %}", "concurrency": 20, "results": results,
+                                 "do": {"uses": "score_order", "with": row}}},
+            "sum": {"uses": "sum_orders", "after": ["each"], "with": {"orders": "{% $each %}"}},
+        },
+        "output": "{% $sum %}",
+    }
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    for name in ("score_order", "sum_orders"):
+        shutil.copytree(ROOT / "functions" / name, tmp_path / "functions" / name)
+    (tmp_path / "flows").mkdir()
+    return tmp_path
+
+
+def _run(project: Path, results: str) -> Any:
+    path = project / "flows" / f"fan-{results}.json"
+    path.write_text(json.dumps(_flow(results)))
+    store = LocalRunStore(project / ".flowctl" / "runs.sqlite3")
+    return LocalRunner(Project.for_flow(path), store).run(compile_flow_file(path), {}), store
+
+
+def test_two_thousand_outputs_in_the_payload_exceed_its_limit(project: Path) -> None:
+    run, _ = _run(project, "inline")
+    assert run.status == "FAILED"
+    assert run.error == "States.DataLimitExceeded"
+
+
+def test_two_thousand_aggregated_outputs_reach_the_fan_in_whole(project: Path) -> None:
+    run, store = _run(project, "aggregate")
+    assert run.status == "SUCCEEDED", run.cause
+    amounts = [i * 31 for i in range(1, 2001)]
+    assert run.output["count"] == 2000
+    assert run.output["amount_cents"] == sum(amounts)
+    assert (run.output["first"], run.output["last"]) == (1, 2000)
+    assert store.get_run(run.run_id).progress == {"each": {"total": 2000, "succeeded": 2000}}
