@@ -27,6 +27,7 @@ __all__ = [
     "FLOWCTL_STATE_MACHINES",
     "FLOWCTL_STORE",
     "FLOWCTL_TABLE",
+    "LAMBDA_TASK_ROOT",
     "LOCAL_PAYLOADS_DIRNAME",
     "LOCAL_STORE_FILENAME",
     "POWERTOOLS_METRICS_NAMESPACE",
@@ -60,7 +61,8 @@ FLOWCTL_STATE_MACHINES = "FLOWCTL_STATE_MACHINES"
 """JSON object: flow name → state machine ARN."""
 
 FLOWCTL_FLOWS_DIR = "FLOWCTL_FLOWS_DIR"
-"""Directory of the flow files the API knows (default: ``flows/`` next to the API's app.py)."""
+"""Directory of the flow files the API knows (default: ``LAMBDA_TASK_ROOT``, the function's code
+folder, which synth makes the project's ``flows/``)."""
 
 FLOWCTL_HOME = "FLOWCTL_HOME"
 """Local state directory (SQLite run store, offloaded payloads)."""
@@ -70,6 +72,8 @@ POWERTOOLS_SERVICE_NAME = "POWERTOOLS_SERVICE_NAME"
 POWERTOOLS_METRICS_NAMESPACE = "POWERTOOLS_METRICS_NAMESPACE"
 AWS_LAMBDA_FUNCTION_NAME = "AWS_LAMBDA_FUNCTION_NAME"
 AWS_REGION = "AWS_REGION"
+LAMBDA_TASK_ROOT = "LAMBDA_TASK_ROOT"
+"""The folder of a Lambda's code package (set by the Lambda runtime)."""
 
 # --- defaults ------------------------------------------------------------------------------
 DEFAULT_HOME = ".flowctl"

@@ -3,7 +3,7 @@
 One ``AWS::Serverless::StateMachine`` per flow (ASL from ``statemachines/``, function ARNs through
 ``DefinitionSubstitutions``, logging and tracing on, least-privilege policies), one
 ``AWS::Serverless::Function`` per node function and per platform function (api, tracker, waiter,
-event_router), the run table, the payload bucket, the event bus, the REST API (its definition and
+event_router: handlers of :mod:`orchestrator.platform`, run from the layer), the run table, the payload bucket, the event bus, the REST API (its definition and
 auth: :mod:`orchestrator.deploy.rest_api`) and the runtime layer. Flow ``schedules`` become
 ``ScheduleV2`` events (EventBridge Scheduler, with time zone and the scheduled time passed as a
 parameter), ``triggers`` become ``EventBridgeRule`` events. The tracker hears of Standard runs from
@@ -33,6 +33,7 @@ from orchestrator.compiler.names import (
 )
 from orchestrator.deploy.rest_api import API_KEY_CONDITION, API_ROUTES, api_outputs, api_resources
 from orchestrator.errors import FlowctlError
+from orchestrator.platform import PLATFORM_FUNCTIONS, handler_path
 from orchestrator.spec.fanout import aggregate_readers
 from orchestrator.spec.project import Project
 from orchestrator.spec.validate import normalize_cron
@@ -42,7 +43,10 @@ __all__ = ["API_ROUTES", "EVENT_SOURCE", "EXPRESS_LOG_FILTER", "build_template",
 
 EVENT_SOURCE = "flowctl.events"
 RUNTIME = "python3.12"
-PLATFORM = ("api", "tracker", "waiter", "event_router")
+PLATFORM = PLATFORM_FUNCTIONS
+PLATFORM_CODE_URI = "flows/"
+"""Code package of the platform functions: their handlers run from the runtime layer
+(:mod:`orchestrator.platform`); the package is the project's flows, which the API serves."""
 FUNCTION_KEYS = ("timeout", "memory", "policies", "environment", "description", "parameters")
 EXECUTION_LOG_TYPES = ("ExecutionStarted", "ExecutionSucceeded", "ExecutionFailed", "ExecutionAborted", "ExecutionTimedOut")
 EXPRESS_LOG_FILTER = "{ " + " || ".join(f'($.type = "{t}")' for t in EXECUTION_LOG_TYPES) + " }"
@@ -284,8 +288,8 @@ def _platform_functions(compiled: list[CompiledFlow]) -> dict[str, Any]:
         "ApiFunction": {
             "Type": "AWS::Serverless::Function",
             "Properties": {
-                "CodeUri": "functions/api/",
-                "Handler": "app.lambda_handler",
+                "CodeUri": PLATFORM_CODE_URI,
+                "Handler": handler_path("api"),
                 "Description": "flowctl API: start, list, inspect, cancel and redrive runs; publish events",
                 "Environment": {"Variables": {"FLOWCTL_STATE_MACHINES": sm_arns, "FLOWCTL_EVENT_BUS": _ref("EventBus")}},
                 "Policies": api_policies,
@@ -294,8 +298,8 @@ def _platform_functions(compiled: list[CompiledFlow]) -> dict[str, Any]:
         "TrackerFunction": {
             "Type": "AWS::Serverless::Function",
             "Properties": {
-                "CodeUri": "functions/tracker/",
-                "Handler": "app.lambda_handler",
+                "CodeUri": PLATFORM_CODE_URI,
+                "Handler": handler_path("tracker"),
                 "Description": "flowctl tracker: execution status changes (Standard) and execution logs (Express) → run records",
                 "Policies": [{"DynamoDBCrudPolicy": {"TableName": _ref("RunTable")}}],
                 **({"Events": events} if (events := _tracker_events(compiled)) else {}),
@@ -304,8 +308,8 @@ def _platform_functions(compiled: list[CompiledFlow]) -> dict[str, Any]:
         "WaiterFunction": {
             "Type": "AWS::Serverless::Function",
             "Properties": {
-                "CodeUri": "functions/waiter/",
-                "Handler": "app.lambda_handler",
+                "CodeUri": PLATFORM_CODE_URI,
+                "Handler": handler_path("waiter"),
                 "Description": "flowctl waiter: registers task tokens of wait_for nodes",
                 "Policies": [{"DynamoDBCrudPolicy": {"TableName": _ref("RunTable")}}, send_task],
             },
@@ -313,8 +317,8 @@ def _platform_functions(compiled: list[CompiledFlow]) -> dict[str, Any]:
         "EventRouterFunction": {
             "Type": "AWS::Serverless::Function",
             "Properties": {
-                "CodeUri": "functions/event_router/",
-                "Handler": "app.lambda_handler",
+                "CodeUri": PLATFORM_CODE_URI,
+                "Handler": handler_path("event_router"),
                 "Description": "flowctl event router: external events resume waiting runs or are buffered",
                 "Policies": [{"DynamoDBCrudPolicy": {"TableName": _ref("RunTable")}}, send_task],
                 "Events": {

@@ -18,6 +18,7 @@ from orchestrator.constants import (
     FLOWCTL_EVENT_TTL,
     FLOWCTL_FLOWS_DIR,
     FLOWCTL_STATE_MACHINES,
+    LAMBDA_TASK_ROOT,
 )
 from orchestrator.errors import FlowctlError, Problem
 
@@ -30,7 +31,8 @@ class ConfigurationError(FlowctlError):
 
 @dataclass(frozen=True)
 class PlatformConfig:
-    """``state_machines``: flow → ARN; ``flows_dir``: flow files shipped with the function;
+    """``state_machines``: flow → ARN; ``flows_dir``: flow files shipped with the function
+    (``FLOWCTL_FLOWS_DIR``, else ``default_flows_dir``, else the code folder ``LAMBDA_TASK_ROOT``);
     ``event_bus``: where ``POST /events`` publishes (None: route in-process)."""
 
     state_machines: dict[str, str] = field(default_factory=dict)
@@ -66,7 +68,7 @@ class PlatformConfig:
                     )
                 ],
             )
-        directory = env.get(FLOWCTL_FLOWS_DIR) or default_flows_dir
+        directory = env.get(FLOWCTL_FLOWS_DIR) or default_flows_dir or env.get(LAMBDA_TASK_ROOT)
         return cls(
             state_machines={str(k): str(v) for k, v in machines.items()},
             flows_dir=Path(directory) if directory else None,

@@ -14,17 +14,21 @@ from orchestrator.deploy.sam import BUILD_PYTHON, find_python_dir
 ROOT = Path(__file__).resolve().parents[2]
 
 PROBE = """
-import importlib.util, json, sys
-spec = importlib.util.spec_from_file_location("app", "app.py")
-module = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(module)
-assert callable(module.lambda_handler), "app.lambda_handler is not callable"
+import importlib, sys
+module_name, _, name = sys.argv[1].rpartition(".")
+module = importlib.import_module(module_name)
+assert callable(getattr(module, name)), sys.argv[1] + " is not callable"
 """
 
 
-def _functions() -> list[str]:
+def _functions() -> dict[str, str]:
+    """Logical id → Handler (``app.lambda_handler``, or a platform handler in the layer)."""
     template = yaml.safe_load((ROOT / "template.yaml").read_text())
-    return sorted(k for k, v in template["Resources"].items() if v["Type"] == "AWS::Serverless::Function")
+    return {
+        k: v["Properties"]["Handler"]
+        for k, v in sorted(template["Resources"].items())
+        if v["Type"] == "AWS::Serverless::Function"
+    }
 
 
 def test_every_built_function_imports_with_only_its_package_and_the_layer(sam_build_dir: Path) -> None:
@@ -40,11 +44,11 @@ def test_every_built_function_imports_with_only_its_package_and_the_layer(sam_bu
         "MPLCONFIGDIR": "/tmp",
     }
     failures = []
-    for fn in _functions():
+    for fn, handler in _functions().items():
         run_env = dict(env, PYTHONPATH=env["PYTHONPATH"].format(fn=fn))
         # -s: no user site; -E is not used because PYTHONPATH is how Lambda adds /opt/python
         done = subprocess.run(
-            [python, "-s", "-c", "import sys; sys.path = [p for p in sys.path if 'site-packages' not in p]\n" + PROBE],
+            [python, "-s", "-c", "import sys; sys.path = [p for p in sys.path if 'site-packages' not in p]\n" + PROBE, handler],
             cwd=sam_build_dir / fn, env=run_env, capture_output=True, text=True, timeout=120, check=False,
         )
         if done.returncode != 0:

@@ -4,8 +4,8 @@ status events to the tracker, read runs and execution histories."""
 
 from __future__ import annotations
 
+import importlib
 import json
-import runpy
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
@@ -20,22 +20,13 @@ PAYLOAD_BUCKET = "flowctl-payloads"
 PROJECT_BUCKET = "flowctl-project"
 PROJECT_DIR = f"s3://{PROJECT_BUCKET}/app"
 SENDER = "reports@example.com"
-PLATFORM_FUNCTIONS = ("api", "tracker", "waiter", "event_router")
 CALLBACK_TIME_SCALE = 0.01
 """Real seconds a ``.waitForTaskToken`` task waits per virtual second of its timeout."""
 
-_HANDLERS: dict[tuple[Path, str], dict[str, Any]] = {}
-
-
-def platform_function(functions_dir: Path, name: str) -> dict[str, Any]:
-    """The globals of ``<functions_dir>/<name>/app.py`` (``lambda_handler``, ``platform``),
-    executed once per test session like a warm Lambda container."""
-    key = (functions_dir, name)
-    if key not in _HANDLERS:
-        _HANDLERS[key] = runpy.run_path(
-            str(functions_dir / name / "app.py"), run_name=f"flowctl_cloud_{name}"
-        )
-    return _HANDLERS[key]
+def platform_function(name: str) -> dict[str, Any]:
+    """The globals of the platform handler ``orchestrator.platform.<name>`` (``lambda_handler``,
+    ``platform``), imported once per test session like a warm Lambda container."""
+    return vars(importlib.import_module(f"orchestrator.platform.{name}"))
 
 
 def sample_event(name: str) -> Any:

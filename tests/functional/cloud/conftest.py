@@ -23,7 +23,6 @@ import pytest
 from cloudpath import (
     CALLBACK_TIME_SCALE,
     PAYLOAD_BUCKET,
-    PLATFORM_FUNCTIONS,
     PROJECT_BUCKET,
     PROJECT_DIR,
     ROOT,
@@ -36,6 +35,7 @@ from orchestrator.compiler import CompiledFlow, compile_flow_file
 from orchestrator.engine import VirtualClock
 from orchestrator.io import get_s3_client, set_s3_client
 from orchestrator.local.cloud import StepFunctionsBridge
+from orchestrator.platform import PLATFORM_FUNCTIONS
 from orchestrator.runtime import get_runtime, reset_runtime
 from orchestrator.service import Platform
 
@@ -85,7 +85,7 @@ def deploy(
         flows: dict[str, CompiledFlow], root: Path = ROOT, type: str | None = "STANDARD"
     ) -> Cloud:
         functions = {
-            name: platform_function(ROOT / "functions", name) for name in PLATFORM_FUNCTIONS
+            name: platform_function(name) for name in PLATFORM_FUNCTIONS
         }
         bridge = StepFunctionsBridge(
             functions_dir=root / "functions",

@@ -3,7 +3,7 @@ the sample events of ``events/``, handler modules and a fake Step Functions task
 
 from __future__ import annotations
 
-import importlib.util
+import importlib
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -110,13 +110,10 @@ def task_api() -> FakeTaskApi:
 
 
 def _load_module(function: str) -> ModuleType:
+    """The platform handler module ``orchestrator.platform.<function>`` (imported once, like a
+    warm Lambda container)."""
     if function not in _MODULES:
-        path = ROOT / "functions" / function / "app.py"
-        spec = importlib.util.spec_from_file_location(f"flowctl_function_{function}", path)
-        assert spec and spec.loader
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        _MODULES[function] = module
+        _MODULES[function] = importlib.import_module(f"orchestrator.platform.{function}")
     return _MODULES[function]
 
 

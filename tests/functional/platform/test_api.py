@@ -372,10 +372,9 @@ def test_publish_event_validates_its_body(handler, load_event, lambda_context):
 # ---------------------------------------------------------------- OpenAPI
 def test_committed_openapi_document_is_current(handler):
     api = handler("api")
-    committed = (
-        api.__file__ and __import__("pathlib").Path(api.__file__).with_name("openapi.json")
-    ).read_text()
+    committed = api.OPENAPI_PATH.read_text()
     if committed != api.openapi_document():
         pytest.fail(
-            "functions/api/openapi.json is stale: run `.venv/bin/python functions/api/app.py`"
+            "orchestrator/platform/openapi.json is stale:"
+            " run `.venv/bin/python -m orchestrator.platform.api`"
         )

@@ -1,7 +1,8 @@
 """flowctl API (API Gateway REST, IAM auth): flows, runs, cancel, redrive, publish events.
 
-Routes (the OpenAPI document is ``openapi.json`` next to this file; regenerate it with
-``.venv/bin/python functions/api/app.py``):
+Handler: ``orchestrator.platform.api.lambda_handler`` (runs from the runtime layer). Routes (the
+OpenAPI document is ``openapi.json`` next to this file; regenerate it with
+``.venv/bin/python -m orchestrator.platform.api`` or ``flowctl generate``):
 
 - ``GET  /flows`` · ``GET /flows/{flow}``
 - ``POST /flows/{flow}/runs`` — body: the params object; ``Idempotency-Key`` header → the run
@@ -13,7 +14,8 @@ Routes (the OpenAPI document is ``openapi.json`` next to this file; regenerate i
 
 Errors: ``{"message", "problems": [{"where", "message", "hint"}]}`` with 400 (invalid params,
 malformed JSON), 404 (unknown flow/run), 409 (conflict), 503 (flow not deployed).
-The flows are read from ``flows/`` next to this file, or ``FLOWCTL_FLOWS_DIR``.
+The flows are read from ``FLOWCTL_FLOWS_DIR``, else from the function's code folder
+(``LAMBDA_TASK_ROOT``: the project's ``flows/``, which is the function's ``CodeUri``).
 """
 
 from __future__ import annotations
@@ -46,10 +48,13 @@ from orchestrator.service.schemas import ErrorBody
 logger = Logger()
 tracer = Tracer()
 metrics = Metrics(namespace=os.getenv(POWERTOOLS_METRICS_NAMESPACE, DEFAULT_METRICS_NAMESPACE))
-platform = LazyPlatform(default_flows_dir=Path(__file__).resolve().parent / "flows")
+platform = LazyPlatform()
 app = APIGatewayRestResolver(enable_validation=True)
 
-_ERRORS: dict[int | str, Any] = {
+OPENAPI_PATH = Path(__file__).resolve().with_name("openapi.json")
+"""The committed OpenAPI document of this API (package data)."""
+
+_ERRORS: dict[int, Any] = {
     code: {"description": text, "content": {"application/json": {"model": ErrorBody}}}
     for code, text in {400: "Invalid request", 404: "Unknown flow or run", 409: "Conflict"}.items()
 }
@@ -191,6 +196,6 @@ def openapi_document() -> str:
 
 
 if __name__ == "__main__":  # regenerate openapi.json
-    target = Path(__file__).resolve().parent / "openapi.json"
+    target = OPENAPI_PATH
     target.write_text(openapi_document())
     sys.stdout.write(f"wrote {target}\n")
