@@ -606,13 +606,9 @@ class _Builder:
         var = scope.var(node_id)
         distributed = is_distributed(spec)
         aggregate = results_mode(node)[0] == "aggregate"
-        items: Any = None
-        if spec.items_from is not None:
-            pass
-        elif isinstance(spec.items, str):
+        items: Any = spec.items  # a literal array (unused when items_from reads them)
+        if isinstance(spec.items, str):
             items = _expr(self.wrap(expression_body(spec.items, bare=True) or "[]", scope))
-        else:
-            items = spec.items
         # A function body with batch_size is batched transparently: each item's input is
         # computed here (ItemSelector), the function is still called once per item by @node.
         batched = bool(spec.batch_size) and spec.do.uses is not None

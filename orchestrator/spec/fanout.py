@@ -21,9 +21,11 @@ from __future__ import annotations
 
 from typing import Literal
 
+from orchestrator.spec.expressions import iter_expressions, referenced_variables, var_name
+from orchestrator.spec.graph import flow_graph
 from orchestrator.spec.model import Flow, ForeachSpec, Node
 
-__all__ = ["READER_FORMATS", "aggregated_nodes", "is_distributed", "reader_format", "results_mode"]
+__all__ = ["READER_FORMATS", "aggregate_readers", "aggregated_nodes", "is_distributed", "reader_format", "results_mode"]
 
 INLINE_CONCURRENCY_LIMIT = 40
 READER_FORMATS = {".csv": "CSV", ".json": "JSON", ".jsonl": "JSONL", ".ndjson": "JSONL"}
@@ -81,9 +83,6 @@ def aggregate_readers(flow: Flow) -> set[str]:
     """Functions of ``flow`` that may receive an aggregate reference (and so read aggregation
     items): uses nodes whose ``with`` names an aggregated node, or whose default input (their
     predecessors' outputs) includes one; foreach bodies whose ``with`` names one."""
-    from orchestrator.spec.expressions import iter_expressions, referenced_variables, var_name
-    from orchestrator.spec.graph import flow_graph
-
     aggregated = aggregated_nodes(flow)
     if not aggregated:
         return set()
