@@ -25,7 +25,7 @@ def _flow(results: str) -> dict[str, Any]:
     return {
         "name": f"fan-{results}",
         "nodes": {
-            "each": {"foreach": {"items": "{% [1..2000] %}", "concurrency": 20, "results": results,
+            "each": {"foreach": {"items": "{% [1..2000] %}", "concurrency": 4, "results": results,
                                  "do": {"uses": "score_order", "with": row}}},
             "sum": {"uses": "sum_orders", "after": ["each"], "with": {"orders": "{% $each %}"}},
         },
@@ -48,12 +48,14 @@ def _run(project: Path, results: str) -> Any:
     return LocalRunner(Project.for_flow(path), store).run(compile_flow_file(path), {}), store
 
 
+@pytest.mark.slow
 def test_two_thousand_outputs_in_the_payload_exceed_its_limit(project: Path) -> None:
     run, _ = _run(project, "inline")
     assert run.status == "FAILED"
     assert run.error == "States.DataLimitExceeded"
 
 
+@pytest.mark.slow
 def test_two_thousand_aggregated_outputs_reach_the_fan_in_whole(project: Path) -> None:
     run, store = _run(project, "aggregate")
     assert run.status == "SUCCEEDED", run.cause
