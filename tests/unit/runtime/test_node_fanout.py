@@ -75,3 +75,26 @@ def test_aggregating_without_a_run_store_fails_the_item_with_the_fix():
     with pytest.raises(AggregationError) as caught:
         double(_item(0, 1), None)
     assert "no run store is configured" in str(caught.value)
+
+
+def test_a_batch_calls_the_function_once_per_item_and_stores_the_batch(tmp_path: Path, load_event) -> None:
+    # GIVEN the payload a Distributed Map with ItemBatcher sends (events/node-foreach-batch.json)
+    event = load_event("node-foreach-batch.json")
+    run_id = event["context"]["run_id"]
+    seen: list[tuple[int, Any]] = []
+
+    @node
+    def price(row: dict[str, Any], ctx: Any) -> dict[str, Any]:
+        seen.append((ctx.index, row["order_id"]))
+        return {"order_id": int(row["order_id"]), "cents": int(row["amount_cents"])}
+
+    store = LocalRunStore(tmp_path / "runs.sqlite3")
+    with register_store(run_id, store):
+        # WHEN the Lambda is invoked with it
+        returned = price(event, None)
+    # THEN the function saw each item with its own index, the batch was stored and counted
+    assert returned is None
+    assert seen == [(100, "100"), (101, "101")]
+    assert list(store.iter_results(run_id, "price")) == [
+        {"order_id": 100, "cents": 91901}, {"order_id": 101, "cents": 99820}]
+    assert store.get_progress(run_id, "price") == {"succeeded": 2}
