@@ -252,10 +252,12 @@ class _CountingStore:
         return found
 
 
-def _count_items(store: Any, run_id: str, recorder: _Recorder, event_id: int, items: Any) -> None:
-    """A foreach starts: record how many items it has (its ``total`` progress counter)."""
+def _count_items(store: Any, run_id: str, recorder: _Recorder, event_id: int, items: Any,
+                 counted_nodes: frozenset[str]) -> None:
+    """A foreach starts: record how many items it has (its ``total`` progress counter), when its
+    items are counted (a function body: ``@node`` counts them)."""
     key = recorder.by_event.get(event_id)
-    if key is not None and isinstance(items, int):
+    if key is not None and key[0] in counted_nodes and isinstance(items, int):
         store.add_progress(run_id, key[0], {"total": items})
 
 
@@ -356,19 +358,21 @@ class LocalRunner:
             mocks[break_at] = {"error": "Flow.Breakpoint", "cause": f"stopped before {break_at}", "delay": 0.001}
         engine_ref: dict[str, Any] = {}
         map_lengths: dict[int, int] = {}
+        counted_nodes = frozenset(n for n, spec in flow.nodes.items() if spec.foreach is not None and spec.foreach.do.uses)
         counted: Any = _CountingStore(self.store, recorder.emit) if self.store is not None and self.on_node else self.store
 
         def listener(event: dict[str, Any]) -> None:
             if event["type"] == MAP_ITEMS_EVENT:  # a batching foreach: items, not batches, count
                 if counted is not None and redrive == 0:
                     batches = map_lengths.pop(event["previousEventId"], 0)
-                    _count_items(counted, run_id, recorder, event["previousEventId"], event["items"] - batches)
+                    _count_items(counted, run_id, recorder, event["previousEventId"], event["items"] - batches,
+                                 counted_nodes)
                 return
             recorder(event)
             if event["type"] == "MapStateStarted" and counted is not None and redrive == 0:
                 length = (event.get("mapStateStartedEventDetails") or {}).get("length")
                 map_lengths[event["id"]] = int(length or 0)
-                _count_items(counted, run_id, recorder, event["id"], length)
+                _count_items(counted, run_id, recorder, event["id"], length, counted_nodes)
             if break_at is None or caught:
                 return
             details = event.get("taskScheduledEventDetails") or event.get("stateEnteredEventDetails") or {}

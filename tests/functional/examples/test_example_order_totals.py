@@ -72,3 +72,4 @@ def test_mocking_the_function_of_an_aggregating_foreach_is_refused(run_flow) -> 
     run = run_flow("order-totals", "--mocks", '{"price/do": {"payload": null}}')
     assert run.exit_code == 1
     assert "'price' aggregates its results in the run store" in " ".join(run.stderr.split())
+

@@ -64,3 +64,15 @@ def test_two_thousand_aggregated_outputs_reach_the_fan_in_whole(project: Path) -
     assert run.output["amount_cents"] == sum(amounts)
     assert (run.output["first"], run.output["last"]) == (1, 2000)
     assert store.get_run(run.run_id).progress == {"each": {"total": 2000, "succeeded": 2000}}
+
+
+def test_a_foreach_without_a_function_has_no_counters_stuck_at_zero(project: Path) -> None:
+    # GIVEN a foreach whose body is a set (no @node counts its items)
+    path = project / "flows" / "shape.json"
+    path.write_text(json.dumps({"name": "shape", "nodes": {
+        "each": {"foreach": {"items": [1, 2, 3], "do": {"set": "{% $item * 2 %}"}}}}, "output": "{% $each %}"}))
+    store = LocalRunStore(project / ".flowctl" / "runs.sqlite3")
+    run = LocalRunner(Project.for_flow(path), store).run(compile_flow_file(path), {})
+    # THEN it runs as before, and shows no progress that would read 0/3
+    assert run.output == [2, 4, 6]
+    assert store.get_run(run.run_id).progress == {}
