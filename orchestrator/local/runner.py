@@ -252,6 +252,18 @@ class _CountingStore:
         return found
 
 
+def _restart_counters(store: RunStore, run_id: str, flow: Any, replayed: frozenset[str]) -> None:
+    """A local redrive runs a failed foreach again, every item: its succeeded/failed counters
+    start again from zero (atomic adds of minus their values); its total stays."""
+    for node_id, node in flow.nodes.items():
+        if node.foreach is None or node_id in replayed:
+            continue
+        counters = store.get_progress(run_id, node_id)
+        undo = {name: -value for name, value in counters.items() if name != "total" and value}
+        if undo:
+            store.add_progress(run_id, node_id, undo)
+
+
 def _count_items(store: Any, run_id: str, recorder: _Recorder, event_id: int, items: Any,
                  counted_nodes: frozenset[str]) -> None:
     """A foreach starts: record how many items it has (its ``total`` progress counter), when its
@@ -342,6 +354,7 @@ class LocalRunner:
                                           trigger=trigger, started_at=_iso(time.time())))
             else:
                 self.store.update_run_status(run_id, RunStatus.RUNNING, redrive_count=redrive)
+                _restart_counters(self.store, run_id, flow, frozenset(replay or {}))
         recorder = _Recorder(run_id, self.store, self.on_node, redrive, frozenset(replay or {}))
         handlers: dict[str, Any] = {}
         waiters = _Waiters(self.store, run_id) if self.store is not None else None

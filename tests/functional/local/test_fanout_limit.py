@@ -76,3 +76,38 @@ def test_a_foreach_without_a_function_has_no_counters_stuck_at_zero(project: Pat
     # THEN it runs as before, and shows no progress that would read 0/3
     assert run.output == [2, 4, 6]
     assert store.get_run(run.run_id).progress == {}
+
+
+def test_a_redriven_foreach_counts_its_items_again_from_zero(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from orchestrator.cli.app import app
+
+    # GIVEN an aggregating foreach whose item 3 fails in the first round
+    (project / "functions" / "flaky").mkdir()
+    (project / "functions" / "flaky" / "app.py").write_text(
+        "import os\nfrom orchestrator.runtime import node\n\n\n@node\ndef lambda_handler(item):\n"
+        "    if item == 3 and os.environ.get('FLAKY_FAIL'):\n        raise RuntimeError('item 3 is not ready')\n"
+        "    return {'order_id': item, 'customer': 'c', 'amount_cents': item, 'tax_cents': 0,"
+        " 'total_cents': item, 'band': 'small'}\n")
+    (project / "flows" / "flaky.json").write_text(json.dumps({"name": "flaky", "nodes": {
+        "each": {"foreach": {"items": [1, 2, 3, 4], "results": "aggregate", "do": {"uses": "flaky"}}},
+        "sum": {"uses": "sum_orders", "after": ["each"], "with": {"orders": "{% $each %}"}}},
+        "output": "{% $sum.amount_cents %}"}))
+    monkeypatch.chdir(project)
+    monkeypatch.setenv("FLOWCTL_HOME", str(project / ".flowctl"))
+    monkeypatch.setenv("FLOWCTL_PROJECT_DIR", str(project))
+    monkeypatch.setenv("FLAKY_FAIL", "1")
+    cli = CliRunner()
+    failed = cli.invoke(app, ["run", "flows/flaky.json", "-q"])
+    assert failed.exit_code != 0
+    store = LocalRunStore(project / ".flowctl" / "runs.sqlite3")
+    run_id = store.list_runs("flaky").runs[0].run_id
+    assert store.get_progress(run_id, "each")["failed"] == 1
+    # WHEN it is redriven once the item can succeed
+    monkeypatch.delenv("FLAKY_FAIL")
+    redriven = cli.invoke(app, ["redrive", run_id, "-q"])
+    # THEN the fan-in saw the four items, and the counters read 4/4 with no failure left
+    assert redriven.exit_code == 0, redriven.output
+    assert store.get_run(run_id).output == 10
+    assert store.get_progress(run_id, "each") == {"total": 4, "succeeded": 4, "failed": 0}
