@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-__all__ = ["EXAMPLE_FLOWS", "Workload", "builtin_workloads", "example_workloads", "map_workload"]
+__all__ = ["EXAMPLE_FLOWS", "Workload", "builtin_workloads", "example_workloads", "jsonata_workloads", "map_workload"]
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -70,6 +70,62 @@ def choice_loop(iterations: int) -> dict[str, Any]:
     }
 
 
+def jsonata_pass_chain(n: int) -> dict[str, Any]:
+    """``n`` JSONata Pass states, each ``Output`` a path of its input (the wider fast path)."""
+    states: dict[str, Any] = {
+        f"S{i}": {"Type": "Pass", "Output": "{% $states.input %}", "Next": f"S{i + 1}"} for i in range(n - 1)
+    }
+    states[f"S{n - 1}"] = {"Type": "Pass", "Output": "{% $states.input %}", "End": True}
+    return {"QueryLanguage": "JSONata", "StartAt": "S0", "States": states}
+
+
+def assign_chain(n: int) -> dict[str, Any]:
+    """``n`` JSONata Pass states ``Assign {x: {% $x + 1 %}}``."""
+    def state(i: int) -> dict[str, Any]:
+        nxt: dict[str, Any] = {"Next": f"S{i + 1}"} if i < n - 1 else {"End": True}
+        return {"Type": "Pass", "Assign": {"x": "{% $x + 1 %}"}, **nxt}
+
+    states = {f"S{i}": state(i) for i in range(n)}
+    states["S0"]["Assign"] = {"x": 0}
+    return {"QueryLanguage": "JSONata", "StartAt": "S0", "States": states}
+
+
+def set_chain_flow(n: int) -> dict[str, Any]:
+    """A flow of ``n`` ``set`` nodes in series, each adding 1 to its predecessor's count."""
+    nodes: dict[str, Any] = {"s0": {"set": {"count": 0, "label": "start"}}}
+    for i in range(1, n):
+        nodes[f"s{i}"] = {
+            "set": {"count": f"{{% $s{i - 1}.count + 1 %}}", "label": f"{{% $s{i - 1}.label %}}"},
+            "after": [f"s{i - 1}"],
+        }
+    return {"name": f"set-chain-{n}", "nodes": nodes, "output": f"{{% $s{n - 1} %}}"}
+
+
+def compiled_set_chain(n: int) -> dict[str, Any]:
+    """:func:`set_chain_flow` through the compiler (what ``flowctl run`` executes)."""
+    from orchestrator.compiler import compile_flow
+    from orchestrator.spec.loader import parse_flow
+
+    return compile_flow(parse_flow(set_chain_flow(n))).definition
+
+
+def jsonata_choice_loop(iterations: int) -> dict[str, Any]:
+    return {
+        "QueryLanguage": "JSONata",
+        "StartAt": "Init",
+        "States": {
+            "Init": {"Type": "Pass", "Assign": {"i": 0}, "Next": "Check"},
+            "Check": {
+                "Type": "Choice",
+                "Choices": [{"Condition": f"{{% $i < {iterations} %}}", "Next": "Inc"}],
+                "Default": "Done",
+            },
+            "Inc": {"Type": "Pass", "Assign": {"i": "{% $i + 1 %}"}, "Next": "Check"},
+            "Done": {"Type": "Succeed", "Output": "{% $i %}"},
+        },
+    }
+
+
 def map_workload(items: int, moto_cap: int) -> Workload:
     return Workload(
         f"inline Map x{items}",
@@ -87,6 +143,17 @@ def builtin_workloads(moto_map_cap: int = 900) -> list[Workload]:
         map_workload(1000, moto_map_cap),
         map_workload(10_000, moto_map_cap),
         Workload("Choice loop x1000", choice_loop(1000), {}),
+    ]
+
+
+def jsonata_workloads() -> list[Workload]:
+    """JSONata states as flows compile to them; each row is compared with ``Pass chain x1000``."""
+    note = "moto: no JSONata"
+    return [
+        Workload("JSONata Pass chain x1000", jsonata_pass_chain(1000), {"a": 1, "b": [1, 2, 3]}, note=note),
+        Workload("JSONata Assign x+1 x1000", assign_chain(1000), {"a": 1, "b": [1, 2, 3]}, note=note),
+        Workload("compiled set chain x1000", compiled_set_chain(1000), {}, note=note),
+        Workload("JSONata Choice loop x1000", jsonata_choice_loop(1000), {}, note=note),
     ]
 
 

@@ -76,6 +76,9 @@ def deploy_build_dir(request: pytest.FixtureRequest, tmp_path_factory: pytest.Te
 
     if find_python_dir() is not None:
         return Path(request.getfixturevalue("sam_build_dir"))
+    from orchestrator.deploy.layer import write_layer_source
+
+    write_layer_source(ROOT)
     build_dir = tmp_path_factory.mktemp("unbuilt")
     template = yaml.safe_load((ROOT / "template.yaml").read_text())
     for logical, resource in template["Resources"].items():

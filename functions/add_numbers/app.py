@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import BaseModel, Field
+
 from orchestrator.runtime import node
 
 
@@ -20,4 +22,19 @@ def handle(inputs: dict[str, Any], ctx: Any = None) -> dict[str, float]:
     return {"a": a, "b": b, "sum": a + b}
 
 
-lambda_handler = node(handle)
+class Input(BaseModel):
+    """Two numbers to add."""
+
+    a: float = Field(description="First addend.")
+    b: float = Field(description="Second addend.")
+
+
+class Output(BaseModel):
+    """The addends and their sum."""
+
+    a: float
+    b: float
+    sum: float
+
+
+lambda_handler = node(handle, input=Input, output=Output)

@@ -25,6 +25,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import BaseModel, Field
+
+from orchestrator.nodekit.contracts import Point, Signal
 from orchestrator.runtime import node
 
 
@@ -77,4 +80,28 @@ def handle(inputs: dict[str, Any], ctx: Any = None) -> dict[str, Any]:
     return run(series, list(inputs.get("signals") or []), capital)
 
 
-lambda_handler = node(handle)
+class Input(BaseModel):
+    """A series, its signals and the starting capital."""
+
+    series: list[Point] = Field(description="Daily closes, sorted by date.")
+    signals: list[Signal] = Field(description="crossover_signals' signals.")
+    capital: float = Field(10000, description="Starting cash.")
+
+
+class Output(BaseModel):
+    """Strategy against buy-and-hold."""
+
+    initial_capital: float
+    final_equity: float
+    strategy_return_pct: float
+    buy_and_hold_equity: float
+    buy_and_hold_return_pct: float
+    excess_return_pct: float
+    trades: int
+    orders: int
+    open_position: bool
+    start: str
+    end: str
+
+
+lambda_handler = node(handle, input=Input, output=Output)

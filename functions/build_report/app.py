@@ -34,6 +34,8 @@ import io
 import json
 from typing import Any
 
+from pydantic import BaseModel, Field
+
 from orchestrator.io import StorageError, join_uri, resolve, write_text
 from orchestrator.nodekit.reconciliation import cents
 from orchestrator.runtime import node
@@ -145,4 +147,22 @@ def handle(inputs: dict[str, Any], ctx: Any = None) -> dict[str, Any]:
     return {"summary": summary, "location": resolve(destination), "files": files}
 
 
-lambda_handler = node(handle)
+class Input(BaseModel):
+    """The matched pairs and the unmatched rows of both passes, and where to write."""
+
+    exact: list[dict[str, Any]] = Field(default_factory=list, description="match_exact's matched pairs.")
+    fuzzy: list[dict[str, Any]] = Field(default_factory=list, description="match_fuzzy's matched pairs.")
+    unmatched_bank: list[dict[str, Any]] = Field(default_factory=list, description="Bank rows left unmatched.")
+    unmatched_ledger: list[dict[str, Any]] = Field(default_factory=list, description="Ledger rows left unmatched.")
+    destination: str = Field(description="Local folder or s3://bucket/prefix.")
+
+
+class Output(BaseModel):
+    """The summary and the files written."""
+
+    summary: dict[str, Any]
+    location: str
+    files: dict[str, str]
+
+
+lambda_handler = node(handle, input=Input, output=Output)

@@ -20,7 +20,9 @@ detected"]``, ``["2 faces detected (expected 1)", "face does not match the refer
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
 
 from orchestrator.runtime import node
 
@@ -73,4 +75,23 @@ def handle(inputs: dict[str, Any], ctx: Any = None) -> dict[str, Any]:
     }
 
 
-lambda_handler = node(handle)
+class Input(BaseModel):
+    """The user and both checks of their photo."""
+
+    user: dict[str, Any] = Field(description="{id, name, image, reference}.")
+    detect: dict[str, Any] = Field(default_factory=dict, description="detect_face's output.")
+    match: dict[str, Any] = Field(default_factory=dict, description="match_face's output.")
+
+
+class Output(BaseModel):
+    """The KYC decision."""
+
+    user_id: str
+    status: Literal["pass", "fail"]
+    reasons: list[str]
+    faces: int
+    confidence: float | None
+    similarity: float | None
+
+
+lambda_handler = node(handle, input=Input, output=Output)

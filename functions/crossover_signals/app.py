@@ -20,6 +20,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import BaseModel, Field
+
+from orchestrator.nodekit.contracts import Point, Signal
 from orchestrator.runtime import node
 
 
@@ -58,4 +61,19 @@ def handle(inputs: dict[str, Any], ctx: Any = None) -> dict[str, Any]:
     return {"signals": signals, "count": len(signals)}
 
 
-lambda_handler = node(handle)
+class Input(BaseModel):
+    """A series and its two moving averages (aligned with it)."""
+
+    series: list[Point] = Field(description="Daily closes.")
+    short: list[float | None] | dict[str, Any] = Field(description="Short moving average (values or moving_average's output).")
+    long: list[float | None] | dict[str, Any] = Field(description="Long moving average (values or moving_average's output).")
+
+
+class Output(BaseModel):
+    """The buy and sell signals."""
+
+    signals: list[Signal]
+    count: int
+
+
+lambda_handler = node(handle, input=Input, output=Output)

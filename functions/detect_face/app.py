@@ -23,6 +23,7 @@ from collections import deque
 from typing import Any
 
 from PIL import Image, ImageFilter
+from pydantic import BaseModel, Field
 
 from orchestrator.io import StorageError, read_bytes
 from orchestrator.runtime import node
@@ -129,4 +130,31 @@ def handle(inputs: dict[str, Any], ctx: Any = None) -> dict[str, Any]:
     }
 
 
-lambda_handler = node(handle)
+class Input(BaseModel):
+    """verify_image's output."""
+
+    image: str | None = Field(None, description="Resolved path of the photo.")
+    valid: bool = Field(False, description="Whether the photo passed verify_image.")
+    reason: str | None = Field(None, description="Why it is invalid.")
+
+
+class Box(BaseModel):
+    """Where a face is, in pixels of the original photo."""
+
+    x: int
+    y: int
+    width: int
+    height: int
+    confidence: float
+
+
+class Output(BaseModel):
+    """The faces found."""
+
+    faces: int
+    confidence: float
+    boxes: list[Box]
+    reason: str | None
+
+
+lambda_handler = node(handle, input=Input, output=Output)

@@ -22,6 +22,8 @@ import csv
 import io
 from typing import Any
 
+from pydantic import BaseModel, Field
+
 from orchestrator.io import resolve
 from orchestrator.nodekit.inputs import read_text_or_raise, require_input
 from orchestrator.runtime import node
@@ -63,4 +65,22 @@ def handle(inputs: dict[str, Any], ctx: Any = None) -> dict[str, Any]:
     }
 
 
-lambda_handler = node(handle)
+class Input(BaseModel):
+    """The CSV file to read."""
+
+    path: str = Field(description="Local path or s3:// URI.")
+    source: str | None = Field(None, description="A label copied to the output (e.g. bank, ledger).")
+    delimiter: str = Field(",", description="Column separator.")
+
+
+class Output(BaseModel):
+    """The rows of the file."""
+
+    source: str | None
+    path: str
+    columns: list[str]
+    rows: list[dict[str, str | None]]
+    count: int
+
+
+lambda_handler = node(handle, input=Input, output=Output)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import BaseModel, Field
+
 from orchestrator.runtime import node
 
 
@@ -16,4 +18,16 @@ def handle(inputs: dict[str, Any] | None, ctx: Any = None) -> dict[str, str]:
     return {"message": f"Hello, {name}!"}
 
 
-lambda_handler = node(handle)
+class Input(BaseModel):
+    """Who to greet."""
+
+    name: str | None = Field("World", description="Name of the person to greet.")
+
+
+class Output(BaseModel):
+    """The greeting."""
+
+    message: str = Field(description="'Hello, <name>!'")
+
+
+lambda_handler = node(handle, input=Input, output=Output)

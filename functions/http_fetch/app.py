@@ -18,20 +18,33 @@ connection or a timeout (the flow retries on it); ``HttpClientError`` for any ot
 or a bad URL, and ``ResponseFormatError`` when the body is not such JSON (retrying would not
 help either). Step Functions matches errors by class name, so a ``retry`` on ``HttpError``
 leaves ``HttpClientError`` alone.
+
+Allowed hosts (no server-side request forgery through a run parameter): ``HTTP_FETCH_ALLOWED_HOSTS``
+lists the hosts that may be fetched, comma-separated: ``api.example.com``, ``*.example.com``
+(any subdomain), ``host:8443`` (one port only) or ``*`` (any host). Unset, only ``127.0.0.1``
+and ``localhost`` are allowed (local runs); the template sets it from the
+``HttpFetchAllowedHosts`` parameter, empty by default: nothing is fetched until the deployer
+names the hosts. Redirects are checked against the same list. Any other host raises
+``HttpClientError``.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import urllib.error
 import urllib.request
 from typing import Any
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
+from pydantic import BaseModel, Field
+
 from orchestrator.runtime import node
 
 LIST_KEYS = ("records", "data", "items")
 DEFAULT_TIMEOUT = 30.0
+ALLOWED_HOSTS_ENV = "HTTP_FETCH_ALLOWED_HOSTS"
+LOCAL_HOSTS = "127.0.0.1,localhost"
 
 
 class HttpError(Exception):
@@ -74,13 +87,53 @@ def extract_records(body: Any) -> list[Any]:
     raise ResponseFormatError(f"expected a JSON list, or an object with one of {list(LIST_KEYS)}; got {type(body).__name__}")
 
 
+def allowed_hosts(env: dict[str, str] | None = None) -> list[str]:
+    """The allow-list of :data:`ALLOWED_HOSTS_ENV` (lowercase entries)."""
+    env = dict(os.environ) if env is None else env
+    text = env.get(ALLOWED_HOSTS_ENV, LOCAL_HOSTS)
+    return [entry.strip().lower() for entry in text.split(",") if entry.strip()]
+
+
+def check_host(url: str, allowed: list[str]) -> None:
+    """:class:`HttpClientError` unless ``url`` is http(s) to a host of ``allowed``."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https"):
+        raise HttpClientError(f"only http(s) URLs can be fetched, got {url[:200]!r}")
+    host = (parts.hostname or "").lower()
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:
+        raise HttpClientError(f"invalid port in {url[:200]!r}") from None
+    for entry in allowed:
+        name, _, wanted_port = entry.partition(":") if not entry.startswith("[") else (entry, "", "")
+        if wanted_port and wanted_port != str(port):
+            continue
+        if name == "*" or name == host or (name.startswith("*.") and host.endswith(name[1:])):
+            return
+    raise HttpClientError(
+        f"host {host!r} is not allowed: set {ALLOWED_HOSTS_ENV} (the HttpFetchAllowedHosts template parameter) to include it"
+    )
+
+
+class _CheckedRedirects(urllib.request.HTTPRedirectHandler):
+    """Follow a redirect only to an allowed host."""
+
+    def __init__(self, allowed: list[str]) -> None:
+        self.allowed = allowed
+
+    def redirect_request(self, req: Any, fp: Any, code: int, msg: str, headers: Any, newurl: str) -> Any:
+        check_host(newurl, self.allowed)
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
 def fetch(url: str, headers: dict[str, str] | None = None, timeout: float = DEFAULT_TIMEOUT) -> tuple[int, bytes]:
     """Status and body of ``GET url``; :class:`HttpError` unless the status is 2xx."""
-    if urlsplit(url).scheme not in ("http", "https"):
-        raise HttpClientError(f"only http(s) URLs can be fetched, got {url!r}")
+    allowed = allowed_hosts()
+    check_host(url, allowed)
     request = urllib.request.Request(url, headers={"Accept": "application/json", **(headers or {})})
+    opener = urllib.request.build_opener(_CheckedRedirects(allowed))
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 (scheme checked)
+        with opener.open(request, timeout=timeout) as response:  # scheme and host checked
             return response.status, response.read()
     except urllib.error.HTTPError as exc:
         detail = exc.read()[:200].decode("utf-8", "replace")
@@ -105,4 +158,22 @@ def handle(inputs: dict[str, Any], ctx: Any = None) -> dict[str, Any]:
     return {"records": records, "status": status, "count": len(records), "url": full_url}
 
 
-lambda_handler = node(handle)
+class Input(BaseModel):
+    """What to GET."""
+
+    url: str = Field(description="http(s) URL of the API.")
+    query: dict[str, Any] | None = Field(None, description="Query parameters (None values dropped).")
+    headers: dict[str, str] | None = Field(None, description="Request headers.")
+    timeout: float = Field(30, description="Seconds.")
+
+
+class Output(BaseModel):
+    """The records of the answer."""
+
+    records: list[dict[str, Any]]
+    status: int
+    count: int
+    url: str
+
+
+lambda_handler = node(handle, input=Input, output=Output)

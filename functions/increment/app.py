@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import BaseModel, Field
+
 from orchestrator.runtime import node
 
 
@@ -15,4 +17,16 @@ def handle(inputs: dict[str, Any] | None, ctx: Any = None) -> dict[str, int]:
     return {"count": int((inputs or {}).get("count") or 0) + 1}
 
 
-lambda_handler = node(handle)
+class Input(BaseModel):
+    """The counter to increment."""
+
+    count: int | None = Field(0, description="Current value (missing or null counts as 0).")
+
+
+class Output(BaseModel):
+    """The incremented counter."""
+
+    count: int
+
+
+lambda_handler = node(handle, input=Input, output=Output)

@@ -19,6 +19,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from pydantic import BaseModel, Field
+
+from orchestrator.nodekit.contracts import Point
 from orchestrator.runtime import node
 
 
@@ -43,4 +46,21 @@ def handle(inputs: dict[str, Any], ctx: Any = None) -> dict[str, Any]:
     return {"series": series, "days": len(series), "start": series[0]["date"], "end": series[-1]["date"]}
 
 
-lambda_handler = node(handle)
+class Input(BaseModel):
+    """A series and the period to keep (both days inclusive)."""
+
+    series: list[Point] = Field(description="Daily closes.")
+    start: str = Field(description="First day, ISO date.")
+    end: str = Field(description="Last day, ISO date.")
+
+
+class Output(BaseModel):
+    """The points of the period."""
+
+    series: list[Point]
+    days: int
+    start: str
+    end: str
+
+
+lambda_handler = node(handle, input=Input, output=Output)

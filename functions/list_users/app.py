@@ -25,6 +25,8 @@ import json
 import re
 from typing import Any
 
+from pydantic import BaseModel, Field
+
 from orchestrator.io import join_uri, resolve
 from orchestrator.nodekit.inputs import read_text_or_raise, require_input
 from orchestrator.runtime import node
@@ -72,4 +74,26 @@ def handle(inputs: dict[str, Any], ctx: Any = None) -> dict[str, Any]:
     return {"users": users, "count": len(users)}
 
 
-lambda_handler = node(handle)
+class Input(BaseModel):
+    """The users file."""
+
+    path: str = Field(description="JSON file: a list of {id, name, image, reference} (local or s3://).")
+
+
+class User(BaseModel):
+    """A user to verify, with resolved image paths."""
+
+    id: str
+    name: str | None = None
+    image: str
+    reference: str | None = None
+
+
+class Output(BaseModel):
+    """The users."""
+
+    users: list[User]
+    count: int
+
+
+lambda_handler = node(handle, input=Input, output=Output)

@@ -22,6 +22,9 @@ import math
 from datetime import date
 from typing import Any
 
+from pydantic import BaseModel, Field
+
+from orchestrator.nodekit.contracts import Point
 from orchestrator.nodekit.inputs import read_text_or_raise, require_input
 from orchestrator.runtime import node
 
@@ -66,4 +69,21 @@ def handle(inputs: dict[str, Any], ctx: Any = None) -> dict[str, Any]:
     }
 
 
-lambda_handler = node(handle)
+class Input(BaseModel):
+    """The price file."""
+
+    path: str = Field(description="CSV file (local or s3://).")
+    date_column: str = Field("date", description="Column of the dates.")
+    close_column: str = Field("close", description="Column of the closes.")
+
+
+class Output(BaseModel):
+    """The series, sorted by date."""
+
+    series: list[Point]
+    count: int
+    first: str
+    last: str
+
+
+lambda_handler = node(handle, input=Input, output=Output)

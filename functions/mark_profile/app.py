@@ -18,7 +18,9 @@ the user id is not a plain name or the profile cannot be written.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
 
 from orchestrator.nodekit.kyc import plain_user_id, utc_now, write_user_file
 from orchestrator.runtime import node
@@ -47,4 +49,25 @@ def handle(inputs: dict[str, Any], ctx: Any = None) -> dict[str, Any]:
     return {**profile, "profile": where}
 
 
-lambda_handler = node(handle)
+class Input(BaseModel):
+    """The user, whether they were verified, and the combined result."""
+
+    user: dict[str, Any] = Field(description="{id, name, ...}.")
+    verified: bool | None = Field(None, description="Whether mark_verified ran (default: result.status = 'pass').")
+    result: dict[str, Any] = Field(default_factory=dict, description="combine_results' output.")
+    out_dir: str | None = Field(None, description="Local folder or s3:// prefix.")
+
+
+class Output(BaseModel):
+    """The profile as written."""
+
+    user_id: str
+    name: str | None
+    status: Literal["verified", "review"]
+    reasons: list[str]
+    similarity: float | None
+    faces: int | None
+    profile: str
+
+
+lambda_handler = node(handle, input=Input, output=Output)

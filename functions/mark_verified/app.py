@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from orchestrator.nodekit.contracts import DecisionInput, DecisionOutput
 from orchestrator.nodekit.kyc import RecordError, record_decision
 from orchestrator.runtime import node
 
@@ -24,4 +25,4 @@ def handle(inputs: dict[str, Any], ctx: Any = None) -> dict[str, Any]:
     return record_decision(inputs, ctx, STATUS)
 
 
-lambda_handler = node(handle)
+lambda_handler = node(handle, input=DecisionInput, output=DecisionOutput)

@@ -30,6 +30,9 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict, Field
+
+from orchestrator.nodekit.contracts import MatchOutput
 from orchestrator.nodekit.reconciliation import ReconciliationInputError, outcome, row_cents
 from orchestrator.runtime import node
 
@@ -93,4 +96,13 @@ def handle(inputs: dict[str, Any], ctx: Any = None) -> dict[str, Any]:
     return match(sides["bank"], sides["ledger"])
 
 
-lambda_handler = node(handle)
+class Input(BaseModel):
+    """Both sides: the extract nodes' outputs keyed by node id, or {bank, ledger}."""
+
+    model_config = ConfigDict(extra="allow")
+
+    bank: Any = Field(None, description="Bank rows or extract_csv's output.")
+    ledger: Any = Field(None, description="Ledger rows or extract_csv's output.")
+
+
+lambda_handler = node(handle, input=Input, output=MatchOutput)

@@ -22,6 +22,7 @@ import math
 from typing import Any
 
 from PIL import Image, ImageFilter, ImageOps, UnidentifiedImageError
+from pydantic import BaseModel, Field
 
 from orchestrator.io import StorageError, read_bytes
 from orchestrator.runtime import node
@@ -78,4 +79,20 @@ def handle(inputs: dict[str, Any], ctx: Any = None) -> dict[str, Any]:
     return {**result, "similarity": score, "match": score >= threshold}
 
 
-lambda_handler = node(handle)
+class Input(BaseModel):
+    """verify_image's output and the similarity threshold."""
+
+    image: dict[str, Any] = Field(default_factory=dict, description="verify_image's output.")
+    threshold: float = Field(0.8, ge=0, le=1, description="Minimum similarity, 0-1.")
+
+
+class Output(BaseModel):
+    """How similar the photo is to the reference."""
+
+    similarity: float
+    match: bool
+    threshold: float
+    reason: str | None
+
+
+lambda_handler = node(handle, input=Input, output=Output)

@@ -32,9 +32,11 @@ import bisect
 from datetime import date
 from typing import Any
 
+from pydantic import BaseModel, Field
 from rapidfuzz import fuzz
 from rapidfuzz.utils import default_process
 
+from orchestrator.nodekit.contracts import MatchOutput
 from orchestrator.nodekit.reconciliation import ReconciliationInputError, cents, outcome, row_cents
 from orchestrator.runtime import node
 
@@ -134,4 +136,14 @@ def handle(inputs: dict[str, Any], ctx: Any = None) -> dict[str, Any]:
     )
 
 
-lambda_handler = node(handle)
+class Input(BaseModel):
+    """The rows left by the exact pass and the tolerances."""
+
+    bank: list[dict[str, Any]] = Field(default_factory=list, description="Unmatched bank rows.")
+    ledger: list[dict[str, Any]] = Field(default_factory=list, description="Unmatched ledger rows.")
+    threshold: float = Field(85, description="Minimum counterparty score, 0-100.")
+    max_days: int = Field(3, description="Largest date difference accepted.")
+    amount_tolerance: float = Field(0.01, description="Largest amount difference accepted.")
+
+
+lambda_handler = node(handle, input=Input, output=MatchOutput)

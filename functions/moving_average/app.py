@@ -18,6 +18,9 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from pydantic import BaseModel, Field
+
+from orchestrator.nodekit.contracts import Point
 from orchestrator.runtime import node
 
 
@@ -41,4 +44,18 @@ def handle(inputs: dict[str, Any], ctx: Any = None) -> dict[str, Any]:
     return {"window": int(window), "values": simple_moving_average(closes, int(window))}
 
 
-lambda_handler = node(handle)
+class Input(BaseModel):
+    """A series and the window."""
+
+    series: list[Point] = Field(description="Daily closes.")
+    window: int = Field(gt=0, description="Number of closes averaged.")
+
+
+class Output(BaseModel):
+    """One value per point (null before the window is full)."""
+
+    window: int
+    values: list[float | None]
+
+
+lambda_handler = node(handle, input=Input, output=Output)

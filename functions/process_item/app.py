@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import BaseModel, Field
+
 from orchestrator.runtime import node
 
 
@@ -16,4 +18,20 @@ def handle(inputs: dict[str, Any], ctx: Any = None) -> dict[str, Any]:
     return {"index": inputs.get("index"), "item": item, "upper": item.upper(), "length": len(item)}
 
 
-lambda_handler = node(handle)
+class Input(BaseModel):
+    """One item of a foreach."""
+
+    item: Any = Field(description="The item (used as text).")
+    index: int | None = Field(None, description="Its position in the list.")
+
+
+class Output(BaseModel):
+    """The item, upper-cased, with its length."""
+
+    index: int | None
+    item: str
+    upper: str
+    length: int
+
+
+lambda_handler = node(handle, input=Input, output=Output)

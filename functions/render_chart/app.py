@@ -25,8 +25,10 @@ from typing import Any
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from pydantic import BaseModel, Field
 
 from orchestrator.io import StorageError, write_bytes
+from orchestrator.nodekit.contracts import Point, Signal
 from orchestrator.runtime import node
 
 SIZE_INCHES, DPI = (12, 6), 100
@@ -86,4 +88,24 @@ def handle(inputs: dict[str, Any], ctx: Any = None) -> dict[str, Any]:
     return {"path": where, "width": width, "height": height, "bytes": len(png)}
 
 
-lambda_handler = node(handle)
+class Input(BaseModel):
+    """A series, its averages and signals, and where to write the PNG."""
+
+    series: list[Point] = Field(description="Daily closes.")
+    short: dict[str, Any] | list[float | None] = Field(description="moving_average's output (or its values).")
+    long: dict[str, Any] | list[float | None] = Field(description="moving_average's output (or its values).")
+    signals: list[Signal] = Field(default_factory=list, description="crossover_signals' signals.")
+    path: str = Field(description="Local path or s3://bucket/key.")
+    title: str | None = Field(None, description="Chart title.")
+
+
+class Output(BaseModel):
+    """The PNG written."""
+
+    path: str
+    width: int
+    height: int
+    bytes: int
+
+
+lambda_handler = node(handle, input=Input, output=Output)

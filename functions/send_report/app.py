@@ -26,6 +26,8 @@ import os
 from email.message import EmailMessage
 from typing import Any
 
+from pydantic import BaseModel, Field
+
 from orchestrator.io import StorageError, join_uri, write_bytes
 from orchestrator.runtime import node
 
@@ -102,4 +104,23 @@ def handle(inputs: dict[str, Any], ctx: Any = None, *, ses: Any = None) -> dict[
     return {"sent": False, "outbox": outbox, "to": to}
 
 
-lambda_handler = node(handle)
+class Input(BaseModel):
+    """Who gets the report and what it says."""
+
+    to: str = Field(description="Recipient e-mail address.")
+    summary: dict[str, Any] = Field(default_factory=dict, description="build_report's summary.")
+    location: str = Field("", description="build_report's location.")
+    sender: str | None = Field(None, description="Sender (default: env FLOWCTL_EMAIL_SENDER).")
+    subject: str | None = Field(None, description="Subject line.")
+
+
+class Output(BaseModel):
+    """Sent through SES, or left in the local outbox."""
+
+    sent: bool
+    to: str
+    message_id: str | None = None
+    outbox: str | None = None
+
+
+lambda_handler = node(handle, input=Input, output=Output)

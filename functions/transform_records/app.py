@@ -28,7 +28,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
 
 from orchestrator.runtime import node
 
@@ -156,4 +158,19 @@ def handle(inputs: dict[str, Any], ctx: Any = None) -> dict[str, Any]:
     return transform(list(inputs.get("records") or []), str(inputs.get("source") or ""))
 
 
-lambda_handler = node(handle)
+class Input(BaseModel):
+    """Raw records of one source."""
+
+    records: list[dict[str, Any]] = Field(default_factory=list, description="Raw API records.")
+    source: Literal["orders", "customers"] = Field(description="Which source they come from.")
+
+
+class Output(BaseModel):
+    """Clean records and the rejected ones."""
+
+    records: list[dict[str, Any]]
+    count: int
+    rejected: list[dict[str, Any]]
+
+
+lambda_handler = node(handle, input=Input, output=Output)

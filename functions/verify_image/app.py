@@ -20,6 +20,7 @@ import io
 from typing import Any
 
 from PIL import Image, UnidentifiedImageError
+from pydantic import BaseModel, Field
 
 from orchestrator.io import ObjectNotFoundError, StorageError, read_bytes, resolve
 from orchestrator.runtime import node
@@ -70,4 +71,23 @@ def handle(inputs: dict[str, Any], ctx: Any = None) -> dict[str, Any]:
     return {**result, "format": fmt, "width": width, "height": height, "valid": reason is None, "reason": reason}
 
 
-lambda_handler = node(handle)
+class Input(BaseModel):
+    """The user whose photo to check."""
+
+    user: dict[str, Any] = Field(description="{id, name, image, reference}.")
+
+
+class Output(BaseModel):
+    """The photo's format and size, and whether it is usable."""
+
+    user_id: str
+    image: str
+    reference: str | None
+    format: str | None
+    width: int | None
+    height: int | None
+    valid: bool
+    reason: str | None
+
+
+lambda_handler = node(handle, input=Input, output=Output)

@@ -24,7 +24,9 @@ import io
 import json
 import re
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
 
 from orchestrator.io import StorageError, join_uri, write_bytes
 from orchestrator.runtime import node
@@ -80,4 +82,23 @@ def handle(inputs: dict[str, Any], ctx: Any = None) -> dict[str, Any]:
     return {"rows": len(records), "path": path, "format": fmt, "bytes": len(data)}
 
 
-lambda_handler = node(handle)
+class Input(BaseModel):
+    """Records of one day and where they go."""
+
+    records: list[dict[str, Any]] = Field(default_factory=list, description="Records to write.")
+    root: str = Field(description="Root of the lake (local folder or s3://).")
+    source: str = Field(description="Source name (partition key).")
+    date: str = Field(description="YYYY-MM-DD, YYYYMMDD or a timestamp.")
+    format: Literal["jsonl", "csv"] = Field("jsonl", description="File format.")
+
+
+class Output(BaseModel):
+    """The partition file written."""
+
+    rows: int
+    path: str
+    format: str
+    bytes: int
+
+
+lambda_handler = node(handle, input=Input, output=Output)

@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from orchestrator import __version__
+from orchestrator.cli.literal import cell, lit
 from orchestrator.errors import FlowctlError
 
 __all__ = ["app", "main"]
@@ -41,6 +42,7 @@ def report_errors(func: F) -> F:
     @wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
+            _check_arguments(kwargs)
             return func(*args, **kwargs)
         except FlowctlError as exc:
             print_error(exc)
@@ -49,22 +51,36 @@ def report_errors(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+def _check_arguments(arguments: dict[str, Any]) -> None:
+    """Refuse arguments that are not valid UTF-8 (the shell hands them over as lone surrogates)."""
+    for name, value in arguments.items():
+        for item in value if isinstance(value, list | tuple) else [value]:
+            if isinstance(item, str | Path):
+                text = str(item)
+                if not text.isascii():
+                    try:
+                        text.encode("utf-8")
+                    except UnicodeEncodeError:
+                        option = name.replace("_", "-")
+                        raise FlowctlError(f"argument {option!r} is not valid UTF-8: {text.encode('utf-8', 'backslashreplace').decode()[:100]}") from None
+
+
 def print_error(exc: FlowctlError) -> None:
     if exc.problems:
         head = str(exc).splitlines()[0]
         only = exc.problems[0] if len(exc.problems) == 1 else None
         if only is not None and head == f"{only.where}: {only.message}":
-            err.print(f"[bold red]error[/]: [bold]{only.where or '/'}[/]: {only.message}")
+            err.print(f"[bold red]error[/]: [bold]{lit(only.where or '/')}[/]: {lit(only.message)}")
             if only.hint:
-                err.print(f"      [dim]hint: {only.hint}[/]")
+                err.print(f"      [dim]hint: {lit(only.hint)}[/]")
             return
-        err.print(f"[bold red]error[/]: {head}")
+        err.print(f"[bold red]error[/]: {lit(head)}")
         for problem in exc.problems:
-            err.print(f"  [red]✗[/] [bold]{problem.where or '/'}[/]: {problem.message}")
+            err.print(f"  [red]✗[/] [bold]{lit(problem.where or '/')}[/]: {lit(problem.message)}")
             if problem.hint:
-                err.print(f"      [dim]hint: {problem.hint}[/]")
+                err.print(f"      [dim]hint: {lit(problem.hint)}[/]")
     else:
-        err.print(f"[bold red]error[/]: {exc}")
+        err.print(f"[bold red]error[/]: {lit(exc)}")
 
 
 def _version(value: bool) -> None:
@@ -76,8 +92,18 @@ def _version(value: bool) -> None:
 @app.callback()
 def _root(
     version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show the version."),
+    directory: Path | None = typer.Option(
+        None, "-C", "--directory", help="Run as if flowctl was started in this folder (as `git -C`)."),
 ) -> None:
     """flowctl: flows as data, compiled to Step Functions, run locally with AWS's semantics."""
+    if directory is not None:
+        import os
+
+        try:
+            os.chdir(directory)
+        except OSError as exc:
+            err.print(f"error: -C {directory}: {exc.strerror}", markup=False)
+            raise typer.Exit(1) from None
 
 
 # -- validate / compile / graph ----------------------------------------------------------------
@@ -97,29 +123,29 @@ def validate(flows: list[Path] = typer.Argument(..., help="Flow files (JSON or Y
             print_error(exc)
         else:
             count = len(flow.nodes)
-            out.print(f"[green]✓[/] {path}: flow '{flow.name}' is valid ({count} node{'' if count == 1 else 's'})")
+            out.print(f"[green]✓[/] {lit(path)}: flow '{lit(flow.name)}' is valid ({count} node{'' if count == 1 else 's'})")
     if failed:
         raise typer.Exit(1)
 
 
 def print_report(console: Console, data: dict[str, Any]) -> None:
-    table = Table(title=f"flow {data['flow']}", show_header=False, title_justify="left")
+    table = Table(title=f"flow {lit(data['flow'])}", show_header=False, title_justify="left")
     table.add_column("what", style="bold")
     table.add_column("value")
-    table.add_row("type", f"{data['type']} — {'; '.join(data['type_reasons'])}")
+    table.add_row("type", cell(f"{data['type']} — {'; '.join(data['type_reasons'])}"))
     table.add_row("states", str(data["states"]))
     table.add_row("worst-case transitions / run", str(data["worst_case_transitions"]))
     flag = " [red](over the 25,000 limit)[/]" if data["history_over_limit"] else ""
-    table.add_row("history events / run", f"{data['history_events']}{flag}")
+    table.add_row("history events / run", f"{lit(data['history_events'])}{flag}")
     table.add_row("estimated duration", f"{data['estimated_seconds']} s")
     cost = data["cost_per_million_runs_usd"]
     table.add_row("cost / million runs", f"Standard ${cost['standard']:,.2f} · Express ${cost['express']:,.2f}")
-    table.add_row("payload risks", "\n".join(data["payload_risks"]) or "none")
+    table.add_row("payload risks", cell("\n".join(data["payload_risks"]) or "none"))
     for node_id, how in data.get("foreach_results", {}).items():
-        table.add_row(f"foreach {node_id}", how)
+        table.add_row(cell(f"foreach {node_id}"), cell(how))
     if data["added_sync_edges"]:
-        table.add_row("sync edges added", ", ".join(f"{a} → {b}" for a, b in data["added_sync_edges"]))
-    table.add_row("assumptions", data["assumptions"])
+        table.add_row("sync edges added", cell(", ".join(f"{a} → {b}" for a, b in data["added_sync_edges"])))
+    table.add_row("assumptions", cell(data["assumptions"]))
     console.print(table)
 
 
@@ -143,12 +169,12 @@ def compile(
     if output is not None:
         output.parent.mkdir(parents=True, exist_ok=True)
         output.write_text(text)
-        out.print(f"[green]✓[/] wrote {output} ({compiled.type}, {compiled.report.states} states)")
+        out.print(f"[green]✓[/] wrote {lit(output)} ({lit(compiled.type)}, {compiled.report.states} states)")
     else:
         sys.stdout.write(text)
     console = out if output is not None else err
     for source, edges in compiled.build.added_edges.items():
-        err.print(f"[yellow]note[/]: {source} is not series-parallel; added sync edges: " + ", ".join(f"{a} → {b}" for a, b in edges))
+        err.print(f"[yellow]note[/]: {lit(source)} is not series-parallel; added sync edges: " + ", ".join(f"{lit(a)} → {lit(b)}" for a, b in edges))
     if report_json:
         console.print_json(json.dumps(compiled.report.as_dict()))
     elif report:
@@ -183,7 +209,7 @@ def generate(
 
     changed = generate_all(project_dir, check=check)
     for path in changed:
-        out.print(f"{'stale' if check else 'wrote'} {path}")
+        out.print(f"{'stale' if check else 'wrote'} {lit(path)}")
     if not changed:
         out.print("[green]✓[/] generated files are current")
     if check and changed:
@@ -205,9 +231,9 @@ def synth(
     if not project.flow_paths():
         raise FlowctlError(f"no flows in {project.flows_dir}", [])
     for path in generate_all(project.root):
-        out.print(f"wrote {path}")
+        out.print(f"wrote {lit(path)}")
     target = write_template(project, output)
-    out.print(f"[green]✓[/] {target} is current ({len(project.flow_paths())} flows)")
+    out.print(f"[green]✓[/] {lit(target)} is current ({len(project.flow_paths())} flows)")
 
 
 def main() -> None:
@@ -217,4 +243,7 @@ def main() -> None:
 
 # Local-run and deploy commands register themselves on ``app``.
 from orchestrator.cli import deploy as _deploy  # noqa: E402,F401
+from orchestrator.cli import functions as _functions  # noqa: E402,F401
 from orchestrator.cli import local as _local  # noqa: E402,F401
+from orchestrator.cli import project as _project  # noqa: E402,F401
+from orchestrator.cli import serve as _serve  # noqa: E402,F401

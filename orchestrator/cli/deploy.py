@@ -8,6 +8,7 @@ import typer
 from rich.table import Table
 
 from orchestrator.cli.app import app, err, out, report_errors
+from orchestrator.cli.literal import cell, lit
 
 __all__ = ["deploy"]
 
@@ -85,34 +86,34 @@ def deploy(
 
     name = stack_name or DEFAULT_STACK
     if endpoint_url is None:
-        err.print(_sam_commands(stack_name or "flowctl", stage))
+        err.print(lit(_sam_commands(stack_name or "flowctl", stage)))
         raise typer.Exit(1)
     _require_current_template(project_dir.resolve())
     parameters = _parameters(project_dir.resolve() / "template.yaml", parameter)
     result = rehearse(project_dir.resolve(), endpoint_url, stack_name=name, stage=stage, region=region,
                       build_dir=build_dir.resolve() if build_dir else None, parameters=parameters,
-                      progress=out.print)
-    table = Table(title=f"stack {name} at {endpoint_url}: {result.status}", title_justify="left")
+                      progress=lambda text: out.print(lit(text)))
+    table = Table(title=f"stack {lit(name)} at {lit(endpoint_url)}: {lit(result.status)}", title_justify="left")
     for column in ("resource", "type", "status", "physical id / note"):
         table.add_column(column)
     rows = [(r.logical_id, r.type, r.status, r.reason or r.physical_id) for r in result.resources]
     rows += [(d.logical_id, d.type, "SKIPPED", d.reason) for d in result.dropped]
     for logical, type_, status, note in sorted(rows, key=lambda row: (row[1], row[0])):
         style = STATUS_STYLE.get(status, "red")
-        table.add_row(logical, type_, f"[{style}]{status}[/]", note)
+        table.add_row(cell(logical), cell(type_), f"[{style}]{lit(status)}[/]", cell(note))
     out.print(table)
     timing = " · ".join(f"{step} {seconds:.1f} s" for step, seconds in result.seconds.items())
     if result.status != "CREATE_COMPLETE":
-        err.print(f"[bold red]error[/]: stack {name} ended {result.status}{': ' + result.reason if result.reason else ''}")
+        err.print(f"[bold red]error[/]: stack {lit(name)} ended {lit(result.status)}{lit(': ' + result.reason) if result.reason else ''}")
         raise typer.Exit(1)
     bad = {machine: problems for machine, problems in result.definition_problems.items() if problems}
     for machine, problems in sorted(bad.items()):
         for problem in problems:
-            err.print(f"  [red]✗[/] [bold]{machine}[/]: {problem}")
+            err.print(f"  [red]✗[/] [bold]{lit(machine)}[/]: {lit(problem)}")
     if bad:
         err.print(f"[bold red]error[/]: {len(bad)} state machine definition(s) are not wired to real ARNs")
         raise typer.Exit(1)
     out.print(
-        f"[green]✓[/] stack {name}: {len(result.resources)} resources CREATE_COMPLETE, {len(result.dropped)} skipped "
+        f"[green]✓[/] stack {lit(name)}: {len(result.resources)} resources CREATE_COMPLETE, {len(result.dropped)} skipped "
         f"(moto cannot create them); {len(result.definition_problems)} state machine definitions reference real ARNs ({timing})"
     )

@@ -18,6 +18,7 @@ from rich.live import Live
 from rich.table import Table
 
 from orchestrator.cli.app import err, out
+from orchestrator.cli.literal import cell, lit
 from orchestrator.store.models import progress_text
 
 __all__ = ["Progress", "compact", "print_breakpoint"]
@@ -53,7 +54,7 @@ class Progress:
         table.add_column("items", justify="right")
         table.add_column("detail", overflow="fold")
         for node, (status, items, detail) in self.rows.items():
-            table.add_row(node, status, str(items or ""), detail)
+            table.add_row(cell(node), status, str(items or ""), cell(detail))
         return table
 
     def __call__(self, event: Any) -> None:
@@ -110,7 +111,7 @@ def compact(value: Any) -> tuple[Any, bool]:
 def print_breakpoint(run: Any, full: bool) -> None:
     """Where ``run`` stopped and what the node would receive (shortened unless ``full``)."""
     stop = run.breakpoint
-    out.print(f"[yellow]⏸ stopped before[/] [bold]{stop['node']}[/] (run {run.run_id})")
+    out.print(f"[yellow]⏸ stopped before[/] [bold]{lit(stop['node'])}[/] (run {lit(run.run_id)})")
     if "variables" in stop:
         out.print("it reads these flow variables ($params and the outputs of the nodes before it):")
         data = stop["variables"]

@@ -20,10 +20,12 @@ from typing import Any
 from orchestrator.compiler.asl import AslBuild, build_asl
 from orchestrator.compiler.errors import CompileError
 from orchestrator.compiler.report import EXPRESS_MAX_SECONDS, FlowReport, estimate, foreach_results
+from orchestrator.limits import MAX_DEFINITION_DEPTH
 from orchestrator.spec.errors import FlowValidationError
 from orchestrator.spec.model import Flow
 from orchestrator.spec.project import Project
 from orchestrator.spec.validate import check_flow, validate_flow_file
+from orchestrator.strict_json import StrictJsonError, check_value
 
 __all__ = ["CompileError", "CompiledFlow", "asl_text", "compile_flow", "compile_flow_file", "project_loader"]
 
@@ -105,6 +107,10 @@ def compile_flow(flow: Flow, project: Project | None = None, *, items: int = 100
         raise FlowValidationError(flow.name, problems)
     loader = project_loader(project)
     build = build_asl(flow, loader)
+    try:
+        check_value(build.definition, max_depth=MAX_DEFINITION_DEPTH)
+    except StrictJsonError as exc:
+        raise CompileError("/", f"the compiled definition is not valid ASL at {exc.where}: {exc.message}", "nest values and sub-flows less deeply") from None
     cost, states, risks = estimate(flow, build.definition, loader, items)
     if type_override:
         flow = flow.model_copy(update={"type": type_override})

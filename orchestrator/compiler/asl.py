@@ -140,10 +140,10 @@ class _Builder:
     # -- expressions --------------------------------------------------------------------------
     def wrap(self, body: str, scope: Scope, extra: dict[str, str] | None = None) -> str:
         """JSONata text of ``body`` with the scope's renamed variables bound."""
-        names = {**scope.names, **(extra or {})}
+        names, extra = scope.names, extra or {}
         bindings = []
         for ref in sorted(referenced_variables(body)):
-            target = names.get(ref)
+            target = extra.get(ref, names.get(ref))
             if target is not None and target != f"${ref}":
                 bindings.append(f"${ref} := {target}")
         if not bindings:
@@ -316,9 +316,20 @@ class _Builder:
         return name
 
     def guard(self, node_id: str, scope: Scope, memo: dict[str, str | None]) -> str | None:
-        """JSONata condition under which a node runs (None: always), given switch decisions."""
+        """JSONata condition under which a node runs (None: always), given switch decisions.
+        The nodes before it get theirs first, in topological order (a 5,000-node chain would
+        otherwise recurse 5,000 calls deep)."""
         if node_id in memo:
             return memo[node_id]
+        for before in scope.graph.order:
+            if before == node_id:
+                break
+            if before not in memo:
+                memo[before] = self._guard(before, scope, memo)
+        memo[node_id] = self._guard(node_id, scope, memo)
+        return memo[node_id]
+
+    def _guard(self, node_id: str, scope: Scope, memo: dict[str, str | None]) -> str | None:
         terms: list[str] = []
         always = not scope.graph.preds[node_id]
         for pred in scope.graph.preds[node_id]:
@@ -334,9 +345,7 @@ class _Builder:
             term = " and ".join(f"({p})" for p in parts) if len(parts) > 1 else parts[0]
             if term not in terms:
                 terms.append(term)
-        result = None if always else " or ".join(f"({t})" for t in terms) if len(terms) > 1 else terms[0]
-        memo[node_id] = result
-        return result
+        return None if always else " or ".join(f"({t})" for t in terms) if len(terms) > 1 else terms[0]
 
     def emit_leaf(self, node_id: str, scope: Scope, states: dict[str, Any], nxt: str, out: dict[str, Any] | None) -> str:
         node = scope.flow.nodes[node_id]
@@ -493,7 +502,7 @@ class _Builder:
         try:
             decomposition = decompose(graph.nodes, graph.preds)
             if decomposition.added_edges:
-                self.build.added_edges[f"{self.root.name}:{inner.path.rstrip('/')}"] = decomposition.added_edges
+                self.build.added_edges[f"{self.root.name}:{inner.path.rstrip('/')}"] = list(decomposition.added_edges)
             out_name = self.name(f"{inner.prefix}output")
             states[out_name] = self.link({"Type": "Pass", "Output": self.flow_output(inner)}, nxt)
             assert decomposition.tree is not None
@@ -795,7 +804,7 @@ class _Builder:
         decomposition = decompose(graph.nodes, graph.preds)
         self.build.trees[flow.name] = decomposition.tree
         if decomposition.added_edges:
-            self.build.added_edges[flow.name] = decomposition.added_edges
+            self.build.added_edges[flow.name] = list(decomposition.added_edges)
         states: dict[str, Any] = {}
         for reserved in ("Params", "Done"):
             self.state_names.add(reserved)
@@ -834,12 +843,14 @@ def _all_expressions(value: Any) -> list[str]:
 def _ordered(states: dict[str, Any], start: str) -> dict[str, Any]:
     """States in execution order (depth-first from ``start``), then the rest; recursive."""
     order: list[str] = []
+    seen: set[str] = set()
     stack = [start]
     while stack:
         name = stack.pop()
-        if name in order or name not in states:
+        if name in seen or name not in states:
             continue
         order.append(name)
+        seen.add(name)
         state = states[name]
         targets: list[str] = []
         for choice in state.get("Choices", []):
@@ -851,7 +862,7 @@ def _ordered(states: dict[str, Any], start: str) -> dict[str, Any]:
         if "Next" in state:
             targets.append(state["Next"])
         stack.extend(reversed(targets))
-    order.extend(sorted(n for n in states if n not in order))
+    order.extend(sorted(n for n in states if n not in seen))
     result = {}
     for name in order:
         state = dict(states[name])

@@ -77,7 +77,8 @@ def sam_env(python_dir: Path | None, base: Mapping[str, str] | None = None) -> d
 
 
 def sam_build(project_root: Path, build_dir: Path, *, sam: Path, python_dir: Path | None) -> Path:
-    """Run ``sam build --parallel`` of ``template.yaml`` into ``build_dir``; return the built template.
+    """Run ``sam build --parallel`` of ``template.yaml`` into ``build_dir`` (after writing the runtime
+    layer's source, ``.flowctl/layer/``, from the installed package); return the built template.
 
     Raises :class:`DeployError` with the end of SAM's output when the build fails.
     """
@@ -86,6 +87,9 @@ def sam_build(project_root: Path, build_dir: Path, *, sam: Path, python_dir: Pat
             f"sam build needs python{BUILD_PYTHON} (the functions' Lambda runtime) and none was found",
             f"install Python {BUILD_PYTHON} (e.g. `pyenv install {BUILD_PYTHON}`) or pass --build-dir of an existing build",
         )
+    from orchestrator.deploy.layer import write_layer_source
+
+    write_layer_source(project_root)
     command = [str(sam), "build", "--template-file", str(project_root / "template.yaml"), "--build-dir", str(build_dir), "--parallel"]
     try:
         done = subprocess.run(

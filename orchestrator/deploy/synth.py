@@ -4,7 +4,8 @@ One ``AWS::Serverless::StateMachine`` per flow (ASL from ``statemachines/``, fun
 ``DefinitionSubstitutions``, logging and tracing on, least-privilege policies), one
 ``AWS::Serverless::Function`` per node function and per platform function (api, tracker, waiter,
 event_router: handlers of :mod:`orchestrator.platform`, run from the layer), the run table, the payload bucket, the event bus, the REST API (its definition and
-auth: :mod:`orchestrator.deploy.rest_api`) and the runtime layer. Flow ``schedules`` become
+auth: :mod:`orchestrator.deploy.rest_api`) and the runtime layer (built from ``.flowctl/layer/``,
+which :func:`write_template` writes from the installed package: :mod:`orchestrator.deploy.layer`). Flow ``schedules`` become
 ``ScheduleV2`` events (EventBridge Scheduler, with time zone and the scheduled time passed as a
 parameter), ``triggers`` become ``EventBridgeRule`` events. The tracker hears of Standard runs from
 EventBridge status changes and of Express runs from their machine's log group, to which it subscribes
@@ -31,11 +32,15 @@ from orchestrator.compiler.asl import PROJECT_DATA_BUCKET, PROJECT_DATA_BUCKET_P
 from orchestrator.compiler.names import (
     pascal,
 )
+from orchestrator.deploy.checkov_skips import annotate as annotate_checkov_skips
+from orchestrator.deploy.layer import LAYER_DIR, write_layer_source
 from orchestrator.deploy.rest_api import API_KEY_CONDITION, API_ROUTES, api_outputs, api_resources
-from orchestrator.errors import FlowctlError
+from orchestrator.errors import FlowctlError, Problem
 from orchestrator.platform import PLATFORM_FUNCTIONS, handler_path
+from orchestrator.scaffold import SCHEMA_FILE
 from orchestrator.spec.fanout import aggregate_readers
 from orchestrator.spec.project import Project
+from orchestrator.spec.schema import schema_text
 from orchestrator.spec.validate import normalize_cron
 from orchestrator.store.dynamodb_schema import cloudformation_properties
 
@@ -43,6 +48,7 @@ __all__ = ["API_ROUTES", "EVENT_SOURCE", "EXPRESS_LOG_FILTER", "build_template",
 
 EVENT_SOURCE = "flowctl.events"
 RUNTIME = "python3.12"
+EXECUTION_DATA_CONDITION = "LogExecutionData"
 PLATFORM = PLATFORM_FUNCTIONS
 PLATFORM_CODE_URI = "flows/"
 """Code package of the platform functions: their handlers run from the runtime layer
@@ -235,7 +241,7 @@ def _state_machine(compiled: CompiledFlow) -> dict[str, Any]:
         "DefinitionSubstitutions": dict(sorted(substitutions.items())),
         "Logging": {
             "Level": "ALL" if compiled.type == "EXPRESS" else "ERROR",
-            "IncludeExecutionData": True,
+            "IncludeExecutionData": {"Fn::If": [EXECUTION_DATA_CONDITION, True, False]},
             "Destinations": [{"CloudWatchLogsLogGroup": {"LogGroupArn": _arn(f"{state_machine_resource(flow)}Logs")}}],
         },
         "Tracing": {"Enabled": True},
@@ -334,6 +340,13 @@ def _platform_functions(compiled: list[CompiledFlow]) -> dict[str, Any]:
 
 def build_template(project: Project) -> dict[str, Any]:
     """The SAM template of ``project`` as plain data."""
+    reserved = project.reserved_function_folders()
+    if reserved:
+        raise FlowctlError(
+            f"{project.functions_dir}: function name(s) {', '.join(reserved)} are reserved for the platform's own functions",
+            [Problem(f"functions/{name}/", f"'{name}' is a platform function", f"rename the folder (e.g. functions/{name}_step/) and the nodes that use it")
+             for name in reserved],
+        )
     compiled = [compile_flow_file(path, project) for path in project.flow_paths()]
     machines = sorted(c.flow.name for c in compiled)
     node_functions = sorted({f for c in compiled for f in c.functions if f not in PLATFORM} | set(project.function_names()))
@@ -354,8 +367,8 @@ def build_template(project: Project) -> dict[str, Any]:
     resources["RuntimeLayer"] = {
         "Type": "AWS::Serverless::LayerVersion",
         "Properties": {
-            "Description": "flowctl runtime: the orchestrator package, Powertools, pydantic",
-            "ContentUri": "layers/runtime/",
+            "Description": "flowctl runtime: the orchestrator package (what Lambdas import), Powertools, pydantic",
+            "ContentUri": f"{LAYER_DIR.as_posix()}/",
             "CompatibleRuntimes": [RUNTIME],
             "RetentionPolicy": "Delete",
         },
@@ -391,8 +404,15 @@ def build_template(project: Project) -> dict[str, Any]:
         "LogRetentionDays": {"Type": "Number", "Default": 30, "AllowedValues": [1, 3, 5, 7, 14, 30, 60, 90, 180, 365], "Description": "Days to keep state machine logs"},
         "PayloadRetentionDays": {"Type": "Number", "Default": 30, "MinValue": 1, "Description": "Days to keep offloaded payloads"},
         "ApiAuth": {"Type": "String", "Default": "IAM", "AllowedValues": ["IAM", "API_KEY"], "Description": "IAM (SigV4) or IAM plus API keys"},
+        "ExecutionDataLogging": {
+            "Type": "String",
+            "Default": "true",
+            "AllowedValues": ["true", "false"],
+            "Description": "Log each execution's input and output with its state machine logs (the tracker reads Express runs' outputs from them; false keeps data out of the logs, and Express runs are then recorded without their output)",
+        },
     }
     parameters.update(_function_parameters(project, configs, parameters))
+    annotate_checkov_skips(resources)
     for name in node_functions:
         _check_refs(project, name, configs[name], set(parameters) | set(resources))
     return {
@@ -400,7 +420,10 @@ def build_template(project: Project) -> dict[str, Any]:
         "Transform": "AWS::Serverless-2016-10-31",
         "Description": "flowctl application (generated by `flowctl synth`; do not edit by hand)",
         "Parameters": parameters,
-        "Conditions": {API_KEY_CONDITION: {"Fn::Equals": [_ref("ApiAuth"), "API_KEY"]}},
+        "Conditions": {
+            API_KEY_CONDITION: {"Fn::Equals": [_ref("ApiAuth"), "API_KEY"]},
+            EXECUTION_DATA_CONDITION: {"Fn::Equals": [_ref("ExecutionDataLogging"), "true"]},
+        },
         "Globals": {
             "Function": {
                 "Runtime": RUNTIME,
@@ -432,6 +455,12 @@ def template_text(project: Project) -> str:
 
 
 def write_template(project: Project, path: Path | None = None) -> Path:
+    """Write ``template.yaml``, the runtime layer's source folder it builds from and, when the
+    project keeps one, ``.flowctl/flow.schema.json``."""
     target = path or project.root / "template.yaml"
     target.write_text(template_text(project))
+    write_layer_source(project.root)
+    schema = project.root / SCHEMA_FILE
+    if schema.exists():  # a project made by `flowctl init`: its flows' $schema follows this flowctl
+        schema.write_text(schema_text())
     return target

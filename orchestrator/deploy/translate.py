@@ -47,7 +47,7 @@ def translate(template: Mapping[str, Any], parameters: Mapping[str, str], region
             undo_mark_unicode_str_in_template,
         )
     except ImportError:
-        raise DeployError("aws-sam-translator is not installed", "pip install aws-sam-translator (it comes with cfn-lint)") from None
+        raise DeployError("aws-sam-translator is not installed", "pip install 'flowctl-sfn[deploy]' (or aws-sam-translator, which comes with cfn-lint)") from None
     fragment = copy.deepcopy(dict(template))  # the translator rewrites what it is given
     values = dict(parameters)
     to_py27_compatible_template(fragment, values)

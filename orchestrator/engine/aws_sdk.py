@@ -144,6 +144,16 @@ class AwsServices:
         return self.session is not None or self.endpoint_url is not None or self.factory is not None
 
     def client(self, service: str) -> Any:
+        """The boto3 client of ``service``; SDK failures to create it are ``States.Runtime`` errors."""
+        from botocore.exceptions import BotoCoreError
+
+        try:
+            return self._client(service)
+        except BotoCoreError as exc:
+            detail = str(exc).split(". Valid service names", 1)[0]  # not the list of every service
+            raise StatesError("States.Runtime", f"The service '{service}' is not available: {detail}") from None
+
+    def _client(self, service: str) -> Any:
         name = _BOTO_SERVICE.get(service, service)
         client = self._clients.get(name)
         if client is None:
@@ -165,7 +175,7 @@ class AwsServices:
         return client
 
     def _invoke(self, resource: Resource, service: str, api: str, params: dict[str, Any]) -> Any:
-        from botocore.exceptions import ClientError, ParamValidationError
+        from botocore.exceptions import BotoCoreError, ClientError, ParamValidationError
 
         try:
             method = getattr(self.client(service), _xform(api))
@@ -179,6 +189,8 @@ class AwsServices:
             raise self._service_error(resource, exc) from exc
         except ParamValidationError as exc:
             raise StatesError("States.TaskFailed", str(exc)) from exc
+        except BotoCoreError as exc:  # no endpoint, no credentials, connection errors after retries
+            raise StatesError("States.TaskFailed", f"{type(exc).__name__}: {exc}") from exc
 
     def _service_error(self, resource: Resource, exc: Any) -> StatesError:
         err = exc.response.get("Error", {})

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -21,6 +22,9 @@ from typing import Any
 from orchestrator.engine.errors import AslDefinitionError
 from orchestrator.engine.execution import Program
 from orchestrator.engine.states import STATE_TYPES, BuildContext, State
+from orchestrator.limits import MAX_DEFINITION_DEPTH
+from orchestrator.strict_json import StrictJsonError, check_value
+from orchestrator.strict_json import loads as strict_loads
 
 __all__ = ["Machine", "load_definition", "substitute"]
 
@@ -65,13 +69,49 @@ def load_definition(
     substitutions: Mapping[str, str] | None = None,
     machine_type: str = "STANDARD",
 ) -> Machine:
+    """The checked, compiled state machine of ``definition`` (AslDefinitionError when invalid).
+
+    A machine holds no execution state, so the last few are kept by their definition's text:
+    ``run_state_machine`` called again on the same definition does not check and compile it
+    again."""
+    try:
+        text = definition if isinstance(definition, str) else json.dumps(definition, sort_keys=True)
+        key: tuple[Any, ...] | None = (text, tuple(sorted((substitutions or {}).items())), machine_type)
+    except (TypeError, ValueError, RecursionError):  # not JSON: let the checks below say what is wrong
+        key = None
+    if key is not None:
+        machine = _machines.get(key)
+        if machine is not None:
+            return machine
+    machine = _load_definition(definition, substitutions, machine_type)
+    if key is not None:
+        with _machines_lock:
+            if len(_machines) >= 32:
+                _machines.pop(next(iter(_machines)))
+            _machines[key] = machine
+    return machine
+
+
+_machines: dict[tuple[Any, ...], Machine] = {}
+_machines_lock = threading.Lock()
+
+
+def _load_definition(
+    definition: Mapping[str, Any] | str | bytes,
+    substitutions: Mapping[str, str] | None,
+    machine_type: str,
+) -> Machine:
     if isinstance(definition, str | bytes):
         try:
-            definition = json.loads(definition)
-        except ValueError as exc:
-            raise AslDefinitionError(f"The definition is not valid JSON: {exc}", "/") from None
+            definition = strict_loads(definition, max_depth=MAX_DEFINITION_DEPTH)
+        except StrictJsonError as exc:
+            raise AslDefinitionError(f"The definition is not valid JSON: {exc.message}", exc.where or "/") from None
     if not isinstance(definition, Mapping):
         raise AslDefinitionError("The definition must be a JSON object", "/")
+    try:
+        check_value(definition, max_depth=MAX_DEFINITION_DEPTH)
+    except StrictJsonError as exc:
+        raise AslDefinitionError(exc.message, exc.where or "/") from None
     if machine_type not in ("STANDARD", "EXPRESS"):
         raise AslDefinitionError("The state machine type must be STANDARD or EXPRESS", "/")
     spec = substitute(dict(definition), dict(substitutions or {}))
@@ -113,7 +153,8 @@ def load_definition(
                 raise AslDefinitionError("A state must be an object", at)
             if "Type" not in state_spec:
                 raise AslDefinitionError("These fields are required: [Type]", at)
-            cls = STATE_TYPES.get(state_spec["Type"])
+            kind = state_spec["Type"]
+            cls = STATE_TYPES.get(kind) if isinstance(kind, str) else None
             if cls is None:
                 raise AslDefinitionError(
                     f"The value of 'Type' must be one of {sorted(STATE_TYPES)}, not {state_spec['Type']!r}",
@@ -121,13 +162,19 @@ def load_definition(
                 )
             if len(name) > 80:
                 raise AslDefinitionError("State names must be at most 80 characters long", at)
-            states[name] = cls(name, state_spec, at, ctx)
+            try:
+                states[name] = cls(name, state_spec, at, ctx)
+            except (TypeError, ValueError, KeyError, AttributeError, IndexError, RecursionError) as exc:
+                # A field of an unexpected JSON type that no specific check caught.
+                raise AslDefinitionError(f"Invalid field value ({type(exc).__name__}: {exc})", at) from None
         if start_at not in states:
             raise AslDefinitionError(
                 f"Missing 'Next' target: {start_at}", f"{where}/StartAt", code="MISSING_TRANSITION_TARGET"
             )
         for state in states.values():
             for target, at in state.targets():
+                if not isinstance(target, str):
+                    raise AslDefinitionError("A transition target must be a state name (a string)", at)
                 if target not in states:
                     raise AslDefinitionError(f"Missing 'Next' target: {target}", at, code="MISSING_TRANSITION_TARGET")
         return Program(start_at, states, where)

@@ -47,6 +47,8 @@ from orchestrator.engine.lambda_local import LocalFunctions
 from orchestrator.engine.mocks import Mocks
 from orchestrator.engine.scope import Variables
 from orchestrator.engine.tasks import TaskRunner
+from orchestrator.limits import MAX_JSON_DEPTH
+from orchestrator.strict_json import StrictJsonError, check_value
 
 __all__ = ["Engine", "ExecutionError", "ExecutionResult", "run_state_machine"]
 
@@ -141,6 +143,10 @@ class Engine:
         if input is None:
             input = {}
         try:
+            check_value(input)
+        except StrictJsonError as exc:
+            raise ExecutionError(f"The execution input is not valid JSON: {exc}") from None
+        try:
             input_text = to_json(input)
             value = json.loads(input_text)
         except (TypeError, ValueError) as exc:
@@ -206,6 +212,10 @@ class Engine:
             details = {k: v for k, v in (("error", aborted.error), ("cause", aborted.cause)) if v is not None}
             path.event("ExecutionAborted", details)
             result.status, result.error, result.cause = "ABORTED", aborted.error, aborted.cause
+        except RecursionError:
+            cause = f"The data is nested too deeply (flowctl's limit is {MAX_JSON_DEPTH} levels)"
+            path.event("ExecutionFailed", {"error": "States.Runtime", "cause": cause})
+            result.status, result.error, result.cause = "FAILED", "States.Runtime", cause
         else:
             path.event("ExecutionSucceeded", {"output": to_json(output), "outputDetails": {"truncated": False}})
             result.status, result.output = "SUCCEEDED", output

@@ -456,13 +456,20 @@ def _string_to_json(_call: IntrinsicCall, values: list[Any]) -> Any:
     if not text:
         return None
     try:
-        return json.loads(text, parse_constant=_reject_constant)
-    except ValueError:
+        return json.loads(text, parse_constant=_reject_constant, parse_float=_finite_float)
+    except (ValueError, RecursionError):
         raise _InvalidArgumentsError from None
 
 
 def _reject_constant(_name: str) -> Any:
     raise ValueError("NaN and Infinity are not JSON")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if math.isinf(value):  # 1e400: not representable, and not JSON once parsed
+        raise ValueError(f"{text} is out of range")
+    return value
 
 
 def _json_to_string(_call: IntrinsicCall, values: list[Any]) -> str:

@@ -13,7 +13,8 @@ Contract
 
 Only the variables an expression mentions are bound (``$name`` tokens of its text), and simple
 paths like ``$states.input.a.b`` or ``$var.x`` are resolved without the JSONata interpreter
-when they only cross objects (same result, ~50x faster).
+when they only cross objects (same result, ~50x faster); arithmetic, comparisons and logic on
+such paths go through :mod:`~orchestrator.engine.jsonata_native` when it is sure of the result.
 """
 
 from __future__ import annotations
@@ -24,10 +25,9 @@ import threading
 from collections.abc import Callable, Mapping
 from typing import Any
 
-import jsonata
-from jsonata.utils import Utils
-
 from orchestrator.engine.errors import StatesError
+from orchestrator.engine.jsonata_limits import evaluating, guard, regex_engine
+from orchestrator.jsonata_native import Fallback, NativeExpr, compile_native
 
 __all__ = [
     "UNDEFINED",
@@ -53,7 +53,9 @@ class _Undefined:
 UNDEFINED: Any = _Undefined()
 """What a JSONata expression returns when it selects nothing."""
 
-_NULL = Utils.NULL_VALUE
+_NULL: Any = object()
+"""jsonata-python's null; set when the interpreter is first loaded (:func:`_interpreter`)."""
+_convert_nulls: Callable[[Any], Any] = lambda value: value  # noqa: E731 - replaced with the loader
 _VAR_TOKEN = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
 _FAST = re.compile(r"\s*\$([A-Za-z_][A-Za-z0-9_]*)((?:\.[A-Za-z_][A-Za-z0-9_]*)*)\s*")
 _QUOTED = re.compile(r"\"(?:[^\"\\]|\\.)*\"|'(?:[^'\\]|\\.)*'")
@@ -100,6 +102,30 @@ def _aws_binder() -> Callable[[Any], None] | None:
     return _bind_aws
 
 
+def _interpreter() -> Any:
+    """The ``jsonata`` module of jsonata-python, imported on first need: expressions the native
+    path understands (most of a compiled flow's) never load or parse with it."""
+    global _NULL, _convert_nulls
+    import jsonata
+    from jsonata.utils import Utils
+
+    _NULL, _convert_nulls = Utils.NULL_VALUE, Utils.convert_nulls
+    return jsonata
+
+
+def _parse(text: str) -> Any:
+    try:
+        expr = _interpreter().Jsonata(text, regex_engine)
+    except Exception as exc:  # jsonata-python raises JException and others
+        raise JsonataSyntaxError(f"invalid JSONata expression {text!r}: {exc}") from exc
+    expr.set_output_convert_nulls(False)
+    guard(expr)
+    binder = _aws_binder()
+    if binder is not None:
+        binder(expr)
+    return expr
+
+
 def _to_jsonata(value: Any) -> Any:
     return _NULL if value is None else value
 
@@ -108,37 +134,60 @@ def _from_jsonata(value: Any) -> Any:
     if value is _NULL:
         return None
     if isinstance(value, dict | list):
-        return Utils.convert_nulls(value)
+        return _convert_nulls(value)
     return value
 
 
 class JsonataExpr:
     """A compiled ``{% %}`` expression. ``text`` is the body without the delimiters."""
 
-    __slots__ = ("_fast", "_jsonata", "names", "text", "uses_context")
+    __slots__ = ("_fast", "_jsonata", "_native", "names", "text", "uses_context", "uses_states")
 
     def __init__(self, text: str) -> None:
         self.text = text
         unquoted = _QUOTED.sub("", text)
         self.names = frozenset(_VAR_TOKEN.findall(unquoted))
-        self.uses_context = "states" in self.names and "context" in text
+        self.uses_states = "states" in self.names
+        self.uses_context = self.uses_states and "context" in text
         m = _FAST.fullmatch(text)
         self._fast: tuple[str, tuple[str, ...]] | None = None
         if m:
             keys = tuple(k for k in m.group(2).split(".") if k)
             self._fast = (m.group(1), keys)
-        try:
-            expr = jsonata.Jsonata(text)
-        except Exception as exc:  # jsonata-python raises JException and others
-            raise JsonataSyntaxError(f"invalid JSONata expression {text!r}: {exc}") from exc
-        expr.set_output_convert_nulls(False)
-        binder = _aws_binder()
-        if binder is not None:
-            binder(expr)
-        self._jsonata = expr
+        native = compile_native(text)
+        self._native: NativeExpr | None = None if m else native
+        # What the native path parses is valid JSONata: the interpreter parses it only if an
+        # evaluation falls back to it. Anything else is parsed now (syntax errors at load).
+        self._jsonata: Any = _parse(text) if native is None else None
 
     def __repr__(self) -> str:
         return f"JsonataExpr({self.text!r})"
+
+    def quick(self) -> Callable[[Callable[[str], Any]], Any] | None:
+        """For an expression that does not read ``$states`` and takes a fast path: a function
+        of the variable lookup that returns its (defined) value or raises :class:`Fallback`
+        (then :meth:`evaluate` decides, errors included). None otherwise."""
+        if self.uses_states:
+            return None
+        native = self._native
+        if native is not None:
+            return lambda lookup: native(_NO_STATES, lookup)
+        if self._fast is None:
+            return None
+        name, keys = self._fast
+
+        def path(lookup: Callable[[str], Any]) -> Any:
+            try:
+                value = lookup(name)
+            except KeyError:
+                raise Fallback from None
+            for key in keys:
+                if type(value) is not dict or key not in value:
+                    raise Fallback
+                value = value[key]
+            return value
+
+        return path
 
     def evaluate(self, states: Mapping[str, Any], lookup: Callable[[str], Any]) -> Any:
         """Evaluate with ``$states`` and variables (``lookup(name)`` raises KeyError if unset)."""
@@ -158,6 +207,15 @@ class JsonataExpr:
                         return UNDEFINED
                 else:
                     return value
+        native = self._native
+        if native is not None:
+            try:
+                return native(states, lookup)
+            except Fallback:
+                pass
+        interpreted = self._jsonata
+        if interpreted is None:  # (loads the interpreter, and with it its null, first)
+            interpreted = self._jsonata = _parse(self.text)
         bindings: dict[str, Any] = {}
         for name in self.names:
             if name == "states":
@@ -166,7 +224,8 @@ class JsonataExpr:
             with contextlib.suppress(KeyError):
                 bindings[name] = _to_jsonata(lookup(name))
         try:
-            result = self._jsonata.evaluate(None, bindings)
+            with evaluating():
+                result = interpreted.evaluate(None, bindings)
         except StatesError:
             raise
         except Exception as exc:  # any failure inside JSONata is a query evaluation error
@@ -181,6 +240,8 @@ class JsonataExpr:
             raise JsonataEvalError(self.text, None)
         return _from_jsonata(result)
 
+
+_NO_STATES: dict[str, Any] = {}
 
 _cache: dict[str, JsonataExpr] = {}
 _cache_lock = threading.Lock()

@@ -19,6 +19,8 @@ _encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=
 
 
 def to_json(value: Any) -> str:
+    if type(value) is int:  # the commonest scalar (counters, indexes): no encoder round trip
+        return int.__repr__(value)
     try:
         return _encode(value)
     except (TypeError, ValueError):

@@ -110,21 +110,31 @@ class LocalFunctions:
         self.handlers = dict(handlers or {})
         self.substitutions = dict(substitutions)
         self._modules: dict[Path, Handler] = {}
+        self._found: dict[str, tuple[str, Handler]] = {}
+        self._names: dict[str, list[str]] = {}
         self._lock = threading.Lock()
 
     def resolve(self, reference: str) -> tuple[str, Handler] | None:
-        """(function name, handler) for a reference, or None."""
-        names = function_candidates(reference, self.substitutions)
+        """(function name, handler) for a reference, or None. A function found in the
+        functions directory is remembered (no file look-ups on later calls); one not found is
+        looked for again next time."""
+        names = self._names.get(reference)
+        if names is None:
+            names = self._names[reference] = function_candidates(reference, self.substitutions)
         for n in names:
             if n in self.handlers:
                 return names[-1] if _ARN_NAME.fullmatch(reference) else n, self.handlers[n]
         if self.functions_dir is None:
             return None
+        found = self._found.get(reference)
+        if found is not None:
+            return found
         for n in names:
             for folder in _folder_names(n):
                 app = self.functions_dir / folder / "app.py"
                 if app.is_file():
-                    return folder, self._load(app)
+                    found = self._found[reference] = (folder, self._load(app))
+                    return found
         return None
 
     def _load(self, app: Path) -> Handler:

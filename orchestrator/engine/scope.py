@@ -62,7 +62,7 @@ _NO_RESULT: Any = object()
 class Env:
     """The environment expressions of one state are evaluated in."""
 
-    __slots__ = ("_context", "_context_fn", "error_output", "input", "result", "variables")
+    __slots__ = ("_context", "_context_fn", "error_output", "input", "memo", "result", "variables")
 
     def __init__(self, input: Any, variables: Variables, context_fn: Callable[[], dict[str, Any]]) -> None:
         self.input = input
@@ -71,6 +71,7 @@ class Env:
         self._context: dict[str, Any] | None = None
         self.result: Any = _NO_RESULT
         self.error_output: Any = _NO_RESULT
+        self.memo: tuple[Any, Any] | None = None  # a value computed once for the state (see states.base)
 
     def context(self) -> dict[str, Any]:
         if self._context is None:

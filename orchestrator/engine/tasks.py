@@ -166,7 +166,7 @@ class TaskRunner:
         return box["result"]
 
     def _remote(self, reference: str, event: Any) -> tuple[Any, str]:
-        from botocore.exceptions import ClientError
+        from botocore.exceptions import BotoCoreError, ClientError
 
         client = self.services.client("lambda")
         try:
@@ -174,6 +174,8 @@ class TaskRunner:
         except ClientError as exc:
             err = exc.response.get("Error", {})
             raise StatesError(f"Lambda.{err.get('Code', 'Exception')}", err.get("Message", str(exc))) from exc
+        except BotoCoreError as exc:  # no endpoint, no credentials, connection errors after retries
+            raise StatesError("Lambda.SdkClientException", f"{type(exc).__name__}: {exc}") from exc
         request_id = response.get("ResponseMetadata", {}).get("RequestId", "")
         raw = response["Payload"].read()
         body = json.loads(raw) if raw else None

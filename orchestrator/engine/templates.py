@@ -33,6 +33,7 @@ from orchestrator.engine.jsonata_expr import (
 from orchestrator.engine.jsonvalue import to_json
 from orchestrator.engine.paths import JsonPath, PathNotFound, PathSyntaxError, compile_path
 from orchestrator.engine.scope import Env
+from orchestrator.jsonata_native import Fallback
 
 __all__ = [
     "Evaluator",
@@ -219,9 +220,14 @@ def compile_jsonata_expression(value: str, where: str, field: str) -> JsonataExp
         ) from None
 
 
+_NO_STATES: dict[str, Any] = {}
+"""``$states`` of an expression that never names it (never read: no need to build it)."""
+
+
 def evaluate_expression(expr: JsonataExpr, env: Env, field: str, allow_undefined: bool = False) -> Any:
     try:
-        result = expr.evaluate(env.states(expr.uses_context), env.variables.lookup)
+        states = env.states(expr.uses_context) if expr.uses_states else _NO_STATES
+        result = expr.evaluate(states, env.variables.lookup)
     except JsonataEvalError as exc:
         if exc.message is None:
             raise jsonata_error(expr, field, "returned an unsupported result type.") from None
@@ -235,7 +241,17 @@ def compile_jsonata_value(value: Any, where: str, field: str) -> Evaluator:
     """Compile a JSONata-state value: ``{% %}`` strings anywhere are expressions."""
     if is_expression(value):
         expr = compile_jsonata_expression(value, where, field)
-        return lambda env: evaluate_expression(expr, env, field)
+        quick = expr.quick()
+        if quick is None:
+            return lambda env: evaluate_expression(expr, env, field)
+
+        def evaluate(env: Env) -> Any:
+            try:
+                return quick(env.variables.lookup)
+            except Fallback:  # undefined, an error, or not sure: the full evaluation decides
+                return evaluate_expression(expr, env, field)
+
+        return evaluate
     if isinstance(value, dict):
         parts = [(k, compile_jsonata_value(v, where, f"{field}/{k}")) for k, v in value.items()]
         if all(getattr(p, "constant", False) for _, p in parts):

@@ -15,9 +15,14 @@ Contract
   the node would have received (``input`` for a node that calls a function; for a ``set`` or
   other expression node, ``variables``: ``$params`` and the outputs of the nodes before it); the
   node's function is not called (no side effects), and progress shows it as ``BREAKPOINT``.
-* Ctrl-C (``KeyboardInterrupt``) stops the engine: the run is recorded ABORTED
+* ``flowctl runs cancel`` (another process) records the run ABORTED; the poller sees it and stops
+  the engine (as StopExecution), the run ends ABORTED with ``flowctl.Cancelled``.
+* Ctrl-C (``KeyboardInterrupt``; the CLI turns SIGTERM and SIGHUP into one) stops the engine: the run is recorded ABORTED
   (``Flow.Interrupted``), its waiters are dropped (a later event is buffered, not sent to it) and
   the result has ``interrupted`` set; ``flowctl redrive`` resumes it.
+* A node that called a function records, with its input and output, the ``context`` of the
+  payload it received, and its ``params`` when they are not the run's (a sub-flow's): with the
+  run's input that is the payload, which ``flowctl events sample`` writes as an event.
 * ``replay``: node outputs (by state name) to reuse instead of calling the functions again —
   used by ``flowctl redrive`` with ``redrive_of`` (the failed run): the run becomes redrive round
   ``redrive_of.redrive_count + 1`` (``Execution.RedriveCount`` in the context object), and its
@@ -27,6 +32,7 @@ Contract
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import threading
 import time
@@ -100,6 +106,7 @@ def _loads(text: Any) -> Any:
     return text
 
 
+@functools.lru_cache(maxsize=4096)
 def node_of_state(name: str) -> str | None:
     """The node path a state belongs to, or None for the compiler's internal states."""
     if name in ("Params", "Done") or any(marker in name for marker in INTERNAL_MARKERS):
@@ -121,8 +128,9 @@ class _Recorder:
     as in AWS, a redrive does not run them again, so they get no step of this round."""
 
     def __init__(self, run_id: str, store: RunStore | None, on_node: Callable[[NodeEvent], None] | None,
-                 redrive: int = 0, replayed: frozenset[str] = frozenset()) -> None:
+                 redrive: int = 0, replayed: frozenset[str] = frozenset(), params: Any = None) -> None:
         self.run_id = run_id
+        self.params = params
         self.store = store
         self.on_node = on_node
         self.redrive = redrive
@@ -130,6 +138,8 @@ class _Recorder:
         self.lock = threading.Lock()
         self.open: dict[tuple[str, int], dict[str, Any]] = {}
         self.by_event: dict[int, tuple[str, int]] = {}
+        self.ids: dict[tuple[str, int], list[int]] = {}
+        """Event ids of each open state (forgotten when it exits)."""
         self.history: list[dict[str, Any]] = []
         self.outputs: dict[str, Any] = {}
         """Output of every top-level node that finished (None for a skipped one)."""
@@ -151,8 +161,12 @@ class _Recorder:
         with self.lock:
             self.history.append(event)
             kind = event["type"]
-            found = [v for k, v in event.items() if k.endswith("EventDetails")]
-            details: dict[str, Any] = (found[0] if found else None) or {}
+            key_of_details = _DETAILS_KEY.get(kind)
+            if key_of_details is None:  # one details key per event type (AWS's naming)
+                key_of_details = next((k for k in event if k.endswith("EventDetails")), None)
+                if key_of_details is not None:
+                    _DETAILS_KEY[kind] = key_of_details
+            details: dict[str, Any] = (event.get(key_of_details) if key_of_details else None) or {}
             if kind.endswith("StateEntered"):
                 self._entered(details, event)
                 return
@@ -161,6 +175,7 @@ class _Recorder:
             if key is None:
                 return
             self.by_event[event["id"]] = key
+            self.ids.setdefault(key, []).append(event["id"])
             if kind == "TaskScheduled":
                 self._scheduled(key, details)
             elif kind.endswith("StateExited"):
@@ -179,6 +194,7 @@ class _Recorder:
             return
         key = (node, event["id"])
         self.by_event[event["id"]] = key
+        self.ids[key] = [event["id"]]
         self.open[key] = {"started": event.get("timestamp", time.time()), "input": _loads(details.get("input")), "attempt": 0, "index": None}
         self.emit(NodeEvent(node, "RUNNING"))
 
@@ -198,6 +214,10 @@ class _Recorder:
         record["attempt"] = attempt
         record["index"] = context.get("index") if isinstance(context.get("index"), int) else None
         record["input"] = payload.get("input")
+        # The payload, for `flowctl events sample`: its params only where they are not the run's own
+        # (a sub-flow's), so the run's parameters are not copied into every step.
+        record["payload"] = {"context": context} | (
+            {"params": payload.get("params")} if payload.get("params") != self.params else {})
         if "token" in payload and "event" in payload:  # a wait_for node, parked on the waiter
             self.emit(NodeEvent(node, "RUNNING", record["index"], attempt,
                                 detail=f"waiting for event {payload['event']!r}, key {payload.get('key')!r}"))
@@ -209,12 +229,15 @@ class _Recorder:
             return
         started = float(record["started"])
         self._store(Step(self.run_id, key[0], "FAILED", record.get("index") or 0, record["attempt"],
-                         output={"input": record.get("input")}, error=error, cause=cause, started_at=_iso(started)))
+                         output={"input": record.get("input"), **record.get("payload", {})}, error=error, cause=cause,
+                         started_at=_iso(started)))
         self.emit(NodeEvent(key[0], "FAILED", record.get("index"), record["attempt"], failure_headline(error, cause)))
 
     def _exited(self, key: tuple[str, int], details: dict[str, Any], event: dict[str, Any]) -> None:
         node = key[0]
         record = self.open.pop(key, None)
+        for event_id in self.ids.pop(key, ()):  # the state is done: its events lead nowhere now
+            self.by_event.pop(event_id, None)
         if record is None:
             return
         started = float(record["started"]) if isinstance(record["started"], (int, float)) else time.time()
@@ -225,7 +248,7 @@ class _Recorder:
         self._store(Step(
             self.run_id, node, "SUCCEEDED", record.get("index") or 0, record["attempt"],
             started_at=_iso(started), stopped_at=_iso(stopped), duration_ms=int((stopped - started) * 1000),
-            output={"input": record.get("input"), "output": output},
+            output={"input": record.get("input"), "output": output, **record.get("payload", {})},
         ))
         self.emit(NodeEvent(node, "SUCCEEDED", record.get("index"), record["attempt"]))
 
@@ -273,6 +296,9 @@ def _count_items(store: Any, run_id: str, recorder: _Recorder, event_id: int, it
         store.add_progress(run_id, key[0], {"total": items})
 
 
+_DETAILS_KEY: dict[str, str] = {}
+"""Event type → the key of its details (``TaskScheduled`` → ``taskScheduledEventDetails``)."""
+
 
 def _iso(epoch: float) -> str:
     return datetime.fromtimestamp(epoch, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
@@ -301,6 +327,7 @@ class _Waiters:
 
     def _poll(self) -> None:
         while not self.stop.wait(POLL_SECONDS):
+            self._check_cancelled()
             with self.lock:
                 pending = list(self.pending.items())
             for token, (event, key) in pending:
@@ -313,6 +340,15 @@ class _Waiters:
                 # The task may have timed out meanwhile: the event is consumed either way.
                 with contextlib.suppress(Exception):
                     self.engine.send_task_success(token, buffered.data)
+
+    def _check_cancelled(self) -> None:
+        """``flowctl runs cancel`` (another process) marks the run ABORTED: stop the engine."""
+        from orchestrator.service.runs import CANCEL_ERROR
+
+        run = self.store.get_run(self.run_id, steps=False)
+        if run is not None and run.status == RunStatus.ABORTED and self.engine is not None:
+            with contextlib.suppress(Exception):  # it may have just ended
+                self.engine.stop(self.run_id, error=run.error or CANCEL_ERROR, cause=run.cause or "cancelled")
 
     def close(self, *, drop: bool = False) -> None:
         """Stop polling; with ``drop``, also delete the run's waiters still registered (a run
@@ -355,7 +391,7 @@ class LocalRunner:
             else:
                 self.store.update_run_status(run_id, RunStatus.RUNNING, redrive_count=redrive)
                 _restart_counters(self.store, run_id, flow, frozenset(replay or {}))
-        recorder = _Recorder(run_id, self.store, self.on_node, redrive, frozenset(replay or {}))
+        recorder = _Recorder(run_id, self.store, self.on_node, redrive, frozenset(replay or {}), resolved)
         handlers: dict[str, Any] = {}
         waiters = _Waiters(self.store, run_id) if self.store is not None else None
         if waiters is not None:
@@ -426,9 +462,9 @@ class LocalRunner:
                 started = _Started(engine, run_id, resolved, timeout_seconds=flow.timeout, redrive_count=redrive)
                 try:
                     result = started.wait()
-                except KeyboardInterrupt:
+                except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM/SIGHUP turned into one
                     interrupted = True
-                    result = started.interrupt()
+                    result = started.interrupt(str(exc) or INTERRUPTED_CAUSE)
         finally:
             if waiters is not None:
                 waiters.close(drop=interrupted)
@@ -466,13 +502,13 @@ class _Started:
             raise self.error
         return self.result
 
-    def interrupt(self) -> Any:
+    def interrupt(self, cause: str = INTERRUPTED_CAUSE) -> Any:
         """Stop the execution and wait (a little) for its ABORTED result."""
         from orchestrator.engine import ExecutionResult
 
         with contextlib.suppress(Exception):
-            self.engine.stop(self.run_id, error=INTERRUPTED_ERROR, cause=INTERRUPTED_CAUSE)
+            self.engine.stop(self.run_id, error=INTERRUPTED_ERROR, cause=cause)
         self.thread.join(STOP_GRACE_SECONDS)
         if self.result is not None and self.result.status == "ABORTED":
             return self.result
-        return ExecutionResult("ABORTED", error=INTERRUPTED_ERROR, cause=INTERRUPTED_CAUSE)
+        return ExecutionResult("ABORTED", error=INTERRUPTED_ERROR, cause=cause)

@@ -8,7 +8,8 @@ pure at import time (no clients, no environment reads). One module per concern:
   each failure raised as the calling function's own error class (its error name in the flow);
 * :mod:`orchestrator.nodekit.reconciliation` — amounts in cents and the result shape of the
   reconciliation matching passes;
-* :mod:`orchestrator.nodekit.kyc` — the per-user KYC records (decision records and profiles).
+* :mod:`orchestrator.nodekit.kyc` — the per-user KYC records (decision records and profiles);
+* :mod:`orchestrator.nodekit.contracts` — models the functions' typed contracts share.
 
 Example (``functions/extract_csv/app.py``)::
 

@@ -39,6 +39,7 @@ from orchestrator.errors import FlowctlError
 from orchestrator.service import (
     EventPublish,
     LazyPlatform,
+    body_refusal,
     error_body,
     error_status,
     validation_problems,
@@ -176,7 +177,7 @@ def publish_event(event: EventPublish) -> Response[dict[str, Any]]:
 @tracer.capture_lambda_handler
 @metrics.log_metrics(capture_cold_start_metric=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(event, context)
+    return body_refusal(event) or app.resolve(event, context)
 
 
 def openapi_document() -> str:

@@ -37,7 +37,7 @@ from orchestrator.constants import (
 )
 from orchestrator.runtime.payloads import PayloadStore
 
-__all__ = ["NodeRuntime", "configure", "get_runtime", "reset_runtime"]
+__all__ = ["DeferredLogger", "NodeRuntime", "configure", "get_runtime", "reset_runtime"]
 
 _ENV_KEYS = (
     FLOWCTL_TABLE,
@@ -61,14 +61,7 @@ class NodeRuntime:
 
     def __post_init__(self) -> None:
         if self.logger is None:
-            import sys
-
-            from aws_lambda_powertools import Logger
-
-            # In Lambda, logs go to stdout (CloudWatch). Locally stdout carries the run's
-            # output, so node logs go to stderr, next to the progress display.
-            local = not os.environ.get(AWS_LAMBDA_FUNCTION_NAME)
-            self.logger = Logger(service=self.service, stream=sys.stderr if local else None)
+            self.logger = DeferredLogger(self.service)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> NodeRuntime:
@@ -88,6 +81,58 @@ class NodeRuntime:
             payloads=payloads,
             service=env.get(POWERTOOLS_SERVICE_NAME) or DEFAULT_SERVICE_NAME,
         )
+
+
+class DeferredLogger:
+    """A Powertools ``Logger`` created on its first use (importing Powertools costs a cold
+    start ~20 ms that a node which never logs does not pay). Keys appended before then are
+    kept per thread and handed to the logger when that thread first logs."""
+
+    def __init__(self, service: str) -> None:
+        self._service = service
+        self._logger: Any = None
+        self._lock = threading.Lock()
+        self._local = threading.local()
+
+    def _pending(self) -> dict[str, Any]:
+        keys: dict[str, Any] | None = getattr(self._local, "keys", None)
+        if keys is None:
+            keys = self._local.keys = {}
+        return keys
+
+    def thread_safe_append_keys(self, **keys: Any) -> None:
+        if self._logger is None:
+            self._pending().update(keys)
+        else:
+            self._logger.thread_safe_append_keys(**keys)
+
+    def thread_safe_remove_keys(self, keys: list[str]) -> None:
+        pending = self._pending()
+        for key in keys:
+            pending.pop(key, None)
+        if self._logger is not None:
+            self._logger.thread_safe_remove_keys(keys)
+
+    def _real(self) -> Any:
+        if self._logger is None:
+            with self._lock:
+                if self._logger is None:
+                    import sys
+
+                    from aws_lambda_powertools import Logger
+
+                    # In Lambda, logs go to stdout (CloudWatch). Locally stdout carries the
+                    # run's output, so node logs go to stderr, next to the progress display.
+                    local = not os.environ.get(AWS_LAMBDA_FUNCTION_NAME)
+                    self._logger = Logger(service=self._service, stream=sys.stderr if local else None)
+        pending = self._pending()
+        if pending:
+            self._logger.thread_safe_append_keys(**pending)
+            pending.clear()
+        return self._logger
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._real(), name)
 
 
 _lock = threading.Lock()

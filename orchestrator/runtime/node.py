@@ -41,9 +41,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, overload
 
+from pydantic import BaseModel
+
 from orchestrator.constants import AWS_LAMBDA_FUNCTION_NAME
 from orchestrator.runtime.config import NodeRuntime, get_runtime
 from orchestrator.runtime.context import NodeContext, NodePayload, parse_payload
+from orchestrator.runtime.contract import Contract, hinted_models
 from orchestrator.runtime.fanout import store_for
 
 __all__ = ["node"]
@@ -53,10 +56,20 @@ _MAX_CAUSE = 32768
 
 
 @overload
-def node(func: Callable[..., Any], /) -> Handler: ...
+def node(
+    func: Callable[..., Any],
+    /,
+    *,
+    input: type[BaseModel] | None = None,
+    output: type[BaseModel] | None = None,
+) -> Handler: ...
 @overload
 def node(
-    *, name: str | None = None, runtime: NodeRuntime | None = None
+    *,
+    name: str | None = None,
+    runtime: NodeRuntime | None = None,
+    input: type[BaseModel] | None = None,
+    output: type[BaseModel] | None = None,
 ) -> Callable[[Callable[..., Any]], Handler]: ...
 
 
@@ -66,17 +79,32 @@ def node(
     *,
     name: str | None = None,
     runtime: NodeRuntime | None = None,
+    input: type[BaseModel] | None = None,
+    output: type[BaseModel] | None = None,
 ) -> Handler | Callable[[Callable[..., Any]], Handler]:
     """Decorate a node function; ``name`` is the node id used for bare payloads (default: the
-    function's folder, e.g. ``detect_face``), ``runtime`` overrides the environment's."""
+    function's folder, e.g. ``detect_face``), ``runtime`` overrides the environment's.
+
+    ``input``/``output`` declare the function's contract (pydantic models, see
+    :mod:`orchestrator.runtime.contract`); without them, models named by the function's type
+    hints are used, and then the function receives the parsed input model."""
     if func is None:
-        return lambda f: _wrap(f, name, runtime)
-    return _wrap(func, name, runtime)
+        return lambda f: _wrap(f, name, runtime, input, output)
+    return _wrap(func, name, runtime, input, output)
 
 
-def _wrap(user_func: Callable[..., Any], name: str | None, runtime: NodeRuntime | None) -> Handler:
+def _wrap(
+    user_func: Callable[..., Any],
+    name: str | None,
+    runtime: NodeRuntime | None,
+    input_model: type[BaseModel] | None = None,
+    output_model: type[BaseModel] | None = None,
+) -> Handler:
     wants_context = _takes_context(user_func)
     default_node = name or _folder_name(user_func)
+    hinted_in, hinted_out = hinted_models(user_func)
+    parse_model = hinted_in if input_model is None else None
+    contract = Contract(input_model or hinted_in, output_model or hinted_out, _description(user_func))
 
     @functools.wraps(user_func)
     def lambda_handler(event: Any, lambda_context: Any = None) -> Any:
@@ -101,18 +129,22 @@ def _wrap(user_func: Callable[..., Any], name: str | None, runtime: NodeRuntime 
         try:
             try:
                 inputs = rt.payloads.resolve(payload.input, runs)
+
+                def call(value: Any, call_ctx: NodeContext) -> Any:
+                    if parse_model is not None:
+                        value = parse_model.model_validate(value if value is not None else {})
+                    result = user_func(value, call_ctx) if wants_context else user_func(value)
+                    return result.model_dump(mode="json") if isinstance(result, BaseModel) else result
+
                 if payload.fanout is not None and payload.fanout.batch:
                     results = []
                     for entry in inputs if isinstance(inputs, list) else []:
                         index = int(entry.get("index") or 0)
-                        item_ctx = dataclasses.replace(ctx, index=index)
-                        value = entry.get("input")
-                        result = user_func(value, item_ctx) if wants_context else user_func(value)
+                        result = call(entry.get("input"), dataclasses.replace(ctx, index=index))
                         results.append((index, rt.payloads.offload(result, _payload_key(payload, index))))
                     output: Any = [out for _, out in results]
                 else:
-                    result = user_func(inputs, ctx) if wants_context else user_func(inputs)
-                    output = rt.payloads.offload(result, _payload_key(payload))
+                    output = rt.payloads.offload(call(inputs, ctx), _payload_key(payload))
                     results = [(payload.index, output)]
                 if payload.fanout is not None and payload.tracked:
                     returned = payload.fanout.succeeded(runs, payload.run_id, results)
@@ -138,7 +170,17 @@ def _wrap(user_func: Callable[..., Any], name: str | None, runtime: NodeRuntime 
         finally:
             rt.logger.thread_safe_remove_keys(list(keys))
 
+    lambda_handler.contract = contract  # type: ignore[attr-defined]
     return lambda_handler
+
+
+def _description(func: Callable[..., Any]) -> str:
+    """The function's docstring, else its module's (the node's description)."""
+    doc = inspect.getdoc(func)
+    if not doc:
+        module = inspect.getmodule(func)
+        doc = inspect.getdoc(module) if module is not None else None
+    return doc or ""
 
 
 def _record(

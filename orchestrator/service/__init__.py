@@ -28,7 +28,13 @@ from orchestrator.service.events import (
     TaskResumer,
     WaitResult,
 )
-from orchestrator.service.http import error_body, error_status, validation_problems
+from orchestrator.service.http import (
+    body_problem,
+    body_refusal,
+    error_body,
+    error_status,
+    validation_problems,
+)
 from orchestrator.service.platform import LazyPlatform, Platform
 from orchestrator.service.runs import RunService, StartedRun, execution_arn_for
 from orchestrator.service.schemas import EventPublish, WaitRequest, event_from_eventbridge
@@ -61,6 +67,8 @@ __all__ = [
     "UnsupportedEventError",
     "WaitRequest",
     "WaitResult",
+    "body_problem",
+    "body_refusal",
     "describe_flow",
     "error_body",
     "error_status",

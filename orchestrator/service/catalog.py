@@ -7,6 +7,7 @@ or raises :class:`FlowNotFoundError`; a shipped file that does not load is a dep
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -14,10 +15,12 @@ from orchestrator.service.config import ConfigurationError
 from orchestrator.service.errors import FlowNotFoundError
 from orchestrator.spec.errors import FlowValidationError
 from orchestrator.spec.loader import load_flow
-from orchestrator.spec.model import Flow
+from orchestrator.spec.model import FLOW_NAME, Flow
 from orchestrator.spec.project import FLOW_SUFFIXES
 
 __all__ = ["FlowCatalog", "describe_flow"]
+
+_FLOW_NAME = re.compile(FLOW_NAME)
 
 
 class FlowCatalog:
@@ -50,7 +53,7 @@ class FlowCatalog:
         return flow
 
     def _path(self, name: str) -> Path | None:
-        if self.directory is None or "/" in name or "\\" in name or name.startswith("."):
+        if self.directory is None or not _FLOW_NAME.fullmatch(name):
             return None
         for suffix in FLOW_SUFFIXES:
             candidate = self.directory / f"{name}{suffix}"

@@ -16,6 +16,9 @@ __all__ = [
     "IdempotencyConflictError",
     "InvalidRequestError",
     "NotFoundError",
+    "PayloadTooLargeError",
+    "StartRunError",
+    "StepFunctionsUnavailableError",
     "RunNotActiveError",
     "RunNotFoundError",
     "RunNotRedrivableError",
@@ -35,11 +38,47 @@ class NotFoundError(ServiceError):
     """The flow or run does not exist."""
 
 
+def _short(text: str, size: int = 100) -> str:
+    """An id as echoed in messages: at most ``size`` characters."""
+    return text if len(text) <= size else text[:size] + "…"
+
+
+class PayloadTooLargeError(ServiceError):
+    """A request body or event data over what flowctl can store or forward (HTTP 413)."""
+
+    def __init__(self, where: str, size: int, limit: int, hint: str) -> None:
+        super().__init__(
+            f"{where} has {size} bytes; the limit is {limit}",
+            [Problem(where, f"{size} bytes is over the limit of {limit} bytes", hint)],
+        )
+
+
+class StartRunError(ServiceError):
+    """Step Functions refused to start the execution; the run is recorded FAILED with the cause."""
+
+    def __init__(self, run_id: str, code: str, message: str, status: int) -> None:
+        super().__init__(
+            f"run {run_id!r} could not start: {code}: {message}",
+            [Problem("/body" if status < 500 else "", f"{code}: {message}", "the run is FAILED; fix the cause and start a new run")],
+        )
+        self.status = status
+
+
+class StepFunctionsUnavailableError(ServiceError):
+    """A Step Functions call failed for a reason that is not the caller's (HTTP 503: retry)."""
+
+    def __init__(self, action: str, code: str, message: str) -> None:
+        super().__init__(
+            f"{action} failed: {code}: {message}",
+            [Problem("", f"Step Functions answered {code}: {message}", "retry later; the run is unchanged")],
+        )
+
+
 class FlowNotFoundError(NotFoundError):
     def __init__(self, flow: str, known: list[str]) -> None:
         hint = f"known flows: {', '.join(known)}" if known else "no flow is deployed"
         super().__init__(
-            f"unknown flow {flow!r}", [Problem(f"/flows/{flow}", "no such flow", hint)]
+            f"unknown flow {_short(flow)!r}", [Problem(f"/flows/{_short(flow)}", "no such flow", hint)]
         )
         self.flow = flow
 
@@ -47,8 +86,8 @@ class FlowNotFoundError(NotFoundError):
 class RunNotFoundError(NotFoundError):
     def __init__(self, run_id: str) -> None:
         super().__init__(
-            f"unknown run {run_id!r}",
-            [Problem(f"/runs/{run_id}", "no such run", "list runs with GET /flows/{flow}/runs")],
+            f"unknown run {_short(run_id)!r}",
+            [Problem(f"/runs/{_short(run_id)}", "no such run", "list runs with GET /flows/{flow}/runs")],
         )
         self.run_id = run_id
 

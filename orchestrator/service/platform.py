@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import threading
+import uuid
 from collections.abc import Mapping
 from functools import cached_property
 from pathlib import Path
@@ -25,6 +26,7 @@ from orchestrator.constants import FLOWCTL_PAYLOAD_BUCKET
 from orchestrator.runtime.payloads import PayloadStore
 from orchestrator.service.catalog import FlowCatalog, describe_flow
 from orchestrator.service.config import PlatformConfig
+from orchestrator.service.errors import PayloadTooLargeError
 from orchestrator.service.events import EventService, StepFunctionsResumer, WaitResult
 from orchestrator.service.runs import RunService
 from orchestrator.service.schemas import EventPublish, WaitRequest, parse_model
@@ -39,7 +41,13 @@ from orchestrator.store.factory import local_store_path, store_from_env
 from orchestrator.store.items import encode_json
 from orchestrator.store.local import LocalRunStore
 
-__all__ = ["LazyPlatform", "Platform"]
+__all__ = ["MAX_EVENT_DATA_BYTES", "LazyPlatform", "Platform"]
+
+MAX_EVENT_DATA_BYTES = 200 * 1024
+"""Largest event data published inline: under EventBridge's 256 KB entry (with its envelope)."""
+
+MAX_BUFFERED_DATA_BYTES = 350 * 1024
+"""Largest event data routed or buffered inline: under DynamoDB's 400 KB item (with its keys)."""
 
 
 class Platform:
@@ -78,11 +86,15 @@ class Platform:
     def store(self) -> RunStore:
         if self._store is not None:
             return self._store
-        payloads = PayloadStore(bucket=self.env.get(FLOWCTL_PAYLOAD_BUCKET) or None)
+        payloads = self.payloads
         offload = payloads.ref if payloads.can_offload else None
         return store_from_env(self.env, offload=offload) or LocalRunStore(
             local_store_path(self.env), offload=offload
         )
+
+    @cached_property
+    def payloads(self) -> PayloadStore:
+        return PayloadStore(bucket=self.env.get(FLOWCTL_PAYLOAD_BUCKET) or None)
 
     @cached_property
     def sfn(self) -> Any:
@@ -146,12 +158,29 @@ class Platform:
             timeout=request.timeout,
         )
 
+    def _fit(self, event: EventPublish, limit: int = MAX_EVENT_DATA_BYTES) -> EventPublish:
+        """Event data over ``limit`` bytes is offloaded to the payload bucket (the waiting node
+        receives ``{"$ref": ...}``, resolved like any offloaded payload), or refused with 413
+        when no bucket is configured."""
+        size = len(encode_json(event.data).encode("utf-8"))
+        if size <= limit:
+            return event
+        if not self.payloads.can_offload:
+            raise PayloadTooLargeError(
+                "/body/data", size, limit,
+                "put large data in S3 and send its URI, or configure FLOWCTL_PAYLOAD_BUCKET to offload it",
+            )
+        ref = self.payloads.ref(event.data, f"events/{event.event}/{uuid.uuid4()}")
+        return event.model_copy(update={"data": ref})
+
     def route(self, event: EventPublish, event_id: str | None = None) -> dict[str, Any]:
         """The event_router logic: resume waiters or buffer."""
+        event = self._fit(event, MAX_BUFFERED_DATA_BYTES)
         return self.events.publish(event.event, event.key, event.data, event_id=event_id).to_dict()
 
     def publish(self, event: EventPublish) -> dict[str, Any]:
         """``POST /events``: to the event bus when one is configured, else routed in-process."""
+        event = self._fit(event)
         if not self.config.event_bus:
             return {"published": "direct", **self.route(event)}
         answer = self.events_client.put_events(

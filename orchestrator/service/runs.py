@@ -20,6 +20,7 @@ The Step Functions client is injected (boto3 ``stepfunctions``, moto in tests, o
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import time
@@ -28,7 +29,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
 from orchestrator.errors import Problem
 from orchestrator.service.catalog import FlowCatalog
@@ -40,6 +41,8 @@ from orchestrator.service.errors import (
     RunNotActiveError,
     RunNotFoundError,
     RunNotRedrivableError,
+    StartRunError,
+    StepFunctionsUnavailableError,
 )
 from orchestrator.spec.params import resolve_params
 from orchestrator.store.base import RunStore
@@ -51,6 +54,9 @@ __all__ = ["CANCEL_ERROR", "RunService", "StartedRun", "execution_arn_for", "is_
 
 CANCEL_ERROR = "flowctl.Cancelled"
 _EXECUTION_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,80}$")
+_CALLER_ERRORS = {"ValidationException", "InvalidExecutionInput", "InvalidName"}
+"""StartExecution errors caused by the request (400); any other is the service's (503)."""
+_RUN_ID = re.compile(r"^[^\x00-\x1f]{1,80}$")
 
 
 @dataclass(frozen=True)
@@ -61,6 +67,12 @@ class StartedRun:
     created: bool
 
 
+def input_digest(params: Any) -> str:
+    """SHA-256 of the canonical JSON of ``params`` (sorted keys, compact, UTF-8)."""
+    text = json.dumps(params, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
 def execution_arn_for(state_machine_arn: str, name: str) -> str:
     """``arn:...:stateMachine:<sm>`` + name → ``arn:...:execution:<sm>:<name>``."""
     return state_machine_arn.replace(":stateMachine:", ":execution:", 1) + f":{name}"
@@ -69,6 +81,10 @@ def execution_arn_for(state_machine_arn: str, name: str) -> str:
 def is_express_execution(execution_arn: str | None) -> bool:
     """Express execution ARNs read ``arn:aws:states:<region>:<account>:express:...``."""
     return bool(execution_arn) and str(execution_arn).split(":")[5:6] == ["express"]
+
+
+def _message(exc: ClientError) -> str:
+    return str(exc.response.get("Error", {}).get("Message") or exc)
 
 
 def _code(exc: ClientError) -> str:
@@ -86,6 +102,7 @@ class RunService:
         sfn: Any,
         *,
         handoff_seconds: float = 3.0,
+        claim_seconds: float = 60.0,
         sleep: Any = time.sleep,
     ) -> None:
         self.store = store
@@ -93,6 +110,7 @@ class RunService:
         self.state_machines = dict(state_machines)
         self.sfn = sfn
         self.handoff_seconds = handoff_seconds
+        self.claim_seconds = claim_seconds
         self.sleep = sleep
 
     # ------------------------------------------------------------------ start
@@ -121,6 +139,7 @@ class RunService:
                 ],
             )
         run_id = idempotency_key or str(uuid.uuid4())
+        digest = input_digest(resolved)
         wanted = Run(
             run_id=run_id,
             flow=flow.name,
@@ -128,6 +147,7 @@ class RunService:
             input=resolved,
             trigger=trigger,
             idempotency_key=idempotency_key,
+            input_digest=digest,
         )
         try:
             run = self.store.create_run(wanted)
@@ -137,18 +157,23 @@ class RunService:
         if not created:
             if run.flow != flow.name:
                 raise IdempotencyConflictError(run_id, f"it started a run of flow {run.flow!r}")
-            if run.input != resolved:
+            same = run.input_digest == digest if run.input_digest else run.input == resolved
+            if not same:
                 raise IdempotencyConflictError(run_id, "it started a run with other parameters")
-        if run.execution_arn is None and not created:
-            run = self._await_start(run)
-        if run.execution_arn is None:
-            self._start_execution(machine, run, resolved)
+        if run.execution_arn is None and run.status == RunStatus.PENDING:
+            # One conditional claim decides who starts the execution (Express machines do not
+            # de-duplicate by name); the others answer with the run as its starter leaves it.
+            if self.store.claim(run_id, "start", self.claim_seconds):
+                self._start_execution(machine, run, resolved)
+            else:
+                self._await_start(run)
         return StartedRun(self.get_run(run_id), created)
 
     def _await_start(self, run: Run) -> Run:
-        """The run of a concurrent request: give its creator time to record the execution."""
+        """A repeat that lost the start claim: give the starter a moment to record the execution,
+        so the answer shows it (the claim, not this wait, decides who starts)."""
         waited = 0.0
-        while run.execution_arn is None and waited < self.handoff_seconds:
+        while run.execution_arn is None and run.status == RunStatus.PENDING and waited < self.handoff_seconds:
             self.sleep(0.1)
             waited += 0.1
             run = self.get_run(run.run_id)
@@ -159,17 +184,32 @@ class RunService:
         try:
             started = self.sfn.start_execution(stateMachineArn=machine, name=run.run_id, input=body)
         except ClientError as exc:
-            if _code(exc) != "ExecutionAlreadyExists":
-                raise
-            self._adopt_execution(execution_arn_for(machine, run.run_id), run, params)
-            return
+            if _code(exc) == "ExecutionAlreadyExists":
+                self._adopt_execution(execution_arn_for(machine, run.run_id), run, params)
+                return
+            self._start_failed(run, _code(exc), _message(exc))
+        except BotoCoreError as exc:  # no connection, no credentials, retries exhausted
+            self._start_failed(run, type(exc).__name__, str(exc))
+        else:
+            self.store.update_run_status(
+                run.run_id,
+                RunStatus.RUNNING,
+                flow=run.flow,
+                execution_arn=started["executionArn"],
+                started_at=format_time(started["startDate"]),
+            )
+
+    def _start_failed(self, run: Run, code: str, message: str) -> None:
+        """StartExecution refused: the run is FAILED with the cause (never PENDING for ever)."""
         self.store.update_run_status(
             run.run_id,
-            RunStatus.RUNNING,
+            RunStatus.FAILED,
             flow=run.flow,
-            execution_arn=started["executionArn"],
-            started_at=format_time(started["startDate"]),
+            error=f"States.StartFailed.{code}",
+            cause=message,
         )
+        status = 400 if code in _CALLER_ERRORS else 503
+        raise StartRunError(run.run_id, code, message, status)
 
     def _adopt_execution(self, execution_arn: str, run: Run, params: dict[str, Any]) -> None:
         """The execution exists (a retry after a lost response): record what it is."""
@@ -198,6 +238,8 @@ class RunService:
 
     # ------------------------------------------------------------------ read
     def get_run(self, run_id: str) -> Run:
+        if not _RUN_ID.match(run_id):  # never a store key: ids are execution names
+            raise RunNotFoundError(run_id)
         run = self.store.get_run(run_id)
         if run is None:
             raise RunNotFoundError(run_id)
@@ -224,7 +266,9 @@ class RunService:
                 )
             except ClientError as exc:
                 if _code(exc) != "ExecutionDoesNotExist":
-                    raise
+                    raise StepFunctionsUnavailableError("StopExecution", _code(exc), _message(exc)) from exc
+            except BotoCoreError as exc:
+                raise StepFunctionsUnavailableError("StopExecution", type(exc).__name__, str(exc)) from exc
         self.store.update_run_status(
             run_id,
             RunStatus.ABORTED,
@@ -255,7 +299,9 @@ class RunService:
                 ) from exc
             if _code(exc) == "ExecutionDoesNotExist":
                 raise RunNotFoundError(run_id) from exc
-            raise
+            raise StepFunctionsUnavailableError("RedriveExecution", _code(exc), _message(exc)) from exc
+        except BotoCoreError as exc:
+            raise StepFunctionsUnavailableError("RedriveExecution", type(exc).__name__, str(exc)) from exc
         self.store.update_run_status(
             run_id,
             RunStatus.RUNNING,

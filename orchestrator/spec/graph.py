@@ -51,6 +51,32 @@ class FlowGraph:
                 stack.extend(self.preds.get(current, []))
         return seen
 
+    def precedes(self, before: str, node: str) -> bool:
+        """Whether ``before`` finishes before ``node`` starts (is one of its ancestors): a
+        backward search from ``node`` that skips whatever comes after ``before`` in ``order``.
+        Needs an acyclic graph."""
+        position = self._positions()
+        limit = position.get(before)
+        if limit is None or node not in position:
+            return False
+        seen: set[str] = set()
+        stack = list(self.preds.get(node, []))
+        while stack:
+            current = stack.pop()
+            if current == before:
+                return True
+            if current not in seen and position.get(current, -1) > limit:
+                seen.add(current)
+                stack.extend(self.preds.get(current, []))
+        return False
+
+    def _positions(self) -> dict[str, int]:
+        cached: dict[str, int] | None = self.__dict__.get("_position")
+        if cached is None or len(cached) != len(self.order):
+            cached = {n: i for i, n in enumerate(self.order)}
+            self.__dict__["_position"] = cached
+        return cached
+
     def roots(self) -> list[str]:
         return [n for n in self.nodes if not self.preds[n]]
 

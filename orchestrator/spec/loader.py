@@ -9,7 +9,6 @@ its JSON pointer and a hint; unreadable files and JSON/YAML syntax errors raise
 from __future__ import annotations
 
 import difflib
-import json
 from pathlib import Path
 from typing import Any
 
@@ -18,10 +17,13 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 from pydantic import ValidationError as PydanticValidationError
 
+from orchestrator import strict_json
 from orchestrator.errors import Problem
+from orchestrator.limits import MAX_FLOW_FILE_BYTES, MAX_JSON_DEPTH
 from orchestrator.spec.errors import FlowLoadError, FlowValidationError
 from orchestrator.spec.model import Flow
 from orchestrator.spec.schema import flow_schema
+from orchestrator.strict_json import StrictJsonError, check_value
 
 __all__ = ["load_flow", "load_flow_document", "parse_flow", "pointer", "schema_problems"]
 
@@ -34,31 +36,65 @@ def pointer(path: Any) -> str:
     return "/" + "/".join(parts) if parts else ""
 
 
+class _StrictYamlLoader(yaml.SafeLoader):
+    """YAML's safe loader, refusing duplicate keys (PyYAML keeps the last one silently)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=True)  # type: ignore[no-untyped-call]
+            try:
+                duplicate = key in seen
+                seen.add(key)
+            except TypeError:
+                continue  # unhashable keys are reported by the base class
+            if duplicate:
+                raise yaml.constructor.ConstructorError(
+                    "while constructing a mapping", node.start_mark, f"found duplicate key {key!r}", key_node.start_mark
+                )
+        return super().construct_mapping(node, deep=deep)
+
+
+def _parse_yaml(text: str, source: str) -> Any:
+    try:
+        return yaml.load(text, Loader=_StrictYamlLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise FlowLoadError(source, [Problem(where, f"invalid YAML: {exc.problem}", "fix the YAML syntax")]) from None
+    except yaml.YAMLError as exc:
+        raise FlowLoadError(source, [Problem("", f"invalid YAML: {exc}")]) from None
+    except RecursionError:
+        raise FlowLoadError(source, [Problem("", f"nested too deeply (the limit is {MAX_JSON_DEPTH} levels)")]) from None
+    except ValueError as exc:  # e.g. an integer past Python's digit limit
+        raise FlowLoadError(source, [Problem("", f"invalid YAML value: {exc}")]) from None
+
+
 def load_flow_document(path: Path | str) -> dict[str, Any]:
-    """Parse a flow file into plain data; syntax errors name the line and column."""
+    """Parse a flow file into plain data; syntax errors name the line and column.
+
+    The data is strict JSON (:mod:`orchestrator.strict_json`): no NaN/Infinity, lone
+    surrogates, duplicate keys, huge integers or deep nesting, in JSON and YAML files alike.
+    """
     path = Path(path)
     source = str(path)
     try:
+        size = path.stat().st_size
+        if size > MAX_FLOW_FILE_BYTES:
+            raise FlowLoadError(source, [Problem("", f"the file has {size} bytes; flows are limited to {MAX_FLOW_FILE_BYTES}")])
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise FlowLoadError(source, [Problem("", "file not found", "check the path")]) from None
-    except (OSError, UnicodeDecodeError) as exc:
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
         raise FlowLoadError(source, [Problem("", f"cannot read the file: {exc}")]) from None
-    if path.suffix.lower() in (".yaml", ".yml"):
-        try:
-            doc = yaml.safe_load(text)
-        except yaml.MarkedYAMLError as exc:
-            mark = exc.problem_mark
-            where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-            raise FlowLoadError(source, [Problem(where, f"invalid YAML: {exc.problem}", "fix the YAML syntax")]) from None
-        except yaml.YAMLError as exc:
-            raise FlowLoadError(source, [Problem("", f"invalid YAML: {exc}")]) from None
-    else:
-        try:
-            doc = json.loads(text)
-        except json.JSONDecodeError as exc:
-            where = f"line {exc.lineno}, column {exc.colno}"
-            raise FlowLoadError(source, [Problem(where, f"invalid JSON: {exc.msg}", "fix the JSON syntax")]) from None
+    try:
+        if path.suffix.lower() in (".yaml", ".yml"):
+            doc = _parse_yaml(text, source)
+            check_value(doc)
+        else:
+            doc = strict_json.loads(text)
+    except StrictJsonError as exc:
+        raise FlowLoadError(source, [Problem(exc.where, exc.message, exc.hint or "fix the value")]) from None
     if not isinstance(doc, dict):
         raise FlowLoadError(source, [Problem("", "a flow must be a JSON object", 'start with {"name": ..., "nodes": {...}}')])
     return doc

@@ -13,7 +13,7 @@ Schema cannot say clearly (exactly one kind, references, cycles) live in
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -39,6 +39,9 @@ NODE_ID = r"^[a-z][a-z0-9_-]{0,62}$"
 FLOW_NAME = r"^[a-z][a-z0-9-]{0,62}$"
 FUNCTION_NAME = r"^[a-z][a-z0-9_]{0,62}$"
 EVENT_NAME = r"^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}$"
+
+FlowName = Annotated[str, Field(pattern=FLOW_NAME)]
+"""A sub-flow reference: the name of a flow in flows/ (never a path)."""
 
 NODE_KINDS = ("uses", "switch", "foreach", "while", "flow", "wait", "wait_for", "set", "fail", "succeed")
 
@@ -144,7 +147,7 @@ class Body(_Model):
     """What a ``foreach`` or ``while`` runs each iteration: a function, a sub-flow or a ``set``."""
 
     uses: str | None = Field(None, pattern=FUNCTION_NAME, description="Function run per iteration.")
-    flow: str | SubflowSpec | None = Field(None, description="Sub-flow run per iteration.")
+    flow: FlowName | SubflowSpec | None = Field(None, description="Sub-flow run per iteration.")
     set: Any = Field(None, description="Value computed per iteration (JSONata templates allowed).")
     with_: Any = Field(None, alias="with", description="Input of the function or sub-flow.")
     retry: Retry | None = None
@@ -221,7 +224,7 @@ class Node(_Model):
     default: str | list[str] | None = Field(None, description="switch: node id(s) run when no case matches.")
     foreach: ForeachSpec | None = None
     while_: WhileSpec | None = Field(None, alias="while")
-    flow: str | SubflowSpec | None = Field(None, description="Run another flow of flows/ as a sub-flow.")
+    flow: FlowName | SubflowSpec | None = Field(None, description="Run another flow of flows/ as a sub-flow.")
     wait: WaitSpec | None = None
     wait_for: WaitForSpec | None = None
     set: Any = Field(None, description="Pure data shaping: the node's output (JSONata templates allowed).")

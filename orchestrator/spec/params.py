@@ -13,9 +13,11 @@ import re
 from datetime import date, datetime
 from typing import Any
 
+from orchestrator import strict_json
 from orchestrator.errors import Problem
 from orchestrator.spec.errors import FlowValidationError
 from orchestrator.spec.model import Flow, Param
+from orchestrator.strict_json import StrictJsonError, check_value
 
 __all__ = ["coerce_param_assignments", "parse_param_assignments", "resolve_params"]
 
@@ -95,9 +97,15 @@ def parse_param_assignments(pairs: list[str]) -> dict[str, Any]:
             problems.append(Problem(f"--param {pair}", "expected NAME=VALUE"))
             continue
         try:
-            result[name] = json.loads(raw)
-        except json.JSONDecodeError:
-            result[name] = raw
+            result[name] = strict_json.loads(raw)
+        except StrictJsonError as exc:
+            if exc.where.startswith("line"):  # not JSON at all: the text itself
+                result[name] = raw
+            else:  # JSON that flowctl refuses: NaN/1e400 are typed (and refused) by resolve_params
+                try:
+                    result[name] = json.loads(raw)
+                except (ValueError, RecursionError):  # a huge integer, deep nesting
+                    problems.append(Problem(f"/params/{name}{exc.where}", exc.message, exc.hint or "pass it as a string"))
     if problems:
         raise FlowValidationError("--param", problems)
     return result
@@ -105,10 +113,20 @@ def parse_param_assignments(pairs: list[str]) -> dict[str, Any]:
 
 def coerce_param_assignments(flow: Flow, pairs: list[str]) -> dict[str, Any]:
     """CLI ``NAME=VALUE`` pairs typed by the flow: string parameters keep the raw text."""
-    values = parse_param_assignments(pairs)
+    def is_text(pair: str) -> bool:
+        param = flow.params.get(pair.partition("=")[0])
+        return param is not None and param.type == "string" and "=" in pair
+
+    values = parse_param_assignments([p for p in pairs if not is_text(p)])
+    problems = []
     for pair in pairs:
-        name, _, raw = pair.partition("=")
-        param = flow.params.get(name)
-        if param is not None and param.type == "string":
+        if is_text(pair):
+            name, _, raw = pair.partition("=")
+            try:
+                check_value(raw)
+            except StrictJsonError as exc:  # a lone surrogate cannot be written as UTF-8
+                problems.append(Problem(f"/params/{name}", exc.message, exc.hint))
             values[name] = raw
+    if problems:
+        raise FlowValidationError("--param", problems)
     return values

@@ -6,6 +6,7 @@ defaults; nothing is read at import time.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,6 +14,8 @@ __all__ = ["FLOW_SUFFIXES", "PLATFORM_FUNCTIONS", "Project"]
 
 FLOW_SUFFIXES = (".json", ".yaml", ".yml")
 PLATFORM_FUNCTIONS = ("api", "tracker", "waiter", "event_router")
+"""Function names the platform deploys (:mod:`orchestrator.platform`); reserved for it."""
+_FLOW_NAME = re.compile(r"[a-z][a-z0-9-]{0,62}")  # orchestrator.spec.model.FLOW_NAME
 
 
 @dataclass(frozen=True)
@@ -37,7 +40,13 @@ class Project:
         return self.root / "functions"
 
     def flow_path(self, name: str) -> Path | None:
-        """The file of the flow called ``name`` (``flows/<name>.json|yaml|yml``), if any."""
+        """The file of the flow called ``name`` (``flows/<name>.json|yaml|yml``), if any.
+
+        Only flow names are looked up (never paths like ``../x``), so a reference cannot reach
+        outside ``flows/``.
+        """
+        if not _FLOW_NAME.fullmatch(name):
+            return None
         for suffix in FLOW_SUFFIXES:
             candidate = self.flows_dir / f"{name}{suffix}"
             if candidate.is_file():
@@ -53,6 +62,10 @@ class Project:
     def has_function(self, name: str) -> bool:
         """Whether ``functions/<name>/app.py`` exists."""
         return (self.functions_dir / name / "app.py").is_file()
+
+    def reserved_function_folders(self) -> list[str]:
+        """Folders of ``functions/`` that take a platform function's name (an error)."""
+        return [name for name in PLATFORM_FUNCTIONS if self.has_function(name)]
 
     def function_names(self) -> list[str]:
         """Node function folders (platform functions excluded), sorted."""

@@ -7,7 +7,8 @@ schema passes, of the semantics. Problems carry a JSON pointer and a hint.
 Checked: exactly one kind per node; references (``after``, switch ``then``/``default``, ``catch``,
 sub-flows); cycles (with the cycle path); unreachable nodes (after ``fail``/``succeed``) and
 misplaced handlers; ``uses`` functions without a ``functions/<name>/app.py``; JSONata syntax and
-variables that no earlier node defines; EventBridge cron/rate and time zones; parameter defaults.
+variables that no earlier node defines; EventBridge cron/rate and time zones; parameter defaults;
+typed edges (:mod:`orchestrator.spec.typed_edges`): ``with`` against the function's input schema.
 """
 
 from __future__ import annotations
@@ -16,12 +17,13 @@ import contextlib
 import difflib
 import re
 import zoneinfo
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 from orchestrator.errors import Problem
 from orchestrator.spec.errors import FlowValidationError
+from orchestrator.spec.event_patterns import check_pattern
 from orchestrator.spec.expressions import (
     expression_body,
     iter_expressions,
@@ -33,7 +35,8 @@ from orchestrator.spec.fanout import READER_FORMATS, aggregated_nodes, reader_fo
 from orchestrator.spec.graph import FlowGraph, flow_graph, switch_targets
 from orchestrator.spec.loader import load_flow, pointer
 from orchestrator.spec.model import NODE_KINDS, Body, Flow, Node, Param
-from orchestrator.spec.project import Project
+from orchestrator.spec.project import PLATFORM_FUNCTIONS, Project
+from orchestrator.spec.typed_edges import typed_edge_problems
 
 __all__ = ["RESERVED_VARIABLES", "check_flow", "validate_flow_file"]
 
@@ -114,6 +117,8 @@ class _Checker:
         self._check_params()
         self._check_schedules()
         self._check_expressions()
+        if self.project is not None and not self.graph.cycle:
+            self.problems.extend(typed_edge_problems(self.flow, self.project))
         return sorted(set(self.problems), key=lambda p: (p.where, p.message))
 
     def _check_ids(self, ids: list[str]) -> None:
@@ -229,6 +234,13 @@ class _Checker:
             self.add([*base, "timeout"], "'timeout' on a sub-flow needs mode 'nested'", "set flow: {name: ..., mode: nested}")
 
     def _check_function(self, path: list[Any], name: str) -> None:
+        if name in PLATFORM_FUNCTIONS:
+            self.add(
+                path,
+                f"function name '{name}' is reserved: the platform deploys its own {name} function",
+                f"rename the function and its folder (e.g. '{name}_step'); reserved: {', '.join(PLATFORM_FUNCTIONS)}",
+            )
+            return
         if self.project is not None and not self.project.has_function(name):
             known = self.project.function_names()
             folder = self.project.functions_dir / name
@@ -312,6 +324,8 @@ class _Checker:
             for name in schedule.input:
                 if name not in self.flow.params:
                     self.add([*path, "input", name], f"'{name}' is not a parameter of this flow", _close(name, self.flow.params))
+        for i, trigger in enumerate(self.flow.triggers):  # EventBridge refuses a bad pattern at deploy
+            self.problems.extend(check_pattern(trigger.pattern, pointer(["triggers", i, "pattern"])))
 
     # -- expressions --------------------------------------------------------------------------
     def _node_expressions(self, node_id: str, node: Node) -> list[tuple[list[Any], str, set[str]]]:
@@ -364,9 +378,8 @@ class _Checker:
         handled_by = {c.then: n for n, node in flow.nodes.items() for c in node.catch}
         for node_id, node in flow.nodes.items():
             anchor = handled_by.get(node_id, node_id)
-            upstream = {var_name(a) for a in graph.ancestors(anchor)} if not graph.cycle else set(node_vars)
             for where, body, extra in self._node_expressions(node_id, node):
-                self._check_expression(where, body, upstream | extra, node_vars)
+                self._check_expression(where, body, _Upstream(graph, anchor, extra, node_vars), node_vars)
         for sub, body in iter_expressions(flow.output):
             self._check_expression(["output", *sub], body, set(node_vars), node_vars)
         self._check_aggregate_readers()
@@ -411,7 +424,7 @@ class _Checker:
                     f"or set results: inline on '{source}' if they fit in 256 KiB",
                 )
 
-    def _check_expression(self, path: list[Any], body: str, allowed: set[str], node_vars: dict[str, str]) -> None:
+    def _check_expression(self, path: list[Any], body: str, allowed: Collection[str], node_vars: dict[str, str]) -> None:
         error = syntax_error(body)
         if error:
             self.add(path, f"JSONata syntax error: {error}", f"in {{% {body} %}}")
@@ -425,15 +438,56 @@ class _Checker:
                 self.add(path, f"unknown variable ${name}", _close(name, ["params", *sorted(allowed)]))
 
 
+class _Upstream(Collection[str]):
+    """The variables an expression of ``anchor`` may use: ``extra`` and the outputs of the
+    nodes that finish before ``anchor``. Membership asks the graph about that one node (an
+    expression names one or two variables, so checking a flow stays near-linear); iterating
+    lists them all (only to suggest a name in an error)."""
+
+    def __init__(self, graph: FlowGraph, anchor: str, extra: set[str], node_vars: dict[str, str]) -> None:
+        self.graph, self.anchor, self.extra, self.node_vars = graph, anchor, extra, node_vars
+
+    def __contains__(self, name: object) -> bool:
+        if name in self.extra:
+            return True
+        node = self.node_vars.get(name) if isinstance(name, str) else None
+        if node is None:
+            return False
+        return bool(self.graph.cycle) or self.graph.precedes(node, self.anchor)
+
+    def _all(self) -> set[str]:
+        if self.graph.cycle:
+            return set(self.node_vars) | self.extra
+        return {var_name(a) for a in self.graph.ancestors(self.anchor)} | self.extra
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._all())
+
+    def __len__(self) -> int:
+        return len(self._all())
+
+
 def check_flow(flow: Flow, project: Project | None = None) -> list[Problem]:
     """Every semantic problem of ``flow`` (``project`` enables the functions/ and flows/ checks)."""
     return _Checker(flow, project).run()
 
 
+def _project_of(path: Path | str) -> Project:
+    """The flow's project; a flow outside any ``flows/`` (e.g. ``docs/examples/``) uses the
+    nearest parent folder holding ``functions/``, as git finds ``.git``."""
+    project = Project.for_flow(path)
+    if project.functions_dir.is_dir():
+        return project
+    for folder in project.root.parents:
+        if (folder / "functions").is_dir():
+            return Project(folder)
+    return project
+
+
 def validate_flow_file(path: Path | str, project: Project | None = None) -> Flow:
     """Load and fully validate a flow file; raise FlowValidationError with all problems."""
     flow = load_flow(path)
-    project = project or Project.for_flow(path)
+    project = project or _project_of(path)
     problems = check_flow(flow, project)
     stem = Path(path).stem
     if stem != flow.name:

@@ -9,8 +9,9 @@ Example::
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from orchestrator.store.base import Offloader, RunStore
-from orchestrator.store.dynamodb import DynamoRunStore
 from orchestrator.store.exceptions import (
     ConditionFailedError,
     InvalidNextTokenError,
@@ -31,6 +32,20 @@ from orchestrator.store.models import (
     format_time,
     status_sequence,
 )
+
+if TYPE_CHECKING:
+    from orchestrator.store.dynamodb import DynamoRunStore
+
+
+def __getattr__(name: str) -> object:
+    """``DynamoRunStore`` on first use: importing boto3 costs ~150 ms that local runs and
+    command-line start-up do not pay."""
+    if name == "DynamoRunStore":
+        from orchestrator.store.dynamodb import DynamoRunStore
+
+        return DynamoRunStore
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "ACTIVE_STATUSES",

@@ -129,6 +129,11 @@ class RunStore(ABC):
     ) -> it.Item:
         """Atomically add ``counters`` to numeric attributes (missing = 0); return the item."""
 
+    def _put_batched(self, item: it.Item) -> None:
+        """Write an item no condition depends on (a step record). A backend may queue it and
+        write in batches, as long as its own reads see it; by default, one ``_put_item``."""
+        self._put_item(item)
+
     # ------------------------------------------------------------------ helpers
     def now(self) -> str:
         return format_time(self.clock())
@@ -168,6 +173,22 @@ class RunStore(ABC):
                 return existing
             raise RunAlreadyExistsError(run.run_id) from exc
         return run
+
+    def claim(self, run_id: str, name: str, lease_seconds: float) -> bool:
+        """Take the claim ``name`` of a run for ``lease_seconds`` (one conditional write).
+
+        True for exactly one caller until the lease ends; after that the next caller may take
+        it over (its holder is presumed dead). Used so that one request, not a timer, decides
+        who starts a run's execution.
+        """
+        now_ms = int(self.clock() * 1000)
+        until_ms = now_ms + int(lease_seconds * 1000)
+        key = (it.run_pk(run_id), f"CLAIM#{name}")
+        try:
+            self._update_if_newer(key, now_ms, {"status_seq": until_ms, "type": "claim", "run_id": run_id}, {}, ())
+        except ConditionFailedError:
+            return False
+        return True
 
     def get_run(self, run_id: str, *, steps: bool = True) -> Run | None:
         """The run with its steps (by start time) and fan-out progress, or None."""
@@ -269,7 +290,7 @@ class RunStore(ABC):
         """Write one step record (one write; re-recording the same attempt of the same round
         overwrites it, an attempt of another redrive round is another record)."""
         hint = f"runs/{step.run_id}/steps/{step.node}/{step.index}/{step.redrive}/{step.attempt}"
-        self._put_item(it.step_item(step, self._payload(step.output, hint)))
+        self._put_batched(it.step_item(step, self._payload(step.output, hint)))
 
     def list_steps(self, run_id: str, node: str | None = None) -> list[Step]:
         """Step records of a run (of one node when given), every round's, by start time."""

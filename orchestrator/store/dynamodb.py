@@ -16,9 +16,9 @@ from collections.abc import Iterator, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
-from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
+from orchestrator.store import dynamodb_types
 from orchestrator.store import items as it
 from orchestrator.store.base import RunStore
 from orchestrator.store.dynamodb_schema import GSI1_NAME
@@ -26,8 +26,7 @@ from orchestrator.store.exceptions import ConditionFailedError
 
 __all__ = ["DynamoRunStore"]
 
-_SERIALIZER = TypeSerializer()
-_DESERIALIZER = TypeDeserializer()
+_SERIALIZER = _DESERIALIZER = dynamodb_types  # boto3's TypeSerializer/TypeDeserializer, boto3-free
 _CONDITION_FAILED = "ConditionalCheckFailedException"
 _TRANSACTION_RETRIES = 3
 
@@ -61,9 +60,9 @@ class DynamoRunStore(RunStore):
     @property
     def client(self) -> Any:
         if self._client is None:
-            import boto3
+            import botocore.session  # what boto3.client does, without importing boto3
 
-            self._client = boto3.client("dynamodb")
+            self._client = botocore.session.get_session().create_client("dynamodb")
         return self._client
 
     # ------------------------------------------------------------------ hooks

@@ -19,7 +19,6 @@ from orchestrator.constants import (
     LOCAL_STORE_FILENAME,
 )
 from orchestrator.store.base import RunStore
-from orchestrator.store.dynamodb import DynamoRunStore
 from orchestrator.store.local import LocalRunStore
 
 __all__ = ["find_project_root", "local_store_path", "store_from_env"]
@@ -55,6 +54,8 @@ def store_from_env(
     """The store configured by ``env``, or None when none is configured."""
     table = env.get(FLOWCTL_TABLE)
     if table:
+        from orchestrator.store.dynamodb import DynamoRunStore  # boto3: only when configured
+
         return DynamoRunStore(table, client=dynamodb_client, **options)
     if env.get(FLOWCTL_STORE, "").lower() == "local":
         return LocalRunStore(local_store_path(env), **options)

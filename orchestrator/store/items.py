@@ -107,6 +107,7 @@ def run_item(run: Run, input_json: str | None, output_json: str | None) -> Item:
             "execution_arn": run.execution_arn,
             "idempotency_key": run.idempotency_key,
             "redrive_count": run.redrive_count,
+            "input_digest": run.input_digest,
         }
     )
 
@@ -128,6 +129,7 @@ def run_from_item(item: Item) -> Run:
         execution_arn=item.get("execution_arn"),
         idempotency_key=item.get("idempotency_key"),
         redrive_count=int(item.get("redrive_count", 0)),
+        input_digest=item.get("input_digest"),
     )
 
 

@@ -1,11 +1,25 @@
 """Embedded backend of the run store: one SQLite file (default ``.flowctl/runs.sqlite3``).
 
-It survives the process and is safe across processes and threads: every operation opens its
-own connection, writes run in ``BEGIN IMMEDIATE`` transactions (one writer at a time, readers
-never blocked thanks to WAL), so a second terminal can publish an event that a waiting local
-run picks up. Items are the same flat dicts as in DynamoDB (:mod:`orchestrator.store.items`),
-stored as JSON next to their key columns. A database written by an earlier version is migrated
-in place when first opened (``PRAGMA user_version``; see :func:`_migrate`).
+It survives the process and is safe across processes and threads: each thread keeps one
+connection per store, the file is in WAL mode (readers never blocked) with
+``synchronous=NORMAL``, writes run in ``BEGIN IMMEDIATE`` transactions (one writer at a time),
+so a second terminal can publish an event that a waiting local run picks up. Items are the same
+flat dicts as in DynamoDB (:mod:`orchestrator.store.items`), stored as JSON next to their key
+columns. A database written by an earlier version is migrated in place when first opened
+(``PRAGMA user_version``; see :func:`_migrate`).
+
+Step records (the bulk of the writes: one per node attempt and foreach item) go through a
+writer queue: one thread per file and process commits them in batches. Crash-safe boundaries:
+
+- every read and every conditional write of this process first waits for the queue, so the
+  process always reads its own writes and a run's status is never committed ahead of the steps
+  recorded before it;
+- another process sees a step record at most ``flush_interval`` (0.2 s) after it was recorded;
+- runs, waiters, buffered events and counters are committed before their call returns; a
+  terminal run status is also synced to disk (``synchronous=FULL`` for that commit), so a
+  finished run survives a power loss; the queue is flushed when the process exits normally;
+- a crash of the process loses at most the step records of its last ``flush_interval``; a
+  power loss at most the commits since the last terminal status or WAL checkpoint.
 
 Example::
 
@@ -16,6 +30,8 @@ Example::
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import json
 import sqlite3
 import threading
@@ -28,10 +44,17 @@ from typing import Any
 from orchestrator.store import items as it
 from orchestrator.store.base import RunStore
 from orchestrator.store.exceptions import ConditionFailedError
+from orchestrator.store.models import TERMINAL_STATUSES, BufferedEvent, Waiter
 
 __all__ = ["LocalRunStore"]
 
 _LOCK_TIMEOUT = 30.0
+_FLUSH_INTERVAL = 0.2
+"""Seconds a queued step record waits at most before the writer thread commits it."""
+_BATCH_SIZE = 1000
+"""Most step records in one write transaction."""
+_IDLE_SECONDS = 10.0
+"""A writer thread with nothing to write for this long ends (and closes its connection)."""
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS items (
@@ -50,13 +73,28 @@ _VERSION = 2
 
 
 class LocalRunStore(RunStore):
-    """RunStore in the SQLite file ``path`` (created with its folder on first use)."""
+    """RunStore in the SQLite file ``path`` (created with its folder on first use).
 
-    def __init__(self, path: Path | str, **options: Any) -> None:
+    ``flush_interval`` (seconds) bounds how long a step record may wait in the writer queue
+    before another process sees it; ``batch_size`` is the most records written per transaction.
+    """
+
+    def __init__(
+        self,
+        path: Path | str,
+        *,
+        flush_interval: float = _FLUSH_INTERVAL,
+        batch_size: int = _BATCH_SIZE,
+        **options: Any,
+    ) -> None:
         super().__init__(**options)
         self.path = Path(path)
         self._ready = False
         self._init_lock = threading.Lock()
+        self._local = threading.local()
+        self._flush_interval = flush_interval
+        self._batch_size = batch_size
+        self._writer: _BatchWriter | None = None
 
     def _initialise(self) -> None:
         """Create the folder, the table and switch to WAL once (retried: another process or
@@ -67,12 +105,14 @@ class LocalRunStore(RunStore):
             self.path.parent.mkdir(parents=True, exist_ok=True)
             deadline = time.monotonic() + _LOCK_TIMEOUT
             while True:
-                conn = sqlite3.connect(self.path, timeout=_LOCK_TIMEOUT, isolation_level=None)
+                conn = _open(self.path)
                 try:
-                    conn.execute(f"PRAGMA busy_timeout = {int(_LOCK_TIMEOUT * 1000)}")
                     conn.execute("PRAGMA journal_mode = WAL")
                     conn.executescript(_SCHEMA)
                     _migrate(conn)
+                    self._writer = _BatchWriter.for_path(
+                        self.path, self._flush_interval, self._batch_size
+                    )
                     self._ready = True
                     return
                 except sqlite3.OperationalError:
@@ -82,20 +122,48 @@ class LocalRunStore(RunStore):
                 finally:
                     conn.close()
 
+    def _connection(self) -> sqlite3.Connection:
+        """This thread's connection to the file (opened once per thread and store)."""
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self._local.conn = _open(self.path)
+        return conn
+
     @contextmanager
-    def _connect(self, write: bool = False) -> Iterator[sqlite3.Connection]:
+    def _connect(self, write: bool = False, durable: bool = False) -> Iterator[sqlite3.Connection]:
+        """This thread's connection, after the queued step records are written (so every read
+        and every condition sees them); with ``write``, inside one write transaction, and with
+        ``durable`` also synced to disk at commit (a crash-safe boundary)."""
         if not self._ready:
             self._initialise()
-        conn = sqlite3.connect(self.path, timeout=_LOCK_TIMEOUT, isolation_level=None)
+        assert self._writer is not None
+        self._writer.flush()
+        conn = self._connection()
+        if not write:
+            yield conn
+            return
+        if durable:
+            conn.execute("PRAGMA synchronous = FULL")
         try:
-            conn.execute(f"PRAGMA busy_timeout = {int(_LOCK_TIMEOUT * 1000)}")
-            if not write:
-                yield conn
-                return
             with _transaction(conn):
                 yield conn
         finally:
+            if durable:
+                conn.execute("PRAGMA synchronous = NORMAL")
+
+    def flush(self) -> None:
+        """Write the queued step records now (every read of this process does it first)."""
+        if self._writer is not None:
+            self._writer.flush()
+
+    def close(self) -> None:
+        """Write the queued step records and close this thread's connection (the store opens
+        a new one when used again)."""
+        self.flush()
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is not None:
             conn.close()
+            self._local.conn = None
 
     @staticmethod
     def _read(conn: sqlite3.Connection, key: it.Key) -> it.Item | None:
@@ -104,10 +172,7 @@ class LocalRunStore(RunStore):
 
     @staticmethod
     def _write(conn: sqlite3.Connection, item: it.Item) -> None:
-        conn.execute(
-            "INSERT OR REPLACE INTO items (pk, sk, gsi1pk, gsi1sk, body) VALUES (?, ?, ?, ?, ?)",
-            (item["PK"], item["SK"], item.get("GSI1PK"), item.get("GSI1SK"), json.dumps(item)),
-        )
+        conn.execute(_UPSERT, _row(item))
 
     def flow_names(self) -> list[str]:
         """Names of the flows that have runs in this store, sorted."""
@@ -118,6 +183,17 @@ class LocalRunStore(RunStore):
                 (len(prefix), prefix),
             ).fetchall()
         return [row[0][len(prefix):] for row in rows]
+
+    def event_records(self) -> tuple[list[Waiter], list[BufferedEvent]]:
+        """Every live waiter and buffered event of this store (``flowctl events list``)."""
+        with self._connect() as conn:
+            rows = conn.execute(
+                "SELECT sk, body FROM items WHERE substr(pk, 1, 6) = 'EVENT#' ORDER BY pk, sk"
+            ).fetchall()
+        now = self.clock()
+        waiters = [it.waiter_from_item(json.loads(b)) for sk, b in rows if sk.startswith("WAIT#")]
+        events = [it.buffered_event_from_item(json.loads(b)) for sk, b in rows if sk.startswith("EVT#")]
+        return [w for w in waiters if w.expires_at > now], [e for e in events if e.expires_at > now]
 
     # ------------------------------------------------------------------ hooks
     def _get_item(self, key: it.Key) -> it.Item | None:
@@ -163,6 +239,13 @@ class LocalRunStore(RunStore):
                 raise ConditionFailedError(f"item {item['PK']} {item['SK']} exists")
             self._write(conn, item)
 
+    def _put_batched(self, item: it.Item) -> None:
+        """Queue a step record for the writer thread (written in batches, see the module doc)."""
+        if not self._ready:
+            self._initialise()
+        assert self._writer is not None
+        self._writer.put(_row(item))  # encoded here: the writer thread only runs SQLite
+
     def _update_if_newer(
         self,
         key: it.Key,
@@ -171,7 +254,8 @@ class LocalRunStore(RunStore):
         set_if_absent: it.Item,
         remove: Sequence[str],
     ) -> None:
-        with self._connect(write=True) as conn:
+        durable = set_always.get("status") in TERMINAL_STATUSES
+        with self._connect(write=True, durable=durable) as conn:
             item = self._read(conn, key)
             if item is not None and "status_seq" in item and int(item["status_seq"]) >= seq:
                 raise ConditionFailedError(f"{key[0]} has a status as new as {seq}")
@@ -211,6 +295,13 @@ class LocalRunStore(RunStore):
             return item
 
 
+_UPSERT = "INSERT OR REPLACE INTO items (pk, sk, gsi1pk, gsi1sk, body) VALUES (?, ?, ?, ?, ?)"
+
+
+def _row(item: it.Item) -> tuple[Any, ...]:
+    return (item["PK"], item["SK"], item.get("GSI1PK"), item.get("GSI1SK"), json.dumps(item))
+
+
 def _migrate(conn: sqlite3.Connection) -> None:
     """Bring a database of an earlier layout to :data:`_VERSION` in place, in one transaction
     (once: a second process finds the version already set). Version 2 re-keys every step item
@@ -247,3 +338,108 @@ def _transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
         conn.execute("ROLLBACK")
         raise
     conn.execute("COMMIT")
+
+
+def _open(path: Path) -> sqlite3.Connection:
+    """A connection in autocommit mode (transactions are explicit), WAL with
+    ``synchronous=NORMAL``: a commit survives a crash of the process; a power loss may undo the
+    last commits except those made ``durable`` (see :meth:`LocalRunStore._connect`)."""
+    conn = sqlite3.connect(
+        path, timeout=_LOCK_TIMEOUT, isolation_level=None, check_same_thread=False
+    )
+    conn.execute(f"PRAGMA busy_timeout = {int(_LOCK_TIMEOUT * 1000)}")
+    conn.execute("PRAGMA synchronous = NORMAL")
+    return conn
+
+
+class _BatchWriter:
+    """One writer thread per database file and process: takes the queued step records and
+    writes up to ``batch_size`` of them per transaction, at the latest ``interval`` seconds
+    after the first one was queued. :meth:`flush` waits until everything queued is written;
+    the queue is also flushed when the process exits normally."""
+
+    _by_path: dict[Path, _BatchWriter] = {}
+    _registry_lock = threading.Lock()
+
+    def __init__(self, path: Path, interval: float, batch_size: int) -> None:
+        self.path = path
+        self.interval = interval
+        self.batch_size = batch_size
+        self._cond = threading.Condition(threading.Lock())
+        self._items: list[tuple[Any, ...]] = []  # rows of _UPSERT
+        self._queued = 0  # records ever queued
+        self._written = 0  # records ever taken by a transaction (written, or failed)
+        self._urgent = 0  # flushes waiting
+        self._thread: threading.Thread | None = None
+        self._error: BaseException | None = None
+
+    @classmethod
+    def for_path(cls, path: Path, interval: float, batch_size: int) -> _BatchWriter:
+        key = path.resolve()
+        with cls._registry_lock:
+            writer = cls._by_path.get(key)
+            if writer is None:
+                writer = cls._by_path[key] = cls(key, interval, batch_size)
+            return writer
+
+    def put(self, row: tuple[Any, ...]) -> None:
+        with self._cond:
+            self._items.append(row)
+            self._queued += 1
+            if len(self._items) == 1 or len(self._items) >= self.batch_size:
+                self._cond.notify_all()
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(
+                    target=self._run, name=f"flowctl-store-writer:{self.path.name}", daemon=True
+                )
+                self._thread.start()
+
+    def flush(self) -> None:
+        """Block until every record queued so far is committed (no-op when none is queued)."""
+        if self._written < self._queued:
+            with self._cond:
+                target = self._queued
+                self._urgent += 1
+                self._cond.notify_all()
+                while self._written < target:
+                    self._cond.wait()
+                self._urgent -= 1
+        if self._error is not None:
+            error, self._error = self._error, None
+            raise error
+
+    def _run(self) -> None:
+        conn = _open(self.path)
+        cond = self._cond
+        while True:
+            with cond:
+                while not self._items:
+                    if not cond.wait(_IDLE_SECONDS) and not self._items:
+                        self._thread = None  # idle: the next put starts a new writer
+                        conn.close()
+                        return
+                deadline = time.monotonic() + self.interval
+                while len(self._items) < self.batch_size and not self._urgent:
+                    remaining = deadline - time.monotonic()
+                    if remaining <= 0:
+                        break
+                    cond.wait(remaining)
+                batch = self._items[: self.batch_size]
+                del self._items[: self.batch_size]
+            try:
+                with _transaction(conn):
+                    conn.executemany(_UPSERT, batch)
+            except BaseException as exc:  # reported to the next flush
+                self._error = exc
+            with cond:
+                self._written += len(batch)
+                cond.notify_all()
+
+    @classmethod
+    def flush_all(cls) -> None:
+        for writer in list(cls._by_path.values()):
+            with contextlib.suppress(Exception):  # at exit, nothing left to report to
+                writer.flush()
+
+
+atexit.register(_BatchWriter.flush_all)

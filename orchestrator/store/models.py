@@ -119,13 +119,18 @@ class Run:
     redrive_count: int = 0
     steps: list[Step] = field(default_factory=list)
     progress: dict[str, dict[str, int]] = field(default_factory=dict)
+    input_digest: str | None = None
+    """SHA-256 of the canonical JSON of the input: repeats compare it, since a large input is
+    stored as a reference or placeholder (internal; not part of :meth:`to_dict`)."""
 
     @property
     def is_terminal(self) -> bool:
         return self.status in TERMINAL_STATUSES
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        data = asdict(self)
+        data.pop("input_digest", None)
+        return data
 
 
 def progress_text(counters: dict[str, int]) -> str:

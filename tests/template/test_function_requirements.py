@@ -1,5 +1,5 @@
 """Every third-party module a node function imports reaches its Lambda: from the runtime layer
-(layers/runtime/requirements.txt) or from the function's own pinned requirements.txt."""
+(orchestrator/deploy/layer/requirements.txt) or from the function's own pinned requirements.txt."""
 
 from __future__ import annotations
 
@@ -38,7 +38,7 @@ def _third_party_imports(app: Path) -> set[str]:
     return {n for n in names if n not in sys.stdlib_module_names and n not in PROVIDED}
 
 
-LAYER = _pins(ROOT / "layers" / "runtime" / "requirements.txt")
+LAYER = _pins(ROOT / "orchestrator" / "deploy" / "layer" / "requirements.txt")
 LOCK = _pins(ROOT / "requirements.lock")
 
 
@@ -57,4 +57,4 @@ def test_imports_are_installed_in_the_lambda_and_pinned_like_the_lock(function: 
 
 def test_the_layer_is_pinned_like_the_lock() -> None:
     for dist, version in LAYER.items():
-        assert LOCK.get(dist) == version, f"layers/runtime: {dist}=={version}, the lock has {LOCK.get(dist)}"
+        assert LOCK.get(dist) == version, f"the runtime layer: {dist}=={version}, the lock has {LOCK.get(dist)}"

@@ -108,7 +108,7 @@ def test_each_express_machine_logs_its_executions_to_a_group_the_tracker_subscri
     assert express
     for machine in express:
         logging = template["Resources"][machine]["Properties"]["Logging"]
-        assert (logging["Level"], logging["IncludeExecutionData"]) == ("ALL", True), machine
+        assert (logging["Level"], logging["IncludeExecutionData"]) == ("ALL", {"Fn::If": ["LogExecutionData", True, False]}), machine
         assert logging["Destinations"] == [{"CloudWatchLogsLogGroup": {"LogGroupArn": {"Fn::GetAtt": [f"{machine}Logs", "Arn"]}}}]
     subscriptions = {e["LogGroupName"]["Ref"]: e["FilterPattern"] for e in tracker_events(template, "CloudWatchLogs")}
     assert subscriptions == {f"{machine}Logs": EXPRESS_LOG_FILTER for machine in express}

@@ -15,6 +15,7 @@ Helpers shared by the state types: JSONPath ``InputPath``/``OutputPath``/``Resul
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -107,10 +108,7 @@ class State:
         self.input_path: Evaluator | None = self._path_io("InputPath")
         self.output_path: Evaluator | None = self._path_io("OutputPath")
         # JSONata I/O
-        self.output: Evaluator | None = None
-        if self.jsonata and "Output" in spec:
-            self.output = compile_jsonata_value(spec["Output"], f"{where}/Output", "Output")
-        self.assign = self._compile_assign(spec.get("Assign"), f"{where}/Assign") if "Assign" in spec else None
+        self.output, self.assign = self._compile_output_assign(spec, where)
         self.retriers = parse_retriers(spec.get("Retry"), f"{where}/Retry") if self.retry_catch else ()
         self.catchers: tuple[Catcher, ...] = ()
         self.catch_parts: list[tuple[Catcher, Any, Evaluator | None, Evaluator | None]] = []
@@ -203,11 +201,33 @@ class State:
             if key not in allowed:
                 raise AslDefinitionError(f"Field '{key}' is not supported in a catcher", f"{where}/{key}")
         result_path = None if self.jsonata else self.compile_result_path(spec, f"{where}/ResultPath")
-        output = None
+        output, assign = self._compile_output_assign(spec, where)
+        return catcher, result_path, output, assign
+
+    def _compile_output_assign(self, spec: dict[str, Any], where: str) -> tuple[Evaluator | None, Evaluator | None]:
+        """JSONata ``Output`` and ``Assign`` (either may be None). A variable assigned the very
+        template of ``Output`` (a compiled ``set`` node: ``Assign {x: T}, Output T``) takes the
+        value ``Output`` computed in the same state instead of evaluating ``T`` twice; both see
+        the same input, result and variables, so only ``$random()``/``$uuid()`` could differ,
+        and templates calling them are evaluated twice as before."""
+        output: Evaluator | None = None
         if self.jsonata and "Output" in spec:
             output = compile_jsonata_value(spec["Output"], f"{where}/Output", "Output")
-        assign = self._compile_assign(spec["Assign"], f"{where}/Assign") if "Assign" in spec else None
-        return catcher, result_path, output, assign
+        if "Assign" not in spec:
+            return output, None
+        assign = self._compile_assign(spec["Assign"], f"{where}/Assign")
+        if output is None or getattr(output, "constant", False):
+            return output, assign
+        template = json.dumps(spec["Output"])  # text: 1 == True, but not as JSON
+        shared = [k for k, v in spec["Assign"].items() if json.dumps(v) == template]
+        if not shared or _NONDETERMINISTIC.search(template):
+            return output, assign
+        output = _memoised(output)
+        parts = [
+            (k, output if k in shared else compile_jsonata_value(v, f"{where}/Assign", f"Assign/{k}"))
+            for k, v in spec["Assign"].items()
+        ]
+        return output, lambda env: {k: part(env) for k, part in parts}
 
     def targets(self) -> list[tuple[str, str]]:
         """(target state name, where) of every transition (for validation)."""
@@ -242,7 +262,7 @@ class State:
         details: dict[str, Any] = {"name": self.name, "output": text, "outputDetails": {"truncated": False}}
         if assigned:
             path.variables.assign(assigned)
-            details["assignedVariables"] = {k: to_json(v) for k, v in assigned.items()}
+            details["assignedVariables"] = {k: text if v is output else to_json(v) for k, v in assigned.items()}
             details["assignedVariablesDetails"] = {"truncated": False}
         path.event(self.exited_type, details)
         path.last_output = (output, text)
@@ -343,3 +363,20 @@ def compile_io_path(text: Any, where: str, field: str) -> Evaluator:
             ) from None
 
     return get
+
+
+_NONDETERMINISTIC = re.compile(r"\$(random|uuid)\s*\(")
+
+
+def _memoised(evaluator: Evaluator) -> Evaluator:
+    """``evaluator`` evaluated once per :class:`Env` (the value is kept on the env)."""
+
+    def evaluate(env: Env) -> Any:
+        memo = env.memo
+        if memo is not None and memo[0] is evaluate:
+            return memo[1]
+        value = evaluator(env)
+        env.memo = (evaluate, value)
+        return value
+
+    return evaluate

@@ -262,8 +262,15 @@ def order_totals(cloud: Cloud) -> list[Run]:
 # A Distributed Map's items run as child executions: their events are not in the run's history.
 CHILD_EXECUTIONS = {"order-totals"}
 
+def order_placed(cloud: Cloud) -> list[Run]:
+    run = cloud.run("order-placed", {"order_id": "o-1001", "total": 120.5})
+    assert run["output"] == {"order": "o-1001", "status": "confirmed", "shipping": "free"}
+    return [run]
+
+
 CASES: dict[str, Callable[[Cloud], list[Run]]] = {
     "order-totals": order_totals,
+    "order-placed": order_placed,
     "liteflow-hello": hello,
     "liteflow-passing-data": passing_data,
     "liteflow-foreach": foreach,

@@ -210,7 +210,7 @@ def test_a_stale_template_is_refused_before_anything_is_deployed(tmp_path: Path)
     import shutil
 
     # GIVEN a project with a flow added since template.yaml was written
-    for folder in ("flows", "functions", "statemachines", "layers"):
+    for folder in ("flows", "functions", "statemachines"):
         shutil.copytree(ROOT / folder, tmp_path / folder)
     shutil.copy(ROOT / "template.yaml", tmp_path / "template.yaml")
     (tmp_path / "flows" / "hello-again.json").write_text(

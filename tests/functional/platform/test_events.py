@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 
 import pytest
 
@@ -163,3 +164,30 @@ def test_an_invalid_waiter_payload_fails_the_task_with_a_clear_error(
             {"event": "payment.received"}, lambda_context
         )
     assert {p.where for p in caught.value.problems} >= {"/token", "/key"}
+
+
+def test_event_data_too_large_to_store_is_413_without_a_payload_bucket(handler, load_event, lambda_context):
+    # GIVEN no payload bucket WHEN an event's data is larger than flowctl can publish inline
+    event = load_event("api-publish-event.json")
+    event["body"] = json.dumps({"event": "payment.received", "key": "order-42", "data": {"blob": "x" * 450_000}})
+    answer = handler("api").lambda_handler(event, lambda_context)
+    # THEN a deliberate 413 says where and what, never an unhandled error
+    body = json.loads(answer["body"])
+    assert answer["statusCode"] == 413
+    assert body["problems"][0]["where"] == "/body/data"
+
+
+def test_large_event_data_is_offloaded_to_the_payload_bucket(aws, monkeypatch):
+    import boto3
+
+    from orchestrator.service import EventPublish, Platform
+
+    boto3.client("s3").create_bucket(Bucket="flowctl-payloads-test")
+    monkeypatch.setenv("FLOWCTL_PAYLOAD_BUCKET", "flowctl-payloads-test")
+    platform = Platform.from_env()
+    # WHEN a large event is published with nobody waiting THEN it is buffered with a reference
+    result = platform.publish(EventPublish(event="payment.received", key="order-43", data={"blob": "x" * 450_000}))
+    assert result["published"] == "direct"
+    buffered = platform.store.list_buffered_events("payment.received", "order-43")
+    assert [b.data for b in buffered] == [{"$ref": buffered[0].data["$ref"]}]
+    assert buffered[0].data["$ref"].startswith("s3://flowctl-payloads-test/")

@@ -108,3 +108,27 @@ def test_diamond_is_series_of_parallel() -> None:
     result = decompose(["a", "b", "c", "d"], {"a": [], "b": ["a"], "c": ["a"], "d": ["b", "c"]})
     assert result.tree == Series(("a", Parallel(("b", "c")), "d"))
     assert result.added_edges == []
+
+
+def _ladder(levels: int, width: int) -> tuple[list[str], dict[str, list[str]]]:
+    """Levels of ``width`` nodes, each after the node above it and the one above-right: an
+    "N" at every level, so not series-parallel anywhere."""
+    nodes = [f"n{level}_{j}" for level in range(levels) for j in range(width)]
+    preds: dict[str, list[str]] = {n: [] for n in nodes}
+    for level in range(1, levels):
+        for j in range(width):
+            preds[f"n{level}_{j}"] = [f"n{level - 1}_{i}" for i in (j, j + 1) if i < width]
+    return nodes, preds
+
+
+def test_a_long_non_series_parallel_dag_is_decomposed_level_by_level() -> None:
+    # GIVEN 2,000 nodes that need a synchronisation at every one of their 500 levels
+    nodes, preds = _ladder(500, 4)
+    # WHEN decomposed (deep enough to overflow a recursion per cut)
+    result = decompose(nodes, preds)
+    # THEN it is a series of the levels, and every dependency is honoured
+    assert isinstance(result.tree, Series) and len(result.tree.parts) == 500
+    assert critical_path(result.tree) == longest_path(nodes, preds) == 500
+    position = {leaf: i // 4 for i, leaf in enumerate(leaves(result.tree))}
+    assert all(position[p] < position[n] for n, before in preds.items() for p in before)
+    assert result.added_edges

@@ -172,3 +172,20 @@ def test_write_partition_rejects_bad_names(app: AppLoader, project_dir: Path, fi
     inputs = {"records": RECORDS, "root": "lake", "source": "orders", "date": "2024-05-03", field: value}
     with pytest.raises(module.PartitionError, match=message):
         module.handle(inputs)
+
+
+def test_http_fetch_only_calls_allowed_hosts(app: AppLoader, monkeypatch: pytest.MonkeyPatch) -> None:
+    # GIVEN the allow-list of a deployment
+    module = app("http_fetch")
+    monkeypatch.setenv("HTTP_FETCH_ALLOWED_HOSTS", "api.example.com, *.corp.example, local:8443")
+    # WHEN a run parameter names another host THEN nothing is fetched: a client error, not retried
+    for url in ("http://169.254.169.254/latest/meta-data", "http://127.0.0.1:9001/2018-06-01/runtime/invocation/next",
+                "http://evil.example.com/x", "http://corp.example.evil/x", "https://local/x"):
+        with pytest.raises(module.HttpClientError, match="not allowed"):
+            module.handle({"url": url})
+    for url in ("https://api.example.com/orders", "http://a.b.corp.example/x", "http://local:8443/x"):
+        module.check_host(url, module.allowed_hosts())
+    # AND an empty list (the template's default) allows nothing
+    monkeypatch.setenv("HTTP_FETCH_ALLOWED_HOSTS", "")
+    with pytest.raises(module.HttpClientError, match="not allowed"):
+        module.handle({"url": "http://127.0.0.1:8765/orders"})

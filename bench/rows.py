@@ -1,0 +1,425 @@
+"""The paths users take, each measured against a baseline taken in the same run (issue 14).
+
+Every row is ``(what, measured, baseline, ratio, goal)``: JSONata states against JSONPath Pass
+states, ``flowctl run`` against the bare engine, CLI start-up and a node's cold start against
+``python -c pass``, the local store and the compiler in absolute figures with their goals, and
+the peak memory (RSS) of a big fan-out. Child processes give start-up and memory figures that
+are not those of this (warm, already large) process.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+from bench.scenarios import ROOT, assign_chain, compiled_set_chain, jsonata_choice_loop, pass_chain
+
+__all__ = ["Row", "Sizes", "all_rows", "foreach_definition", "print_rows"]
+
+
+@dataclass
+class Row:
+    what: str
+    measured: str
+    baseline: str
+    ratio: float | None
+    goal: str
+    ok: bool | None = None
+
+
+@dataclass(frozen=True)
+class Sizes:
+    states: int = 1000
+    foreach: int = 10_000
+    steps: int = 20_000
+    compile_sizes: tuple[int, ...] = (100, 1000, 5000)
+    memory_items: tuple[int, ...] = (10_000, 100_000)
+    starts: int = 5
+
+    @classmethod
+    def quick(cls) -> Sizes:
+        return cls(states=100, foreach=100, steps=500, compile_sizes=(100, 200), memory_items=(200,), starts=1)
+
+
+def _us(seconds: float) -> str:
+    return f"{seconds * 1e6:.1f} µs"
+
+
+def _ms(seconds: float) -> str:
+    return f"{seconds * 1e3:.0f} ms"
+
+
+# ---------------------------------------------------------------- JSONata states
+def _interleaved(definitions: dict[str, tuple[dict[str, Any], Any]], rounds: int) -> dict[str, float]:
+    """Best seconds per state entered of each definition, the runs taking turns (a load
+    change on a shared machine then hits every definition alike)."""
+    from orchestrator.engine import Engine, VirtualClock
+
+    engines, states = {}, {}
+    for name, (definition, value) in definitions.items():
+        engines[name] = Engine(definition, clock=VirtualClock())
+        result = engines[name].start(value)
+        if result.status != "SUCCEEDED":
+            raise RuntimeError(f"{name} failed on the engine: {result.error}: {result.cause}")
+        states[name] = sum(1 for e in result.history if e["type"].endswith("StateEntered"))
+    best = dict.fromkeys(definitions, float("inf"))
+    for _ in range(max(rounds, 3)):
+        for name, (_, value) in definitions.items():
+            started = time.perf_counter()
+            engines[name].start(value)
+            best[name] = min(best[name], (time.perf_counter() - started) / states[name])
+    return best
+
+
+def jsonata_rows(sizes: Sizes, repeat: int) -> list[Row]:
+    from bench.scenarios import choice_loop
+
+    n = sizes.states
+    data = {"a": 1, "b": [1, 2, 3]}
+    best = _interleaved(
+        {
+            "pass": (pass_chain(n), data),
+            "set": (compiled_set_chain(n), {}),
+            "assign": (assign_chain(n), data),
+            "choice": (choice_loop(n), {}),
+            "jsonata choice": (jsonata_choice_loop(n), {}),
+        },
+        repeat,
+    )
+    base = best["pass"]
+    rows = []
+    for what, key, goal in (
+        (f"compiled set node x{n} / JSONPath Pass", "set", 2.0),
+        (f"JSONata Assign x+1 x{n} / JSONPath Pass", "assign", 1.5),
+    ):
+        ratio = best[key] / base
+        rows.append(Row(what, _us(best[key]), _us(base), ratio, f"≤ {goal}×", ratio <= goal))
+    ratio = best["jsonata choice"] / best["choice"]
+    rows.append(Row(f"JSONata Choice loop x{n} / JSONPath", _us(best["jsonata choice"]), _us(best["choice"]), ratio, "-"))
+    return rows
+
+
+# ---------------------------------------------------------------- foreach through flowctl run
+def foreach_definition(items: int, *, mode: str = "inline", body: str = "uses") -> Any:
+    """A compiled flow with one foreach over ``items`` numbers. Its Map outputs the count of
+    the results (all of them would exceed the 256 KiB payload limit beyond a few thousand)."""
+    from orchestrator.compiler import compile_flow
+    from orchestrator.spec.loader import parse_flow
+
+    do: dict[str, Any] = (
+        {"uses": "process_item", "with": {"item": "{% $item %}", "index": "{% $index %}"}}
+        if body == "uses"
+        else {"set": {"item": "{% $item %}", "double": "{% $item * 2 %}"}}
+    )
+    doc = {
+        "name": "bench-foreach",
+        "params": {"n": {"type": "integer", "default": items}},
+        "nodes": {"each": {"foreach": {"items": "{% [1..$params.n] %}", "concurrency": 10, "mode": mode, "do": do}}},
+        "output": "{% $each %}",
+    }
+    compiled = compile_flow(parse_flow(doc))
+    state = compiled.definition["States"]["each"]
+    state["Assign"] = {"each": "{% $count($states.result) %}"}
+    state["Output"] = "{% $count($states.result) %}"
+    return compiled
+
+
+def foreach_rows(sizes: Sizes) -> list[Row]:
+    from orchestrator.engine import run_state_machine
+    from orchestrator.local.runner import LocalRunner
+    from orchestrator.spec.project import Project
+    from orchestrator.store.local import LocalRunStore
+
+    n = sizes.foreach
+    compiled = foreach_definition(n)
+    project = Project(ROOT)
+    functions = project.functions_dir
+    os.environ.setdefault("FLOWCTL_PROJECT_DIR", str(ROOT))
+    started = time.perf_counter()
+    bare = run_state_machine(compiled.definition, {"n": n}, functions_dir=functions)
+    bare_s = time.perf_counter() - started
+    with tempfile.TemporaryDirectory() as home:
+        store = LocalRunStore(Path(home) / "runs.sqlite3")
+        started = time.perf_counter()
+        run = LocalRunner(project, store).run(compiled, {"n": n})
+        run_s = time.perf_counter() - started
+        store.close()
+    if bare.status != "SUCCEEDED" or run.status != "SUCCEEDED":
+        raise RuntimeError(f"foreach failed: {bare.status} {bare.error} / {run.status} {run.error}")
+    ratio = run_s / bare_s
+    return [Row(f"flowctl run foreach x{n} (store) / run_state_machine, per item", _us(run_s / n), _us(bare_s / n),
+                ratio, "≤ 1.5×", ratio <= 1.5)]
+
+
+# ---------------------------------------------------------------- local store
+def store_rows(sizes: Sizes) -> list[Row]:
+    from orchestrator.store.local import LocalRunStore
+    from orchestrator.store.models import Run, Step
+
+    n = sizes.steps
+    with tempfile.TemporaryDirectory() as home:
+        path = Path(home) / "runs.sqlite3"
+        store = LocalRunStore(path)
+        store.create_run(Run(run_id="r1", flow="bench"))
+        written = _bytes_written()
+        started, cpu = time.perf_counter(), time.process_time()
+        for i in range(n):
+            store.record_step(Step("r1", "each", "SUCCEEDED", index=i, output={"i": i, "upper": "ABC"},
+                                   started_at="2026-01-01T00:00:00.000Z"))
+        store.update_run_status("r1", "SUCCEEDED", output={"count": n})  # flushes, durably
+        seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+        written = _bytes_written() - written if written is not None else None
+        size = sum(p.stat().st_size for p in Path(home).iterdir() if p.name.startswith("runs.sqlite3"))
+        store.close()
+    per = cpu / n  # CPU time of every thread of the process: what a step costs, whatever the load
+    note = f"{written / 1e6:.1f} MB written for {size / 1e6:.1f} MB" if written is not None else ""
+    return [Row(f"local store record_step x{n}, CPU amortised", _us(per), f"wall {_us(seconds / n)}", None,
+                "≤ 20 µs", per <= 20e-6),
+            Row(f"local store x{n}: bytes written / database size", note or "-", "", None, "-")]
+
+
+def _bytes_written() -> int | None:
+    try:
+        for line in Path("/proc/self/io").read_text().splitlines():
+            if line.startswith("write_bytes:"):
+                return int(line.split()[1])
+    except OSError:
+        return None
+    return None
+
+
+# ---------------------------------------------------------------- compiler
+def chain_flow(n: int) -> dict[str, Any]:
+    nodes: dict[str, Any] = {"n0": {"set": {"v": 0}}}
+    for i in range(1, n):
+        nodes[f"n{i}"] = {"set": {"v": f"{{% $n{i - 1}.v + 1 %}}"}, "after": [f"n{i - 1}"]}
+    return {"name": f"chain-{n}", "nodes": nodes}
+
+
+def sp_flow(n: int) -> dict[str, Any]:
+    """Diamonds in series: a node, three branches after it, a join after them, ..."""
+    nodes: dict[str, Any] = {"n0": {"set": {"v": 0}}}
+    last, i = "n0", 1
+    while i < n:
+        branch = [f"n{j}" for j in range(i, min(i + 3, n))]
+        for b in branch:
+            nodes[b] = {"set": {"v": f"{{% ${last}.v + 1 %}}"}, "after": [last]}
+        i += len(branch)
+        if i < n:
+            nodes[f"n{i}"] = {"set": {"v": 1}, "after": branch}
+            last, i = f"n{i}", i + 1
+    return {"name": f"sp-{n}", "nodes": nodes}
+
+
+def non_sp_flow(n: int, width: int = 4) -> dict[str, Any]:
+    """Levels of ``width`` nodes, each after the node above it and the one above-right: an "N"
+    at every level, so the compiler must add synchronisation edges level by level."""
+    nodes: dict[str, Any] = {}
+    for i in range(n):
+        level, j = divmod(i, width)
+        after = []
+        if level:
+            after = [f"n{(level - 1) * width + j}"] + ([f"n{(level - 1) * width + j + 1}"] if j + 1 < width else [])
+        body: dict[str, Any] = {"set": {"v": f"{{% ${after[0]}.v + 1 %}}" if after else 0}}
+        nodes[f"n{i}"] = {**body, **({"after": after} if after else {})}
+    return {"name": f"non-sp-{n}", "nodes": nodes}
+
+
+COMPILE_GOALS = {("chain", 5000): 1.0, ("non-SP", 1000): 1.0, ("non-SP", 5000): 10.0}
+
+
+def compile_rows(sizes: Sizes) -> list[Row]:
+    from orchestrator.compiler import compile_flow
+    from orchestrator.spec.loader import parse_flow
+
+    rows = []
+    for kind, make in (("chain", chain_flow), ("series-parallel", sp_flow), ("non-SP", non_sp_flow)):
+        first: float | None = None
+        for n in sizes.compile_sizes:
+            flow = parse_flow(make(n))
+            started = time.perf_counter()
+            compile_flow(flow)  # checks the flow, builds the ASL, estimates the cost
+            seconds = time.perf_counter() - started
+            first = first or seconds / sizes.compile_sizes[0]
+            goal = COMPILE_GOALS.get((kind, n))
+            # ratio: time per node against the smallest size's (1.0 = linear)
+            rows.append(Row(f"compile {kind} x{n}", f"{seconds:.2f} s", f"{first * 1e6:.0f} µs/node at {sizes.compile_sizes[0]}",
+                            seconds / n / first, f"≤ {goal:g} s" if goal else "-", seconds <= goal if goal else None))
+    return rows
+
+
+# ---------------------------------------------------------------- start-up and cold start
+def _best(command: list[str], runs: int, env: dict[str, str] | None = None, cwd: Path | None = None) -> float:
+    best = float("inf")
+    for _ in range(runs):
+        started = time.perf_counter()
+        subprocess.run(command, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+        best = min(best, time.perf_counter() - started)
+    return best
+
+
+def _flowctl() -> list[str]:
+    script = Path(sys.executable).with_name("flowctl")
+    return [str(script)] if script.exists() else [sys.executable, "-c", "from orchestrator.cli.app import main; main()"]
+
+
+_COLD = """
+import json, sys, time
+started = time.perf_counter()
+sys.path.insert(0, {folder!r})
+import app
+event = {{"input": {{"name": "Ada"}}, "params": {{}}, "context": {{"flow": "liteflow-hello", "node": "hello",
+          "run_id": "bench-1", "execution": "arn:aws:states:us-east-1:123456789012:execution:x:bench-1", "attempt": 0}}}}
+app.lambda_handler(event, None)
+print(json.dumps(time.perf_counter() - started))
+"""
+
+
+class _FakeDynamo(BaseHTTPRequestHandler):
+    """Answers every DynamoDB call with ``{}`` (a put or update that returned no attributes)."""
+
+    def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        body = b"{}"
+        self.send_response(200)
+        self.send_header("Content-Type", "application/x-amz-json-1.0")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: Any) -> None:
+        return
+
+
+def _cold_start(env: dict[str, str], runs: int) -> float:
+    script = _COLD.format(folder=str(ROOT / "functions" / "hello"))
+    best = float("inf")
+    for _ in range(runs):
+        out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True)
+        best = min(best, float(out.stdout.strip().splitlines()[-1]))
+    return best
+
+
+def startup_rows(sizes: Sizes) -> list[Row]:
+    runs = sizes.starts
+    bare = _best([sys.executable, "-c", "pass"], runs)
+    rows = []
+    with tempfile.TemporaryDirectory() as home:
+        env = {**os.environ, "FLOWCTL_HOME": home}
+        hello = _best([*_flowctl(), "run", "flows/liteflow-hello.json"], runs, env=env, cwd=ROOT)
+        rows.append(Row("flowctl run liteflow-hello / python -c pass", _ms(hello), _ms(bare), hello / bare, "≤ 10×",
+                        hello / bare <= 10))
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("FLOWCTL_", "AWS_"))}
+        plain = _cold_start(env, runs)
+        rows.append(Row("node cold start (import + first call)", _ms(plain), _ms(bare), plain / bare, "≤ 120 ms",
+                        plain <= 0.120))
+        server = ThreadingHTTPServer(("127.0.0.1", 0), _FakeDynamo)
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        try:
+            dynamo_env = {**env, "FLOWCTL_TABLE": "bench-runs", "AWS_DEFAULT_REGION": "us-east-1",
+                          "AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench",
+                          "AWS_ENDPOINT_URL_DYNAMODB": f"http://127.0.0.1:{server.server_address[1]}"}
+            dynamo = _cold_start(dynamo_env, runs)
+        finally:
+            server.shutdown()
+        rows.append(Row("node cold start, DynamoDB store (local stub)", _ms(dynamo), _ms(bare), dynamo / bare,
+                        "≤ 120 ms", dynamo <= 0.120))
+    return rows
+
+
+# ---------------------------------------------------------------- memory of a big fan-out
+_MEMORY = """
+import json, os, sys, tempfile
+from pathlib import Path
+sys.path.insert(0, {root!r})
+from bench.rows import foreach_definition
+from orchestrator.spec.project import Project
+items, how = {items}, {how!r}
+compiled = foreach_definition(items, mode="distributed", body="set")
+if how == "engine":
+    from orchestrator.engine import run_state_machine
+    result = run_state_machine(compiled.definition, {{"n": items}})
+else:
+    from orchestrator.local.runner import LocalRunner
+    from orchestrator.store.local import LocalRunStore
+    with tempfile.TemporaryDirectory() as home:
+        result = LocalRunner(Project(Path({root!r})), LocalRunStore(Path(home) / "runs.sqlite3")).run(compiled, {{"n": items}})
+try:  # VmHWM: this process's own peak (ru_maxrss may carry the forking parent's)
+    peak = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM:"))
+except OSError:
+    import resource
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(json.dumps([result.status, peak]))
+"""
+
+
+def memory_rows(sizes: Sizes) -> list[Row]:
+    rows = []
+    for how, label in (("engine", "run_state_machine"), ("runner", "flowctl run")):
+        for items in sizes.memory_items:
+            script = _MEMORY.format(root=str(ROOT), items=items, how=how)
+            out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+            status, kib = json.loads(out.stdout.strip().splitlines()[-1])
+            mib = kib / 1024
+            rows.append(Row(f"foreach x{items} ({label}), peak RSS", f"{mib:.0f} MB", status, None, "≤ 200 MB",
+                            mib <= 200 and status == "SUCCEEDED"))
+    return rows
+
+
+_GROUPS: dict[str, Callable[[Sizes, int], list[Row]]] = {
+    "JSONata states": jsonata_rows,
+    "flowctl run foreach": lambda sizes, repeat: foreach_rows(sizes),
+    "local store": lambda sizes, repeat: store_rows(sizes),
+    "compiler": lambda sizes, repeat: compile_rows(sizes),
+    "start-up": lambda sizes, repeat: startup_rows(sizes),
+    "fan-out memory": lambda sizes, repeat: memory_rows(sizes),
+}
+
+_GROUP_MAIN = """
+import dataclasses, json, sys
+sys.path.insert(0, {root!r})
+from bench.rows import _GROUPS, Sizes
+sizes = Sizes(**json.loads({sizes!r}))
+rows = _GROUPS[{name!r}](sizes, {repeat})
+print(json.dumps([dataclasses.asdict(row) for row in rows]))
+"""
+
+
+def all_rows(sizes: Sizes, repeat: int, log: Callable[[str], None]) -> list[Row]:
+    """Every row; each group in a fresh process, so that none pays for what another left in
+    memory (a larger heap makes every garbage collection slower)."""
+    from dataclasses import asdict
+
+    rows: list[Row] = []
+    for name in _GROUPS:
+        script = _GROUP_MAIN.format(root=str(ROOT), sizes=json.dumps(asdict(sizes)), name=name, repeat=repeat)
+        out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+        if out.returncode != 0:
+            raise RuntimeError(f"bench rows '{name}' failed:\n{out.stderr[-2000:]}")
+        rows.extend(Row(**row) for row in json.loads(out.stdout.strip().splitlines()[-1]))
+        log(f"  measured {name}")
+    return rows
+
+
+def print_rows(rows: list[Row]) -> None:
+    print(f"{'path (issue 14)':<58}{'measured':>12}  {'baseline':<34}{'ratio':>8}  {'goal':<10}met")
+    for row in rows:
+        ratio = f"{row.ratio:>7.2f}x" if row.ratio is not None else f"{'-':>8}"
+        met = {True: "yes", False: "NO", None: ""}[row.ok]
+        print(f"{row.what:<58}{row.measured:>12}  {row.baseline:<34}{ratio}  {row.goal:<10}{met}")
+    load = os.getloadavg() if hasattr(os, "getloadavg") else None
+    if load:
+        print(f"(load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}; peak RSS of this process "
+              f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB)")

@@ -1,0 +1,73 @@
+"""Typed node contracts: what a node function takes and gives, as pydantic models.
+
+A function declares them on ``@node`` (``node(handle, input=In, output=Out)``) or with type hints
+(``def handle(inputs: In, ctx) -> Out``). The decorated handler carries a :class:`Contract` as
+``handler.contract``; ``flowctl functions``, ``flowctl validate`` (typed edges) and the builder's
+forms read it. Declaring a contract never changes what the function receives with ``input=``
+(the payload, as before); with a type hint the function receives the parsed model, as the hint
+says, and a returned model is dumped to JSON data.
+
+Example::
+
+    class In(BaseModel):
+        name: str = "World"
+
+    class Out(BaseModel):
+        message: str
+
+    lambda_handler = node(handle, input=In, output=Out)
+    lambda_handler.contract.input_schema()   # {"properties": {"name": ...}, ...}
+"""
+
+from __future__ import annotations
+
+import inspect
+import typing
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel
+
+__all__ = ["Contract", "contract_of", "hinted_models"]
+
+
+@dataclass(frozen=True)
+class Contract:
+    """A node function's input and output models (None: undeclared) and its description."""
+
+    input: type[BaseModel] | None = None
+    output: type[BaseModel] | None = None
+    description: str = ""
+
+    def input_schema(self) -> dict[str, Any] | None:
+        """The input's JSON Schema (Draft 2020-12, as pydantic writes it), or None."""
+        return self.input.model_json_schema() if self.input is not None else None
+
+    def output_schema(self) -> dict[str, Any] | None:
+        """The output's JSON Schema, or None."""
+        return self.output.model_json_schema(mode="serialization") if self.output is not None else None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"description": self.description, "input": self.input_schema(), "output": self.output_schema()}
+
+
+def _model(hint: Any) -> type[BaseModel] | None:
+    return hint if inspect.isclass(hint) and issubclass(hint, BaseModel) else None
+
+
+def hinted_models(func: Callable[..., Any]) -> tuple[type[BaseModel] | None, type[BaseModel] | None]:
+    """(input, output) models named by ``func``'s type hints: its first parameter and its return."""
+    try:
+        hints = typing.get_type_hints(func)
+        params = list(inspect.signature(func).parameters)
+    except Exception:  # unresolvable forward references, builtins: no hinted contract
+        return None, None
+    first = hints.get(params[0]) if params else None
+    return _model(first), _model(hints.get("return"))
+
+
+def contract_of(handler: Any) -> Contract | None:
+    """The contract a ``@node`` handler carries, or None for a plain function."""
+    found = getattr(handler, "contract", None)
+    return found if isinstance(found, Contract) else None

@@ -1,0 +1,59 @@
+"""GIVEN the runtime layer's source written from the installed package WHEN Lambdas import from it
+THEN it holds only what they import (no compiler, engine, CLI, deploy code or test helpers), and
+every platform handler and a node function import and answer from it alone."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import sysconfig
+from pathlib import Path
+
+from orchestrator.deploy.layer import LAYER_DIR, LAYER_PACKAGES, write_layer_source
+
+ROOT = Path(__file__).resolve().parents[3]
+SITE = sorted({sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]})
+PROBE = """
+import importlib, json, sys
+sys.path[:0] = [sys.argv[1], sys.argv[2]]
+sys.path += sys.argv[3:]  # third-party packages; no site: this checkout's editable install stays out
+import orchestrator
+assert orchestrator.__file__.startswith(sys.argv[2]), orchestrator.__file__
+for name in ("api", "tracker", "waiter", "event_router"):
+    assert callable(importlib.import_module(f"orchestrator.platform.{name}").lambda_handler)
+import app
+print(json.dumps(app.lambda_handler({"name": "Ada"}, None)))
+for absent in ("compiler", "engine", "cli", "deploy", "local", "render", "testing", "scaffold"):
+    try:
+        importlib.import_module(f"orchestrator.{absent}")
+    except ModuleNotFoundError:
+        continue
+    raise SystemExit(f"orchestrator.{absent} is in the layer")
+"""
+
+
+def test_the_layer_holds_only_what_lambdas_import(tmp_path: Path) -> None:
+    layer = write_layer_source(tmp_path)
+    assert layer == tmp_path / LAYER_DIR
+    assert {p.name for p in layer.iterdir()} == {"Makefile", "requirements.txt", "orchestrator"}
+    package = layer / "orchestrator"
+    assert {p.name for p in package.iterdir() if p.is_dir()} == set(LAYER_PACKAGES)
+    assert (package / "platform" / "openapi.json").is_file()
+    assert not list(package.rglob("__pycache__"))
+
+
+def test_rewriting_the_layer_drops_what_is_no_longer_shipped(tmp_path: Path) -> None:
+    layer = write_layer_source(tmp_path)
+    (layer / "orchestrator" / "stale.py").write_text("")
+    assert not (write_layer_source(tmp_path) / "orchestrator" / "stale.py").exists()
+
+
+def test_platform_handlers_and_a_node_function_run_from_the_layer_alone(tmp_path: Path) -> None:
+    layer = write_layer_source(tmp_path)
+    done = subprocess.run(
+        [sys.executable, "-B", "-S", "-c", PROBE, str(ROOT / "functions" / "hello"), str(layer), *SITE],
+        capture_output=True, text=True, timeout=120, check=False, cwd=tmp_path,
+        env={"PATH": "/usr/bin:/bin", "AWS_DEFAULT_REGION": "us-east-1", "POWERTOOLS_TRACE_DISABLED": "1"},
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert '{"message": "Hello, Ada!"}' in done.stdout
