@@ -111,3 +111,24 @@ def test_a_redriven_foreach_counts_its_items_again_from_zero(project: Path, monk
     assert redriven.exit_code == 0, redriven.output
     assert store.get_run(run_id).output == 10
     assert store.get_progress(run_id, "each") == {"total": 4, "succeeded": 4, "failed": 0}
+
+
+@pytest.mark.slow
+def test_twenty_thousand_items_one_call_each_are_aggregated_and_summed(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # GIVEN the example's 20,000 orders, one function call per order (no batch_size)
+    import runpy
+
+    orders = runpy.run_path(str(ROOT / "data" / "fanout" / "make_orders.py"))
+    shutil.copytree(ROOT / "data" / "fanout", project / "data" / "fanout")
+    monkeypatch.setenv("FLOWCTL_PROJECT_DIR", str(project))
+    flow = json.loads((ROOT / "flows" / "order-totals.json").read_text())
+    del flow["nodes"]["price"]["foreach"]["batch_size"]
+    path = project / "flows" / "order-totals.json"
+    path.write_text(json.dumps(flow))
+    store = LocalRunStore(project / ".flowctl" / "runs.sqlite3")
+    # WHEN it runs on the local engine
+    run = LocalRunner(Project.for_flow(path), store).run(compile_flow_file(path), {})
+    # THEN 20,000 aggregation items reached the fan-in whole: count and sums exact, counters 20,000/20,000
+    assert run.status == "SUCCEEDED", run.cause
+    assert run.output == orders["expected_totals"]()
+    assert store.get_run(run.run_id).progress == {"price": {"total": 20_000, "succeeded": 20_000}}
