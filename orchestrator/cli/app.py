@@ -146,6 +146,8 @@ def print_report(console: Console, data: dict[str, Any]) -> None:
     table.add_row("definition size", f"{data.get('definition_bytes', 0):,} bytes{size_flag}")
     if data.get("warnings"):
         table.add_row(Text("warnings", style="red"), Text("\n".join(data["warnings"])))
+    for node_id, how in data.get("foreach_results", {}).items():
+        table.add_row(cell(f"foreach {node_id}"), cell(how))
     if data["added_sync_edges"]:
         table.add_row("sync edges added", cell(", ".join(f"{a} → {b}" for a, b in data["added_sync_edges"])))
     table.add_row("assumptions", cell(data["assumptions"]))

@@ -28,6 +28,7 @@ from orchestrator.cli.local_view import Progress, print_breakpoint
 from orchestrator.errors import FlowctlError
 from orchestrator.local.failures import describe_failure
 from orchestrator.local.workdir import project_workdir
+from orchestrator.store.models import progress_text
 from orchestrator.strict_json import StrictJsonError
 
 __all__ = ["asl_app", "events_app", "runs_app"]
@@ -220,6 +221,13 @@ def _check_mocks(flow: Any, mocks: dict[str, Any]) -> None:
     unknown = sorted(set(mocks) - set(flow.nodes) - per_item)
     if unknown:
         raise FlowctlError(f"--mocks: {', '.join(unknown)} are not nodes of {flow.name}")
+    from orchestrator.spec.fanout import aggregated_nodes
+
+    for name in sorted(aggregated_nodes(flow)):
+        if f"{name}/do" in mocks:
+            raise FlowctlError(f"--mocks: '{name}' aggregates its results in the run store, which its function's "
+                               f"@node does and a mock would skip (the fan-in would get no items); mock the nodes "
+                               f"after it, or set results: inline on '{name}' while mocking")
 
 
 @asl_app.command("run")
@@ -316,6 +324,11 @@ def runs_show(
                                            step.duration_ms or "",
                                            (step.error or "") + (" (caught)" if caught else ""))))
     out.print(table)
+    if found.progress:
+        counters = Table("foreach", "items done", title="progress", title_justify="left")
+        for name, values in sorted(found.progress.items()):
+            counters.add_row(cell(name), cell(progress_text(values)))
+        out.print(counters)
     if found.status == "SUCCEEDED":
         out.print_json(json.dumps(found.output, default=str))
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from orchestrator.compiler.sp import Parallel, Series, Tree
+from orchestrator.spec.fanout import results_mode
 from orchestrator.spec.graph import flow_graph
 from orchestrator.spec.model import Body, Flow, Node
 
@@ -67,6 +68,8 @@ class FlowReport:
     added_edges: list[tuple[str, str]] = field(default_factory=list)
     items_assumed: int = 100
     definition_bytes: int = 0
+    foreach_results: dict[str, str] = field(default_factory=dict)
+    """Per foreach node: whether and how its results are aggregated, and why."""
 
     @property
     def history_over_limit(self) -> bool:
@@ -117,6 +120,7 @@ class FlowReport:
             "definition_over_limit": self.definition_over_limit,
             "warnings": self.warnings,
             "added_sync_edges": [list(e) for e in self.added_edges],
+            "foreach_results": self.foreach_results,
             "cost_per_million_runs_usd": {
                 "standard": round(self.standard_cost_per_million, 2),
                 "express": round(self.express_cost_per_million, 2),
@@ -225,6 +229,24 @@ class _Estimator:
         return self.tree(flow, decompose(graph.nodes, graph.preds).tree) + Cost(2)
 
 
+def foreach_results(flow: Flow) -> dict[str, str]:
+    """For each foreach node: where its results go (aggregated or inline) and why."""
+    found: dict[str, str] = {}
+    for node_id, node in flow.nodes.items():
+        if node.foreach is None:
+            continue
+        mode, reason = results_mode(node)
+        source = f"items read from {node.foreach.items_from} (ItemReader)" if node.foreach.items_from else "items from the payload"
+        if mode == "aggregate":
+            found[node_id] = (
+                f"aggregated: one run-store item per item (SK=AGG#{node_id}#<index>), output is a reference "
+                f"that function nodes receive as the full list — because {reason}; {source}"
+            )
+        else:
+            found[node_id] = f"inline: one array in the state payload — {reason}; {source}"
+    return found
+
+
 def estimate(flow: Flow, definition: dict[str, Any], load_flow: Any, items: int = 100) -> tuple[Cost, int, list[str]]:
     """(cost, state count, payload risks) of a compiled flow."""
     estimator = _Estimator(load_flow, items)
@@ -233,10 +255,10 @@ def estimate(flow: Flow, definition: dict[str, Any], load_flow: Any, items: int 
     graph = flow_graph(flow)
     for node_id, node in flow.nodes.items():
         preds = graph.preds.get(node_id, [])
-        if node.foreach is not None:
+        if node.foreach is not None and results_mode(node)[0] == "inline":
             risks.append(
                 f"{node_id}: foreach collects every item's output into one array "
-                f"(~{items} items); keep per-item outputs small or let @node offload them (> 200 KiB → S3)"
+                f"(~{items} items, limit 256 KiB); keep per-item outputs small, or set results: aggregate"
             )
         if len(preds) >= 3 and node.aggregate is None and node.with_ is None:
             risks.append(f"{node_id}: fan-in of {len(preds)} outputs in one payload (limit 256 KiB); consider 'aggregate'")

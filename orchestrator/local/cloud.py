@@ -73,6 +73,7 @@ from orchestrator.engine import (
 )
 from orchestrator.engine.definition import load_definition, substitute
 from orchestrator.engine.jsonvalue import MAX_PAYLOAD_BYTES, payload_size, to_json
+from orchestrator.engine.states.map import MAP_ITEMS_EVENT
 
 if TYPE_CHECKING:
     from orchestrator.compiler import CompiledFlow
@@ -249,7 +250,13 @@ class StepFunctionsBridge:
     def deploy_flow(self, compiled: CompiledFlow, *, type: str | None = None) -> str:
         """Create the state machine of a compiled flow (its type unless ``type`` is given), the
         way SAM does with ``DefinitionSubstitutions``; returns its ARN."""
-        bound = {key: self.lambda_arn(fn) for key, fn in compiled.substitutions.items()}
+        from orchestrator.compiler.asl import PROJECT_DATA_BUCKET
+
+        # The project's data bucket stays a placeholder: the engine then reads items_from files
+        # from FLOWCTL_PROJECT_DIR (an s3:// prefix in the cloud tests), where data/ is uploaded.
+        bound = {
+            key: self.lambda_arn(fn) for key, fn in compiled.substitutions.items() if key != PROJECT_DATA_BUCKET
+        }
         created = self.create_state_machine(
             name=compiled.flow.name,
             definition=json.dumps(substitute(compiled.definition, bound)),
@@ -578,6 +585,8 @@ class StepFunctionsBridge:
             self._changed.notify_all()
 
     def _record(self, ex: _Execution, event: dict[str, Any]) -> None:
+        if event["type"] == MAP_ITEMS_EVENT:  # the engine's notice for local views, no history event
+            return
         event = dict(event)
         event["id"] += ex.offset
         if event.get("previousEventId"):

@@ -46,9 +46,11 @@ from typing import Any
 
 from orchestrator.compiler import CompiledFlow
 from orchestrator.constants import DEFAULT_FUNCTION_TIMEOUT_SECONDS
+from orchestrator.engine.states.map import MAP_ITEMS_EVENT
 from orchestrator.errors import FlowctlError
 from orchestrator.local.failures import failure_headline
 from orchestrator.local.offloaded import explain_offloaded_read
+from orchestrator.runtime.fanout import register_store
 from orchestrator.spec.graph import flow_graph
 from orchestrator.spec.params import resolve_params
 from orchestrator.spec.project import Project
@@ -74,13 +76,16 @@ def new_run_id(flow: str) -> str:
 @dataclass
 class NodeEvent:
     """A change of one node, for progress displays: status RUNNING/SUCCEEDED/FAILED/SKIPPED/RETRY,
-    or BREAKPOINT for the node a ``break_at`` run stopped before."""
+    BREAKPOINT for the node a ``break_at`` run stopped before, or PROGRESS (a foreach's counters
+    changed)."""
 
     node: str
     status: str
     index: int | None = None
     attempt: int = 0
     detail: str = ""
+    counters: dict[str, int] | None = None
+    """For status PROGRESS: a foreach's progress counters (succeeded, failed, total)."""
 
 
 @dataclass
@@ -294,6 +299,45 @@ def _item_replay(outputs: dict[tuple[str, int], Any]) -> Callable[[str, Any, tup
     return replay
 
 
+class _CountingStore:
+    """The run store as the node functions of a local run see it: every progress counter change
+    is also shown live (a PROGRESS node event)."""
+
+    def __init__(self, store: RunStore, emit: Callable[[NodeEvent], None]) -> None:
+        self._store = store
+        self._emit = emit
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._store, name)
+
+    def add_progress(self, run_id: str, node: str, counters: Any) -> dict[str, int]:
+        found = self._store.add_progress(run_id, node, counters)
+        self._emit(NodeEvent(node, "PROGRESS", counters=found))
+        return found
+
+
+def _restart_counters(store: RunStore, run_id: str, flow: Any, replayed: frozenset[str]) -> None:
+    """A local redrive runs the failed items of a foreach again (the succeeded ones are replayed
+    without a call): its failed counter starts again from zero (an atomic add of minus its
+    value); succeeded and total stay."""
+    for node_id, node in flow.nodes.items():
+        if node.foreach is None or node_id in replayed:
+            continue
+        counters = store.get_progress(run_id, node_id)
+        undo = {name: -value for name, value in counters.items() if name == "failed" and value}
+        if undo:
+            store.add_progress(run_id, node_id, undo)
+
+
+def _count_items(store: Any, run_id: str, recorder: _Recorder, event_id: int, items: Any,
+                 counted_nodes: frozenset[str]) -> None:
+    """A foreach starts: record how many items it has (its ``total`` progress counter), when its
+    items are counted (a function body: ``@node`` counts them)."""
+    key = recorder.by_event.get(event_id)
+    if key is not None and key[0] in counted_nodes and isinstance(items, int):
+        store.add_progress(run_id, key[0], {"total": items})
+
+
 _DETAILS_KEY: dict[str, str] = {}
 """Event type → the key of its details (``TaskScheduled`` → ``taskScheduledEventDetails``)."""
 
@@ -389,6 +433,7 @@ class LocalRunner:
                                           trigger=trigger, started_at=_iso(time.time())))
             else:
                 self.store.update_run_status(run_id, RunStatus.RUNNING, redrive_count=redrive)
+                _restart_counters(self.store, run_id, flow, frozenset(replay or {}))
         recorder = _Recorder(run_id, self.store, self.on_node, redrive, frozenset(replay or {}), resolved,
                              frozenset(replay_items or {}))
         handlers: dict[str, Any] = {}
@@ -405,9 +450,22 @@ class LocalRunner:
             # (a file written, an e-mail sent) happens. Its short delay is where the stop lands.
             mocks[break_at] = {"error": "Flow.Breakpoint", "cause": f"stopped before {break_at}", "delay": 0.001}
         engine_ref: dict[str, Any] = {}
+        map_lengths: dict[int, int] = {}
+        counted_nodes = frozenset(n for n, spec in flow.nodes.items() if spec.foreach is not None and spec.foreach.do.uses)
+        counted: Any = _CountingStore(self.store, recorder.emit) if self.store is not None and self.on_node else self.store
 
         def listener(event: dict[str, Any]) -> None:
+            if event["type"] == MAP_ITEMS_EVENT:  # a batching foreach: items, not batches, count
+                if counted is not None and redrive == 0:
+                    batches = map_lengths.pop(event["previousEventId"], 0)
+                    _count_items(counted, run_id, recorder, event["previousEventId"], event["items"] - batches,
+                                 counted_nodes)
+                return
             recorder(event)
+            if event["type"] == "MapStateStarted" and counted is not None and redrive == 0:
+                length = (event.get("mapStateStartedEventDetails") or {}).get("length")
+                map_lengths[event["id"]] = int(length or 0)
+                _count_items(counted, run_id, recorder, event["id"], length, counted_nodes)
             if break_at is None or caught:
                 return
             details = event.get("taskScheduledEventDetails") or event.get("stateEnteredEventDetails") or {}
@@ -446,12 +504,13 @@ class LocalRunner:
             waiters.thread.start()
         interrupted = False
         try:
-            started = _Started(engine, run_id, resolved, timeout_seconds=flow.timeout, redrive_count=redrive)
-            try:
-                result = started.wait()
-            except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM/SIGHUP turned into one
-                interrupted = True
-                result = started.interrupt(str(exc) or INTERRUPTED_CAUSE)
+            with register_store(run_id, counted):
+                started = _Started(engine, run_id, resolved, timeout_seconds=flow.timeout, redrive_count=redrive)
+                try:
+                    result = started.wait()
+                except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM/SIGHUP turned into one
+                    interrupted = True
+                    result = started.interrupt(str(exc) or INTERRUPTED_CAUSE)
         finally:
             if waiters is not None:
                 waiters.close(drop=interrupted)

@@ -28,6 +28,7 @@ from typing import Any
 from orchestrator.engine.clock import CancelScope, PathCancelled, Timeline
 from orchestrator.engine.errors import AslDefinitionError, StatesError
 from orchestrator.engine.execution import Execution, Path, Program
+from orchestrator.engine.item_reader import check_reader, read_items
 from orchestrator.engine.jsonata_expr import is_expression
 from orchestrator.engine.jsonvalue import to_json, type_name
 from orchestrator.engine.scope import Env
@@ -41,7 +42,11 @@ from orchestrator.engine.templates import (
     unexpected_type,
 )
 
-__all__ = ["MapState"]
+__all__ = ["MAP_ITEMS_EVENT", "MapState"]
+
+MAP_ITEMS_EVENT = "FlowctlMapItemCount"
+"""Listener-only notice (never in the history) after ``MapStateStarted`` of a batching Map:
+``items`` is the number of items before batching (``length`` counts batches)."""
 
 _LABEL_FORBIDDEN = re.compile(r"[\s{}\[\]?*\"#%\\^|~`$&,;:/<>'\x00-\x1f\x7f-\x9f]")
 _BATCHER_FIELDS = (
@@ -98,6 +103,16 @@ class MapState(State):
                 self.items = compile_jsonata_value(spec["Items"], f"{where}/Items", "Items")
         elif "ItemsPath" in spec:
             self.items = compile_path_getter(spec["ItemsPath"], f"{where}/ItemsPath", "ItemsPath")
+        self.reader: dict[str, Any] | None = None
+        self.reader_arguments: Evaluator | None = None
+        if "ItemReader" in spec:
+            self.reader = check_reader(spec["ItemReader"], f"{where}/ItemReader")
+            field = "Arguments" if self.jsonata else "Parameters"
+            args = self.reader.get(field, {})
+            at = f"{where}/ItemReader/{field}"
+            self.reader_arguments = (
+                compile_jsonata_value(args, at, f"ItemReader/{field}") if self.jsonata else compile_payload(args, at)
+            )
         self.max_concurrency = self._number_field("MaxConcurrency", integer=True)
         self.tolerated_count = self._number_field("ToleratedFailureCount", integer=True)
         self.tolerated_percentage = self._number_field("ToleratedFailurePercentage", integer=False)
@@ -213,6 +228,9 @@ class MapState(State):
 
     # -- runtime -----------------------------------------------------------------------------
     def _items(self, env: Env, effective: Any) -> list[Any]:
+        if self.reader is not None and self.reader_arguments is not None:
+            arguments = self.reader_arguments(env if self.jsonata else env.with_input(effective))
+            return read_items(arguments, self.reader.get("ReaderConfig") or {})
         if self.jsonata:
             if self.items is None:
                 items = env.input
@@ -308,7 +326,8 @@ class MapState(State):
             inputs = self._iteration_inputs(path, attempt_env, items, effective, entered_at, retries)
             if self.batcher is not None:
                 inputs = self._batches(attempt_env, inputs, effective)
-            return self._run_iterations(path, inputs, max_concurrency, tolerated_count, tolerated_pct)
+            item_count = len(items) if self.batcher is not None else None
+            return self._run_iterations(path, inputs, max_concurrency, tolerated_count, tolerated_pct, item_count)
 
         ok, value = self.run_with_retry(path, env, attempt)
         if not ok:
@@ -331,9 +350,13 @@ class MapState(State):
         max_concurrency: int,
         tolerated_count: int | None,
         tolerated_pct: float | None,
+        item_count: int | None = None,
     ) -> list[Any]:
         total = len(inputs)
-        path.event("MapStateStarted", {"length": total})
+        started = path.event("MapStateStarted", {"length": total})
+        if item_count is not None and path.ex.listener is not None:
+            # Batches hide how many items there are: tell the listener (not the history).
+            path.ex.listener({"type": MAP_ITEMS_EVENT, "id": 0, "previousEventId": started, "items": item_count})
         distributed = self.distributed
         run_path = path
         map_run_arn = ""
