@@ -68,10 +68,12 @@ def node_logs() -> NodeLogs | None:
         try:
             from orchestrator.runtime import get_runtime
 
-            powertools = get_runtime().logger  # a Powertools Logger (or one created on first use)
-            handler = NodeLogs(powertools.registered_formatter)
-            # Powertools logs through the standard logger named after its service.
-            logging.getLogger(str(powertools.service)).addHandler(handler)
+            logger = get_runtime().logger
+            resolve = getattr(logger, "resolve", None)  # the runtime creates its Logger on first use
+            powertools = resolve() if callable(resolve) else logger
+            target: logging.Logger = powertools._logger
+            handler = NodeLogs(getattr(powertools, "registered_formatter", None))
+            target.addHandler(handler)
         except Exception:  # no Powertools logger here: the page shows no logs
             return None
         _installed = handler
