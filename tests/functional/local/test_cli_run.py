@@ -4,7 +4,9 @@ every node is recorded, events resume waiting runs, breakpoints and redrive work
 from __future__ import annotations
 
 import json
-import threading
+import os
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -66,29 +68,29 @@ def test_while_counts_to_three_and_records_each_iteration() -> None:
     assert shown.output.count("counter/do") == 3
 
 
-def test_wait_for_event_published_from_another_caller() -> None:
-    result: dict = {}
+def test_wait_for_event_published_from_another_caller(home: Path) -> None:
+    # GIVEN a run waiting for event1/k-live in another process (two CliRunner calls at once
+    # would share sys.stdout)
+    env = {**os.environ, "FLOWCTL_HOME": str(home)}
+    waiting = subprocess.Popen(
+        [str(Path(sys.executable).with_name("flowctl")), "run", str(FLOWS / "liteflow-wait-event.json"), "-q", "-p", "key=k-live"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    # WHEN, once it waits, the event is published from here
+    from orchestrator.cli.local import local_store
 
-    def run() -> None:
-        result["out"] = invoke("run", str(FLOWS / "liteflow-wait-event.json"), "-q", "-p", "key=k-live")
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    deadline = time.monotonic() + 20
-    published = None
-    while time.monotonic() < deadline:
-        time.sleep(0.3)
-        published = invoke("events", "publish", "event1", "--key", "k-live", "--data", '{"n": 1}')
-        if "delivered" in published.output:
-            break
-        # nobody was waiting yet: take the buffered event back out of the way and retry
-        from orchestrator.cli.local import local_store
-
-        local_store(ROOT).take_buffered_event("event1", "k-live")
-    thread.join(30)
-    assert published is not None and "delivered" in published.output
-    assert result["out"].exit_code == 0, result["out"].output
-    assert '"n": 1' in result["out"].output
+    deadline = time.monotonic() + 30
+    while not local_store(ROOT).list_waiters("event1", "k-live") and waiting.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.2)
+    published = invoke("events", "publish", "event1", "--key", "k-live", "--data", '{"n": 1}')
+    # THEN the waiting run receives it and succeeds
+    try:
+        out, errors = waiting.communicate(timeout=60)
+    finally:
+        waiting.kill()
+    assert "delivered" in published.output
+    assert waiting.returncode == 0, out + errors
+    assert '"n": 1' in out
 
 
 def test_event_published_before_the_run_is_delivered_once() -> None:
