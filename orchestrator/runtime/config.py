@@ -113,7 +113,8 @@ class DeferredLogger:
         if self._logger is not None:
             self._logger.thread_safe_remove_keys(keys)
 
-    def _real(self) -> Any:
+    def resolve(self) -> Any:
+        """The Powertools ``Logger`` itself, created now if it was not yet."""
         if self._logger is None:
             with self._lock:
                 if self._logger is None:
@@ -132,7 +133,7 @@ class DeferredLogger:
         return self._logger
 
     def __getattr__(self, name: str) -> Any:
-        return getattr(self._real(), name)
+        return getattr(self.resolve(), name)
 
 
 _lock = threading.Lock()

@@ -68,11 +68,13 @@ def node_logs() -> NodeLogs | None:
         try:
             from orchestrator.runtime import get_runtime
 
-            powertools = get_runtime().logger
+            logger = get_runtime().logger
+            resolve = getattr(logger, "resolve", None)  # the runtime creates its Logger on first use
+            powertools = resolve() if callable(resolve) else logger
             target: logging.Logger = powertools._logger
             handler = NodeLogs(getattr(powertools, "registered_formatter", None))
+            target.addHandler(handler)
         except Exception:  # no Powertools logger here: the page shows no logs
             return None
-        target.addHandler(handler)
         _installed = handler
         return handler
