@@ -5,7 +5,9 @@ start-up, a node's cold start, a big fan-out's memory), each against its same-ru
 Options: ``--no-moto`` (engine only), ``--repeat N`` (best of N engine runs, default 3),
 ``--moto-map-cap N`` (moto runs Maps with at most N items: its executor recurses into a
 RecursionError and hangs above ~950; default 900), ``--quick`` (small sizes: a smoke run whose
-figures mean little), ``--rows-only`` (only that second table).
+figures mean little), ``--rows-only`` (only that second table), ``--fanout-sizes 10000,100000``
+(items of the fan-out rows: time per item and peak memory of a foreach over a CSV file with
+aggregation; ``--quick`` makes it 300).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import gc
 import sys
 import time
 
+from bench.fanout import fanout_rows, print_fanout_rows
 from bench.measure import MotoSession, peak_memory, time_engine
 from bench.rows import Sizes, all_rows, print_rows
 from bench.scenarios import Workload, builtin_workloads, example_workloads, map_workload
@@ -27,6 +30,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--moto-map-cap", type=int, default=900, help="largest Map moto runs (default 900)")
     parser.add_argument("--quick", action="store_true", help="small sizes (a smoke run)")
     parser.add_argument("--rows-only", action="store_true", help="only the paths of issue 14 against their baselines")
+    parser.add_argument("--fanout-sizes", default=None,
+                        help="items of the fan-out rows, comma-separated (default 10000,100000, 300 with --quick; '' skips them)")
     args = parser.parse_args(argv)
     sizes = Sizes.quick() if args.quick else Sizes()
     if args.rows_only:
@@ -70,6 +75,11 @@ def main(argv: list[str] | None = None) -> int:
         full = peak_memory(w.definition, w.input, True)
         lean = peak_memory(w.definition, w.input, False)
         print(f"{items:>8}{full / 1024:>13.0f} KiB{full / items:>9.0f} B{lean / 1024:>11.0f} KiB{lean / items:>9.0f} B")
+    default_sizes = "300" if args.quick else "10000,100000"
+    fanout_sizes = [int(n) for n in (args.fanout_sizes if args.fanout_sizes is not None else default_sizes).split(",") if n.strip()]
+    if fanout_sizes:
+        print("  measuring the fan-out rows (two runs per size)", file=sys.stderr, flush=True)
+        print_fanout_rows(fanout_rows(fanout_sizes))
     print()
     print(f"(engine: best of {args.repeat} runs, virtual clock; moto: one run, start until it reports the end; "
           f"{time.strftime('%Y-%m-%d %H:%M')})")

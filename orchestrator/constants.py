@@ -11,6 +11,7 @@ __all__ = [
     "AWS_LAMBDA_FUNCTION_NAME",
     "AWS_REGION",
     "DEFAULT_EVENT_SOURCE",
+    "DEFAULT_FUNCTION_TIMEOUT_SECONDS",
     "DEFAULT_EVENT_TTL_SECONDS",
     "DEFAULT_HOME",
     "DEFAULT_INLINE_LIMIT_BYTES",
@@ -92,3 +93,6 @@ DEFAULT_INLINE_LIMIT_BYTES = 100 * 1024
 """Largest JSON value stored inline in one run-table attribute (a DynamoDB item holds 400 KB)."""
 WAITER_TTL_GRACE_SECONDS = 3600
 """A waiter record outlives its task timeout by this much before TTL removes it."""
+
+DEFAULT_FUNCTION_TIMEOUT_SECONDS = 30
+"""Timeout of a node function without its own ``function.json`` ``timeout`` (the template's Globals)."""

@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from orchestrator import __version__
 from orchestrator.cli.literal import cell, lit
@@ -141,6 +142,12 @@ def print_report(console: Console, data: dict[str, Any]) -> None:
     cost = data["cost_per_million_runs_usd"]
     table.add_row("cost / million runs", f"Standard ${cost['standard']:,.2f} · Express ${cost['express']:,.2f}")
     table.add_row("payload risks", cell("\n".join(data["payload_risks"]) or "none"))
+    size_flag = " [red](over Step Functions' 1 MB limit)[/]" if data.get("definition_over_limit") else ""
+    table.add_row("definition size", f"{data.get('definition_bytes', 0):,} bytes{size_flag}")
+    if data.get("warnings"):
+        table.add_row(Text("warnings", style="red"), Text("\n".join(data["warnings"])))
+    for node_id, how in data.get("foreach_results", {}).items():
+        table.add_row(cell(f"foreach {node_id}"), cell(how))
     if data["added_sync_edges"]:
         table.add_row("sync edges added", cell(", ".join(f"{a} → {b}" for a, b in data["added_sync_edges"])))
     table.add_row("assumptions", cell(data["assumptions"]))

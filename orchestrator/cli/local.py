@@ -28,6 +28,7 @@ from orchestrator.cli.local_view import Progress, print_breakpoint
 from orchestrator.errors import FlowctlError
 from orchestrator.local.failures import describe_failure
 from orchestrator.local.workdir import project_workdir
+from orchestrator.store.models import progress_text
 from orchestrator.strict_json import StrictJsonError
 
 __all__ = ["asl_app", "events_app", "runs_app"]
@@ -109,8 +110,11 @@ def _print_result(run: Any, as_table: bool = False, full: bool = False) -> None:
     if run.breakpoint:
         print_breakpoint(run, full)
         return
+    again = (f"flowctl redrive {run.run_id}" if getattr(run, "redrivable", True)
+             else "run it again (an Express flow's runs cannot be redriven)")
     if run.interrupted:
-        err.print(f"[red]ABORTED[/] run [bold]{lit(run.run_id)}[/] — interrupted; flowctl redrive {lit(run.run_id)} resumes it")
+        resumes = f"{again} resumes it" if getattr(run, "redrivable", True) else again
+        err.print(f"[red]ABORTED[/] run [bold]{lit(run.run_id)}[/] — interrupted; {lit(resumes)}")
         return
     colour = "green" if run.status == "SUCCEEDED" else "red"
     err.print(f"[{colour}]{lit(run.status)}[/] run [bold]{lit(run.run_id)}[/]")
@@ -120,7 +124,8 @@ def _print_result(run: Any, as_table: bool = False, full: bool = False) -> None:
         sys.stdout.write(json.dumps(run.output, indent=2, default=str) + "\n")
     else:
         err.print(f"[red]{lit(describe_failure(run.error, run.cause))}[/]")
-        err.print(f"see `flowctl runs show {lit(run.run_id)}`; fix and `flowctl redrive {lit(run.run_id)}`")
+        err.print(f"see `flowctl runs show {lit(run.run_id)}`; fix and `{lit(again)}`" if getattr(run, "redrivable", True)
+                  else f"see `flowctl runs show {lit(run.run_id)}`; fix and {lit(again)}")
 
 
 @app.command()
@@ -216,6 +221,13 @@ def _check_mocks(flow: Any, mocks: dict[str, Any]) -> None:
     unknown = sorted(set(mocks) - set(flow.nodes) - per_item)
     if unknown:
         raise FlowctlError(f"--mocks: {', '.join(unknown)} are not nodes of {flow.name}")
+    from orchestrator.spec.fanout import aggregated_nodes
+
+    for name in sorted(aggregated_nodes(flow)):
+        if f"{name}/do" in mocks:
+            raise FlowctlError(f"--mocks: '{name}' aggregates its results in the run store, which its function's "
+                               f"@node does and a mock would skip (the fan-in would get no items); mock the nodes "
+                               f"after it, or set results: inline on '{name}' while mocking")
 
 
 @asl_app.command("run")
@@ -276,6 +288,7 @@ def runs_list(
 def runs_show(
     run_id: str = typer.Argument(..., help="Run id (as printed by flowctl run)."),
     node: str | None = typer.Option(None, "--node", help="Show this node's input and output in full."),
+    resolve: bool = typer.Option(False, "--resolve", help="With --node: show offloaded ({\"$ref\"}) outputs resolved."),
 ) -> None:
     """A run with every node's status, attempts of every round (redrive), timing and (with --node) data."""
     store = local_store(_project_root("runs show"))
@@ -293,17 +306,37 @@ def runs_show(
         for step in steps:
             out.print(f"[bold]{lit(step.node)}[/] item {step.index} round {step.redrive} attempt {step.attempt}: "
                       f"{step.status} {step.duration_ms or ''} ms")
-            out.print_json(json.dumps(step.output, default=str))
+            shown = step.output
+            if resolve:
+                from orchestrator.runtime.payloads import PayloadStore
+
+                shown = PayloadStore().resolve(step.output)
+            elif _has_ref(step.output):
+                out.print("(an offloaded output: --resolve shows its value)")
+            out.print_json(json.dumps(shown, default=str))
             if step.error:
                 out.print(f"[red]{lit(describe_failure(step.error, step.cause))}[/]")
         return
     table = Table("node", "item", "round", "attempt", "status", "ms", "error")
     for step in steps:
+        caught = isinstance(step.output, dict) and step.output.get("caught") is True
         table.add_row(*(cell(v) for v in (step.node, step.index, step.redrive, step.attempt, step.status,
-                                           step.duration_ms or "", step.error or "")))
+                                           step.duration_ms or "",
+                                           (step.error or "") + (" (caught)" if caught else ""))))
     out.print(table)
+    if found.progress:
+        counters = Table("foreach", "items done", title="progress", title_justify="left")
+        for name, values in sorted(found.progress.items()):
+            counters.add_row(cell(name), cell(progress_text(values)))
+        out.print(counters)
     if found.status == "SUCCEEDED":
         out.print_json(json.dumps(found.output, default=str))
+
+
+def _has_ref(value: Any) -> bool:
+    if isinstance(value, dict):
+        return (len(value) == 1 and isinstance(value.get("$ref"), str)) or any(_has_ref(v) for v in value.values())
+    return isinstance(value, list) and any(_has_ref(v) for v in value)
 
 
 @events_app.command("publish")
@@ -532,16 +565,30 @@ def redrive(
     if path is None:
         raise FlowctlError(f"flow '{previous.flow}' is not in {project.flows_dir}")
     compiled = compile_flow_file(path, project)
+    if compiled.type == "EXPRESS":
+        raise FlowctlError(
+            f"run '{run_id}' is a run of the Express flow '{previous.flow}': Step Functions cannot redrive Express "
+            "executions (RedriveExecution answers InvalidArn); start a new run, or set \"type\": \"STANDARD\" "
+            "on the flow to make its runs redrivable"
+        )
     replay = {}
+    replay_items: dict[tuple[str, int], Any] = {}
     for step in previous.steps:
-        if step.status == "SUCCEEDED" and step.index == 0 and isinstance(step.output, dict) and compiled.flow.nodes.get(step.node) and compiled.flow.nodes[step.node].uses:
+        if step.status != "SUCCEEDED" or not isinstance(step.output, dict):
+            continue
+        if step.index == 0 and compiled.flow.nodes.get(step.node) and compiled.flow.nodes[step.node].uses:
             replay[step.node] = step.output.get("output")
+        elif "/" in step.node:  # one item of a foreach (or iteration of a loop) that succeeded
+            replay_items[(step.node, step.index)] = step.output.get("output")
     progress = Progress(list(compiled.flow.nodes), enabled=not quiet and err.is_terminal)
     runner = LocalRunner(project, store, on_node=progress)
-    err.print(f"redriving {lit(run_id)}: reusing {len(replay)} recorded node output(s): {lit(', '.join(sorted(replay)) or 'none')}")
+    items = f" and {len(replay_items)} item output(s) of foreach/while nodes" if replay_items else ""
+    err.print(f"redriving {lit(run_id)}: reusing {len(replay)} recorded node output(s): "
+              f"{lit(', '.join(sorted(replay)) or 'none')}{items}")
     with project_workdir(project.root), _signals_interrupt():
         result = _run_with_progress(
-            progress, lambda: runner.run(compiled, previous.input, run_id=run_id, replay=replay, redrive_of=previous))
+            progress, lambda: runner.run(compiled, previous.input, run_id=run_id, replay=replay, redrive_of=previous,
+                                         replay_items=replay_items))
     _print_result(result)
     if result.interrupted:
         raise typer.Exit(INTERRUPTED_EXIT)

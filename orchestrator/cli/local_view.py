@@ -19,6 +19,7 @@ from rich.table import Table
 
 from orchestrator.cli.app import err, out
 from orchestrator.cli.literal import cell, lit
+from orchestrator.store.models import progress_text
 
 __all__ = ["Progress", "compact", "print_breakpoint"]
 
@@ -59,13 +60,17 @@ class Progress:
     def __call__(self, event: Any) -> None:
         with self.lock:
             row = self.rows.setdefault(event.node, ["", 0, ""])
+            if event.status == "PROGRESS":  # a foreach's counters: "1,234/20,000"
+                row[1] = progress_text(event.counters or {})
+                self._refresh()
+                return
             if event.status == "FAILED":
                 row[0] = _retrying(event.attempt + 1)  # the next attempt
             elif event.status == "RETRY":
                 row[0] = _retrying(event.attempt)
             else:
                 row[0] = ICONS.get(event.status, event.status)
-            if "/" in event.node and event.index is not None and event.status == "SUCCEEDED":
+            if "/" in event.node and event.index is not None and event.status == "SUCCEEDED" and isinstance(row[1], int):
                 row[1] += 1
             if event.detail:
                 row[2] = event.detail

@@ -19,7 +19,7 @@ from typing import Any
 
 from orchestrator.compiler.asl import AslBuild, build_asl
 from orchestrator.compiler.errors import CompileError
-from orchestrator.compiler.report import EXPRESS_MAX_SECONDS, FlowReport, estimate
+from orchestrator.compiler.report import EXPRESS_MAX_SECONDS, FlowReport, estimate, foreach_results
 from orchestrator.limits import MAX_DEFINITION_DEPTH
 from orchestrator.spec.errors import FlowValidationError
 from orchestrator.spec.model import Flow
@@ -131,6 +131,8 @@ def compile_flow(flow: Flow, project: Project | None = None, *, items: int = 100
         payload_risks=risks,
         added_edges=[e for edges in build.added_edges.values() for e in edges],
         items_assumed=items,
+        definition_bytes=len(asl_text(build.definition).encode()),
+        foreach_results=foreach_results(flow),
     )
     return CompiledFlow(flow, build.definition, sm_type, reasons, build, report)
 

@@ -34,6 +34,7 @@ from orchestrator.compiler.names import (
 )
 from orchestrator.compiler.sp import Parallel, Series, Tree, decompose, leaves
 from orchestrator.spec.expressions import expression_body, referenced_variables, var_name
+from orchestrator.spec.fanout import is_distributed, reader_format, results_mode
 from orchestrator.spec.graph import FlowGraph, flow_graph, switch_targets
 from orchestrator.spec.model import Body, Flow, Node, Retry, SubflowSpec
 
@@ -48,10 +49,16 @@ LAMBDA_SERVICE_RETRY: dict[str, Any] = {
     ],
     "IntervalSeconds": 1,
     "MaxAttempts": 3,
-    "BackoffRate": 2,
+    "BackoffRate": 2.0,  # a float: statelint (like the ASL schema) rejects an integer
     "JitterStrategy": "FULL",
 }
 LAMBDA_INVOKE = "arn:aws:states:::lambda:invoke"
+S3_GET_OBJECT = "arn:aws:states:::s3:getObject"
+PROJECT_DATA_BUCKET = "ProjectDataBucket"
+PROJECT_DATA_BUCKET_PLACEHOLDER = "${" + PROJECT_DATA_BUCKET + "}"
+"""Bucket of a project-relative ``items_from`` file: the payload bucket when deployed; the local
+engine reads the file from the project directory (``FLOWCTL_PROJECT_DIR``) instead."""
+AGG_SCHEME = "agg://"
 WAITER_FUNCTION = "waiter"
 
 FlowLoader = Callable[[str], Flow]
@@ -68,11 +75,16 @@ class AslBuild:
     added_edges: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
     trees: dict[str, Tree | None] = field(default_factory=dict)
     distributed_maps: list[str] = field(default_factory=list)
+    aggregated_maps: list[str] = field(default_factory=list)
+    item_buckets: list[str] = field(default_factory=list)
+    """Buckets the state machine reads items from (``${ProjectDataBucket}`` for project files)."""
 
     @property
     def substitutions(self) -> dict[str, str]:
         subs = {function_arn_substitution(f): f for f in self.functions}
         subs.update({state_machine_arn_substitution(f): f for f in self.nested_flows})
+        if PROJECT_DATA_BUCKET_PLACEHOLDER in self.item_buckets:
+            subs[PROJECT_DATA_BUCKET] = PROJECT_DATA_BUCKET
         return dict(sorted(subs.items()))
 
 
@@ -99,6 +111,9 @@ _REDRIVE_COUNT = (
 )
 """The run's redrive round: ``Execution.RedriveCount`` (0 before any redrive), or 0 where the
 context object has none (an Express execution), since an undefined value fails the state."""
+
+
+_OR_NULL = "$exists({0}) ? {0} : null"
 
 
 def _expr(text: str) -> str:
@@ -194,7 +209,7 @@ class _Builder:
             "ErrorEquals": list(retry.errors),
             "IntervalSeconds": retry.interval,
             "MaxAttempts": retry.max_attempts - 1,
-            "BackoffRate": retry.backoff,
+            "BackoffRate": float(retry.backoff),
         }
         if retry.max_delay is not None:
             rule["MaxDelaySeconds"] = retry.max_delay
@@ -203,9 +218,11 @@ class _Builder:
         return [rule]
 
     def catchers(self, node_id: str, node: Node, scope: Scope, states: dict[str, Any], nxt: str) -> list[dict[str, Any]]:
+        # A timeout's error output has no Cause (nor has a Fail state's without one): null, not
+        # an undefined field that would fail the catcher with States.QueryEvaluationError.
         error_output = {
-            "error": _expr("$states.errorOutput.Error"),
-            "cause": _expr("$states.errorOutput.Cause"),
+            "error": _expr(_OR_NULL.format("$states.errorOutput.Error")),
+            "cause": _expr(_OR_NULL.format("$states.errorOutput.Cause")),
             "node": scope.path + node_id,
         }
         found: list[dict[str, Any]] = []
@@ -213,7 +230,7 @@ class _Builder:
             handler_state = self.emit_handler(catch.then, node_id, scope, states, nxt)
             found.append({"ErrorEquals": list(catch.errors), "Output": error_output, "Next": handler_state})
         if node.on_error == "continue":
-            failure = {"error": _expr("$states.errorOutput.Error"), "cause": _expr("$states.errorOutput.Cause")}
+            failure = {key: error_output[key] for key in ("error", "cause")}
             found.append({"ErrorEquals": ["States.ALL"], "Assign": {scope.var(node_id): failure}, "Output": failure, "Next": nxt})
         return found
 
@@ -238,9 +255,13 @@ class _Builder:
         return name
 
     # -- states -------------------------------------------------------------------------------
-    def lambda_task(self, function: str, payload_input: Any, node_id: str, scope: Scope) -> dict[str, Any]:
+    def lambda_task(self, function: str, payload_input: Any, node_id: str, scope: Scope,
+                    fanout: dict[str, Any] | None = None) -> dict[str, Any]:
         if function not in self.build.functions:
             self.build.functions.append(function)
+        context = self.context(node_id, scope)
+        if fanout:
+            context.update(fanout)
         return {
             "Type": "Task",
             "Resource": LAMBDA_INVOKE,
@@ -249,7 +270,7 @@ class _Builder:
                 "Payload": {
                     "input": payload_input,
                     "params": _expr(self.wrap("$params", scope)),
-                    "context": self.context(node_id, scope),
+                    "context": context,
                 },
             },
         }
@@ -535,14 +556,15 @@ class _Builder:
 
     # -- loops --------------------------------------------------------------------------------
     def body_state(self, node_id: str, body: Body, scope: Scope, states: dict[str, Any], label: str,
-                   extra: dict[str, str], assign: dict[str, Any], nxt: str | None, index_expr: str) -> str:
+                   extra: dict[str, str], assign: dict[str, Any], nxt: str | None, index_expr: str,
+                   fanout: dict[str, Any] | None = None) -> str:
         """Emit a foreach/while body; ``assign`` values may use ``RESULT`` for the body's output."""
         name = self.name(f"{scope.prefix}{node_id}/{label}")
         body_scope = Scope(scope.flow, scope.graph, scope.prefix, scope.path, {**scope.names, **extra}, index_expr)
         result: str
         if body.uses is not None:
             payload_input = self.template(body.with_, body_scope) if body.with_ is not None else _expr(self.wrap("$item", body_scope))
-            state = self.lambda_task(body.uses, payload_input, node_id, body_scope)
+            state = self.lambda_task(body.uses, payload_input, node_id, body_scope, fanout)
             state["Retry"] = [LAMBDA_SERVICE_RETRY, *self.retry_policy(body.retry)]
             if body.timeout:
                 state["TimeoutSeconds"] = body.timeout
@@ -596,40 +618,76 @@ class _Builder:
         spec = node.foreach
         assert spec is not None
         var = scope.var(node_id)
-        distributed = spec.mode == "distributed" or (
-            spec.mode == "auto" and (spec.concurrency > 40 or spec.tolerated_failures is not None or spec.batch_size is not None)
-        )
-        items: Any
+        distributed = is_distributed(spec)
+        aggregate = results_mode(node)[0] == "aggregate"
+        items: Any = spec.items  # a literal array (unused when items_from reads them)
         if isinstance(spec.items, str):
             items = _expr(self.wrap(expression_body(spec.items, bare=True) or "[]", scope))
-        else:
-            items = spec.items
+        # A function body with batch_size is batched transparently: each item's input is
+        # computed here (ItemSelector), the function is still called once per item by @node.
+        batched = bool(spec.batch_size) and spec.do.uses is not None
+        do = spec.do
         selector: dict[str, Any] = {
             "item": _expr("$states.context.Map.Item.Value"),
             "index": _expr("$states.context.Map.Item.Index"),
         }
+        if batched:
+            item_names = {"item": "$states.context.Map.Item.Value", "index": "$states.context.Map.Item.Index"}
+            item_scope = Scope(scope.flow, scope.graph, scope.prefix, scope.path, {**scope.names, **item_names}, scope.index_expr)
+            per_item = self.template(do.with_, item_scope) if do.with_ is not None else _expr(self.wrap("$item", item_scope))
+            selector = {"input": per_item, "index": selector["index"]}
+            do = do.model_copy(update={"with_": "{% $item %}"})
         extra = {"item": f"$Item_{var}", "index": f"$Index_{var}"}
         first_assign: dict[str, Any] = {
             f"Item_{var}": _expr("$states.input.Items" if spec.batch_size else "$states.input.item"),
-            f"Index_{var}": _expr("null" if spec.batch_size else "$states.input.index"),
+            # A batch is numbered by its first item: its step and aggregation item get that index.
+            f"Index_{var}": _expr("$states.input.Items[0].index" if spec.batch_size else "$states.input.index"),
         }
+        # What every item of a child execution needs from the parent: once per batch, or per item.
+        shared: dict[str, Any] = {}
+        first = "$states.input.BatchInput" if spec.batch_size else "$states.input"
         if distributed:
             # Child executions do not see outer variables: pass the ones the body reads.
             refs: set[str] = set()
-            for value in (spec.do.with_, spec.do.set):
+            for value in (do.with_, do.set):
                 for body in _all_expressions(value):
                     refs |= referenced_variables(body)
-            if spec.do.with_ is None and spec.do.set is None:
+            if do.with_ is None and do.set is None:
                 refs.add("item")
+            if do.uses is not None:
+                refs.add("params")  # every function payload carries the run's params
             outer = sorted(r for r in refs if r in scope.names and r not in ("item", "index"))
             if outer:
-                selector["vars"] = {r: _expr(scope.names[r]) for r in outer}
+                shared["vars"] = {r: _expr(scope.names[r]) for r in outer}
                 for r in outer:
-                    first_assign[f"Outer_{var}__{r}"] = _expr(f"$states.input.vars.{r}")
+                    first_assign[f"Outer_{var}__{r}"] = _expr(f"{first}.vars.{r}")
                     extra[r] = f"$Outer_{var}__{r}"
             self.build.distributed_maps.append(scope.path + node_id)
         iteration: dict[str, Any] = {}
-        body = self.body_state(node_id, spec.do, scope, iteration, "do", extra, {}, None, f"$Index_{var}")
+        key = self.fanout_key(node_id, scope)
+        fanout: dict[str, Any] = {"fanout": key}
+        if key.startswith("{%"):
+            # Computed in the parent (a child execution does not see its variables).
+            shared["fanout"] = key
+            first_assign[f"Fanout_{var}"] = _expr(f"{first}.fanout")
+            fanout["fanout"] = _expr(f"$Fanout_{var}")
+        if distributed:
+            # A child execution has its own Execution context: the items belong to the parent's run.
+            shared["run"] = {"run_id": _expr("$states.context.Execution.Name"), "execution": _expr("$states.context.Execution.Id")}
+            first_assign[f"Run_{var}"] = _expr(f"{first}.run")
+            fanout["run_id"] = _expr(f"$Run_{var}.run_id")
+            fanout["execution"] = _expr(f"$Run_{var}.execution")
+        if not spec.batch_size:
+            selector.update(shared)
+        if batched:
+            fanout["batch"] = True
+        if aggregate:
+            fanout["aggregate"] = True
+            self.build.aggregated_maps.append(scope.path + node_id)
+        retry = spec.do.retry
+        if retry is not None and retry.max_attempts > 1:
+            fanout["retry"] = {"errors": list(retry.errors), "max_attempts": retry.max_attempts}
+        body = self.body_state(node_id, do, scope, iteration, "do", extra, {}, None, f"$Index_{var}", fanout)
         start = self.name(f"{scope.prefix}{node_id}/item")
         iteration[start] = {"Type": "Pass", "Assign": first_assign, "Next": body}
         processor: dict[str, Any] = {
@@ -637,12 +695,19 @@ class _Builder:
             "StartAt": start,
             "States": dict(sorted(iteration.items(), key=lambda kv: kv[0] != start)),
         }
-        state: dict[str, Any] = {"Type": "Map", "Items": items, "ItemSelector": selector, "ItemProcessor": processor}
+        state: dict[str, Any] = {"Type": "Map"}
+        if spec.items_from is not None:
+            state["ItemReader"] = self.item_reader(spec.items_from)
+        else:
+            state["Items"] = items
+        state.update({"ItemSelector": selector, "ItemProcessor": processor})
         if spec.concurrency:
             state["MaxConcurrency"] = spec.concurrency
         if distributed:
             if spec.batch_size:
                 state["ItemBatcher"] = {"MaxItemsPerBatch": spec.batch_size}
+                if shared:
+                    state["ItemBatcher"]["BatchInput"] = shared
             tolerated = spec.tolerated_failures
             if isinstance(tolerated, str):
                 state["ToleratedFailurePercentage"] = float(tolerated.rstrip("%"))
@@ -652,9 +717,35 @@ class _Builder:
         state["Retry"] = self.retry_policy(node.retry) or None
         if state["Retry"] is None:
             del state["Retry"]
-        state["Assign"] = {var: _expr("$states.result")}
-        state["Output"] = _expr("$states.result")
+        result = "$reduce($states.result, $append, [])" if batched else "$states.result"  # one list per batch
+        if aggregate:
+            # The items' outputs are in the run store; the node's value is a reference to them.
+            result = '{"$ref": ' + json.dumps(AGG_SCHEME) + " & $states.context.Execution.Name & \"/\" & " + _unwrap(key) + "}"
+        state["Assign"] = {var: _expr(result)}
+        state["Output"] = _expr(result)
         return state
+
+    def fanout_key(self, node_id: str, scope: Scope) -> str:
+        """Progress/aggregation key of a foreach: its node path, plus the enclosing loop's index
+        when it runs inside one (each outer iteration fans out on its own)."""
+        path = scope.path + node_id
+        if scope.index_expr == "0":
+            return path
+        return _expr(f"{json.dumps(path + '@')} & $string({scope.index_expr})")
+
+    def item_reader(self, location: str) -> dict[str, Any]:
+        """Distributed Map's ItemReader for ``s3://bucket/key`` or a project-relative path."""
+        kind = reader_format(location)
+        if location.startswith("s3://"):
+            bucket, _, key = location[5:].partition("/")
+        else:
+            bucket, key = PROJECT_DATA_BUCKET_PLACEHOLDER, location.lstrip("./")
+        if bucket not in self.build.item_buckets:
+            self.build.item_buckets.append(bucket)
+        config: dict[str, Any] = {"InputType": kind}
+        if kind == "CSV":
+            config["CSVHeaderLocation"] = "FIRST_ROW"
+        return {"Resource": S3_GET_OBJECT, "ReaderConfig": config, "Arguments": {"Bucket": bucket, "Key": key}}
 
     def while_states(self, node_id: str, node: Node, scope: Scope, states: dict[str, Any]) -> str:
         spec = node.while_
@@ -739,6 +830,13 @@ class _Builder:
         self.build.nested_flows.sort()
         self.build.inlined_flows.sort()
         return self.build
+
+
+def _unwrap(value: str) -> str:
+    """A JSONata operand for ``value``: the body of ``{% ... %}``, else a string literal."""
+    if value.startswith("{%") and value.endswith("%}"):
+        return "(" + value[2:-2].strip() + ")"
+    return json.dumps(value)
 
 
 def _all_expressions(value: Any) -> list[str]:

@@ -28,15 +28,18 @@ from typing import Any
 import yaml
 
 from orchestrator.compiler import CompiledFlow, compile_flow_file
+from orchestrator.compiler.asl import PROJECT_DATA_BUCKET, PROJECT_DATA_BUCKET_PLACEHOLDER
 from orchestrator.compiler.names import (
     pascal,
 )
+from orchestrator.constants import DEFAULT_FUNCTION_TIMEOUT_SECONDS
 from orchestrator.deploy.checkov_skips import annotate as annotate_checkov_skips
 from orchestrator.deploy.layer import LAYER_DIR, write_layer_source
 from orchestrator.deploy.rest_api import API_KEY_CONDITION, API_ROUTES, api_outputs, api_resources
 from orchestrator.errors import FlowctlError, Problem
 from orchestrator.platform import PLATFORM_FUNCTIONS, handler_path
 from orchestrator.scaffold import SCHEMA_FILE
+from orchestrator.spec.fanout import aggregate_readers
 from orchestrator.spec.project import Project
 from orchestrator.spec.schema import schema_text
 from orchestrator.spec.validate import normalize_cron
@@ -145,13 +148,16 @@ def _check_refs(project: Project, name: str, config: dict[str, Any], known: set[
         )
 
 
-def _node_function(name: str, config: dict[str, Any]) -> dict[str, Any]:
+def _node_function(name: str, config: dict[str, Any], *, reads_runs: bool = False) -> dict[str, Any]:
+    # A function that receives an aggregated foreach's results reads its aggregation items.
+    reads = [{"DynamoDBReadPolicy": {"TableName": _ref("RunTable")}}] if reads_runs else []
     props: dict[str, Any] = {
         "CodeUri": f"functions/{name}/",
         "Handler": "app.lambda_handler",
         "Description": config.get("description", f"flowctl node function {name}"),
         "Policies": [
             {"DynamoDBWritePolicy": {"TableName": _ref("RunTable")}},
+            *reads,
             {"S3CrudPolicy": {"BucketName": _ref("PayloadBucket")}},
             *config.get("policies", []),
         ],
@@ -197,6 +203,9 @@ def _state_machine(compiled: CompiledFlow) -> dict[str, Any]:
         {"LambdaInvokePolicy": {"FunctionName": _ref(function_resource(f))}} for f in compiled.functions
     ]
     statements: list[dict[str, Any]] = [{"Effect": "Allow", "Action": LOG_DELIVERY_ACTIONS, "Resource": "*"}]
+    for bucket in compiled.build.item_buckets:  # ItemReader: the Map reads its items itself
+        name = _ref("PayloadBucket") if bucket == PROJECT_DATA_BUCKET_PLACEHOLDER else bucket
+        policies.append({"S3ReadPolicy": {"BucketName": name}})
     for child in compiled.nested_flows:
         policies.append({"StepFunctionsExecutionPolicy": {"StateMachineName": _sm_name(child)}})
         statements.append({
@@ -220,7 +229,9 @@ def _state_machine(compiled: CompiledFlow) -> dict[str, Any]:
     policies.append({"Statement": statements})
     substitutions: dict[str, Any] = {}
     for key, target in compiled.substitutions.items():
-        if key.endswith("FunctionArn"):
+        if key == PROJECT_DATA_BUCKET:
+            substitutions[key] = _ref("PayloadBucket")
+        elif key.endswith("FunctionArn"):
             substitutions[key] = _arn(function_resource(target))
         else:
             substitutions[key] = _ref(state_machine_resource(target))
@@ -366,8 +377,9 @@ def build_template(project: Project) -> dict[str, Any]:
     }
     resources.update(api_resources("Stage"))
     configs = {name: _function_config(project, name) for name in node_functions}
+    readers = {f for c in compiled for f in aggregate_readers(c.flow)}
     for name in node_functions:
-        resources[function_resource(name)] = _node_function(name, configs[name])
+        resources[function_resource(name)] = _node_function(name, configs[name], reads_runs=name in readers)
     resources.update(_platform_functions(compiled))
     for c in sorted(compiled, key=lambda c: c.flow.name):
         logical = state_machine_resource(c.flow.name)
@@ -417,7 +429,7 @@ def build_template(project: Project) -> dict[str, Any]:
             "Function": {
                 "Runtime": RUNTIME,
                 "Architectures": ["x86_64"],
-                "Timeout": 30,
+                "Timeout": DEFAULT_FUNCTION_TIMEOUT_SECONDS,
                 "MemorySize": 256,
                 "Tracing": "Active",
                 "Layers": [_ref("RuntimeLayer")],

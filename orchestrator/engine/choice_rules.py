@@ -17,7 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 from orchestrator.engine.errors import AslDefinitionError, StatesError
-from orchestrator.engine.jsonvalue import type_name
+from orchestrator.engine.jsonvalue import to_json, type_name
 from orchestrator.engine.paths import JsonPath, PathNotFound
 from orchestrator.engine.scope import Env
 from orchestrator.engine.templates import (
@@ -241,7 +241,7 @@ def compile_condition(condition: Any, where: str) -> Predicate:
                 expr,
                 "Condition",
                 f"returned an unexpected result type. Expected 'boolean', but was "
-                f"'{type_name(value)}' for value: {value!r}",
+                f"'{type_name(value)}' for value: {to_json(value)}",
             )
         return value
 

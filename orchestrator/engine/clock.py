@@ -40,6 +40,7 @@ __all__ = [
     "ExecutionAborted",
     "ExecutionTimedOut",
     "Halt",
+    "HistoryLimitExceeded",
     "PathCancelled",
     "RealClock",
     "Timeline",
@@ -66,6 +67,17 @@ class ExecutionAborted(Halt):
 
 class PathCancelled(Halt):
     """A sibling branch/iteration failed; this path stops without a result."""
+
+
+class HistoryLimitExceeded(PathCancelled):
+    """A Standard execution would write more history events than AWS allows (25,000): every
+    path stops, and the execution fails with ``error``/``cause`` (AWS's ``States.Runtime``)."""
+
+    error = "States.Runtime"
+
+    def __init__(self, limit: int) -> None:
+        self.cause = f"The execution reached the maximum number of history events ({limit})."
+        super().__init__(self.cause)
 
 
 class CancelScope:

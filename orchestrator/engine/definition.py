@@ -102,12 +102,16 @@ def _load_definition(
     machine_type: str,
 ) -> Machine:
     if isinstance(definition, str | bytes):
+        if not definition.strip():
+            raise AslDefinitionError("Definition must be a valid JSON object")
         try:
             definition = strict_loads(definition, max_depth=MAX_DEFINITION_DEPTH)
         except StrictJsonError as exc:
-            raise AslDefinitionError(f"The definition is not valid JSON: {exc.message}", exc.where or "/") from None
+            raise AslDefinitionError(
+                f"The definition is not valid JSON: {exc.message}", exc.where or "/", code="INVALID_JSON_DESCRIPTION"
+            ) from None
     if not isinstance(definition, Mapping):
-        raise AslDefinitionError("The definition must be a JSON object", "/")
+        raise AslDefinitionError("Definition must be a valid JSON object")
     try:
         check_value(definition, max_depth=MAX_DEFINITION_DEPTH)
     except StrictJsonError as exc:
@@ -119,6 +123,9 @@ def _load_definition(
     for key in spec:
         if key not in _TOP_FIELDS:
             raise AslDefinitionError(f"Field '{key}' is not supported at the top level", f"/{key}")
+    for key in ("Comment", "Version"):
+        if key in spec and not isinstance(spec[key], str):
+            raise AslDefinitionError(f"The value of '{key}' must be a string", f"/{key}")
     ql = spec.get("QueryLanguage", "JSONPath")
     if ql not in ("JSONPath", "JSONata"):
         raise AslDefinitionError("'QueryLanguage' must be JSONPath or JSONata", "/QueryLanguage")
@@ -133,6 +140,8 @@ def _load_definition(
         for key in program:
             if key not in _PROGRAM_FIELDS and where:
                 raise AslDefinitionError(f"Field '{key}' is not supported", f"{where}/{key}")
+        if "Comment" in program and not isinstance(program["Comment"], str):
+            raise AslDefinitionError("The value of 'Comment' must be a string", f"{where}/Comment")
         states_spec = program["States"]
         start_at = program["StartAt"]
         if not isinstance(states_spec, dict) or not states_spec:

@@ -18,6 +18,15 @@ Contract
 * ``listener(event)`` receives every history event as it is appended.
 * The default clock of :class:`Engine` is the real clock; :func:`run_state_machine` uses a
   virtual clock unless told otherwise.
+* AWS's limits: a STANDARD execution that would write more than ``max_history_events``
+  (25,000) history events fails with ``States.Runtime`` ("The execution reached the maximum
+  number of history events (25000)."); an EXPRESS one times out after ``express_max_seconds``
+  (300) of virtual or wall time, whichever comes first. ``max_history_events=None`` lifts the
+  quota (benchmarks).
+* ``function_timeout``: the timeout of local functions without a ``function.json``
+  ``"timeout"``; a function that outlives its own timeout fails with ``Sandbox.Timedout``.
+* ``replay(state, payload, map_index)``: asked before each task attempt; a mock entry it
+  returns stands in for the call (a redrive replaying recorded results), None runs it.
 """
 
 from __future__ import annotations
@@ -36,12 +45,13 @@ from orchestrator.engine.clock import (
     Clock,
     ExecutionAborted,
     ExecutionTimedOut,
+    HistoryLimitExceeded,
     RealClock,
     VirtualClock,
 )
 from orchestrator.engine.definition import Machine, load_definition
 from orchestrator.engine.errors import EngineError, StatesError
-from orchestrator.engine.execution import Execution, Path
+from orchestrator.engine.execution import EXPRESS_MAX_SECONDS, MAX_HISTORY_EVENTS, Execution, Path
 from orchestrator.engine.jsonvalue import MAX_PAYLOAD_BYTES, payload_size, to_json
 from orchestrator.engine.lambda_local import LocalFunctions
 from orchestrator.engine.mocks import Mocks
@@ -100,6 +110,10 @@ class Engine:
         account: str = "123456789012",
         role_arn: str | None = None,
         record_history: bool = True,
+        max_history_events: int | None = MAX_HISTORY_EVENTS,
+        express_max_seconds: float = EXPRESS_MAX_SECONDS,
+        function_timeout: float | None = None,
+        replay: Callable[[str, Any, tuple[int, ...]], Any] | None = None,
     ) -> None:
         self.substitutions = dict(substitutions or {})
         self.machine: Machine = load_definition(definition, self.substitutions, state_machine_type)
@@ -112,12 +126,14 @@ class Engine:
         self.role_arn = role_arn or f"arn:aws:iam::{account}:role/StatesExecutionRole-{name}"
         self.listener = listener
         self.record_history = record_history
+        self.max_history_events = max_history_events
+        self.express_max_seconds = express_max_seconds
         self.tokens = TokenRegistry()
         self.runner = TaskRunner(
             clock=self.clock,
-            functions=LocalFunctions(functions_dir, handlers, self.substitutions),
+            functions=LocalFunctions(functions_dir, handlers, self.substitutions, function_timeout),
             services=AwsServices(boto3_session, endpoint_url, client_factory, self.region),
-            mocks=Mocks(mocks),
+            mocks=Mocks(mocks, replay),
             tokens=self.tokens,
             region=self.region,
             account=account,
@@ -174,6 +190,8 @@ class Engine:
             record_history=self.record_history,
             redrive_count=redrive_count,
             redrive_time=start if redrive_time is None else redrive_time,
+            max_history_events=self.max_history_events,
+            wall_limit_seconds=self.express_max_seconds if self.type == "EXPRESS" else None,
         )
         with self._lock:
             if name in self._running:
@@ -186,7 +204,9 @@ class Engine:
                 self._running.pop(name, None)
 
     def _run(self, ex: Execution, input_text: str, timeout_seconds: float | None) -> ExecutionResult:
-        timeout = timeout_seconds if timeout_seconds is not None else self.machine.timeout_seconds
+        timeout: float | None = timeout_seconds if timeout_seconds is not None else self.machine.timeout_seconds
+        if ex.express:
+            timeout = min(timeout, self.express_max_seconds) if timeout is not None else self.express_max_seconds
         deadline = ex.start_time + timeout if timeout is not None else None
         timeline = self.clock.timeline(deadline, ex.cancel, start=ex.start_time)
         path = Path(ex, timeline, Variables(), 0, ex.cancel)
@@ -205,6 +225,9 @@ class Engine:
                 details["cause"] = err.cause
             path.event("ExecutionFailed", details)
             result.status, result.error, result.cause = "FAILED", err.error, err.cause
+        except HistoryLimitExceeded as exceeded:
+            path.event("ExecutionFailed", {"error": exceeded.error, "cause": exceeded.cause})
+            result.status, result.error, result.cause = "FAILED", exceeded.error, exceeded.cause
         except ExecutionTimedOut:
             path.event("ExecutionTimedOut", {"error": "States.Timeout", "cause": "The execution timed out."})
             result.status, result.error = "TIMED_OUT", "States.Timeout"

@@ -22,10 +22,17 @@ Event shape (as GetExecutionHistory, with ``timestamp`` in epoch seconds)::
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from orchestrator.engine.clock import CancelScope, Clock, Timeline
+from orchestrator.engine.clock import (
+    CancelScope,
+    Clock,
+    ExecutionTimedOut,
+    HistoryLimitExceeded,
+    Timeline,
+)
 from orchestrator.engine.scope import Variables
 from orchestrator.engine.timestamps import format_timestamp
 
@@ -33,7 +40,25 @@ if TYPE_CHECKING:
     from orchestrator.engine.states.base import State
     from orchestrator.engine.tasks import TaskRunner
 
-__all__ = ["Execution", "Path", "Program", "details_key"]
+__all__ = [
+    "EXPRESS_HISTORY_KEPT",
+    "EXPRESS_MAX_SECONDS",
+    "MAX_HISTORY_EVENTS",
+    "Execution",
+    "Path",
+    "Program",
+    "details_key",
+]
+
+MAX_HISTORY_EVENTS = 25_000
+"""AWS's hard quota of history events of a Standard execution (the last one may only be the
+execution's own end: a Standard execution that needs more fails with ``States.Runtime``)."""
+EXPRESS_MAX_SECONDS = 300.0
+"""An Express execution runs at most 5 minutes (it then times out, ``States.Timeout``)."""
+EXPRESS_HISTORY_KEPT = 25_000
+"""Express executions have no history quota; the engine keeps this many events in memory."""
+_FINAL_EVENTS = frozenset({"ExecutionSucceeded", "ExecutionFailed", "ExecutionTimedOut", "ExecutionAborted"})
+_WALL_CHECK_EVERY = 512
 
 _DETAIL_KEYS: dict[str, str] = {}
 
@@ -73,6 +98,8 @@ class Execution:
         record_history: bool = True,
         redrive_count: int = 0,
         redrive_time: float | None = None,
+        max_history_events: int | None = MAX_HISTORY_EVENTS,
+        wall_limit_seconds: float | None = None,
     ) -> None:
         self.name = name
         self.arn = arn
@@ -85,6 +112,9 @@ class Execution:
         self.record_history = record_history
         self.history: list[dict[str, Any]] = []
         self._count = 0
+        self.max_history_events = None if express else max_history_events
+        self.history_exceeded: HistoryLimitExceeded | None = None
+        self.wall_deadline = time.monotonic() + wall_limit_seconds if wall_limit_seconds is not None else None
         self.lock = threading.Lock()
         self.cancel = CancelScope()
         execution: dict[str, Any] = {
@@ -111,9 +141,18 @@ class Execution:
         if details is not None:
             event[details_key(event_type)] = details
         with self.lock:
+            if self.history_exceeded is not None and event_type not in _FINAL_EVENTS:
+                return path.prev  # the execution is failing: nothing more is written
+            limit = self.max_history_events
+            if limit is not None and self._count >= limit - 1 and event_type not in _FINAL_EVENTS:
+                self.history_exceeded = exceeded = HistoryLimitExceeded(limit)
+                self.cancel.cancel(exceeded)
+                raise exceeded
             self._count += 1
             event["id"] = eid = self._count
-            if self.record_history:
+            if self.record_history and (
+                not self.express or len(self.history) < EXPRESS_HISTORY_KEPT or event_type in _FINAL_EVENTS
+            ):
                 self.history.append(event)
         path.prev = eid
         if self.listener is not None:
@@ -124,7 +163,9 @@ class Execution:
 class Path:
     """One thread of control of an execution."""
 
-    __slots__ = ("cancel", "ex", "isolated", "last_output", "map_item", "prev", "timeline", "variables")
+    __slots__ = (
+        "cancel", "ex", "isolated", "last_output", "map_index", "map_item", "prev", "timeline", "variables",
+    )
 
     def __init__(
         self,
@@ -140,6 +181,8 @@ class Path:
         self.prev = prev
         self.cancel = cancel
         self.map_item: tuple[int, Any] | None = None
+        self.map_index: tuple[int, ...] = ()
+        """Indices of the Map iterations this path runs in, outermost first."""
         self.isolated = False
         # (value, its JSON text) of the last state output: the next state's input text is free
         self.last_output: tuple[Any, str] | None = None
@@ -150,6 +193,7 @@ class Path:
     def fork(self, timeline: Timeline, cancel: CancelScope, isolated: bool = False) -> Path:
         path = Path(self.ex, timeline, self.variables.child(isolated), self.prev, cancel)
         path.isolated = isolated
+        path.map_index = self.map_index
         return path
 
     def context(
@@ -194,10 +238,16 @@ class Program:
         state = states[self.start_at]
         deadline = path.timeline.deadline
         cancel = path.cancel
+        wall_deadline = path.ex.wall_deadline
+        steps = 0
         while True:
             cancel.check()
             if deadline is not None:
                 path.timeline.check_deadline()
+            if wall_deadline is not None:
+                steps += 1
+                if steps % _WALL_CHECK_EVERY == 0 and time.monotonic() >= wall_deadline:
+                    raise ExecutionTimedOut()
             value, nxt = state.execute(path, value)
             if nxt is None:
                 return value

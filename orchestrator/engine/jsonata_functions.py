@@ -3,7 +3,8 @@
 AWS registers six functions for states whose ``QueryLanguage`` is ``JSONata``:
 
 * ``$partition(array, size)`` — chunks of ``size`` items, the last one possibly shorter.
-* ``$range(start, end, step)`` — ``start`` to ``end`` *inclusive* by ``step`` (at most 1000 items).
+* ``$range(start, end, step)`` — ``start`` to ``end`` *inclusive* by ``step`` (at most 1000 items),
+  a JSONata sequence: a one-item range is that item (an empty one is ``[]``).
 * ``$hash(data, algorithm)`` — hex digest; ``MD5``, ``SHA-1``, ``SHA-256``, ``SHA-384``, ``SHA-512``.
 * ``$random([seed])`` — a float in ``[0, 1)``; with a seed, the same number every time (the seed
   feeds ``java.util.Random`` as on AWS). Replaces JSONata's own ``$random()``.
@@ -99,8 +100,13 @@ def _range(start: Any = None, end: Any = None, step: Any = None, *extra: Any) ->
     count = max(0, math.floor((end - start) / step) + 1)
     if count > _MAX_RANGE_ITEMS:
         raise _fail("range", f"the range would have {count} items; the maximum is 1000")
-    values = (start + index * step for index in range(count))
-    return [Utils.convert_number(value) for value in values]
+    # A JSONata sequence, not an array: as on AWS, a one-item range is that item ($range(1, 1, 1)
+    # gives 1), and a range inside a path flattens like any sequence.
+    if count == 0:
+        return []
+    sequence = Utils.create_sequence()
+    sequence.extend(Utils.convert_number(start + index * step) for index in range(count))
+    return sequence
 
 
 def _hash(data: Any = None, algorithm: Any = None, *extra: Any) -> Any:

@@ -8,6 +8,9 @@ Contract
   a callable: first among ``handlers`` (keyed by any of those names), then in ``functions_dir``
   (``<dir>/<snake_name>/app.py:lambda_handler``, imported once with the function's folder on
   ``sys.path``). ``resolve`` returns None when nothing matches.
+* :meth:`LocalFunctions.timeout` is a function's own timeout (``function.json`` ``"timeout"``, else
+  ``default_timeout``): a call that outlives it fails with Lambda's ``Sandbox.Timedout``
+  (:func:`lambda_timed_out`), as Step Functions reports it.
 * :func:`invoke_handler` calls ``handler(event, context)`` with a JSON copy of the event and a
   Lambda-like context object; the result must be JSON-serialisable. An exception becomes
   ``StatesError(error=<exception class name>, cause=<Lambda's error JSON>)`` — the cause is the
@@ -31,7 +34,7 @@ from typing import Any
 
 from orchestrator.engine.errors import StatesError
 
-__all__ = ["LambdaContext", "LocalFunctions", "function_candidates", "invoke_handler"]
+__all__ = ["LambdaContext", "LocalFunctions", "function_candidates", "invoke_handler", "lambda_timed_out"]
 
 Handler = Callable[[Any, Any], Any]
 
@@ -105,14 +108,34 @@ class LocalFunctions:
         functions_dir: str | Path | None,
         handlers: Mapping[str, Handler] | None,
         substitutions: Mapping[str, str],
+        default_timeout: float | None = None,
     ) -> None:
         self.functions_dir = Path(functions_dir) if functions_dir is not None else None
         self.handlers = dict(handlers or {})
         self.substitutions = dict(substitutions)
+        self.default_timeout = default_timeout
         self._modules: dict[Path, Handler] = {}
+        self._timeouts: dict[str, float | None] = {}
         self._found: dict[str, tuple[str, Handler]] = {}
         self._names: dict[str, list[str]] = {}
         self._lock = threading.Lock()
+
+    def timeout(self, name: str) -> float | None:
+        """The configured timeout (seconds) of a function found in ``functions_dir``:
+        ``"timeout"`` of its ``function.json``, else ``default_timeout``; None for handlers
+        given in code or when nothing is configured."""
+        if name in self.handlers or self.functions_dir is None:
+            return None
+        if name not in self._timeouts:
+            value: float | None = self.default_timeout
+            config = self.functions_dir / name / "function.json"
+            if config.is_file():
+                with contextlib.suppress(ValueError, OSError):
+                    found = json.loads(config.read_text(encoding="utf-8")).get("timeout")
+                    if isinstance(found, int | float) and not isinstance(found, bool) and found > 0:
+                        value = float(found)
+            self._timeouts[name] = value
+        return self._timeouts[name]
 
     def resolve(self, reference: str) -> tuple[str, Handler] | None:
         """(function name, handler) for a reference, or None. A function found in the
@@ -169,6 +192,15 @@ class LocalFunctions:
                 )
             self._modules[app] = handler
             return handler
+
+
+def lambda_timed_out(context: LambdaContext, seconds: float) -> StatesError:
+    """What Step Functions reports when a function outlives its own (Lambda) timeout."""
+    document = {
+        "errorType": "Sandbox.Timedout",
+        "errorMessage": f"RequestId: {context.aws_request_id} Error: Task timed out after {seconds:.2f} seconds",
+    }
+    return StatesError("Sandbox.Timedout", json.dumps(document))
 
 
 def invoke_handler(handler: Handler, event: Any, context: LambdaContext) -> Any:

@@ -29,7 +29,7 @@ local functions or AWS.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -79,9 +79,19 @@ def _parse_entry(state: str, entry: Any, where: str) -> MockResponse:
 
 
 class Mocks:
-    """Parsed mocks: ``response(state, attempt)`` → MockResponse or None."""
+    """Parsed mocks: ``response(state, attempt, payload)`` → MockResponse or None.
 
-    def __init__(self, spec: Mapping[str, Any] | str | Path | None) -> None:
+    ``replay(state, payload, map_index)`` (optional) is asked first, for every attempt: it
+    returns a mock entry for a call that must not run again (a redrive replaying the recorded
+    result of one Map iteration, told apart by the indices of the iterations it runs in or by
+    its payload), or None."""
+
+    def __init__(
+        self,
+        spec: Mapping[str, Any] | str | Path | None,
+        replay: Callable[[str, Any, tuple[int, ...]], Any] | None = None,
+    ) -> None:
+        self.replay = replay
         if isinstance(spec, str | Path):
             with open(spec, encoding="utf-8") as fh:
                 spec = json.load(fh)
@@ -96,9 +106,15 @@ class Mocks:
                                      for i, e in enumerate(entries)]
 
     def __bool__(self) -> bool:
-        return bool(self._by_state)
+        return bool(self._by_state) or self.replay is not None
 
-    def response(self, state: str, attempt: int) -> MockResponse | None:
+    def response(
+        self, state: str, attempt: int, payload: Any = None, map_index: tuple[int, ...] = ()
+    ) -> MockResponse | None:
+        if self.replay is not None:
+            entry = self.replay(state, payload, map_index)
+            if entry is not None:
+                return _parse_entry(state, entry, " (replay)")
         entries = self._by_state.get(state)
         if not entries:
             return None

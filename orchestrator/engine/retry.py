@@ -52,14 +52,24 @@ def _error_equals(spec: dict[str, Any], where: str) -> tuple[str, ...]:
     return tuple(names)
 
 
-def _number(spec: dict[str, Any], key: str, default: Any, where: str, integer: bool, minimum: float) -> Any:
+_RETRIER_FIELDS = frozenset(
+    {"ErrorEquals", "IntervalSeconds", "MaxAttempts", "BackoffRate", "MaxDelaySeconds", "JitterStrategy", "Comment"}
+)
+_MAX_INT = 99999999
+_MAX_DELAY = 31622400  # one year, AWS's upper bound of MaxDelaySeconds
+
+
+def _number(
+    spec: dict[str, Any], key: str, default: Any, where: str, integer: bool, minimum: float,
+    maximum: float = _MAX_INT,
+) -> Any:
     value = spec.get(key, default)
     if value is None:
         return None
     ok = isinstance(value, int | float) and not isinstance(value, bool)
     if ok and integer and isinstance(value, float) and not value.is_integer():
         ok = False
-    if not ok or value < minimum:
+    if not ok or not minimum <= value <= maximum:
         raise AslDefinitionError(f"The value of '{key}' is invalid: {value!r}", where)
     return int(value) if integer else float(value)
 
@@ -77,6 +87,9 @@ class Retrier:
     def parse(cls, spec: Any, where: str) -> Retrier:
         if not isinstance(spec, dict):
             raise AslDefinitionError("A retrier must be an object", where)
+        for key in spec:
+            if key not in _RETRIER_FIELDS:
+                raise AslDefinitionError(f"Field '{key}' is not supported in a retrier", f"{where}/{key}")
         jitter = spec.get("JitterStrategy", "NONE")
         if jitter not in ("FULL", "NONE"):
             raise AslDefinitionError("'JitterStrategy' must be FULL or NONE", where)
@@ -85,7 +98,7 @@ class Retrier:
             interval=_number(spec, "IntervalSeconds", 1, where, True, 1),
             max_attempts=_number(spec, "MaxAttempts", 3, where, True, 0),
             backoff_rate=_number(spec, "BackoffRate", 2.0, where, False, 1.0),
-            max_delay=_number(spec, "MaxDelaySeconds", None, where, True, 1),
+            max_delay=_number(spec, "MaxDelaySeconds", None, where, True, 1, _MAX_DELAY),
             jitter=jitter == "FULL",
         )
 
@@ -137,7 +150,19 @@ def parse_retriers(value: Any, where: str) -> tuple[Retrier, ...]:
         return ()
     if not isinstance(value, list):
         raise AslDefinitionError("'Retry' must be an array", where)
-    return tuple(Retrier.parse(spec, f"{where}/{i}") for i, spec in enumerate(value))
+    retriers = tuple(Retrier.parse(spec, f"{where}/{i}") for i, spec in enumerate(value))
+    _all_last([r.error_equals for r in retriers], where, "retrier")
+    return retriers
+
+
+def _all_last(names: list[tuple[str, ...]], where: str, what: str) -> None:
+    """The ASL specification: a ``States.ALL`` retrier/catcher MUST be the last one."""
+    for i, error_equals in enumerate(names[:-1]):
+        if "States.ALL" in error_equals:
+            raise AslDefinitionError(
+                f"'States.ALL' must appear alone in the last {what}, not in {what} {i} of {len(names)}",
+                f"{where}/{i}/ErrorEquals",
+            )
 
 
 def parse_catchers(value: Any, where: str) -> tuple[Catcher, ...]:
@@ -154,4 +179,5 @@ def parse_catchers(value: Any, where: str) -> tuple[Catcher, ...]:
         if not isinstance(nxt, str):
             raise AslDefinitionError("These fields are required: [Next]", at)
         out.append(Catcher(_error_equals(spec, at), nxt, spec, i))
+    _all_last([c.error_equals for c in out], where, "catcher")
     return tuple(out)

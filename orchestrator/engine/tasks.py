@@ -23,7 +23,12 @@ from orchestrator.engine.aws_sdk import AwsServices, http_metadata
 from orchestrator.engine.callbacks import TokenRegistry
 from orchestrator.engine.clock import Clock, Timeline
 from orchestrator.engine.errors import StatesError
-from orchestrator.engine.lambda_local import LambdaContext, LocalFunctions, invoke_handler
+from orchestrator.engine.lambda_local import (
+    LambdaContext,
+    LocalFunctions,
+    invoke_handler,
+    lambda_timed_out,
+)
 from orchestrator.engine.mocks import MockResponse, Mocks
 from orchestrator.engine.resources import Resource
 
@@ -40,6 +45,8 @@ class TaskCall:
     attempt: int
     timeout: float | None
     token: str | None = None
+    map_index: tuple[int, ...] = ()
+    """Indices of the Map iterations the task runs in, outermost first."""
 
 
 def lambda_invoke_result(payload: Any, request_id: str | None = None) -> dict[str, Any]:
@@ -74,7 +81,7 @@ class TaskRunner:
         self.account = account
 
     def mock(self, call: TaskCall) -> MockResponse | None:
-        return self.mocks.response(call.state, call.attempt) if self.mocks else None
+        return self.mocks.response(call.state, call.attempt, call.payload, call.map_index) if self.mocks else None
 
     def mocked_result(self, call: TaskCall, response: MockResponse, timeline: Timeline) -> Any:
         if response.delay:
@@ -120,8 +127,9 @@ class TaskRunner:
             arn = reference if reference.startswith("arn:") else (
                 f"arn:aws:lambda:{self.region}:{self.account}:function:{name}"
             )
-            context = LambdaContext(name, arn, call.timeout)
-            payload = self._run_handler(handler, event, context, call.timeout, timeline)
+            own = self.functions.timeout(name)
+            context = LambdaContext(name, arn, own if own is not None else call.timeout)
+            payload = self._run_handler(handler, event, context, call.timeout, timeline, own)
             request_id = context.aws_request_id
         elif self.services.configured:
             payload, request_id = self._remote(reference, event)
@@ -136,14 +144,23 @@ class TaskRunner:
         return payload
 
     def _run_handler(self, handler: Any, event: Any, context: LambdaContext, timeout: float | None,
-                     timeline: Timeline) -> Any:
-        if timeout is None or self.clock.virtual:
+                     timeline: Timeline, own_timeout: float | None = None) -> Any:
+        """Run a handler within the task's ``TimeoutSeconds`` (``States.Timeout``) and the
+        function's own timeout (``Sandbox.Timedout``), whichever ends first."""
+        limit = timeout if own_timeout is None or (timeout is not None and timeout <= own_timeout) else own_timeout
+
+        def expired() -> StatesError:
+            if own_timeout is not None and limit == own_timeout and (timeout is None or own_timeout < timeout):
+                return lambda_timed_out(context, own_timeout)
+            return StatesError("States.Timeout", None)
+
+        if limit is None or self.clock.virtual:
             started = time.monotonic()
             result = invoke_handler(handler, event, context)
             elapsed = time.monotonic() - started
-            if timeout is not None and elapsed > timeout:
-                timeline.advance(timeout)
-                raise StatesError("States.Timeout", None)
+            if limit is not None and elapsed > limit:
+                timeline.advance(limit)
+                raise expired()
             timeline.advance(elapsed)
             return result
         box: dict[str, Any] = {}
@@ -159,8 +176,8 @@ class TaskRunner:
                 timeline.cancel.notify()
 
         threading.Thread(target=work, name=f"lambda-{context.function_name}", daemon=True).start()
-        if not timeline.wait_event(done, timeout):
-            raise StatesError("States.Timeout", None)
+        if not timeline.wait_event(done, limit):
+            raise expired()
         if "error" in box:
             raise box["error"]
         return box["result"]

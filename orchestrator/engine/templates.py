@@ -30,7 +30,7 @@ from orchestrator.engine.jsonata_expr import (
     expression_body,
     is_expression,
 )
-from orchestrator.engine.jsonvalue import to_json
+from orchestrator.engine.jsonvalue import to_json, type_name
 from orchestrator.engine.paths import JsonPath, PathNotFound, PathSyntaxError, compile_path
 from orchestrator.engine.scope import Env
 from orchestrator.jsonata_native import Fallback
@@ -46,6 +46,7 @@ __all__ = [
     "intrinsics_module",
     "jsonata_error",
     "path_not_found",
+    "unexpected_type",
 ]
 
 Evaluator = Callable[[Env], Any]
@@ -206,6 +207,18 @@ def jsonata_error(expr: JsonataExpr | str, field: str, problem: str) -> StatesEr
     return StatesError(
         "States.QueryEvaluationError",
         f"The JSONata expression '{text}' specified for the field '{field}' {problem}",
+    )
+
+
+def unexpected_type(expression: Any, field: str, expected: str, value: Any) -> StatesError:
+    """AWS's error for a ``{% %}`` field whose value has the wrong type (``expression`` is the
+    field's ``{% %}`` text or its body)."""
+    text = expression_body(expression) if is_expression(expression) else str(expression)
+    return jsonata_error(
+        text,
+        field,
+        f"returned an unexpected result type. Expected '{expected}', but was '{type_name(value)}' "
+        f"for value: {to_json(value)}",
     )
 
 

@@ -26,8 +26,9 @@ Contract (AWS's behaviour, as far as flowctl relies on it)
 * ``redrive_execution`` (STANDARD, FAILED/TIMED_OUT/ABORTED) runs the execution again under its
   ARN with ``redriveCount`` + 1 (the context object's ``Execution.RedriveCount`` and
   ``RedriveTime`` in the states it runs); a Task state entered once that succeeded returns its
-  recorded result instead of running again (states entered several times, in a loop or a Map,
-  run again).
+  recorded result instead of running again, and so does one entered once in each iteration of
+  an inline Map (only failed and not-started iterations run again); states entered several
+  times in a loop run again.
 * ``send_task_success|failure|heartbeat`` reach the ``.waitForTaskToken`` task of any running
   execution; an unknown or completed token is ``TaskDoesNotExist``.
 * Errors are :class:`botocore.exceptions.ClientError` with AWS's codes; dates are UTC datetimes.
@@ -60,6 +61,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from botocore.exceptions import ClientError
 
+from orchestrator.constants import DEFAULT_FUNCTION_TIMEOUT_SECONDS
 from orchestrator.engine import (
     AslDefinitionError,
     Clock,
@@ -71,6 +73,7 @@ from orchestrator.engine import (
 )
 from orchestrator.engine.definition import load_definition, substitute
 from orchestrator.engine.jsonvalue import MAX_PAYLOAD_BYTES, payload_size, to_json
+from orchestrator.engine.states.map import MAP_ITEMS_EVENT
 
 if TYPE_CHECKING:
     from orchestrator.compiler import CompiledFlow
@@ -118,6 +121,7 @@ class _Execution:
     history: History = field(default_factory=list)
     offset: int = 0
     replay: dict[str, Any] = field(default_factory=dict)
+    replay_items: dict[tuple[str, tuple[int, ...]], Any] = field(default_factory=dict)
     engine: Engine | None = None
     thread: threading.Thread | None = None
 
@@ -174,25 +178,46 @@ def _redrive_status(ex: _Execution) -> tuple[str, str | None]:
     return "REDRIVABLE", None
 
 
-def _replayable(history: History) -> dict[str, Any]:
-    """Mocks (by state name) returning the result of each Task state of ``history`` that was
-    entered once and succeeded — what a redrive does not run again."""
+def _replayable(history: History) -> tuple[dict[str, Any], dict[tuple[str, tuple[int, ...]], Any]]:
+    """What a redrive does not run again, from the history of the round that failed: mocks (by
+    state name) returning the result of each Task state entered once that succeeded, and the
+    results of Task states inside inline Map iterations by (state, iteration indices) — as AWS
+    reruns only the failed and not-started iterations of a Map."""
     state_of: dict[int, str] = {}
-    entered: dict[str, int] = {}
-    results: dict[str, Any] = {}
+    index_of: dict[int, tuple[int, ...]] = {}
+    entered: dict[tuple[str, tuple[int, ...]], int] = {}
+    results: dict[tuple[str, tuple[int, ...]], Any] = {}
     for event in history:
+        prev = event.get("previousEventId", 0)
+        where = index_of.get(prev, ())
+        if event["type"] == "MapIterationStarted":
+            where = (*where, int(event["mapIterationStartedEventDetails"]["index"]))
+        index_of[event["id"]] = where
         if event["type"].endswith("StateEntered"):
             name = event["stateEnteredEventDetails"]["name"]
             state_of[event["id"]] = name
-            entered[name] = entered.get(name, 0) + 1
+            entered[(name, where)] = entered.get((name, where), 0) + 1
             continue
-        state = state_of.get(event.get("previousEventId", 0))
+        state = state_of.get(prev)
         if state is None:
             continue
         state_of[event["id"]] = state
         if event["type"] in _SUCCEEDED:
-            results[state] = json.loads(event[_SUCCEEDED[event["type"]]]["output"])
-    return {state: {"return": value} for state, value in results.items() if entered[state] == 1}
+            results[(state, where)] = json.loads(event[_SUCCEEDED[event["type"]]]["output"])
+    once = {key: value for key, value in results.items() if entered[key] == 1}
+    by_state = {state: {"return": value} for (state, where), value in once.items() if not where}
+    by_item = {key: value for key, value in once.items() if key[1]}
+    return by_state, by_item
+
+
+def _item_replay(results: dict[tuple[str, tuple[int, ...]], Any]) -> Any:
+    """The engine's replay hook: a Task state of a Map iteration that succeeded returns its result."""
+
+    def replay(state: str, payload: Any, map_index: tuple[int, ...]) -> Any:
+        key = (state, map_index)
+        return {"return": results[key]} if map_index and key in results else None
+
+    return replay
 
 
 class StepFunctionsBridge:
@@ -225,7 +250,13 @@ class StepFunctionsBridge:
     def deploy_flow(self, compiled: CompiledFlow, *, type: str | None = None) -> str:
         """Create the state machine of a compiled flow (its type unless ``type`` is given), the
         way SAM does with ``DefinitionSubstitutions``; returns its ARN."""
-        bound = {key: self.lambda_arn(fn) for key, fn in compiled.substitutions.items()}
+        from orchestrator.compiler.asl import PROJECT_DATA_BUCKET
+
+        # The project's data bucket stays a placeholder: the engine then reads items_from files
+        # from FLOWCTL_PROJECT_DIR (an s3:// prefix in the cloud tests), where data/ is uploaded.
+        bound = {
+            key: self.lambda_arn(fn) for key, fn in compiled.substitutions.items() if key != PROJECT_DATA_BUCKET
+        }
         created = self.create_state_machine(
             name=compiled.flow.name,
             definition=json.dumps(substitute(compiled.definition, bound)),
@@ -383,7 +414,9 @@ class StepFunctionsBridge:
                 raise _error(
                     "ExecutionNotRedrivable", f"Execution is {ex.status} and cannot be redriven", op
                 )
-            ex.replay.update(_replayable(ex.history[ex.offset :]))
+            by_state, by_item = _replayable(ex.history[ex.offset :])
+            ex.replay.update(by_state)
+            ex.replay_items.update(by_item)
             ex.outcome = None
             ex.redrive_count += 1
             ex.redriven = self.clock.now()
@@ -504,8 +537,10 @@ class StepFunctionsBridge:
         engine = Engine(
             ex.machine.definition,
             functions_dir=self.functions_dir,
+            function_timeout=DEFAULT_FUNCTION_TIMEOUT_SECONDS,
             handlers=self.functions,
             mocks=dict(ex.replay) or None,
+            replay=_item_replay(dict(ex.replay_items)) if ex.replay_items else None,
             listener=lambda event: self._record(ex, event),
             clock=self.clock,
             state_machine_type=ex.machine.type,
@@ -550,6 +585,8 @@ class StepFunctionsBridge:
             self._changed.notify_all()
 
     def _record(self, ex: _Execution, event: dict[str, Any]) -> None:
+        if event["type"] == MAP_ITEMS_EVENT:  # the engine's notice for local views, no history event
+            return
         event = dict(event)
         event["id"] += ex.offset
         if event.get("previousEventId"):

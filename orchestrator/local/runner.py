@@ -27,6 +27,8 @@ Contract
   used by ``flowctl redrive`` with ``redrive_of`` (the failed run): the run becomes redrive round
   ``redrive_of.redrive_count + 1`` (``Execution.RedriveCount`` in the context object), and its
   steps are recorded as that round next to the earlier rounds' (replayed nodes get none).
+  ``replay_items`` does the same per item of a foreach (``(node path, index)`` → output): only
+  the failed and not-started items run again, as AWS redrives a Map.
 """
 
 from __future__ import annotations
@@ -43,8 +45,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from orchestrator.compiler import CompiledFlow
+from orchestrator.constants import DEFAULT_FUNCTION_TIMEOUT_SECONDS
+from orchestrator.engine.states.map import MAP_ITEMS_EVENT
 from orchestrator.errors import FlowctlError
 from orchestrator.local.failures import failure_headline
+from orchestrator.local.offloaded import explain_offloaded_read
+from orchestrator.runtime.fanout import register_store
 from orchestrator.spec.graph import flow_graph
 from orchestrator.spec.params import resolve_params
 from orchestrator.spec.project import Project
@@ -70,13 +76,16 @@ def new_run_id(flow: str) -> str:
 @dataclass
 class NodeEvent:
     """A change of one node, for progress displays: status RUNNING/SUCCEEDED/FAILED/SKIPPED/RETRY,
-    or BREAKPOINT for the node a ``break_at`` run stopped before."""
+    BREAKPOINT for the node a ``break_at`` run stopped before, or PROGRESS (a foreach's counters
+    changed)."""
 
     node: str
     status: str
     index: int | None = None
     attempt: int = 0
     detail: str = ""
+    counters: dict[str, int] | None = None
+    """For status PROGRESS: a foreach's progress counters (succeeded, failed, total)."""
 
 
 @dataclass
@@ -90,6 +99,8 @@ class LocalRun:
     breakpoint: dict[str, Any] | None = None
     history: list[dict[str, Any]] = field(default_factory=list)
     interrupted: bool = False
+    redrivable: bool = True
+    """False for a run of an Express flow: Step Functions cannot redrive those."""
 
 
 def _loads(text: Any) -> Any:
@@ -123,13 +134,15 @@ class _Recorder:
     as in AWS, a redrive does not run them again, so they get no step of this round."""
 
     def __init__(self, run_id: str, store: RunStore | None, on_node: Callable[[NodeEvent], None] | None,
-                 redrive: int = 0, replayed: frozenset[str] = frozenset(), params: Any = None) -> None:
+                 redrive: int = 0, replayed: frozenset[str] = frozenset(), params: Any = None,
+                 replayed_items: frozenset[tuple[str, int]] = frozenset()) -> None:
         self.run_id = run_id
         self.params = params
         self.store = store
         self.on_node = on_node
         self.redrive = redrive
         self.replayed = replayed
+        self.replayed_items = replayed_items
         self.lock = threading.Lock()
         self.open: dict[tuple[str, int], dict[str, Any]] = {}
         self.by_event: dict[int, tuple[str, int]] = {}
@@ -204,6 +217,7 @@ class _Recorder:
         if record is None:
             return
         attempt = int(context.get("attempt") or 0)
+        record.pop("failed", None)  # a new attempt: an earlier failure was retried
         if attempt > record["attempt"]:
             self.emit(NodeEvent(node, "RETRY", record.get("index"), attempt))
         record["attempt"] = attempt
@@ -223,6 +237,7 @@ class _Recorder:
         if record is None:
             return
         started = float(record["started"])
+        record["failed"] = (error, cause)
         self._store(Step(self.run_id, key[0], "FAILED", record.get("index") or 0, record["attempt"],
                          output={"input": record.get("input"), **record.get("payload", {})}, error=error, cause=cause,
                          started_at=_iso(started)))
@@ -240,6 +255,18 @@ class _Recorder:
         output = _loads(details.get("output"))
         if "/" not in node:  # a top-level node (not one item or iteration of a loop)
             self.outputs[node] = output
+        failed = record.get("failed")
+        if failed is not None:
+            # Its last attempt failed and a catch (or on_error: continue) handled it: the node
+            # stays FAILED with its error; the output is what the catch passed on.
+            error, cause = failed
+            self._store(Step(
+                self.run_id, node, "FAILED", record.get("index") or 0, record["attempt"],
+                started_at=_iso(started), stopped_at=_iso(stopped), duration_ms=int((stopped - started) * 1000),
+                output={"input": record.get("input"), "output": output, "caught": True, **record.get("payload", {})},
+                error=error, cause=cause,
+            ))
+            return
         self._store(Step(
             self.run_id, node, "SUCCEEDED", record.get("index") or 0, record["attempt"],
             started_at=_iso(started), stopped_at=_iso(stopped), duration_ms=int((stopped - started) * 1000),
@@ -248,9 +275,67 @@ class _Recorder:
         self.emit(NodeEvent(node, "SUCCEEDED", record.get("index"), record["attempt"]))
 
     def _store(self, step: Step) -> None:
-        if self.store is not None and step.node not in self.replayed and step.node != self.stopped:
+        if (self.store is not None and step.node not in self.replayed and step.node != self.stopped
+                and (step.node, step.index) not in self.replayed_items):
             step.redrive = self.redrive
             self.store.record_step(step)
+
+
+def _item_replay(outputs: dict[tuple[str, int], Any]) -> Callable[[str, Any, tuple[int, ...]], Any]:
+    """The engine's replay hook for a redrive: the task of a foreach item (or a loop iteration)
+    that succeeded in an earlier round returns its recorded output instead of running again —
+    as AWS reruns only the failed and not-started iterations of a Map."""
+
+    def replay(state: str, payload: Any, map_index: tuple[int, ...]) -> Any:
+        inner = payload.get("Payload") if isinstance(payload, dict) else None
+        context = inner.get("context") if isinstance(inner, dict) else None
+        index = context.get("index") if isinstance(context, dict) else None
+        node = node_of_state(state)
+        if node is None or not isinstance(index, int) or isinstance(index, bool):
+            return None
+        key = (node, index)
+        return {"payload": outputs[key]} if key in outputs else None
+
+    return replay
+
+
+class _CountingStore:
+    """The run store as the node functions of a local run see it: every progress counter change
+    is also shown live (a PROGRESS node event)."""
+
+    def __init__(self, store: RunStore, emit: Callable[[NodeEvent], None]) -> None:
+        self._store = store
+        self._emit = emit
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._store, name)
+
+    def add_progress(self, run_id: str, node: str, counters: Any) -> dict[str, int]:
+        found = self._store.add_progress(run_id, node, counters)
+        self._emit(NodeEvent(node, "PROGRESS", counters=found))
+        return found
+
+
+def _restart_counters(store: RunStore, run_id: str, flow: Any, replayed: frozenset[str]) -> None:
+    """A local redrive runs the failed items of a foreach again (the succeeded ones are replayed
+    without a call): its failed counter starts again from zero (an atomic add of minus its
+    value); succeeded and total stay."""
+    for node_id, node in flow.nodes.items():
+        if node.foreach is None or node_id in replayed:
+            continue
+        counters = store.get_progress(run_id, node_id)
+        undo = {name: -value for name, value in counters.items() if name == "failed" and value}
+        if undo:
+            store.add_progress(run_id, node_id, undo)
+
+
+def _count_items(store: Any, run_id: str, recorder: _Recorder, event_id: int, items: Any,
+                 counted_nodes: frozenset[str]) -> None:
+    """A foreach starts: record how many items it has (its ``total`` progress counter), when its
+    items are counted (a function body: ``@node`` counts them)."""
+    key = recorder.by_event.get(event_id)
+    if key is not None and key[0] in counted_nodes and isinstance(items, int):
+        store.add_progress(run_id, key[0], {"total": items})
 
 
 _DETAILS_KEY: dict[str, str] = {}
@@ -332,7 +417,8 @@ class LocalRunner:
 
     def run(self, compiled: CompiledFlow, params: dict[str, Any] | None, *, run_id: str | None = None,
             break_at: str | None = None, replay: dict[str, Any] | None = None, trigger: str = "local",
-            redrive_of: Run | None = None, mocks: dict[str, Any] | None = None) -> LocalRun:
+            redrive_of: Run | None = None, mocks: dict[str, Any] | None = None,
+            replay_items: dict[tuple[str, int], Any] | None = None) -> LocalRun:
         from orchestrator.engine import Engine, RealClock
 
         flow = compiled.flow
@@ -347,7 +433,9 @@ class LocalRunner:
                                           trigger=trigger, started_at=_iso(time.time())))
             else:
                 self.store.update_run_status(run_id, RunStatus.RUNNING, redrive_count=redrive)
-        recorder = _Recorder(run_id, self.store, self.on_node, redrive, frozenset(replay or {}), resolved)
+                _restart_counters(self.store, run_id, flow, frozenset(replay or {}))
+        recorder = _Recorder(run_id, self.store, self.on_node, redrive, frozenset(replay or {}), resolved,
+                             frozenset(replay_items or {}))
         handlers: dict[str, Any] = {}
         waiters = _Waiters(self.store, run_id) if self.store is not None else None
         if waiters is not None:
@@ -362,9 +450,22 @@ class LocalRunner:
             # (a file written, an e-mail sent) happens. Its short delay is where the stop lands.
             mocks[break_at] = {"error": "Flow.Breakpoint", "cause": f"stopped before {break_at}", "delay": 0.001}
         engine_ref: dict[str, Any] = {}
+        map_lengths: dict[int, int] = {}
+        counted_nodes = frozenset(n for n, spec in flow.nodes.items() if spec.foreach is not None and spec.foreach.do.uses)
+        counted: Any = _CountingStore(self.store, recorder.emit) if self.store is not None and self.on_node else self.store
 
         def listener(event: dict[str, Any]) -> None:
+            if event["type"] == MAP_ITEMS_EVENT:  # a batching foreach: items, not batches, count
+                if counted is not None and redrive == 0:
+                    batches = map_lengths.pop(event["previousEventId"], 0)
+                    _count_items(counted, run_id, recorder, event["previousEventId"], event["items"] - batches,
+                                 counted_nodes)
+                return
             recorder(event)
+            if event["type"] == "MapStateStarted" and counted is not None and redrive == 0:
+                length = (event.get("mapStateStartedEventDetails") or {}).get("length")
+                map_lengths[event["id"]] = int(length or 0)
+                _count_items(counted, run_id, recorder, event["id"], length, counted_nodes)
             if break_at is None or caught:
                 return
             details = event.get("taskScheduledEventDetails") or event.get("stateEnteredEventDetails") or {}
@@ -394,6 +495,8 @@ class LocalRunner:
             clock=self.clock or RealClock(),
             state_machine_type=compiled.type,
             name=flow.name,
+            function_timeout=DEFAULT_FUNCTION_TIMEOUT_SECONDS,
+            replay=_item_replay(replay_items) if replay_items else None,
         )
         engine_ref["engine"] = engine
         if waiters is not None:
@@ -401,21 +504,26 @@ class LocalRunner:
             waiters.thread.start()
         interrupted = False
         try:
-            started = _Started(engine, run_id, resolved, timeout_seconds=flow.timeout, redrive_count=redrive)
-            try:
-                result = started.wait()
-            except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM/SIGHUP turned into one
-                interrupted = True
-                result = started.interrupt(str(exc) or INTERRUPTED_CAUSE)
+            with register_store(run_id, counted):
+                started = _Started(engine, run_id, resolved, timeout_seconds=flow.timeout, redrive_count=redrive)
+                try:
+                    result = started.wait()
+                except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM/SIGHUP turned into one
+                    interrupted = True
+                    result = started.interrupt(str(exc) or INTERRUPTED_CAUSE)
         finally:
             if waiters is not None:
                 waiters.close(drop=interrupted)
         status = result.status
+        if status == "FAILED" and result.error == "States.QueryEvaluationError":
+            explained = explain_offloaded_read(result.cause, recorder.outputs)
+            if explained is not None:
+                result.cause = explained
         if self.store is not None:
             self.store.update_run_status(run_id, status, output=result.output, error=result.error, cause=result.cause,
                                          redrive_count=redrive)
         return LocalRun(run_id, flow.name, status, result.output, result.error, result.cause, caught or None,
-                        recorder.history, interrupted)
+                        recorder.history, interrupted, compiled.type != "EXPRESS")
 
 
 class _Started:

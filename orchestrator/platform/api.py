@@ -67,7 +67,8 @@ _OK: dict[str, Any] = {
         "repeated": "Same Idempotency-Key: the run started before",
         "runs": "A page of runs and the token of the next one",
         "run": "The run with its steps: one per node invocation (node, index, redrive, attempt),"
-        " every redrive round's kept",
+        " every redrive round's kept; and the progress counters of its foreach nodes"
+        " (progress: {node: {succeeded, failed, total}})",
         "routed": "Routed at once: the runs resumed, or the event buffered",
         "published": "Put on the event bus",
     }.items()

@@ -20,6 +20,8 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from orchestrator.runtime.fanout import Fanout
+
 __all__ = ["NodeContext", "NodePayload", "parse_payload"]
 
 
@@ -66,6 +68,8 @@ class NodePayload:
     index: int
     tracked: bool
     redrive: int = 0
+    fanout: Fanout | None = None
+    """Set for an item of a foreach (progress counters, aggregation)."""
 
 
 def parse_payload(
@@ -86,6 +90,7 @@ def parse_payload(
             index=_int(ctx.get("index")),
             tracked=bool(ctx.get("run_id")),
             redrive=_int(ctx.get("redrive")),
+            fanout=Fanout.from_context(ctx),
         )
     return NodePayload(
         input=event,

@@ -15,8 +15,13 @@ Per invocation the handler:
    input itself),
 2. resolves offloaded inputs (every nested ``{"$ref": ...}``),
 3. calls the function with the correlation keys on every log line (Powertools Logger),
-4. offloads an output larger than the threshold and returns ``{"$ref": ...}`` instead,
-5. records ONE step item (``SUCCEEDED`` with output or ref, or ``FAILED`` with the error class
+4. checks that the output is JSON (``OutputNotJsonError`` names the node and the key path),
+   offloads an output larger than the threshold and returns ``{"$ref": ...}`` instead,
+5. for an item of a foreach: counts it in the node's progress (succeeded / failed for good)
+   and, when the foreach aggregates its results, stores the output as an aggregation item and
+   returns ``null`` (see :mod:`orchestrator.runtime.fanout`); an input holding an aggregate
+   reference receives the full list,
+6. records ONE step item (``SUCCEEDED`` with output or ref, or ``FAILED`` with the error class
    name and message) for its node, item, redrive round and attempt, when a run store is
    configured and the payload has a run context.
 
@@ -28,6 +33,7 @@ created on the first invocation that needs them, and cached.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import inspect
 import os
@@ -42,6 +48,8 @@ from orchestrator.constants import AWS_LAMBDA_FUNCTION_NAME
 from orchestrator.runtime.config import NodeRuntime, get_runtime
 from orchestrator.runtime.context import NodeContext, NodePayload, parse_payload
 from orchestrator.runtime.contract import Contract, hinted_models
+from orchestrator.runtime.fanout import store_for
+from orchestrator.runtime.outputs import check_json_output
 
 __all__ = ["node"]
 
@@ -119,15 +127,34 @@ def _wrap(
         keys = {k: v for k, v in ctx.log_keys.items() if v is not None}
         rt.logger.thread_safe_append_keys(**keys)
         started = time.time()
+        runs = store_for(payload.run_id, rt.store) if payload.tracked else rt.store
         try:
             try:
-                inputs = rt.payloads.resolve(payload.input)
-                if parse_model is not None:
-                    inputs = parse_model.model_validate(inputs if inputs is not None else {})
-                result = user_func(inputs, ctx) if wants_context else user_func(inputs)
-                if isinstance(result, BaseModel):
-                    result = result.model_dump(mode="json")
-                output = rt.payloads.offload(result, _payload_key(payload))
+                inputs = rt.payloads.resolve(payload.input, runs)
+
+                def call(value: Any, call_ctx: NodeContext) -> Any:
+                    if parse_model is not None:
+                        value = parse_model.model_validate(value if value is not None else {})
+                    result = user_func(value, call_ctx) if wants_context else user_func(value)
+                    if isinstance(result, BaseModel):
+                        result = result.model_dump(mode="json")
+                    check_json_output(payload.node, result)
+                    return result
+
+                if payload.fanout is not None and payload.fanout.batch:
+                    results = []
+                    for entry in inputs if isinstance(inputs, list) else []:
+                        index = int(entry.get("index") or 0)
+                        result = call(entry.get("input"), dataclasses.replace(ctx, index=index))
+                        results.append((index, rt.payloads.offload(result, _payload_key(payload, index))))
+                    output: Any = [out for _, out in results]
+                else:
+                    output = rt.payloads.offload(call(inputs, ctx), _payload_key(payload))
+                    results = [(payload.index, output)]
+                if payload.fanout is not None and payload.tracked:
+                    returned = payload.fanout.succeeded(runs, payload.run_id, results)
+                else:
+                    returned = output
             except Exception as exc:
                 # A local run reports the error and where it was raised in its table and
                 # summary, so only a Lambda logs it.
@@ -141,9 +168,10 @@ def _wrap(
                     error=type(exc).__name__,
                     cause=str(exc)[:_MAX_CAUSE],
                 )
+                _count_failure(rt, runs, payload, type(exc).__name__)
                 raise
             _record(rt, payload, started, "SUCCEEDED", output=output)
-            return output
+            return returned
         finally:
             rt.logger.thread_safe_remove_keys(list(keys))
 
@@ -195,10 +223,21 @@ def _record(
         rt.logger.exception("could not record the step", extra={"status": status})
 
 
-def _payload_key(payload: NodePayload) -> str:
+def _count_failure(rt: NodeRuntime, runs: Any, payload: NodePayload, error: str) -> None:
+    """Count a foreach item's final failure (observability: never raised)."""
+    if payload.fanout is None or not payload.tracked:
+        return
+    items = len(payload.input) if payload.fanout.batch and isinstance(payload.input, list) else 1
+    try:
+        payload.fanout.failed(runs, payload.run_id, error, payload.attempt, items)
+    except Exception:
+        rt.logger.exception("could not count the failed item")
+
+
+def _payload_key(payload: NodePayload, index: int | None = None) -> str:
     if not payload.tracked:
-        return f"adhoc/{payload.node}/{payload.run_id}"
-    where = f"{payload.node}/{payload.index}/{payload.redrive}/{payload.attempt}"
+        return f"adhoc/{payload.node}/{payload.run_id}" + ("" if index is None else f"/{index}")
+    where = f"{payload.node}/{payload.index if index is None else index}/{payload.redrive}/{payload.attempt}"
     return f"runs/{payload.run_id}/{where}/output"
 
 

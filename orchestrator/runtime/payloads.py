@@ -11,7 +11,8 @@ Contract:
   ``threshold`` is kept as a ref rather than omitted.
 - :func:`resolve_refs` replaces every nested ``{"$ref": "s3://..."}`` or
   ``{"$ref": "file:///..."}`` (a dict with that single key) by the stored JSON, so the next
-  node sees the original value. Refs are read with their own bucket, whatever is configured.
+  node sees the original value; :meth:`PayloadStore.resolve` also resolves
+  ``{"$ref": "agg://<run>/<node>"}`` (an aggregated foreach) to the list of its items' outputs. Refs are read with their own bucket, whatever is configured.
 
 The S3 client is injected or created on first use (never at import time).
 
@@ -37,7 +38,8 @@ from orchestrator.errors import FlowctlError, Problem
 __all__ = ["REF_KEY", "PayloadError", "PayloadStore", "is_ref", "resolve_refs"]
 
 REF_KEY = "$ref"
-_SCHEMES = ("s3://", "file://")
+_SCHEMES = ("s3://", "file://", "agg://")
+_AGG = "agg://"
 _MAX_DEPTH = 8
 
 
@@ -138,9 +140,19 @@ class PayloadStore:
             f"unknown payload scheme in {uri}", [Problem(uri, "expected s3:// or file://")]
         )
 
-    def resolve(self, value: Any) -> Any:
-        """``value`` with every nested ref replaced by its stored JSON."""
-        return resolve_refs(value, self.load)
+    def resolve(self, value: Any, runs: Any = None) -> Any:
+        """``value`` with every nested ref replaced by its stored JSON; an aggregate reference
+        (``agg://``, an aggregated foreach's output) by its full list, read from ``runs`` (the
+        run store) or the store registered for its run."""
+
+        def load(uri: str) -> Any:
+            if uri.startswith(_AGG):
+                from orchestrator.runtime.fanout import load_aggregate
+
+                return load_aggregate(uri, runs, lambda item: resolve_refs(item, load))
+            return self.load(uri)
+
+        return resolve_refs(value, load)
 
 
 def _encode(value: Any) -> bytes:
@@ -152,6 +164,8 @@ def resolve_refs(value: Any, load: Any, _depth: int = 0) -> Any:
     if _depth > _MAX_DEPTH:
         return value
     if is_ref(value):
+        if value[REF_KEY].startswith(_AGG):  # resolved item by item by the loader, once
+            return load(value[REF_KEY])
         return resolve_refs(load(value[REF_KEY]), load, _depth + 1)
     if isinstance(value, dict):
         return {k: resolve_refs(v, load, _depth) for k, v in value.items()}

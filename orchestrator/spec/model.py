@@ -157,7 +157,13 @@ class Body(_Model):
 class ForeachSpec(_Model):
     """Dynamic fan-out: run ``do`` once per item of ``items`` (a Map state)."""
 
-    items: Any = Field(description="JSONata expression or literal array; each element is `$item`, its position `$index`.")
+    items: Any = Field(None, description="JSONata expression or literal array; each element is `$item`, its position `$index`.")
+    items_from: str | None = Field(
+        None,
+        min_length=1,
+        description="Read the items from a file instead: `s3://bucket/key` or a project-relative path ending in "
+        ".csv (a row object per line, header first), .json (an array) or .jsonl (a value per line) — Distributed Map's ItemReader.",
+    )
     do: Body = Field(description="What runs for each item.")
     concurrency: int = Field(0, ge=0, le=10000, description="Items in flight at once (0: as many as AWS allows).")
     mode: Literal["auto", "inline", "distributed"] = Field(
@@ -168,6 +174,12 @@ class ForeachSpec(_Model):
     )
     batch_size: int | None = Field(None, ge=1, le=10000, description="Distributed mode: items per child execution.")
     label: str | None = Field(None, pattern=r"^[A-Za-z0-9_-]{1,40}$", description="Distributed mode: Map run label.")
+    results: Literal["auto", "inline", "aggregate"] = Field(
+        "auto",
+        description="Where the items' outputs go. inline: one array in the state payload (256 KiB limit); aggregate: "
+        "one run-store item each, the node's output is a reference that function nodes receive as the full list; "
+        "auto: aggregate when the body is a function and the items come from a file or the mode is distributed.",
+    )
 
 
 class WhileSpec(_Model):

@@ -31,6 +31,7 @@ from orchestrator.spec.expressions import (
     syntax_error,
     var_name,
 )
+from orchestrator.spec.fanout import READER_FORMATS, aggregated_nodes, reader_format, results_mode
 from orchestrator.spec.graph import FlowGraph, flow_graph, switch_targets
 from orchestrator.spec.loader import load_flow, pointer
 from orchestrator.spec.model import NODE_KINDS, Body, Flow, Node, Param
@@ -187,6 +188,7 @@ class _Checker:
                 self.add([*base, "foreach", "tolerated_failures"], f"'{tolerated}' is not a count or a percentage", "write 5 or '10%'")
             if node.foreach.mode == "inline" and (tolerated is not None or node.foreach.batch_size):
                 self.add([*base, "foreach", "mode"], "tolerated_failures and batch_size need distributed mode", "set mode to 'distributed' or 'auto'")
+            self._check_foreach_items(base, node)
         if node.while_ is not None:
             self._check_body([*base, "while", "do"], node.while_.do)
         if node.wait is not None and (node.wait.seconds is None) == (node.wait.until is None):
@@ -195,6 +197,26 @@ class _Checker:
             self.add([*base, "with"], f"'with' is the input of uses/flow nodes, not of {node.kind or 'this'} node", "remove it (use 'set' to shape data)")
         if node.aggregate is not None and node.kind not in ("uses", "flow", "set", "foreach"):
             self.add([*base, "aggregate"], "'aggregate' shapes the input of uses, flow, set or foreach nodes")
+
+    def _check_foreach_items(self, base: list[Any], node: Node) -> None:
+        spec = node.foreach
+        assert spec is not None
+        where = [*base, "foreach"]
+        if (spec.items is None) == (spec.items_from is None):
+            self.add(where, "a foreach needs exactly one of 'items' or 'items_from'",
+                     "items: a JSONata expression or an array; items_from: a .csv, .json or .jsonl file")
+        if spec.items_from is not None:
+            if reader_format(spec.items_from) is None:
+                self.add([*where, "items_from"], f"cannot tell the format of '{spec.items_from}'",
+                         f"name the file with one of: {', '.join(READER_FORMATS)}")
+            if spec.mode == "inline":
+                self.add([*where, "mode"], "items_from reads items like Distributed Map's ItemReader: it needs distributed mode",
+                         "set mode to 'distributed' or 'auto'")
+            if spec.items_from.startswith("s3://") and "/" not in spec.items_from[5:].strip("/"):
+                self.add([*where, "items_from"], f"'{spec.items_from}' names a bucket, not an object", "write s3://bucket/key.csv")
+        if spec.results == "aggregate" and spec.do.uses is None:
+            self.add([*where, "results"], "only a function body ('uses') can aggregate its results (@node writes them)",
+                     "make the body a function, or set results to 'inline'")
 
     def _check_error_lists(self, base: list[Any], node: Node) -> None:
         retries = [("retry", node.retry)] if node.retry else []
@@ -360,6 +382,47 @@ class _Checker:
                 self._check_expression(where, body, _Upstream(graph, anchor, extra, node_vars), node_vars)
         for sub, body in iter_expressions(flow.output):
             self._check_expression(["output", *sub], body, set(node_vars), node_vars)
+        self._check_aggregate_readers()
+
+    def _check_aggregate_readers(self) -> None:
+        """Aggregated foreach results live outside the payload: only a function receives them
+        (whole, as ``{% $node %}``; ``@node`` resolves the reference to the full list)."""
+        flow = self.flow
+        aggregated = {var_name(n): n for n in aggregated_nodes(flow)}
+        if not aggregated:
+            return
+        readers: list[tuple[list[Any], str, bool]] = []
+        for node_id, node in flow.nodes.items():
+            to_function = node.uses is not None
+            for where, body, _ in self._node_expressions(node_id, node):
+                lambda_input = (to_function and where[2] == "with") or (
+                    where[2:5] == ["foreach", "do", "with"] and node.foreach is not None and node.foreach.do.uses is not None
+                )
+                readers.append((where, body, lambda_input))
+            # The default input (the predecessors' outputs) reaches a sub-flow; 'aggregate'
+            # reshapes it with an expression.
+            implicit = node.aggregate is not None or (node.kind == "flow" and node.with_ is None)
+            for pred in self.graph.preds.get(node_id, []) if implicit else []:
+                if pred in aggregated.values():
+                    field = "aggregate" if node.aggregate is not None else "flow"
+                    readers.append((["nodes", node_id, field], f"${var_name(pred)}", False))
+        for sub, body in iter_expressions(flow.output):
+            readers.append((["output", *sub], body, False))
+        for where, body, lambda_input in readers:
+            if syntax_error(body):
+                continue
+            for name in sorted(referenced_variables(body) & set(aggregated)):
+                if lambda_input and body.strip() == f"${name}":
+                    continue
+                source = aggregated[name]
+                reason = results_mode(flow.nodes[source])[1]
+                self.add(
+                    where,
+                    f"${name} holds the results of foreach '{source}', aggregated outside the state payload "
+                    f"({reason}); an expression cannot read them, only a function receives them",
+                    f"pass them whole to a function node (with: {{\"rows\": \"{{% ${name} %}}\"}}) and compute there, "
+                    f"or set results: inline on '{source}' if they fit in 256 KiB",
+                )
 
     def _check_expression(self, path: list[Any], body: str, allowed: Collection[str], node_vars: dict[str, str]) -> None:
         error = syntax_error(body)

@@ -36,7 +36,7 @@ import json
 import time
 import uuid
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from orchestrator.constants import DEFAULT_EVENT_TTL_SECONDS, DEFAULT_INLINE_LIMIT_BYTES
@@ -195,16 +195,21 @@ class RunStore(ABC):
         if not steps:
             item = self._get_item((it.run_pk(run_id), it.RUN_SK))
             return it.run_from_item(item) if item else None
-        found = self._query(it.run_pk(run_id))
-        head = next((i for i in found if i["SK"] == it.RUN_SK), None)
+        head = self._get_item((it.run_pk(run_id), it.RUN_SK))
         if head is None:
             return None
         run = it.run_from_item(head)
         run.steps = sorted(
-            (it.step_from_item(i) for i in found if i["SK"].startswith("STEP#")),
+            (it.step_from_item(i) for i in self._query(it.run_pk(run_id), "STEP#")),
             key=lambda s: s.order,
         )
-        run.progress = {i["node"]: _counters(i) for i in found if i["SK"].startswith("AGG#")}
+        # Every fan-out node has steps (its items, or the Map's own): read its counters by node
+        # rather than query AGG#, which would read every result item of an aggregated foreach.
+        if run.steps:
+            run.progress = self.list_progress(run_id, sorted({s.node for s in run.steps}))
+        else:
+            found = self._query(it.run_pk(run_id), "AGG#")
+            run.progress = {i["node"]: _counters(i) for i in found if i.get("type") == "progress"}
         return run
 
     def list_runs(self, flow: str, limit: int = 20, next_token: str | None = None) -> RunPage:
@@ -306,6 +311,42 @@ class RunStore(ABC):
     def get_progress(self, run_id: str, node: str) -> dict[str, int]:
         item = self._get_item((it.run_pk(run_id), f"AGG#{node}"))
         return _counters(item) if item else {}
+
+    def list_progress(self, run_id: str, nodes: Iterable[str]) -> dict[str, dict[str, int]]:
+        """Progress counters of those of ``nodes`` that have some (one read per node)."""
+        found = {node: self.get_progress(run_id, node) for node in dict.fromkeys(nodes)}
+        return {node: counters for node, counters in found.items() if counters}
+
+    # ------------------------------------------------------------------ fan-out results
+    def put_result(self, run_id: str, node: str, index: int, value: Any) -> None:
+        """Store item ``index``'s output of an aggregated foreach (one write; a retry or a
+        redrive of the same item overwrites it). Large values go through ``offload``."""
+        hint = f"runs/{run_id}/results/{node}/{index}"
+        text = self._payload(value, hint) if value is not None else "null"
+        self._put_item(it.result_item(run_id, node, index, text or "null"))
+
+    def put_results(self, run_id: str, node: str, results: Sequence[tuple[int, Any]]) -> None:
+        """Store several items' outputs at once (a batch of items: ``(index, value)`` pairs)."""
+        items = []
+        for index, value in results:
+            text = self._payload(value, f"runs/{run_id}/results/{node}/{index}") if value is not None else "null"
+            items.append(it.result_item(run_id, node, index, text or "null"))
+        self._put_items(items)
+
+    def _put_items(self, items: Sequence[it.Item]) -> None:
+        """Write several unconditional items (backends override it with one batch write)."""
+        for item in items:
+            self._put_item(item)
+
+    def iter_results(self, run_id: str, node: str) -> Iterator[Any]:
+        """The stored outputs of an aggregated foreach, in item order (one pass, streamed where
+        the backend can)."""
+        for item in self._iter_query(it.run_pk(run_id), it.result_prefix(node)):
+            yield it.decode_json(item.get("output_json"))
+
+    def _iter_query(self, pk: str, sk_prefix: str) -> Iterator[it.Item]:
+        """Like ``_query``, but may stream (backends override it to avoid one big list)."""
+        yield from self._query(pk, sk_prefix)
 
     # ------------------------------------------------------------------ waiters and events
     def register_waiter(

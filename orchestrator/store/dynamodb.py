@@ -12,7 +12,7 @@ Example::
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -80,10 +80,35 @@ class DynamoRunStore(RunStore):
         if sk_prefix:
             args["KeyConditionExpression"] += " AND begins_with(SK, :prefix)"
             args["ExpressionAttributeValues"][":prefix"] = {"S": sk_prefix}
-        found: list[it.Item] = []
+        return list(self._pages(args))
+
+    def _put_items(self, items: Sequence[it.Item]) -> None:
+        for start in range(0, len(items), 25):  # BatchWriteItem takes 25 at a time
+            pending: dict[str, Any] = {
+                self.table_name: [{"PutRequest": {"Item": _dump(item)}} for item in items[start:start + 25]]
+            }
+            for _ in range(8):
+                left = self.client.batch_write_item(RequestItems=pending).get("UnprocessedItems") or {}
+                if not left:
+                    break
+                pending = left
+            else:
+                for request in pending.get(self.table_name, []):
+                    self.client.put_item(TableName=self.table_name, Item=request["PutRequest"]["Item"])
+
+    def _iter_query(self, pk: str, sk_prefix: str) -> Iterator[it.Item]:
+        yield from self._pages({
+            "TableName": self.table_name,
+            "ConsistentRead": True,
+            "KeyConditionExpression": "PK = :pk AND begins_with(SK, :prefix)",
+            "ExpressionAttributeValues": {":pk": {"S": pk}, ":prefix": {"S": sk_prefix}},
+        })
+
+    def _pages(self, args: dict[str, Any]) -> Iterator[it.Item]:
+        """Every item of a query, one page in memory at a time."""
         for page in self.client.get_paginator("query").paginate(**args):
-            found.extend(_load(raw) for raw in page.get("Items", []))
-        return found
+            for raw in page.get("Items", []):
+                yield _load(raw)
 
     def _query_flow(self, gsi1pk: str, limit: int, after: it.Item | None) -> list[it.Item]:
         args: dict[str, Any] = {

@@ -6,6 +6,7 @@ item                      PK                        SK
 run                       ``RUN#<run_id>``          ``RUN``
 step                      ``RUN#<run_id>``          ``STEP#<node>#<index>#<redrive>#<attempt>``
 fan-out progress          ``RUN#<run_id>``          ``AGG#<node>``
+fan-out result            ``RUN#<run_id>``          ``AGG#<node>#<index>`` (zero-padded)
 waiter                    ``EVENT#<name>#<key>``    ``WAIT#<run_id>#<node>``
 buffered event            ``EVENT#<name>#<key>``    ``EVT#<published_at>#<event_id>``
 ========================  ========================  ===============================================
@@ -38,6 +39,8 @@ __all__ = [
     "encode_json",
     "event_pk",
     "flow_pk",
+    "result_item",
+    "result_prefix",
     "run_from_item",
     "run_item",
     "run_pk",
@@ -133,6 +136,22 @@ def run_from_item(item: Item) -> Run:
 def step_sk(node: str, index: int, redrive: int, attempt: int) -> str:
     """The sort key of one step: ``STEP#<node>#<index>#<redrive>#<attempt>``, zero-padded."""
     return f"STEP#{node}#{index:08d}#{redrive:04d}#{attempt:04d}"
+
+
+def result_prefix(node: str) -> str:
+    """The sort-key prefix of a fan-out node's result items (not its progress item)."""
+    return f"AGG#{node}#"
+
+
+def result_item(run_id: str, node: str, index: int, output_json: str) -> Item:
+    """One item's output of an aggregated foreach: ``AGG#<node>#<index:09d>``."""
+    return {
+        "PK": run_pk(run_id),
+        "SK": f"{result_prefix(node)}{index:09d}",
+        "type": "result",
+        "index": index,
+        "output_json": output_json,
+    }
 
 
 def step_item(step: Step, output_json: str | None) -> Item:

@@ -208,6 +208,20 @@ class LocalRunStore(RunStore):
             ).fetchall()
         return [json.loads(body) for _, body in rows]
 
+    def _put_items(self, items: Sequence[it.Item]) -> None:
+        with self._connect(write=True) as conn:
+            for item in items:
+                self._write(conn, item)
+
+    def _iter_query(self, pk: str, sk_prefix: str) -> Iterator[it.Item]:
+        with self._connect() as conn:
+            cursor = conn.execute(
+                "SELECT body FROM items WHERE pk = ? AND substr(sk, 1, ?) = ? ORDER BY sk",
+                (pk, len(sk_prefix), sk_prefix),
+            )
+            for (body,) in cursor:
+                yield json.loads(body)
+
     def _query_flow(self, gsi1pk: str, limit: int, after: it.Item | None) -> list[it.Item]:
         sql = "SELECT body FROM items WHERE gsi1pk = ?"
         args: list[Any] = [gsi1pk]

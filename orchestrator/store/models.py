@@ -133,6 +133,18 @@ class Run:
         return data
 
 
+def progress_text(counters: dict[str, int]) -> str:
+    """A foreach's progress as people read it: ``1,234/20,000`` (+ ``, 3 failed``).
+
+    ``total`` is recorded when the foreach starts (local engine); where it is not known (a
+    Distributed Map in AWS does not tell its items how many there are) the items done so far
+    stand in for it, so a finished foreach still reads ``n/n``."""
+    succeeded, failed = counters.get("succeeded", 0), counters.get("failed", 0)
+    total = max(counters.get("total", 0), succeeded + failed)
+    text = f"{succeeded:,}/{total:,}"
+    return f"{text}, {failed:,} failed" if failed else text
+
+
 @dataclass(frozen=True)
 class RunPage:
     """One page of runs, newest first; ``next_token`` is ``None`` on the last page."""

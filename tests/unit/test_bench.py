@@ -13,6 +13,7 @@ def test_bench_prints_every_workload_and_the_memory_table(capsys: pytest.Capture
     for workload in ("Pass chain x1000", "inline Map x10000", "Choice loop x1000", "flow reconciliation", "flow kyc"):
         assert workload in out
     assert "peak memory" in out
+    assert "fan-out: items from a CSV file" in out and "     300    100" in out
     # and every path of issue 14 against its baseline
     for row in ("compiled set node", "JSONata Assign x+1", "flowctl run foreach", "local store record_step",
                 "compile chain", "compile series-parallel", "compile non-SP", "flowctl run liteflow-hello",

@@ -17,12 +17,13 @@ Example::
 
 from __future__ import annotations
 
+import ast
 import shutil
 from pathlib import Path
 
 import orchestrator
 
-__all__ = ["LAYER_DIR", "LAYER_MODULES", "LAYER_PACKAGES", "layer_sources", "write_layer_source"]
+__all__ = ["LAYER_DIR", "LAYER_MODULES", "LAYER_PACKAGES", "imported_modules", "layer_sources", "write_layer_source"]
 
 LAYER_DIR = Path(".flowctl") / "layer"
 """The layer's source folder, relative to the project root (the template's ``ContentUri``)."""
@@ -31,16 +32,47 @@ LAYER_PACKAGES = ("io", "nodekit", "platform", "runtime", "service", "spec", "st
 """Sub-packages of ``orchestrator`` that run in a Lambda."""
 
 LAYER_MODULES = ("__init__.py", "constants.py", "errors.py", "py.typed")
-"""Top-level files of ``orchestrator`` those sub-packages import."""
+"""Top-level files of ``orchestrator`` always shipped; the other top-level modules those
+sub-packages import (``strict_json``, ``limits``...) are found by :func:`imported_modules`."""
 
 _HERE = Path(__file__).resolve().parent
 _SKIP = shutil.ignore_patterns("__pycache__", "*.pyc", "*.pyo")
 
 
+def _imports(path: Path) -> set[str]:
+    """Names ``X`` that ``path`` imports as ``orchestrator.X`` or ``from orchestrator import X``."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            if node.module == "orchestrator":
+                found.update(alias.name for alias in node.names)
+            elif node.module.startswith("orchestrator."):
+                found.add(node.module.split(".")[1])
+        elif isinstance(node, ast.Import):
+            found.update(a.name.split(".")[1] for a in node.names if a.name.startswith("orchestrator."))
+    return found
+
+
+def imported_modules(root: Path) -> list[str]:
+    """Top-level modules of the package at ``root`` (``X.py``) that the layer's sub-packages and
+    modules import, directly or through each other."""
+    files = [p for name in LAYER_PACKAGES for p in sorted((root / name).rglob("*.py"))]
+    files += [root / name for name in LAYER_MODULES if name.endswith(".py")]
+    seen: set[str] = set()
+    while files:
+        for name in _imports(files.pop()):
+            module = root / f"{name}.py"
+            if name not in seen and module.is_file():
+                seen.add(name)
+                files.append(module)
+    return sorted(f"{name}.py" for name in seen - {Path(m).stem for m in LAYER_MODULES})
+
+
 def layer_sources(package_dir: Path | None = None) -> list[Path]:
     """The files and folders of the installed ``orchestrator`` package that go into the layer."""
     root = package_dir or Path(orchestrator.__file__).resolve().parent
-    return [root / name for name in (*LAYER_MODULES, *LAYER_PACKAGES)]
+    names = (*LAYER_MODULES, *imported_modules(root), *LAYER_PACKAGES)
+    return [root / name for name in names]
 
 
 def write_layer_source(project_root: Path, package_dir: Path | None = None) -> Path:

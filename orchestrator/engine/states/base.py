@@ -23,6 +23,7 @@ from typing import Any, ClassVar
 
 from orchestrator.engine.errors import AslDefinitionError, StatesError
 from orchestrator.engine.execution import Path, Program
+from orchestrator.engine.jsonata_checks import check_jsonata_state
 from orchestrator.engine.jsonvalue import MAX_PAYLOAD_BYTES, payload_size, to_json
 from orchestrator.engine.paths import PathNotFound, PathSyntaxError, compile_path, set_path
 from orchestrator.engine.retry import (
@@ -100,6 +101,8 @@ class State:
             )
         self.jsonata = ql == "JSONata"
         self._check_fields()
+        if self.jsonata:
+            check_jsonata_state(self.type, spec, where)
         self.next: str | None = None
         self.end = False
         if self.has_transition:
@@ -119,6 +122,8 @@ class State:
 
     # -- definition --------------------------------------------------------------------------
     def _check_fields(self) -> None:
+        if "Comment" in self.spec and not isinstance(self.spec["Comment"], str):
+            raise AslDefinitionError("The value of 'Comment' must be a string", f"{self.where}/Comment")
         for key in self.spec:
             if key in COMMON_FIELDS:
                 continue
@@ -250,7 +255,8 @@ class State:
         env = Env(raw_input, path.variables, lambda: self.context(path, entered_at))
         try:
             output, nxt, assigned = self.run(path, env)
-            text = to_json(output)
+            # A state that passes its input on shares its text: a loop's history holds one copy.
+            text = input_text if output is raw_input else to_json(output)
             if payload_size(text) > MAX_PAYLOAD_BYTES:
                 raise StatesError(
                     "States.DataLimitExceeded",

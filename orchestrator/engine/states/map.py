@@ -19,6 +19,7 @@ Contract
 
 from __future__ import annotations
 
+import re
 import threading
 import uuid
 from functools import partial
@@ -27,6 +28,7 @@ from typing import Any
 from orchestrator.engine.clock import CancelScope, PathCancelled, Timeline
 from orchestrator.engine.errors import AslDefinitionError, StatesError
 from orchestrator.engine.execution import Execution, Path, Program
+from orchestrator.engine.item_reader import check_reader, read_items
 from orchestrator.engine.jsonata_expr import is_expression
 from orchestrator.engine.jsonvalue import to_json, type_name
 from orchestrator.engine.scope import Env
@@ -37,9 +39,20 @@ from orchestrator.engine.templates import (
     compile_path_getter,
     compile_payload,
     jsonata_error,
+    unexpected_type,
 )
 
-__all__ = ["MapState"]
+__all__ = ["MAP_ITEMS_EVENT", "MapState"]
+
+MAP_ITEMS_EVENT = "FlowctlMapItemCount"
+"""Listener-only notice (never in the history) after ``MapStateStarted`` of a batching Map:
+``items`` is the number of items before batching (``length`` counts batches)."""
+
+_LABEL_FORBIDDEN = re.compile(r"[\s{}\[\]?*\"#%\\^|~`$&,;:/<>'\x00-\x1f\x7f-\x9f]")
+_BATCHER_FIELDS = (
+    "MaxItemsPerBatch", "MaxItemsPerBatchPath", "MaxInputBytesPerBatch", "MaxInputBytesPerBatchPath", "BatchInput",
+)
+
 
 class MapState(State):
     type = "Map"
@@ -90,12 +103,22 @@ class MapState(State):
                 self.items = compile_jsonata_value(spec["Items"], f"{where}/Items", "Items")
         elif "ItemsPath" in spec:
             self.items = compile_path_getter(spec["ItemsPath"], f"{where}/ItemsPath", "ItemsPath")
+        self.reader: dict[str, Any] | None = None
+        self.reader_arguments: Evaluator | None = None
+        if "ItemReader" in spec:
+            self.reader = check_reader(spec["ItemReader"], f"{where}/ItemReader")
+            field = "Arguments" if self.jsonata else "Parameters"
+            args = self.reader.get(field, {})
+            at = f"{where}/ItemReader/{field}"
+            self.reader_arguments = (
+                compile_jsonata_value(args, at, f"ItemReader/{field}") if self.jsonata else compile_payload(args, at)
+            )
         self.max_concurrency = self._number_field("MaxConcurrency", integer=True)
         self.tolerated_count = self._number_field("ToleratedFailureCount", integer=True)
         self.tolerated_percentage = self._number_field("ToleratedFailurePercentage", integer=False)
         self.batcher = spec.get("ItemBatcher")
-        if self.batcher is not None and not isinstance(self.batcher, dict):
-            raise AslDefinitionError("'ItemBatcher' must be an object", f"{where}/ItemBatcher")
+        if self.batcher is not None:
+            self._check_batcher(self.batcher, f"{where}/ItemBatcher")
         self.batch_input: Evaluator | None = None
         if self.batcher and "BatchInput" in self.batcher:
             at = f"{where}/ItemBatcher/BatchInput"
@@ -109,8 +132,44 @@ class MapState(State):
         )
         self.result_path = None if self.jsonata else self.compile_result_path(spec, f"{where}/ResultPath")
         self.label = spec.get("Label")
+        if self.label is not None and (
+            not isinstance(self.label, str) or not 0 < len(self.label) <= 40 or _LABEL_FORBIDDEN.search(self.label)
+        ):
+            raise AslDefinitionError(
+                "'Label' must be a string of at most 40 characters without whitespace, brackets, wildcards, "
+                "quotes, special or control characters",
+                f"{where}/Label",
+            )
 
     # -- definition helpers ------------------------------------------------------------------
+    def _check_batcher(self, batcher: Any, where: str) -> None:
+        """ItemBatcher MUST set at least one limit; a limit and its ``*Path`` exclude each other."""
+        if not isinstance(batcher, dict):
+            raise AslDefinitionError("'ItemBatcher' must be an object", where)
+        for key in batcher:
+            if key not in _BATCHER_FIELDS:
+                raise AslDefinitionError(f"Field '{key}' is not supported in 'ItemBatcher'", f"{where}/{key}")
+        if not any(key in batcher for key in _BATCHER_FIELDS if key != "BatchInput"):
+            raise AslDefinitionError(
+                "At least one of these fields is required: [MaxItemsPerBatch, MaxItemsPerBatchPath, "
+                "MaxInputBytesPerBatch, MaxInputBytesPerBatchPath]",
+                where,
+            )
+        for key, maximum in (("MaxItemsPerBatch", None), ("MaxInputBytesPerBatch", 256 * 1024)):
+            if key in batcher and f"{key}Path" in batcher:
+                raise AslDefinitionError(f"'{key}' and '{key}Path' are mutually exclusive", where)
+            if f"{key}Path" in batcher and self.jsonata:
+                raise AslDefinitionError(
+                    f"The field '{key}Path' is not supported when the query language is JSONata", f"{where}/{key}Path"
+                )
+            value = batcher.get(key)
+            if key not in batcher or (self.jsonata and is_expression(value)):
+                continue
+            ok = isinstance(value, int) and not isinstance(value, bool) and value >= 1
+            if not ok or (maximum is not None and isinstance(value, int) and value > maximum):
+                bound = f"between 1 and {maximum}" if maximum else "a positive integer"
+                raise AslDefinitionError(f"The value of '{key}' must be {bound}", f"{where}/{key}")
+
     def _number_field(self, key: str, integer: bool) -> tuple[str, Any] | None:
         """(kind, value): ("const", n) | ("path", getter) | ("jsonata", evaluator)."""
         spec, where = self.spec, self.where
@@ -132,38 +191,46 @@ class MapState(State):
         return None
 
     def _resolve_number(self, key: str, field: tuple[str, Any] | None, env: Env, integer: bool) -> Any:
+        """The value of a limit given by a path or a JSONata expression, checked as AWS does:
+        a ``*Path`` value fails with ``States.Runtime``, a JSONata one with
+        ``States.QueryEvaluationError`` (both name the field and the value)."""
         if field is None:
             return None
         kind, value = field
         if kind == "const":
             return value
         raw = value(env)
-        number = _as_number(raw, integer)
+        number = _as_number(raw, integer) if kind == "path" else _jsonata_number(raw, integer)
+        error = "States.Runtime" if kind == "path" else "States.QueryEvaluationError"
         if number is None:
             what = "integer" if integer else "float"
-            shown = raw if isinstance(raw, str) else to_json(raw)
             if kind == "path":
+                shown = raw if isinstance(raw, str) else to_json(raw)
                 raise StatesError(
-                    "States.Runtime",
+                    error,
                     f'The {key}Path field refers to value "{shown}" which is not a valid {what}: '
                     f"{self.spec[key + 'Path']}",
                 )
-            raise StatesError(
-                "States.QueryEvaluationError",
-                f'The {key} field refers to value "{shown}" which is not a valid {what}',
+            text = self.spec[key]
+            raise jsonata_error(
+                text.strip()[2:-2].strip(),
+                key,
+                f"returned an unexpected result type. Expected '{what}', but was "
+                f"'{type_name(raw)}' for value: {to_json(raw)}",
             )
-        raw = number
-        if key == "ToleratedFailurePercentage" and not 0 <= raw <= 100:
-            raise StatesError("States.Runtime", "ToleratedFailurePercentage must be between 0 and 100.")
-        if raw < 0:
-            raise StatesError("States.Runtime", f"{key} must be a non-negative number.")
-        return int(raw) if integer else raw
+        cause = _range_problem(key, number)
+        if cause is not None:
+            raise StatesError(error, cause)
+        return int(number) if integer else float(number)
 
     def context(self, path: Path, entered_at: float) -> dict[str, Any]:
         return path.context(self.name, entered_at, retry_count=0)
 
     # -- runtime -----------------------------------------------------------------------------
     def _items(self, env: Env, effective: Any) -> list[Any]:
+        if self.reader is not None and self.reader_arguments is not None:
+            arguments = self.reader_arguments(env if self.jsonata else env.with_input(effective))
+            return read_items(arguments, self.reader.get("ReaderConfig") or {})
         if self.jsonata:
             if self.items is None:
                 items = env.input
@@ -195,14 +262,16 @@ class MapState(State):
         if "MaxItemsPerBatchPath" in batcher:
             max_items = compile_path_getter(batcher["MaxItemsPerBatchPath"], self.where, "MaxItemsPerBatchPath")(inner_env)
         elif is_expression(max_items):
-            max_items = compile_jsonata_value(max_items, self.where, "ItemBatcher/MaxItemsPerBatch")(env)
+            max_items = _batch_limit(max_items, "MaxItemsPerBatch", compile_jsonata_value(
+                max_items, self.where, "ItemBatcher/MaxItemsPerBatch")(env))
         max_bytes = batcher.get("MaxInputBytesPerBatch")
         if "MaxInputBytesPerBatchPath" in batcher:
             max_bytes = compile_path_getter(batcher["MaxInputBytesPerBatchPath"], self.where, "MaxInputBytesPerBatchPath")(
                 inner_env
             )
         elif is_expression(max_bytes):
-            max_bytes = compile_jsonata_value(max_bytes, self.where, "ItemBatcher/MaxInputBytesPerBatch")(env)
+            max_bytes = _batch_limit(max_bytes, "MaxInputBytesPerBatch", compile_jsonata_value(
+                max_bytes, self.where, "ItemBatcher/MaxInputBytesPerBatch")(env))
         batch_input = self.batch_input(inner_env) if self.batch_input is not None else None
         limit = int(max_items) if max_items else len(items) or 1
         byte_limit = int(max_bytes) if max_bytes else 256 * 1024
@@ -226,7 +295,9 @@ class MapState(State):
             out.append(entry)
         return out
 
-    def _iteration_inputs(self, path: Path, env: Env, items: list[Any], effective: Any, entered_at: float) -> list[Any]:
+    def _iteration_inputs(
+        self, path: Path, env: Env, items: list[Any], effective: Any, entered_at: float, retries: int
+    ) -> list[Any]:
         selector = self.item_selector
         if selector is None:
             return list(items)
@@ -234,24 +305,29 @@ class MapState(State):
         base = env.input if self.jsonata else effective
         for index, value in enumerate(items):
             extra = {"Map": {"Item": {"Index": index, "Value": value}}}
-            item_env = Env(base, env.variables, partial(path.context, self.name, entered_at, 0, extra))
+            item_env = Env(base, env.variables, partial(path.context, self.name, entered_at, retries, extra))
             inputs.append(selector(item_env))
         return inputs
 
     def run(self, path: Path, env: Env) -> StepResult:
         entered_at = path.timeline.now()
         effective = env.input if self.jsonata else self.effective_input(env)
-        items = self._items(env, effective)
-        number_env = env if self.jsonata else env.with_input(effective)
-        max_concurrency = self._resolve_number("MaxConcurrency", self.max_concurrency, number_env, True) or 0
-        tolerated_count = self._resolve_number("ToleratedFailureCount", self.tolerated_count, number_env, True)
-        tolerated_pct = self._resolve_number("ToleratedFailurePercentage", self.tolerated_percentage, number_env, False)
-        inputs = self._iteration_inputs(path, env, items, effective, entered_at)
-        if self.batcher is not None:
-            inputs = self._batches(env, inputs, effective)
 
         def attempt(retries: int) -> Any:
-            return self._run_iterations(path, inputs, max_concurrency, tolerated_count, tolerated_pct)
+            # Items, ItemSelector and the limits are evaluated per attempt ($$.State.RetryCount).
+            attempt_env = Env(env.input, env.variables, lambda: path.context(self.name, entered_at, retries))
+            items = self._items(attempt_env, effective)
+            number_env = attempt_env if self.jsonata else attempt_env.with_input(effective)
+            max_concurrency = self._resolve_number("MaxConcurrency", self.max_concurrency, number_env, True) or 0
+            tolerated_count = self._resolve_number("ToleratedFailureCount", self.tolerated_count, number_env, True)
+            tolerated_pct = self._resolve_number(
+                "ToleratedFailurePercentage", self.tolerated_percentage, number_env, False
+            )
+            inputs = self._iteration_inputs(path, attempt_env, items, effective, entered_at, retries)
+            if self.batcher is not None:
+                inputs = self._batches(attempt_env, inputs, effective)
+            item_count = len(items) if self.batcher is not None else None
+            return self._run_iterations(path, inputs, max_concurrency, tolerated_count, tolerated_pct, item_count)
 
         ok, value = self.run_with_retry(path, env, attempt)
         if not ok:
@@ -274,9 +350,13 @@ class MapState(State):
         max_concurrency: int,
         tolerated_count: int | None,
         tolerated_pct: float | None,
+        item_count: int | None = None,
     ) -> list[Any]:
         total = len(inputs)
-        path.event("MapStateStarted", {"length": total})
+        started = path.event("MapStateStarted", {"length": total})
+        if item_count is not None and path.ex.listener is not None:
+            # Batches hide how many items there are: tell the listener (not the history).
+            path.ex.listener({"type": MAP_ITEMS_EVENT, "id": 0, "previousEventId": started, "items": item_count})
         distributed = self.distributed
         run_path = path
         map_run_arn = ""
@@ -303,6 +383,7 @@ class MapState(State):
         def job(index: int) -> Any:
             def run(timeline: Timeline) -> None:
                 child = run_path.fork(timeline, cancel, distributed)
+                child.map_index = run_path.map_index + (index,)
                 details = {"name": name, "index": index}
                 if not distributed:
                     child.event("MapIterationStarted", details)
@@ -365,6 +446,36 @@ def _as_number(raw: Any, integer: bool) -> int | float | None:
     return raw
 
 
+def _batch_limit(expression: Any, key: str, value: Any) -> int:
+    """A JSONata ItemBatcher limit: a positive integer, else States.QueryEvaluationError."""
+    number = _jsonata_number(value, integer=True)
+    if number is None:
+        raise unexpected_type(expression, f"ItemBatcher/{key}", "integer", value)
+    if number < 1:
+        raise StatesError("States.QueryEvaluationError", f"{key} must be a positive integer, but was: {number}")
+    return int(number)
+
+
+def _jsonata_number(raw: Any, integer: bool) -> int | float | None:
+    """A JSONata result used as a number: a JSON number (integral for an integer field)."""
+    if isinstance(raw, bool) or not isinstance(raw, int | float):
+        return None
+    if integer and isinstance(raw, float):
+        return int(raw) if raw.is_integer() else None
+    return raw
+
+
+def _range_problem(key: str, number: float) -> str | None:
+    """AWS's cause text for a limit out of its range, or None when it is in range."""
+    if key == "ToleratedFailurePercentage":
+        return None if 0 <= number <= 100 else "ToleratedFailurePercentage must be between 0 and 100."
+    if number >= 0:
+        return None
+    if key == "MaxConcurrency":
+        return f"Expected non-negative integer for MaxConcurrency, got '{int(number)}' instead."
+    return f"{key} cannot be negative."
+
+
 def _error_output(err: StatesError) -> dict[str, Any]:
     out: dict[str, Any] = {}
     if err.error is not None:
@@ -398,8 +509,12 @@ def _child_execution_path(path: Path, map_run_arn: str) -> Path:
         listener=None,
         express=parent.express,
         record_history=False,
+        # Each child execution has its own quota in AWS; iterations share this object, so none.
+        max_history_events=None,
     )
     child.context_execution = parent.context_execution
     child.cancel = parent.cancel
-    return Path(child, path.timeline, path.variables, 0, path.cancel)
+    child_path = Path(child, path.timeline, path.variables, 0, path.cancel)
+    child_path.map_index = path.map_index
+    return child_path
 

@@ -52,13 +52,16 @@ class ParallelState(State):
         return path.context(self.name, entered_at, retry_count=0)
 
     def run(self, path: Path, env: Env) -> StepResult:
-        if self.jsonata:
-            branch_input = self.arguments(env) if self.arguments is not None else env.input
-        else:
-            effective = self.effective_input(env)
-            branch_input = self.parameters(env.with_input(effective)) if self.parameters else effective
+        entered_at = path.timeline.now()
+        effective = env.input if self.jsonata else self.effective_input(env)
 
         def attempt(retries: int) -> Any:
+            # Arguments/Parameters are evaluated per attempt: $$.State.RetryCount changes.
+            attempt_env = Env(env.input, env.variables, lambda: path.context(self.name, entered_at, retries))
+            if self.jsonata:
+                branch_input = self.arguments(attempt_env) if self.arguments is not None else env.input
+            else:
+                branch_input = self.parameters(attempt_env.with_input(effective)) if self.parameters else effective
             path.event("ParallelStateStarted")
             try:
                 results = run_children(path, [(b, branch_input) for b in self.branches], 0, False)

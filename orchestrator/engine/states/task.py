@@ -23,6 +23,7 @@ from orchestrator.engine.templates import (
     compile_jsonata_value,
     compile_path_getter,
     compile_payload,
+    unexpected_type,
 )
 
 __all__ = ["TaskState"]
@@ -105,6 +106,8 @@ class TaskState(State):
         if kind == "const":
             return float(value)
         raw = value(env)
+        if kind == "jsonata" and (isinstance(raw, bool) or not isinstance(raw, int | float) or raw != int(raw)):
+            raise unexpected_type(self.spec[key], key, "integer", raw)
         if isinstance(raw, bool) or not isinstance(raw, int | float) or raw != int(raw) or raw < 1:
             error = "States.Runtime" if kind == "path" else "States.QueryEvaluationError"
             name = f"{key}Path" if kind == "path" else key
@@ -183,7 +186,8 @@ class TaskState(State):
             path.event(started, {"resourceType": self.resource_type, "resource": self.resource_name})
         ident = {} if lambda_events else {"resourceType": self.resource_type, "resource": self.resource_name}
         runner = path.ex.runner
-        call = TaskCall(self.name, self.resource, payload, retries, timeout, waiter.token if waiter else None)
+        call = TaskCall(self.name, self.resource, payload, retries, timeout, waiter.token if waiter else None,
+                        path.map_index)
         start = path.timeline.now()
         try:
             mock = runner.mock(call)

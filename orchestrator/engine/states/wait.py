@@ -15,7 +15,11 @@ from orchestrator.engine.jsonata_expr import is_expression
 from orchestrator.engine.jsonvalue import to_json
 from orchestrator.engine.scope import Env
 from orchestrator.engine.states.base import BuildContext, State, StepResult
-from orchestrator.engine.templates import compile_jsonata_value, compile_path_getter
+from orchestrator.engine.templates import (
+    compile_jsonata_value,
+    compile_path_getter,
+    unexpected_type,
+)
 from orchestrator.engine.timestamps import parse_timestamp, timestamp_seconds
 
 __all__ = ["WaitState"]
@@ -58,7 +62,9 @@ class WaitState(State):
             if getter is None:
                 return float(self.value)
             seconds = getter(env)
-            if not isinstance(seconds, int | float) or isinstance(seconds, bool) or seconds != int(seconds) or seconds < 0:
+            if not isinstance(seconds, int | float) or isinstance(seconds, bool) or seconds != int(seconds):
+                raise unexpected_type(self.value, "Seconds", "integer", seconds)
+            if seconds < 0:
                 raise StatesError(
                     "States.QueryEvaluationError",
                     f"The Seconds field value must be a non-negative integer, but was: {to_json(seconds)}",

@@ -123,7 +123,7 @@ def redriven(tmp_path: Path, monkeypatch) -> tuple[Path, str, object]:
     }.items():
         (project / "functions" / name).mkdir(parents=True)
         (project / "functions" / name / "app.py").write_text(body)
-    (project / "flows" / "rd.json").write_text(json.dumps({"name": "rd", "nodes": {"a": {"uses": "count"}, "b": {"uses": "flaky", "after": ["a"]}}}))
+    (project / "flows" / "rd.json").write_text(json.dumps({"name": "rd", "type": "STANDARD", "nodes": {"a": {"uses": "count"}, "b": {"uses": "flaky", "after": ["a"]}}}))
     monkeypatch.chdir(project)
     failed = invoke("run", "flows/rd.json", "-q")
     assert failed.exit_code == 1 and "Broken: not yet" in failed.output

@@ -39,6 +39,10 @@ def test_the_layer_holds_only_what_lambdas_import(tmp_path: Path) -> None:
     package = layer / "orchestrator"
     assert {p.name for p in package.iterdir() if p.is_dir()} == set(LAYER_PACKAGES)
     assert (package / "platform" / "openapi.json").is_file()
+    # top-level modules: the always-shipped ones, and those the sub-packages import (found by scanning)
+    modules = {p.name for p in package.iterdir() if p.is_file()}
+    assert {"__init__.py", "constants.py", "errors.py", "py.typed"} <= modules
+    assert "generate.py" not in modules and "testing.py" not in modules
     assert not list(package.rglob("__pycache__"))
 
 

@@ -41,6 +41,12 @@ class Functions:
             raise RuntimeError("not yet")
         return event
 
+    def item(self, event: Any, context: Any) -> Any:
+        self.calls.append(f"item {event}")
+        if event == 2 and self.flaky_fails:
+            raise RuntimeError("item 2 not yet")
+        return event * 10
+
 
 @pytest.fixture
 def functions() -> Functions:
@@ -50,7 +56,7 @@ def functions() -> Functions:
 @pytest.fixture
 def bridge(functions: Functions) -> Iterator[StepFunctionsBridge]:
     sfn = StepFunctionsBridge(
-        functions={"park": functions.park, "count": functions.count, "flaky": functions.flaky},
+        functions={"park": functions.park, "count": functions.count, "flaky": functions.flaky, "item": functions.item},
         clock=VirtualClock(callback_time_scale=0.01),
     )
     yield sfn
@@ -96,6 +102,18 @@ def machine(bridge: StepFunctionsBridge, name: str, kind: str, type: str = "STAN
                         "round.$": "$$.Execution.RedriveCount",
                         "since.$": "$$.Execution.RedriveTime",
                     },
+                    "End": True,
+                }
+            },
+        },
+        "map": {
+            "StartAt": "M",
+            "States": {
+                "M": {
+                    "Type": "Map",
+                    "MaxConcurrency": 1,
+                    "ItemProcessor": {"StartAt": "I", "States": {
+                        "I": {"Type": "Task", "Resource": bridge.lambda_arn("item"), "End": True}}},
                     "End": True,
                 }
             },
@@ -248,6 +266,24 @@ def test_redrive_reruns_only_what_did_not_succeed(
     with pytest.raises(ClientError) as again:
         bridge.redrive_execution(executionArn=started["executionArn"])
     assert code(again) == "ExecutionNotRedrivable"
+
+
+def test_redrive_of_a_map_reruns_only_failed_and_not_started_iterations(
+    bridge: StepFunctionsBridge, functions: Functions
+) -> None:
+    # GIVEN a Map whose third of four iterations failed (the fourth never started)
+    arn = machine(bridge, "fan", "map")
+    started = bridge.start_execution(stateMachineArn=arn, name="run-1", input="[0, 1, 2, 3]")
+    assert bridge.wait(started["executionArn"])["status"] == "FAILED"
+    assert functions.calls == ["item 0", "item 1", "item 2"]
+    # WHEN it is fixed and redriven
+    functions.flaky_fails = False
+    bridge.redrive_execution(executionArn=started["executionArn"])
+    done = bridge.wait(started["executionArn"])
+    # THEN only iterations 2 and 3 ran again; 0 and 1 kept their results
+    assert done["status"] == "SUCCEEDED"
+    assert json.loads(done["output"]) == [0, 10, 20, 30]
+    assert functions.calls[3:] == ["item 2", "item 3"]
 
 
 def test_a_redriven_execution_sees_its_round_in_the_context_object(

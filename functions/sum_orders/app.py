@@ -1,0 +1,32 @@
+"""Fan-out example: the fan-in of the priced orders (the full list, however many there are).
+
+Input: ``{"orders": [<score_order output>, ...]}`` — an aggregated foreach's output arrives here
+as the complete list, in the rows' order (``@node`` resolves the reference).
+Output: ``{"count": n, "amount_cents": sum, "tax_cents": sum, "total_cents": sum,
+"bands": {"small": n, ...}, "first": order_id, "last": order_id}``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from orchestrator.runtime import node
+
+
+def handle(inputs: dict[str, Any], ctx: Any = None) -> dict[str, Any]:
+    orders = inputs["orders"]
+    bands: dict[str, int] = {}
+    for order in orders:
+        bands[order["band"]] = bands.get(order["band"], 0) + 1
+    return {
+        "count": len(orders),
+        "amount_cents": sum(o["amount_cents"] for o in orders),
+        "tax_cents": sum(o["tax_cents"] for o in orders),
+        "total_cents": sum(o["total_cents"] for o in orders),
+        "bands": dict(sorted(bands.items())),
+        "first": orders[0]["order_id"] if orders else None,
+        "last": orders[-1]["order_id"] if orders else None,
+    }
+
+
+lambda_handler = node(handle)

@@ -1,0 +1,57 @@
+"""Fan-out at scale the cloud way: ``POST /flows/order-totals/runs`` → the Distributed Map reads
+the orders CSV from S3 (ItemReader), each item runs the real ``@node`` handler, which stores its
+output as an aggregation item and counts it in DynamoDB (moto) → the fan-in node receives the
+full list through ``@node`` → ``GET /runs/{id}`` shows the totals and the progress counters."""
+
+from __future__ import annotations
+
+import runpy
+from typing import Any
+
+import boto3
+import pytest
+from cloudpath import PROJECT_BUCKET, ROOT, Cloud
+
+from orchestrator.store.models import progress_text
+
+ORDERS = runpy.run_path(str(ROOT / "data" / "fanout" / "make_orders.py"))
+
+
+expected_totals = ORDERS["expected_totals"]
+
+
+def run_orders(cloud: Cloud, rows: int | None = None) -> dict[str, Any]:
+    """Run order-totals through the API over the shipped CSV (or its first ``rows`` orders)."""
+    if rows is not None:
+        boto3.client("s3").put_object(
+            Bucket=PROJECT_BUCKET, Key="app/data/fanout/orders.csv", Body=ORDERS["orders_csv"](rows).encode()
+        )
+    return cloud.run("order-totals")
+
+
+def test_a_few_hundred_orders_fan_out_and_in(cloud: Cloud) -> None:
+    # WHEN 300 orders run the cloud way
+    run = run_orders(cloud, 300)
+    # THEN the fan-in saw every order, in order, and the run shows the counters
+    assert run["status"] == "SUCCEEDED", run["cause"]
+    assert run["output"] == expected_totals(300)
+    assert run["progress"] == {"price": {"succeeded": 300}}
+    assert progress_text(run["progress"]["price"]) == "300/300"
+    # AND every Lambda call (a batch of 100 items, numbered by its first) was recorded as a step
+    batches = sorted(s["index"] for s in run["steps"] if s["node"] == "price")
+    assert batches == [0, 100, 200]
+
+
+@pytest.mark.slow
+def test_twenty_thousand_orders_of_200_bytes_each_are_summed_exactly(cloud: Cloud) -> None:
+    # GIVEN the shipped CSV of 20,000 orders (each priced output is ~200 bytes: 4 MB in all,
+    # sixteen times Step Functions' 256 KiB payload limit)
+    assert (ROOT / "data" / "fanout" / "orders.csv").read_text() == ORDERS["orders_csv"]()
+    # WHEN the flow runs through the API
+    run = run_orders(cloud)
+    # THEN it succeeds, the fan-in node's count and sums are exact
+    assert run["status"] == "SUCCEEDED", run["cause"]
+    assert run["output"] == expected_totals(20_000)
+    # AND the progress counters read 20,000/20,000
+    assert run["progress"]["price"]["succeeded"] == 20_000
+    assert progress_text(run["progress"]["price"]) == "20,000/20,000"
