@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import BaseModel, Field
+
 from orchestrator.runtime import node
 
 TAX_PERCENT = 7
@@ -37,4 +39,25 @@ def handle(row: dict[str, Any], ctx: Any = None) -> dict[str, Any]:
     }
 
 
-lambda_handler = node(handle)
+class Input(BaseModel):
+    """One order row of the CSV file, values as text (or already numbers)."""
+
+    order_id: str | int = Field(description="The order's number.")
+    customer: str = Field(description="The customer's id.")
+    amount_cents: str | int = Field(description="The amount before tax, in cents.")
+
+
+class Output(BaseModel):
+    """The priced order."""
+
+    order_id: int
+    customer: str
+    amount_cents: int
+    tax_cents: int
+    total_cents: int
+    band: str = Field(description="small, medium or large.")
+    currency: str
+    note: str
+
+
+lambda_handler = node(handle, input=Input, output=Output)

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import BaseModel, Field
+
 from orchestrator.runtime import node
 
 
@@ -29,4 +31,22 @@ def handle(inputs: dict[str, Any], ctx: Any = None) -> dict[str, Any]:
     }
 
 
-lambda_handler = node(handle)
+class Input(BaseModel):
+    """The priced orders: an aggregated foreach's full list."""
+
+    orders: list[dict[str, Any]] = Field(description="score_order outputs, in the rows' order.")
+
+
+class Output(BaseModel):
+    """Count and sums of the orders, and how many fall in each size band."""
+
+    count: int
+    amount_cents: int
+    tax_cents: int
+    total_cents: int
+    bands: dict[str, int]
+    first: int | None
+    last: int | None
+
+
+lambda_handler = node(handle, input=Input, output=Output)

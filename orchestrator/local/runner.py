@@ -316,15 +316,18 @@ class _CountingStore:
         return found
 
 
-def _restart_counters(store: RunStore, run_id: str, flow: Any, replayed: frozenset[str]) -> None:
-    """A local redrive runs the failed items of a foreach again (the succeeded ones are replayed
-    without a call): its failed counter starts again from zero (an atomic add of minus its
-    value); succeeded and total stay."""
+def _restart_counters(store: RunStore, run_id: str, flow: Any, replayed: frozenset[str],
+                      replayed_items: frozenset[tuple[str, int]]) -> None:
+    """A local redrive runs a foreach's failed and not-started items again and replays the ones
+    that succeeded without calling them: its counters restart from what is replayed — succeeded
+    = the replayed items, failed = 0 (atomic adds of the differences); total stays."""
     for node_id, node in flow.nodes.items():
         if node.foreach is None or node_id in replayed:
             continue
         counters = store.get_progress(run_id, node_id)
-        undo = {name: -value for name, value in counters.items() if name == "failed" and value}
+        kept = sum(1 for path, _ in replayed_items if path.split("/", 1)[0] == node_id)
+        undo = {"succeeded": kept - counters.get("succeeded", 0), "failed": -counters.get("failed", 0)}
+        undo = {name: value for name, value in undo.items() if value}
         if undo:
             store.add_progress(run_id, node_id, undo)
 
@@ -433,7 +436,7 @@ class LocalRunner:
                                           trigger=trigger, started_at=_iso(time.time())))
             else:
                 self.store.update_run_status(run_id, RunStatus.RUNNING, redrive_count=redrive)
-                _restart_counters(self.store, run_id, flow, frozenset(replay or {}))
+                _restart_counters(self.store, run_id, flow, frozenset(replay or {}), frozenset(replay_items or {}))
         recorder = _Recorder(run_id, self.store, self.on_node, redrive, frozenset(replay or {}), resolved,
                              frozenset(replay_items or {}))
         handlers: dict[str, Any] = {}

@@ -5,6 +5,7 @@ linter), and the committed state machines do too. ``Resource`` values are
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -16,17 +17,27 @@ from orchestrator.compiler import compile_flow_file
 
 ROOT = Path(__file__).resolve().parents[2]
 CONFIG = Config({ProblemType.URI})
+# statelint 3.1.0 predates these Distributed Map fields, which AWS documents and accepts: a Map's
+# Label, and an ItemReader's ReaderConfig.InputType / CSVHeaderLocation (items read from a CSV file).
+STATELINT_GAPS = re.compile(
+    r'Field "(Label" not allowed in State Machine\.States\.[^.]+'
+    r'|(InputType|CSVHeaderLocation)" not allowed in State Machine\.States\.[^.]+\.ItemReader\.ReaderConfig)$'
+)
+
+
+def lint(definition: object) -> list[str]:
+    return [problem for problem in Linter.validate(definition, CONFIG) if not STATELINT_GAPS.match(problem)]
 
 
 @pytest.mark.parametrize("flow", sorted((ROOT / "flows").glob("*.json")), ids=lambda p: p.stem)
 def test_every_compiled_example_passes_statelint(flow: Path) -> None:
     definition = compile_flow_file(flow).definition
-    assert Linter.validate(json.loads(json.dumps(definition)), CONFIG) == []
+    assert lint(json.loads(json.dumps(definition))) == []
 
 
 @pytest.mark.parametrize("machine", sorted((ROOT / "statemachines").glob("*.asl.json")), ids=lambda p: p.stem)
 def test_every_committed_state_machine_passes_statelint(machine: Path) -> None:
-    assert Linter.validate(str(machine), CONFIG) == []
+    assert lint(str(machine)) == []
 
 
 def test_statelint_would_catch_an_integer_backoff_rate() -> None:

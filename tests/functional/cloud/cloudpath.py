@@ -111,7 +111,7 @@ class Cloud:
 
     def finish(self, run: dict[str, Any]) -> dict[str, Any]:
         """Let the run's execution end in the engine, track it, and ``GET /runs/{id}``."""
-        self.bridge.wait(run["execution_arn"])
+        self.bridge.wait(run["execution_arn"], timeout=900)  # a guard against a hang, not a timing check
         self.deliver()
         return self.get_run(run["run_id"])
 

@@ -90,7 +90,7 @@ def test_a_redriven_foreach_counts_its_items_again_from_zero(project: Path, monk
         "    if item == 3 and os.environ.get('FLAKY_FAIL'):\n        raise RuntimeError('item 3 is not ready')\n"
         "    return {'order_id': item, 'customer': 'c', 'amount_cents': item, 'tax_cents': 0,"
         " 'total_cents': item, 'band': 'small'}\n")
-    (project / "flows" / "flaky.json").write_text(json.dumps({"name": "flaky", "nodes": {
+    (project / "flows" / "flaky.json").write_text(json.dumps({"name": "flaky", "type": "STANDARD", "nodes": {
         "each": {"foreach": {"items": [1, 2, 3, 4], "results": "aggregate", "do": {"uses": "flaky"}}},
         "sum": {"uses": "sum_orders", "after": ["each"], "with": {"orders": "{% $each %}"}}},
         "output": "{% $sum.amount_cents %}"}))
