@@ -12,6 +12,7 @@ import pytest
 import yaml
 
 from orchestrator.deploy.conditions import apply_conditions
+from orchestrator.deploy.layer import write_layer_source
 from orchestrator.deploy.package import package_template
 from orchestrator.deploy.rest_api import API_KEY_SCHEME, API_ROUTES, SIGV4_SCHEME
 from orchestrator.deploy.translate import translate
@@ -24,6 +25,7 @@ KEY_TYPES = {"AWS::ApiGateway::UsagePlan", "AWS::ApiGateway::ApiKey", "AWS::ApiG
 @pytest.fixture(scope="module")
 def deployed() -> dict[str, dict[str, Any]]:
     """ApiAuth value → the template as CloudFormation creates it (code URIs faked, definitions inline)."""
+    write_layer_source(ROOT)  # the layer's ContentUri, .flowctl/layer/, is written by synth (not committed)
     packaged = package_template(TEMPLATE, ROOT, lambda key, data: f"s3://bucket/{key}")
     found = {}
     for mode in ("IAM", "API_KEY"):
