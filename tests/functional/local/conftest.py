@@ -11,30 +11,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.functional.local.functions_src import FUNCTIONS
+
 ROOT = Path(__file__).resolve().parents[3]
 
-FUNCTIONS = {
-    "flaky": '''from orchestrator.runtime import node
-
-
-def handle(inputs, ctx):
-    if ctx.attempt == 0:
-        raise RuntimeError("flaky upstream")
-    return {"ok": True}
-
-
-lambda_handler = node(handle)
-''',
-    "broken": '''from orchestrator.runtime import node
-
-
-def handle(inputs):
-    raise ValueError("always broken")
-
-
-lambda_handler = node(handle)
-''',
-}
 FLOWS = {
     "flaky": {"name": "flaky", "nodes": {"flaky": {"uses": "flaky", "retry": {"max_attempts": 2}}},
               "output": "{% $flaky %}"},

@@ -13,8 +13,10 @@ from typer.testing import CliRunner
 
 from orchestrator.cli.app import app
 from orchestrator.cli.local import local_store
+from tests.functional.local.functions_src import FUNCTIONS as SHARED_FUNCTIONS
 
 FUNCTIONS = {
+    **SHARED_FUNCTIONS,
     "sleepy": '''import time
 from orchestrator.runtime import node
 
@@ -22,26 +24,6 @@ from orchestrator.runtime import node
 def handle(inputs):
     time.sleep(inputs.get("seconds", 3))
     return {"slept": True}
-
-
-lambda_handler = node(handle)
-''',
-    "flaky": '''from orchestrator.runtime import node
-
-
-def handle(inputs, ctx):
-    if ctx.attempt == 0:
-        raise RuntimeError("flaky upstream")
-    return {"ok": True}
-
-
-lambda_handler = node(handle)
-''',
-    "broken": '''from orchestrator.runtime import node
-
-
-def handle(inputs):
-    raise ValueError("always broken")
 
 
 lambda_handler = node(handle)
