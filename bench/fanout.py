@@ -69,8 +69,8 @@ def _project(items: int, batch: int) -> Iterator[Path]:
 
 def _run(folder: Path, items: int) -> None:
     from orchestrator.compiler import compile_flow_file
+    from orchestrator.flowlang.project import Project
     from orchestrator.local.runner import LocalRunner
-    from orchestrator.spec.project import Project
     from orchestrator.store.local import LocalRunStore
 
     path = folder / "flows" / "fanout-bench.json"

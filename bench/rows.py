@@ -115,7 +115,7 @@ def foreach_definition(items: int, *, mode: str = "inline", body: str = "uses") 
     """A compiled flow with one foreach over ``items`` numbers. Its Map outputs the count of
     the results (all of them would exceed the 256 KiB payload limit beyond a few thousand)."""
     from orchestrator.compiler import compile_flow
-    from orchestrator.spec.loader import parse_flow
+    from orchestrator.flowlang.loader import parse_flow
 
     do: dict[str, Any] = (
         {"uses": "process_item", "with": {"item": "{% $item %}", "index": "{% $index %}"}}
@@ -137,8 +137,8 @@ def foreach_definition(items: int, *, mode: str = "inline", body: str = "uses") 
 
 def foreach_rows(sizes: Sizes) -> list[Row]:
     from orchestrator.engine import run_state_machine
+    from orchestrator.flowlang.project import Project
     from orchestrator.local.runner import LocalRunner
-    from orchestrator.spec.project import Project
     from orchestrator.store.local import LocalRunStore
 
     n = sizes.foreach
@@ -241,7 +241,7 @@ COMPILE_GOALS = {("chain", 5000): 1.0, ("non-SP", 1000): 1.0, ("non-SP", 5000): 
 
 def compile_rows(sizes: Sizes) -> list[Row]:
     from orchestrator.compiler import compile_flow
-    from orchestrator.spec.loader import parse_flow
+    from orchestrator.flowlang.loader import parse_flow
 
     rows = []
     for kind, make in (("chain", chain_flow), ("series-parallel", sp_flow), ("non-SP", non_sp_flow)):
@@ -345,7 +345,7 @@ import json, os, sys, tempfile
 from pathlib import Path
 sys.path.insert(0, {root!r})
 from bench.rows import foreach_definition
-from orchestrator.spec.project import Project
+from orchestrator.flowlang.project import Project
 items, how = {items}, {how!r}
 compiled = foreach_definition(items, mode="distributed", body="set")
 if how == "engine":

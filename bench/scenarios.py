@@ -104,7 +104,7 @@ def set_chain_flow(n: int) -> dict[str, Any]:
 def compiled_set_chain(n: int) -> dict[str, Any]:
     """:func:`set_chain_flow` through the compiler (what ``flowctl run`` executes)."""
     from orchestrator.compiler import compile_flow
-    from orchestrator.spec.loader import parse_flow
+    from orchestrator.flowlang.loader import parse_flow
 
     return compile_flow(parse_flow(set_chain_flow(n))).definition
 
@@ -172,8 +172,8 @@ EXAMPLE_FLOWS: dict[str, dict[str, Any]] = {  # flow -> parameters beyond its de
 def example_workloads() -> list[Workload]:
     """The example flows, compiled, with their default parameters and real node functions."""
     from orchestrator.compiler import compile_flow_file
-    from orchestrator.spec.params import resolve_params
-    from orchestrator.spec.project import Project
+    from orchestrator.flowlang.params import resolve_params
+    from orchestrator.flowlang.project import Project
 
     project = Project(ROOT)
     os.environ.setdefault("FLOWCTL_PROJECT_DIR", str(ROOT))

@@ -1,6 +1,6 @@
 """One generator for every committed, generated file of a project.
 
-* ``orchestrator/spec/flow.schema.json`` (when the project is flowctl's own checkout),
+* ``orchestrator/flowlang/flow.schema.json`` (when the project is flowctl's own checkout),
 * ``statemachines/<flow>.asl.json`` for every flow in ``flows/``,
 * ``template.yaml`` (when the synth stage is available),
 * the flow language reference in ``README.md`` (between its markers), and the Mermaid graph
@@ -16,11 +16,11 @@ from pathlib import Path
 
 from orchestrator.compiler import asl_text, compile_flow_file
 from orchestrator.errors import FlowctlError
+from orchestrator.flowlang.project import Project
+from orchestrator.flowlang.reference import update_readme
+from orchestrator.flowlang.schema import SCHEMA_PATH, schema_text
 from orchestrator.render.graph import to_mermaid
 from orchestrator.render.readme import update_graph_blocks
-from orchestrator.spec.project import Project
-from orchestrator.spec.reference import update_readme
-from orchestrator.spec.schema import SCHEMA_PATH, schema_text
 
 __all__ = ["expected_files", "flow_mermaid", "generate_all", "readme_text"]
 

@@ -59,7 +59,7 @@ def _flow_path(flow: str | Path, project: Path | None) -> Path:
     path = Path(flow)
     if path.suffix in (".json", ".yaml", ".yml") and (path.is_file() or project is None):
         return path.resolve()
-    from orchestrator.spec.project import Project
+    from orchestrator.flowlang.project import Project
 
     root = project or find_project()
     found = Project(root).flow_path(str(flow))
@@ -81,8 +81,8 @@ def run_flow(
     (as ``flowctl run --mocks``). With ``store_dir`` the run is recorded in a run store there
     (``wait_for`` nodes need one); by default nothing is recorded."""
     from orchestrator.compiler import compile_flow_file
+    from orchestrator.flowlang.project import Project
     from orchestrator.local.runner import LocalRunner
-    from orchestrator.spec.project import Project
 
     root = Path(project).resolve() if project is not None else None
     path = _flow_path(flow, root)

@@ -113,7 +113,7 @@ def _root(
 @app.command()
 def validate(flows: list[Path] = typer.Argument(..., help="Flow files (JSON or YAML).")) -> None:
     """Check flows and report every problem with its JSON pointer and a hint."""
-    from orchestrator.spec.validate import validate_flow_file
+    from orchestrator.flowlang.validate import validate_flow_file
 
     failed = 0
     for path in flows:
@@ -229,8 +229,8 @@ def synth(
 ) -> None:
     """Write the SAM template (template.yaml) and statemachines/ for every flow."""
     from orchestrator.deploy.synth import write_template
+    from orchestrator.flowlang.project import Project
     from orchestrator.generate import generate_all
-    from orchestrator.spec.project import Project
 
     project = Project(project_dir.resolve())
     if not project.flow_paths():

@@ -21,7 +21,7 @@ _PROJECT = typer.Option(None, "--project", help="Project folder (default: found 
 
 
 def _project(project_dir: Path | None):  # type: ignore[no-untyped-def]
-    from orchestrator.spec.project import Project
+    from orchestrator.flowlang.project import Project
     from orchestrator.store.factory import find_project_root
 
     root = project_dir.resolve() if project_dir is not None else find_project_root(Path.cwd())
@@ -46,7 +46,7 @@ def list_functions(
     as_json: bool = typer.Option(False, "--json", help="Print every function with its schemas as JSON."),
 ) -> None:
     """List the node functions of the project with their description and fields (? = optional)."""
-    from orchestrator.spec.functions import load_functions
+    from orchestrator.flowlang.functions import load_functions
 
     infos = load_functions(_project(project_dir))
     if as_json:
@@ -70,7 +70,7 @@ def show_function(
     """Show a function's description and its input and output JSON Schema."""
     import difflib
 
-    from orchestrator.spec.functions import load_function
+    from orchestrator.flowlang.functions import load_function
 
     project = _project(project_dir)
     info = load_function(project, name)

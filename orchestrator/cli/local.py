@@ -146,9 +146,9 @@ def run(
 ) -> None:
     """Compile a flow and run it on the local engine with its functions in-process."""
     from orchestrator.compiler import compile_flow_file
+    from orchestrator.flowlang.params import coerce_param_assignments
+    from orchestrator.flowlang.project import Project
     from orchestrator.local.runner import LocalRunner
-    from orchestrator.spec.params import coerce_param_assignments
-    from orchestrator.spec.project import Project
 
     compiled = compile_flow_file(flow)
     params = parse_json_arg(input, "--input") or {}
@@ -221,7 +221,7 @@ def _check_mocks(flow: Any, mocks: dict[str, Any]) -> None:
     unknown = sorted(set(mocks) - set(flow.nodes) - per_item)
     if unknown:
         raise FlowctlError(f"--mocks: {', '.join(unknown)} are not nodes of {flow.name}")
-    from orchestrator.spec.fanout import aggregated_nodes
+    from orchestrator.flowlang.fanout import aggregated_nodes
 
     for name in sorted(aggregated_nodes(flow)):
         if f"{name}/do" in mocks:
@@ -381,8 +381,8 @@ def _publish_here(root: Path, event: dict[str, Any]) -> None:
     """No ``serve``: waiting ``flowctl run`` processes get the event through the store (they poll
     it), triggered flows run in this process until they end."""
     from orchestrator.constants import DEFAULT_EVENT_SOURCE
+    from orchestrator.flowlang.event_patterns import matches
     from orchestrator.serve.bus import make_event
-    from orchestrator.spec.event_patterns import matches
 
     answer: dict[str, Any] = {"resumed": [], "buffered": False, "started": [], "failed": []}
     store = local_store(root)
@@ -453,8 +453,8 @@ def _flows_waiting_for(root: Path, event: str) -> list[str]:
 
 def _project_flows(root: Path) -> list[Any]:
     """The project's valid flows (an invalid one is skipped: `flowctl validate` reports it)."""
-    from orchestrator.spec.project import Project
-    from orchestrator.spec.validate import validate_flow_file
+    from orchestrator.flowlang.project import Project
+    from orchestrator.flowlang.validate import validate_flow_file
 
     flows = []
     for path in Project(root).flow_paths():
@@ -548,8 +548,8 @@ def redrive(
 ) -> None:
     """Re-run a failed run from its failed node, reusing the recorded outputs of the nodes before it."""
     from orchestrator.compiler import compile_flow_file
+    from orchestrator.flowlang.project import Project
     from orchestrator.local.runner import LocalRunner
-    from orchestrator.spec.project import Project
 
     project = Project(_project_root("redrive")) if flow is None else Project.for_flow(flow)
     store = local_store(project.root)

@@ -20,11 +20,11 @@ from typing import Any
 from orchestrator.compiler.asl import AslBuild, build_asl
 from orchestrator.compiler.errors import CompileError
 from orchestrator.compiler.report import EXPRESS_MAX_SECONDS, FlowReport, estimate, foreach_results
+from orchestrator.flowlang.errors import FlowValidationError
+from orchestrator.flowlang.model import Flow
+from orchestrator.flowlang.project import Project
+from orchestrator.flowlang.validate import check_flow, validate_flow_file
 from orchestrator.limits import MAX_DEFINITION_DEPTH
-from orchestrator.spec.errors import FlowValidationError
-from orchestrator.spec.model import Flow
-from orchestrator.spec.project import Project
-from orchestrator.spec.validate import check_flow, validate_flow_file
 from orchestrator.strict_json import StrictJsonError, check_value
 
 __all__ = ["CompileError", "CompiledFlow", "asl_text", "compile_flow", "compile_flow_file", "project_loader"]

@@ -33,10 +33,10 @@ from orchestrator.compiler.names import (
     state_machine_arn_substitution,
 )
 from orchestrator.compiler.sp import Parallel, Series, Tree, decompose, leaves
-from orchestrator.spec.expressions import expression_body, referenced_variables, var_name
-from orchestrator.spec.fanout import is_distributed, reader_format, results_mode
-from orchestrator.spec.graph import FlowGraph, flow_graph, switch_targets
-from orchestrator.spec.model import Body, Flow, Node, Retry, SubflowSpec
+from orchestrator.flowlang.expressions import expression_body, referenced_variables, var_name
+from orchestrator.flowlang.fanout import is_distributed, reader_format, results_mode
+from orchestrator.flowlang.graph import FlowGraph, flow_graph, switch_targets
+from orchestrator.flowlang.model import Body, Flow, Node, Retry, SubflowSpec
 
 __all__ = ["LAMBDA_SERVICE_RETRY", "AslBuild", "build_asl"]
 
@@ -840,7 +840,7 @@ def _unwrap(value: str) -> str:
 
 
 def _all_expressions(value: Any) -> list[str]:
-    from orchestrator.spec.expressions import iter_expressions
+    from orchestrator.flowlang.expressions import iter_expressions
 
     return [body for _, body in iter_expressions(value)]
 

@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from orchestrator.compiler.sp import Parallel, Series, Tree
-from orchestrator.spec.fanout import results_mode
-from orchestrator.spec.graph import flow_graph
-from orchestrator.spec.model import Body, Flow, Node
+from orchestrator.flowlang.fanout import results_mode
+from orchestrator.flowlang.graph import flow_graph
+from orchestrator.flowlang.model import Body, Flow, Node
 
 __all__ = ["DEFINITION_SIZE_LIMIT", "HISTORY_EVENT_LIMIT", "FlowReport", "estimate", "offloaded_reads"]
 

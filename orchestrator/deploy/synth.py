@@ -37,12 +37,12 @@ from orchestrator.deploy.checkov_skips import annotate as annotate_checkov_skips
 from orchestrator.deploy.layer import LAYER_DIR, write_layer_source
 from orchestrator.deploy.rest_api import API_KEY_CONDITION, API_ROUTES, api_outputs, api_resources
 from orchestrator.errors import FlowctlError, Problem
+from orchestrator.flowlang.fanout import aggregate_readers
+from orchestrator.flowlang.project import Project
+from orchestrator.flowlang.schema import schema_text
+from orchestrator.flowlang.validate import normalize_cron
 from orchestrator.platform import PLATFORM_FUNCTIONS, handler_path
 from orchestrator.scaffold import SCHEMA_FILE
-from orchestrator.spec.fanout import aggregate_readers
-from orchestrator.spec.project import Project
-from orchestrator.spec.schema import schema_text
-from orchestrator.spec.validate import normalize_cron
 from orchestrator.store.dynamodb_schema import cloudformation_properties
 
 __all__ = ["API_ROUTES", "EVENT_SOURCE", "EXPRESS_LOG_FILTER", "build_template", "template_text"]

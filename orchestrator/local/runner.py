@@ -48,12 +48,12 @@ from orchestrator.compiler import CompiledFlow
 from orchestrator.constants import DEFAULT_FUNCTION_TIMEOUT_SECONDS
 from orchestrator.engine.states.map import MAP_ITEMS_EVENT
 from orchestrator.errors import FlowctlError
+from orchestrator.flowlang.graph import flow_graph
+from orchestrator.flowlang.params import resolve_params
+from orchestrator.flowlang.project import Project
 from orchestrator.local.failures import failure_headline
 from orchestrator.local.offloaded import explain_offloaded_read
 from orchestrator.runtime.fanout import register_store
-from orchestrator.spec.graph import flow_graph
-from orchestrator.spec.params import resolve_params
-from orchestrator.spec.project import Project
 from orchestrator.store.base import RunStore
 from orchestrator.store.models import Run, RunStatus, Step
 

@@ -15,7 +15,7 @@ builds its Powertools logger, tracer and metrics when imported, as a Lambda entr
 
 from __future__ import annotations
 
-from orchestrator.spec.project import PLATFORM_FUNCTIONS
+from orchestrator.flowlang.project import PLATFORM_FUNCTIONS
 
 __all__ = ["HANDLERS", "PLATFORM_FUNCTIONS", "handler_path"]
 

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import json
 
-from orchestrator.spec.expressions import expression_body
-from orchestrator.spec.graph import flow_graph, switch_targets
-from orchestrator.spec.model import Flow, Node
+from orchestrator.flowlang.expressions import expression_body
+from orchestrator.flowlang.graph import flow_graph, switch_targets
+from orchestrator.flowlang.model import Flow, Node
 
 __all__ = ["to_dot", "to_mermaid"]
 

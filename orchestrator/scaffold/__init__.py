@@ -39,7 +39,7 @@ def _stack_name(folder: str) -> str:
 
 def scaffold_files(project_name: str) -> dict[Path, str]:
     """Relative path → text of every file ``flowctl init`` writes."""
-    from orchestrator.spec.schema import schema_text
+    from orchestrator.flowlang.schema import schema_text
 
     files: dict[Path, str] = {}
     for path in sorted(TEMPLATE_DIR.rglob("*")):

@@ -4,7 +4,7 @@ The cloud API handler over the local run store, the local engine in place of Ste
 (:class:`~orchestrator.local.cloud.StepFunctionsBridge`), a scheduler in place of EventBridge
 Scheduler and a local event bus in place of EventBridge. Modules: :mod:`.http` (request and
 response of mounted handlers), :mod:`.schedules` (fire times), :mod:`.scheduler`, :mod:`.bus`
-(with EventBridge patterns from :mod:`orchestrator.spec.event_patterns`), :mod:`.app`
+(with EventBridge patterns from :mod:`orchestrator.flowlang.event_patterns`), :mod:`.app`
 (:class:`ServeApp`), :mod:`.server` (HTTP), :mod:`.discovery` and :mod:`.client` (the CLI
 finding and calling a running server).
 """

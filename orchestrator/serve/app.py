@@ -48,12 +48,12 @@ from orchestrator.constants import (
     POWERTOOLS_TRACE_DISABLED,
 )
 from orchestrator.errors import FlowctlError
+from orchestrator.flowlang.model import Flow
 from orchestrator.io.location import PROJECT_DIR_ENV
 from orchestrator.serve.apigw import from_proxy_result, proxy_event
 from orchestrator.serve.bus import BusResult, LocalEventBus
 from orchestrator.serve.http import Request, Response
 from orchestrator.serve.scheduler import DEFAULT_CATCH_UP_SECONDS, Entry, Scheduler, latest_fired
-from orchestrator.spec.model import Flow
 
 __all__ = ["ServeApp", "project_home"]
 
@@ -85,10 +85,10 @@ class ServeApp:
     ) -> None:
         from orchestrator.compiler import compile_flow_file
         from orchestrator.engine import RealClock
+        from orchestrator.flowlang.project import Project
         from orchestrator.local.cloud import StepFunctionsBridge
         from orchestrator.runtime.config import NodeRuntime, configure
         from orchestrator.service import Platform, PlatformConfig
-        from orchestrator.spec.project import Project
         from orchestrator.store.local import LocalRunStore
 
         self.project_root = project_root.resolve()

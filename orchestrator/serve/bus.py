@@ -6,7 +6,7 @@ an event does, in one call and in this order, what the cloud's rules do:
 1. an event whose ``source`` is the platform's (``flowctl.events``, the event_router rule) goes
    to the event router: it resumes every run waiting for ``(detail-type, detail.key)`` or is
    buffered for the first one to wait;
-2. every flow trigger whose pattern matches (:mod:`orchestrator.spec.event_patterns`) starts a run,
+2. every flow trigger whose pattern matches (:mod:`orchestrator.flowlang.event_patterns`) starts a run,
    with the trigger's ``input_path`` applied to the event (the whole event without one). The run
    id is ``<flow>-t<n>-<event id>``, so the same event never starts a flow's trigger twice.
 
@@ -25,9 +25,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from orchestrator.errors import FlowctlError
+from orchestrator.flowlang.event_patterns import matches
+from orchestrator.flowlang.model import Flow, Trigger
 from orchestrator.service.schemas import event_from_eventbridge
-from orchestrator.spec.event_patterns import matches
-from orchestrator.spec.model import Flow, Trigger
 
 __all__ = ["BusResult", "LocalEventBus", "make_event"]
 

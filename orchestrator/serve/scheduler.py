@@ -24,8 +24,8 @@ from itertools import islice
 from typing import Any
 
 from orchestrator.errors import FlowctlError
+from orchestrator.flowlang.model import Flow, Schedule
 from orchestrator.serve.schedules import fire_run_id, fire_times, parse_fire_run_id, scheduled_time
-from orchestrator.spec.model import Flow, Schedule
 
 __all__ = ["DEFAULT_CATCH_UP_SECONDS", "Entry", "Scheduler", "schedule_params"]
 

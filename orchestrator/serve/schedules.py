@@ -14,7 +14,7 @@ the schedule's ``time_param`` (EventBridge Scheduler's ``<aws.scheduler.schedule
 
 Example::
 
-    >>> from orchestrator.spec.model import Schedule
+    >>> from orchestrator.flowlang.model import Schedule
     >>> s = Schedule(cron="0 2 * * ? *", timezone="Asia/Bangkok")
     >>> [scheduled_time(t) for t in fire_times(s, datetime(2026, 1, 1, tzinfo=UTC), count=2)]
     ['2026-01-01T19:00:00Z', '2026-01-02T19:00:00Z']
@@ -27,8 +27,8 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from orchestrator.spec.model import Schedule
-from orchestrator.spec.validate import normalize_cron
+from orchestrator.flowlang.model import Schedule
+from orchestrator.flowlang.validate import normalize_cron
 
 __all__ = [
     "fire_run_id",

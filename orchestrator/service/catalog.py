@@ -1,6 +1,6 @@
 """The flows a deployment knows: flow files shipped in a directory, loaded on demand and cached.
 
-Contract: :meth:`FlowCatalog.get` returns the validated :class:`~orchestrator.spec.model.Flow`
+Contract: :meth:`FlowCatalog.get` returns the validated :class:`~orchestrator.flowlang.model.Flow`
 or raises :class:`FlowNotFoundError`; a shipped file that does not load is a deployment error
 (:class:`ConfigurationError`), never the caller's.
 """
@@ -11,12 +11,12 @@ import re
 from pathlib import Path
 from typing import Any
 
+from orchestrator.flowlang.errors import FlowValidationError
+from orchestrator.flowlang.loader import load_flow
+from orchestrator.flowlang.model import FLOW_NAME, Flow
+from orchestrator.flowlang.project import FLOW_SUFFIXES
 from orchestrator.service.config import ConfigurationError
 from orchestrator.service.errors import FlowNotFoundError
-from orchestrator.spec.errors import FlowValidationError
-from orchestrator.spec.loader import load_flow
-from orchestrator.spec.model import FLOW_NAME, Flow
-from orchestrator.spec.project import FLOW_SUFFIXES
 
 __all__ = ["FlowCatalog", "describe_flow"]
 

@@ -3,7 +3,7 @@
 Contract of :meth:`RunService.start_run`:
 
 1. the flow must be known (:class:`FlowNotFoundError`) and its params valid
-   (:class:`~orchestrator.spec.errors.FlowValidationError` listing every problem);
+   (:class:`~orchestrator.flowlang.errors.FlowValidationError` listing every problem);
 2. the run id is the execution name: the ``Idempotency-Key`` when given, else a new UUID;
 3. the run record is created *before* the execution (conditional write), so a repeated request
    with the same key finds it and returns the same run — never a second execution; the same key
@@ -32,6 +32,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from orchestrator.errors import Problem
+from orchestrator.flowlang.params import resolve_params
 from orchestrator.service.catalog import FlowCatalog
 from orchestrator.service.errors import (
     ExpressRunError,
@@ -44,7 +45,6 @@ from orchestrator.service.errors import (
     StartRunError,
     StepFunctionsUnavailableError,
 )
-from orchestrator.spec.params import resolve_params
 from orchestrator.store.base import RunStore
 from orchestrator.store.exceptions import RunAlreadyExistsError
 from orchestrator.store.items import encode_json

@@ -15,11 +15,11 @@ from pathlib import Path
 from typing import Any
 
 from orchestrator.errors import FlowctlError, Problem
-from orchestrator.spec.errors import FlowValidationError
-from orchestrator.spec.loader import parse_flow
-from orchestrator.spec.model import FLOW_NAME, FUNCTION_NAME
-from orchestrator.spec.project import PLATFORM_FUNCTIONS, Project
-from orchestrator.spec.validate import check_flow
+from orchestrator.flowlang.errors import FlowValidationError
+from orchestrator.flowlang.loader import parse_flow
+from orchestrator.flowlang.model import FLOW_NAME, FUNCTION_NAME
+from orchestrator.flowlang.project import PLATFORM_FUNCTIONS, Project
+from orchestrator.flowlang.validate import check_flow
 
 __all__ = ["BuilderError", "check_document", "create_function", "format_flow", "save_flow"]
 
@@ -75,7 +75,7 @@ def save_flow(doc: Any, project: Project, *, overwrite: bool = True) -> Path:
     path = project.flows_dir / f"{name}.json"
     if path.exists() and not overwrite:
         raise BuilderError(f"flows/{name}.json exists", [Problem("/name", f"flows/{name}.json exists", "choose another name")])
-    ordered = {"$schema": "../orchestrator/spec/flow.schema.json"} if (project.root / "orchestrator" / "spec" / "flow.schema.json").is_file() else {}
+    ordered = {"$schema": "../orchestrator/flowlang/flow.schema.json"} if (project.root / "orchestrator" / "flowlang" / "flow.schema.json").is_file() else {}
     ordered.update({k: v for k, v in doc.items() if k != "$schema"})
     project.flows_dir.mkdir(parents=True, exist_ok=True)
     path.write_text(format_flow(ordered))

@@ -10,7 +10,7 @@ import contextlib
 from datetime import UTC, datetime
 from typing import Any
 
-from orchestrator.spec.model import Flow
+from orchestrator.flowlang.model import Flow
 from orchestrator.store.models import Run
 from orchestrator.web.layout import flow_layout
 from orchestrator.web.status import history_steps, node_statuses

@@ -14,9 +14,9 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from orchestrator.errors import FlowctlError, Problem
+from orchestrator.flowlang.functions import load_functions
+from orchestrator.flowlang.project import Project
 from orchestrator.serve.http import Request, Response
-from orchestrator.spec.functions import load_functions
-from orchestrator.spec.project import Project
 from orchestrator.web import data, pages
 from orchestrator.web.builder import BuilderError, check_document, create_function, save_flow
 from orchestrator.web.layout import flow_layout
@@ -168,7 +168,7 @@ class WebHandler:
             layout = None
             if isinstance(body, dict):
                 try:
-                    from orchestrator.spec.model import Flow
+                    from orchestrator.flowlang.model import Flow
 
                     layout = flow_layout(Flow.model_validate(body))
                 except Exception:

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from orchestrator.spec.graph import flow_graph
-from orchestrator.spec.model import Body, Flow, Node
+from orchestrator.flowlang.graph import flow_graph
+from orchestrator.flowlang.model import Body, Flow, Node
 
 __all__ = ["COLUMN", "ROW", "flow_layout", "node_summary"]
 

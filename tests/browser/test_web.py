@@ -190,7 +190,7 @@ def test_an_existing_flow_opened_in_the_builder_saves_back_unchanged(page: Any, 
     page.get_by_role("button", name="Save").click()
     page.wait_for_function("document.getElementById('save-result').textContent.startsWith('Saved')")
     after = json.loads(path.read_text())
-    before.pop("$schema", None)  # the copied project has no orchestrator/spec/flow.schema.json
+    before.pop("$schema", None)  # the copied project has no orchestrator/flowlang/flow.schema.json
     assert after == before
 
 

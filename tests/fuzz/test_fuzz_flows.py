@@ -20,8 +20,8 @@ from hypothesis import strategies as st
 from orchestrator.compiler import asl_text, compile_flow_file
 from orchestrator.engine.definition import load_definition
 from orchestrator.errors import FlowctlError
+from orchestrator.flowlang.project import Project
 from orchestrator.limits import MAX_DEFINITION_DEPTH
-from orchestrator.spec.project import Project
 from orchestrator.strict_json import check_value
 from tests.fuzz.harness import Hung, fuzz_settings, guarded, mutate, short, tally
 

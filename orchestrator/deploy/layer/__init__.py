@@ -28,7 +28,7 @@ __all__ = ["LAYER_DIR", "LAYER_MODULES", "LAYER_PACKAGES", "imported_modules", "
 LAYER_DIR = Path(".flowctl") / "layer"
 """The layer's source folder, relative to the project root (the template's ``ContentUri``)."""
 
-LAYER_PACKAGES = ("io", "nodekit", "platform", "runtime", "service", "spec", "store")
+LAYER_PACKAGES = ("flowlang", "io", "nodekit", "platform", "runtime", "service", "store")
 """Sub-packages of ``orchestrator`` that run in a Lambda."""
 
 LAYER_MODULES = ("__init__.py", "constants.py", "errors.py", "py.typed")

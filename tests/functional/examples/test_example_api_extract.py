@@ -11,8 +11,8 @@ from pathlib import Path
 
 from orchestrator.compiler import compile_flow_file
 from orchestrator.engine import VirtualClock
+from orchestrator.flowlang.project import Project
 from orchestrator.local.runner import LocalRunner
-from orchestrator.spec.project import Project
 
 ROOT = Path(__file__).resolve().parents[3]
 FLOW = ROOT / "flows" / "api-extract.json"

@@ -14,8 +14,8 @@ from orchestrator.cli.app import app
 from orchestrator.cli.local_view import Progress
 from orchestrator.compiler import compile_flow_file
 from orchestrator.engine import VirtualClock
+from orchestrator.flowlang.project import Project
 from orchestrator.local.runner import LocalRunner
-from orchestrator.spec.project import Project
 from orchestrator.store.local import LocalRunStore
 
 

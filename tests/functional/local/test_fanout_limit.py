@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 
 from orchestrator.compiler import compile_flow_file
+from orchestrator.flowlang.project import Project
 from orchestrator.local.runner import LocalRunner
-from orchestrator.spec.project import Project
 from orchestrator.store import LocalRunStore
 
 ROOT = Path(__file__).resolve().parents[3]

@@ -10,8 +10,8 @@ from typer.testing import CliRunner
 
 from orchestrator.cli.app import app
 from orchestrator.compiler import compile_flow_file
+from orchestrator.flowlang.project import Project
 from orchestrator.local.runner import LocalRunner
-from orchestrator.spec.project import Project
 from orchestrator.store.local import LocalRunStore
 
 

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from orchestrator.compiler import compile_flow_file
-from orchestrator.spec.errors import FlowValidationError
+from orchestrator.flowlang.errors import FlowValidationError
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ import pytest
 
 from orchestrator.deploy.synth import build_template
 from orchestrator.errors import FlowctlError
-from orchestrator.spec.project import Project
+from orchestrator.flowlang.project import Project
 
 SES = {"SESCrudPolicy": {"IdentityName": {"Ref": "SenderIdentity"}}}
 

@@ -10,9 +10,9 @@ import pytest
 from orchestrator import run_state_machine
 from orchestrator.engine.engine import ExecutionError
 from orchestrator.engine.errors import AslDefinitionError
-from orchestrator.spec.errors import FlowLoadError, FlowValidationError
-from orchestrator.spec.loader import load_flow, load_flow_document
-from orchestrator.spec.project import Project
+from orchestrator.flowlang.errors import FlowLoadError, FlowValidationError
+from orchestrator.flowlang.loader import load_flow, load_flow_document
+from orchestrator.flowlang.project import Project
 from orchestrator.strict_json import StrictJsonError, check_value, loads
 
 PASS = {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}}

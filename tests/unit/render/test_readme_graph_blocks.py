@@ -38,8 +38,8 @@ def test_a_block_without_its_end_marker_is_an_error_naming_the_line() -> None:
 
 
 def test_an_unknown_flow_in_the_readme_is_reported(tmp_path) -> None:
+    from orchestrator.flowlang.project import Project
     from orchestrator.generate import readme_text
-    from orchestrator.spec.project import Project
 
     (tmp_path / "flows").mkdir()
     with pytest.raises(FlowctlError, match="'ghost', which is not a flow"):

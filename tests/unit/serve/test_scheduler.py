@@ -7,8 +7,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from orchestrator.flowlang.model import Flow
 from orchestrator.serve.scheduler import Scheduler
-from orchestrator.spec.model import Flow
 
 FLOW = Flow.model_validate({
     "name": "tick", "params": {"at": {"type": "string", "default": ""}},

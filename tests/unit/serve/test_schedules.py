@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from orchestrator.flowlang.model import Schedule
 from orchestrator.serve.schedules import (
     fire_run_id,
     fire_times,
@@ -15,7 +16,6 @@ from orchestrator.serve.schedules import (
     rate_seconds,
     scheduled_time,
 )
-from orchestrator.spec.model import Schedule
 
 
 def times(schedule: Schedule, after: datetime, count: int, **kw: object) -> list[str]:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from orchestrator.compiler import compile_flow_file
+from orchestrator.flowlang.loader import load_flow
+from orchestrator.flowlang.project import Project
 from orchestrator.local.runner import LocalRunner
-from orchestrator.spec.loader import load_flow
-from orchestrator.spec.project import Project
 from orchestrator.web.layout import flow_layout
 from orchestrator.web.status import history_steps, node_statuses
 

@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 
+from orchestrator.flowlang.functions import load_function
+from orchestrator.flowlang.loader import load_flow
+from orchestrator.flowlang.project import Project
 from orchestrator.serve.http import Request, Response
-from orchestrator.spec.functions import load_function
-from orchestrator.spec.loader import load_flow
-from orchestrator.spec.project import Project
 from orchestrator.store.local import LocalRunStore
 from orchestrator.store.models import Run, Step
 from orchestrator.web import create

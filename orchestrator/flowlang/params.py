@@ -15,8 +15,8 @@ from typing import Any
 
 from orchestrator import strict_json
 from orchestrator.errors import Problem
-from orchestrator.spec.errors import FlowValidationError
-from orchestrator.spec.model import Flow, Param
+from orchestrator.flowlang.errors import FlowValidationError
+from orchestrator.flowlang.model import Flow, Param
 from orchestrator.strict_json import StrictJsonError, check_value
 
 __all__ = ["coerce_param_assignments", "parse_param_assignments", "resolve_params"]

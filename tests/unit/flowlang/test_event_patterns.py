@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from orchestrator.spec.event_patterns import check_pattern, matches
+from orchestrator.flowlang.event_patterns import check_pattern, matches
 
 EC2_EVENT = {
     "version": "0",
@@ -448,7 +448,7 @@ def test_validate_reports_a_bad_trigger_pattern(tmp_path) -> None:
     import json
 
     from orchestrator.errors import FlowctlError
-    from orchestrator.spec.validate import validate_flow_file
+    from orchestrator.flowlang.validate import validate_flow_file
 
     flow = {"name": "bad", "triggers": [{"pattern": {"detail": {"n": [{"numeric": [">", "x"]}]}}}],
             "nodes": {"a": {"set": {"x": 1}}}}

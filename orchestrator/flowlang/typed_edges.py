@@ -23,11 +23,11 @@ from typing import Any
 from jsonschema import Draft202012Validator
 
 from orchestrator.errors import Problem
-from orchestrator.spec.expressions import expression_body, iter_expressions, var_name
-from orchestrator.spec.functions import FunctionInfo, load_function
-from orchestrator.spec.loader import pointer
-from orchestrator.spec.model import Flow, Node
-from orchestrator.spec.project import Project
+from orchestrator.flowlang.expressions import expression_body, iter_expressions, var_name
+from orchestrator.flowlang.functions import FunctionInfo, load_function
+from orchestrator.flowlang.loader import pointer
+from orchestrator.flowlang.model import Flow, Node
+from orchestrator.flowlang.project import Project
 
 __all__ = ["simple_reference", "typed_edge_problems"]
 

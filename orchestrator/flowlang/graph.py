@@ -1,6 +1,6 @@
 """The DAG of a flow: edges from ``after`` and from ``switch`` targets; catch handlers apart.
 
-Contract: :func:`flow_graph` never raises on bad references; :mod:`orchestrator.spec.validate`
+Contract: :func:`flow_graph` never raises on bad references; :mod:`orchestrator.flowlang.validate`
 reports them. ``order`` is a topological order that keeps declaration order among peers, so
 everything derived from it is deterministic.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 import graphlib
 from dataclasses import dataclass, field
 
-from orchestrator.spec.model import Flow, Node
+from orchestrator.flowlang.model import Flow, Node
 
 __all__ = ["FlowGraph", "flow_graph", "switch_targets"]
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from orchestrator.spec.project import Project
+from orchestrator.flowlang.project import Project
 
 __all__ = ["FunctionInfo", "load_function", "load_functions"]
 

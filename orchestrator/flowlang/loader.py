@@ -1,9 +1,9 @@
 """Read a flow file (JSON or YAML) and check it against the flow JSON Schema.
 
-Contract: :func:`load_flow` returns a :class:`~orchestrator.spec.model.Flow` or raises
-:class:`~orchestrator.spec.errors.FlowValidationError` listing *every* schema problem, each with
+Contract: :func:`load_flow` returns a :class:`~orchestrator.flowlang.model.Flow` or raises
+:class:`~orchestrator.flowlang.errors.FlowValidationError` listing *every* schema problem, each with
 its JSON pointer and a hint; unreadable files and JSON/YAML syntax errors raise
-:class:`~orchestrator.spec.errors.FlowLoadError` with the line and column.
+:class:`~orchestrator.flowlang.errors.FlowLoadError` with the line and column.
 """
 
 from __future__ import annotations
@@ -19,10 +19,10 @@ from pydantic import ValidationError as PydanticValidationError
 
 from orchestrator import strict_json
 from orchestrator.errors import Problem
+from orchestrator.flowlang.errors import FlowLoadError, FlowValidationError
+from orchestrator.flowlang.model import Flow
+from orchestrator.flowlang.schema import flow_schema
 from orchestrator.limits import MAX_FLOW_FILE_BYTES, MAX_JSON_DEPTH
-from orchestrator.spec.errors import FlowLoadError, FlowValidationError
-from orchestrator.spec.model import Flow
-from orchestrator.spec.schema import flow_schema
 from orchestrator.strict_json import StrictJsonError, check_value
 
 __all__ = ["load_flow", "load_flow_document", "parse_flow", "pointer", "schema_problems"]

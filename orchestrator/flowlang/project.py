@@ -15,7 +15,7 @@ __all__ = ["FLOW_SUFFIXES", "PLATFORM_FUNCTIONS", "Project"]
 FLOW_SUFFIXES = (".json", ".yaml", ".yml")
 PLATFORM_FUNCTIONS = ("api", "tracker", "waiter", "event_router")
 """Function names the platform deploys (:mod:`orchestrator.platform`); reserved for it."""
-_FLOW_NAME = re.compile(r"[a-z][a-z0-9-]{0,62}")  # orchestrator.spec.model.FLOW_NAME
+_FLOW_NAME = re.compile(r"[a-z][a-z0-9-]{0,62}")  # orchestrator.flowlang.model.FLOW_NAME
 
 
 @dataclass(frozen=True)

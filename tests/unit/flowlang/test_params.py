@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from orchestrator.spec.errors import FlowValidationError
-from orchestrator.spec.model import Flow
-from orchestrator.spec.params import coerce_param_assignments, resolve_params
+from orchestrator.flowlang.errors import FlowValidationError
+from orchestrator.flowlang.model import Flow
+from orchestrator.flowlang.params import coerce_param_assignments, resolve_params
 
 
 def test_an_overflowing_number_is_refused_with_its_pointer() -> None:

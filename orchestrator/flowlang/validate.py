@@ -8,7 +8,7 @@ Checked: exactly one kind per node; references (``after``, switch ``then``/``def
 sub-flows); cycles (with the cycle path); unreachable nodes (after ``fail``/``succeed``) and
 misplaced handlers; ``uses`` functions without a ``functions/<name>/app.py``; JSONata syntax and
 variables that no earlier node defines; EventBridge cron/rate and time zones; parameter defaults;
-typed edges (:mod:`orchestrator.spec.typed_edges`): ``with`` against the function's input schema.
+typed edges (:mod:`orchestrator.flowlang.typed_edges`): ``with`` against the function's input schema.
 """
 
 from __future__ import annotations
@@ -22,21 +22,26 @@ from pathlib import Path
 from typing import Any
 
 from orchestrator.errors import Problem
-from orchestrator.spec.errors import FlowValidationError
-from orchestrator.spec.event_patterns import check_pattern
-from orchestrator.spec.expressions import (
+from orchestrator.flowlang.errors import FlowValidationError
+from orchestrator.flowlang.event_patterns import check_pattern
+from orchestrator.flowlang.expressions import (
     expression_body,
     iter_expressions,
     referenced_variables,
     syntax_error,
     var_name,
 )
-from orchestrator.spec.fanout import READER_FORMATS, aggregated_nodes, reader_format, results_mode
-from orchestrator.spec.graph import FlowGraph, flow_graph, switch_targets
-from orchestrator.spec.loader import load_flow, pointer
-from orchestrator.spec.model import NODE_KINDS, Body, Flow, Node, Param
-from orchestrator.spec.project import PLATFORM_FUNCTIONS, Project
-from orchestrator.spec.typed_edges import typed_edge_problems
+from orchestrator.flowlang.fanout import (
+    READER_FORMATS,
+    aggregated_nodes,
+    reader_format,
+    results_mode,
+)
+from orchestrator.flowlang.graph import FlowGraph, flow_graph, switch_targets
+from orchestrator.flowlang.loader import load_flow, pointer
+from orchestrator.flowlang.model import NODE_KINDS, Body, Flow, Node, Param
+from orchestrator.flowlang.project import PLATFORM_FUNCTIONS, Project
+from orchestrator.flowlang.typed_edges import typed_edge_problems
 
 __all__ = ["RESERVED_VARIABLES", "check_flow", "validate_flow_file"]
 

@@ -21,9 +21,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from orchestrator.spec.expressions import iter_expressions, referenced_variables, var_name
-from orchestrator.spec.graph import flow_graph
-from orchestrator.spec.model import Flow, ForeachSpec, Node
+from orchestrator.flowlang.expressions import iter_expressions, referenced_variables, var_name
+from orchestrator.flowlang.graph import flow_graph
+from orchestrator.flowlang.model import Flow, ForeachSpec, Node
 
 __all__ = ["READER_FORMATS", "aggregate_readers", "aggregated_nodes", "is_distributed", "reader_format", "results_mode"]
 
