@@ -1,4 +1,4 @@
-"""One running execution: its history, its paths, and the loop that moves through states.
+"""One running execution: its history and its paths (threads of control).
 
 Contract
 --------
@@ -9,9 +9,6 @@ Contract
 * :class:`Path` is one thread of control (top level, a Parallel branch, a Map iteration): its
   timeline, its variable scope, the id of its last event (``previousEventId`` of the next) and
   the Map item it serves. ``fork`` makes the path of a branch/iteration.
-* :class:`Program` is a ``StartAt`` + ``States`` graph (the machine, a branch, an item
-  processor); ``run(path, input)`` returns the output of the terminal state or raises
-  ``StatesError`` (a Fail state, an uncaught error).
 
 Event shape (as GetExecutionHistory, with ``timestamp`` in epoch seconds)::
 
@@ -29,7 +26,6 @@ from typing import TYPE_CHECKING, Any
 from orchestrator.engine.clock import (
     CancelScope,
     Clock,
-    ExecutionTimedOut,
     HistoryLimitExceeded,
     Timeline,
 )
@@ -37,7 +33,6 @@ from orchestrator.engine.scope import Variables
 from orchestrator.engine.timestamps import format_timestamp
 
 if TYPE_CHECKING:
-    from orchestrator.engine.states.base import State
     from orchestrator.engine.tasks import TaskRunner
 
 __all__ = [
@@ -46,7 +41,6 @@ __all__ = [
     "MAX_HISTORY_EVENTS",
     "Execution",
     "Path",
-    "Program",
     "details_key",
 ]
 
@@ -58,7 +52,6 @@ EXPRESS_MAX_SECONDS = 300.0
 EXPRESS_HISTORY_KEPT = 25_000
 """Express executions have no history quota; the engine keeps this many events in memory."""
 _FINAL_EVENTS = frozenset({"ExecutionSucceeded", "ExecutionFailed", "ExecutionTimedOut", "ExecutionAborted"})
-_WALL_CHECK_EVERY = 512
 
 _DETAIL_KEYS: dict[str, str] = {}
 
@@ -221,35 +214,3 @@ class Path:
         self.cancel.check()
         if self.timeline.deadline is not None:
             self.timeline.check_deadline()
-
-
-class Program:
-    """A ``StartAt`` + ``States`` graph."""
-
-    __slots__ = ("start_at", "states", "where")
-
-    def __init__(self, start_at: str, states: dict[str, State], where: str) -> None:
-        self.start_at = start_at
-        self.states = states
-        self.where = where
-
-    def run(self, path: Path, value: Any) -> Any:
-        states = self.states
-        state = states[self.start_at]
-        deadline = path.timeline.deadline
-        cancel = path.cancel
-        wall_deadline = path.ex.wall_deadline
-        steps = 0
-        while True:
-            cancel.check()
-            if deadline is not None:
-                path.timeline.check_deadline()
-            if wall_deadline is not None:
-                steps += 1
-                if steps % _WALL_CHECK_EVERY == 0 and time.monotonic() >= wall_deadline:
-                    raise ExecutionTimedOut()
-            value, nxt = state.execute(path, value)
-            if nxt is None:
-                return value
-            state = states[nxt]
-

@@ -27,12 +27,13 @@ from typing import Any
 
 from orchestrator.engine.clock import CancelScope, PathCancelled, Timeline
 from orchestrator.engine.errors import AslDefinitionError, StatesError
-from orchestrator.engine.execution import Execution, Path, Program
+from orchestrator.engine.execution import Execution, Path
 from orchestrator.engine.item_reader import check_reader, read_items
 from orchestrator.engine.jsonata_expr import is_expression
 from orchestrator.engine.jsonvalue import to_json, type_name
+from orchestrator.engine.program import Program
 from orchestrator.engine.scope import Env
-from orchestrator.engine.states.base import BuildContext, State, StepResult
+from orchestrator.engine.states.base import BuildContext, State, error_output
 from orchestrator.engine.templates import (
     Evaluator,
     compile_jsonata_value,
@@ -127,10 +128,6 @@ class MapState(State):
                 if self.jsonata
                 else compile_payload(self.batcher["BatchInput"], at)
             )
-        self.result_selector = (
-            compile_payload(spec["ResultSelector"], f"{where}/ResultSelector") if "ResultSelector" in spec else None
-        )
-        self.result_path = None if self.jsonata else self.compile_result_path(spec, f"{where}/ResultPath")
         self.label = spec.get("Label")
         if self.label is not None and (
             not isinstance(self.label, str) or not 0 < len(self.label) <= 40 or _LABEL_FORBIDDEN.search(self.label)
@@ -223,9 +220,6 @@ class MapState(State):
             raise StatesError(error, cause)
         return int(number) if integer else float(number)
 
-    def context(self, path: Path, entered_at: float) -> dict[str, Any]:
-        return path.context(self.name, entered_at, retry_count=0)
-
     # -- runtime -----------------------------------------------------------------------------
     def _items(self, env: Env, effective: Any) -> list[Any]:
         if self.reader is not None and self.reader_arguments is not None:
@@ -309,39 +303,19 @@ class MapState(State):
             inputs.append(selector(item_env))
         return inputs
 
-    def run(self, path: Path, env: Env) -> StepResult:
-        entered_at = path.timeline.now()
-        effective = env.input if self.jsonata else self.effective_input(env)
-
-        def attempt(retries: int) -> Any:
-            # Items, ItemSelector and the limits are evaluated per attempt ($$.State.RetryCount).
-            attempt_env = Env(env.input, env.variables, lambda: path.context(self.name, entered_at, retries))
-            items = self._items(attempt_env, effective)
-            number_env = attempt_env if self.jsonata else attempt_env.with_input(effective)
-            max_concurrency = self._resolve_number("MaxConcurrency", self.max_concurrency, number_env, True) or 0
-            tolerated_count = self._resolve_number("ToleratedFailureCount", self.tolerated_count, number_env, True)
-            tolerated_pct = self._resolve_number(
-                "ToleratedFailurePercentage", self.tolerated_percentage, number_env, False
-            )
-            inputs = self._iteration_inputs(path, attempt_env, items, effective, entered_at, retries)
-            if self.batcher is not None:
-                inputs = self._batches(attempt_env, inputs, effective)
-            item_count = len(items) if self.batcher is not None else None
-            return self._run_iterations(path, inputs, max_concurrency, tolerated_count, tolerated_pct, item_count)
-
-        ok, value = self.run_with_retry(path, env, attempt)
-        if not ok:
-            return self.caught(path, env, *value)
-        result = value
-        if self.jsonata:
-            env.result = result
-            output = self.output(env) if self.output is not None else result
-            return output, self.next, self.evaluate_assign(env)
-        if self.result_selector is not None:
-            result = self.result_selector(env.with_input(result))
-        assigned = self.assign(env.with_input(result)) if self.assign is not None else None
-        output = self.apply_result_path(self.result_path, env.input, result)
-        return self.apply_output_path(env, output), self.next, assigned
+    def attempt(self, path: Path, env: Env, effective: Any, entered_at: float, retries: int) -> Any:
+        # Items, ItemSelector and the limits are evaluated per attempt ($$.State.RetryCount).
+        attempt_env = Env(env.input, env.variables, lambda: path.context(self.name, entered_at, retries))
+        items = self._items(attempt_env, effective)
+        number_env = attempt_env if self.jsonata else attempt_env.with_input(effective)
+        max_concurrency = self._resolve_number("MaxConcurrency", self.max_concurrency, number_env, True) or 0
+        tolerated_count = self._resolve_number("ToleratedFailureCount", self.tolerated_count, number_env, True)
+        tolerated_pct = self._resolve_number("ToleratedFailurePercentage", self.tolerated_percentage, number_env, False)
+        inputs = self._iteration_inputs(path, attempt_env, items, effective, entered_at, retries)
+        if self.batcher is not None:
+            inputs = self._batches(attempt_env, inputs, effective)
+        item_count = len(items) if self.batcher is not None else None
+        return self._run_iterations(path, inputs, max_concurrency, tolerated_count, tolerated_pct, item_count)
 
     def _run_iterations(
         self,
@@ -400,7 +374,7 @@ class MapState(State):
                     if over:
                         cancel.cancel(PathCancelled())
                     else:
-                        results[index] = _error_output(err)
+                        results[index] = error_output(err)
                     return
                 except PathCancelled:
                     if not distributed:
@@ -474,15 +448,6 @@ def _range_problem(key: str, number: float) -> str | None:
     if key == "MaxConcurrency":
         return f"Expected non-negative integer for MaxConcurrency, got '{int(number)}' instead."
     return f"{key} cannot be negative."
-
-
-def _error_output(err: StatesError) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    if err.error is not None:
-        out["Error"] = err.error
-    if err.cause is not None:
-        out["Cause"] = err.cause
-    return out
 
 
 def _map_run_arn(ex: Execution, label: str) -> str:

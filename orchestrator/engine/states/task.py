@@ -17,7 +17,7 @@ from orchestrator.engine.jsonata_expr import is_expression
 from orchestrator.engine.jsonvalue import to_json
 from orchestrator.engine.resources import parse_resource
 from orchestrator.engine.scope import Env
-from orchestrator.engine.states.base import BuildContext, State, StepResult
+from orchestrator.engine.states.base import BuildContext, State
 from orchestrator.engine.tasks import TaskCall
 from orchestrator.engine.templates import (
     compile_jsonata_value,
@@ -59,10 +59,6 @@ class TaskState(State):
         self.arguments = (
             compile_jsonata_value(spec["Arguments"], f"{where}/Arguments", "Arguments") if "Arguments" in spec else None
         )
-        self.result_selector = (
-            compile_payload(spec["ResultSelector"], f"{where}/ResultSelector") if "ResultSelector" in spec else None
-        )
-        self.result_path = None if self.jsonata else self.compile_result_path(spec, f"{where}/ResultPath")
         self.timeout = self._seconds_field("TimeoutSeconds")
         self.heartbeat = self._seconds_field("HeartbeatSeconds")
         if (
@@ -114,40 +110,16 @@ class TaskState(State):
             raise StatesError(error, f"The {name} field refers to value {to_json(raw)} which is not a valid positive integer")
         return float(raw)
 
-    def context(self, path: Path, entered_at: float) -> dict[str, Any]:
-        return path.context(self.name, entered_at, retry_count=0)
-
-    def run(self, path: Path, env: Env) -> StepResult:
-        entered_at = path.timeline.now()
-        effective = env.input if self.jsonata else self.effective_input(env)
+    def attempt(self, path: Path, env: Env, effective: Any, entered_at: float, retries: int) -> Any:
         runner = path.ex.runner
-        resource = self.resource
-
-        def attempt(retries: int) -> Any:
-            waiter = runner.tokens.register() if resource.callback else None
-            extra = {"Task": {"Token": waiter.token}} if waiter is not None else None
-            attempt_env = Env(
-                env.input, env.variables, lambda: path.context(self.name, entered_at, retries, extra)
-            )
-            try:
-                return self._attempt(path, attempt_env, effective, retries, waiter)
-            finally:
-                if waiter is not None:
-                    runner.tokens.release(waiter.token)
-
-        ok, value = self.run_with_retry(path, env, attempt)
-        if not ok:
-            return self.caught(path, env, *value)
-        result = value
-        if self.jsonata:
-            env.result = result
-            output = self.output(env) if self.output is not None else result
-            return output, self.next, self.evaluate_assign(env)
-        if self.result_selector is not None:
-            result = self.result_selector(env.with_input(result))
-        assigned = self.assign(env.with_input(result)) if self.assign is not None else None
-        output = self.apply_result_path(self.result_path, env.input, result)
-        return self.apply_output_path(env, output), self.next, assigned
+        waiter = runner.tokens.register() if self.resource.callback else None
+        extra = {"Task": {"Token": waiter.token}} if waiter is not None else None
+        attempt_env = Env(env.input, env.variables, lambda: path.context(self.name, entered_at, retries, extra))
+        try:
+            return self._attempt(path, attempt_env, effective, retries, waiter)
+        finally:
+            if waiter is not None:
+                runner.tokens.release(waiter.token)
 
     def _attempt(self, path: Path, env: Env, effective: Any, retries: int, waiter: Any) -> Any:
         if self.jsonata:

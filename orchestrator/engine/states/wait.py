@@ -106,14 +106,9 @@ class WaitState(State):
                 )
         return max(timestamp_seconds(parsed) - path.timeline.now(), 0.0)
 
-    def run(self, path: Path, env: Env) -> StepResult:
+    def run(self, path: Path, env: Env, entered_at: float) -> StepResult:
+        # AWS differs here: the wait comes after the output and assignments are evaluated.
         seconds = self._seconds(path, env)
-        if self.jsonata:
-            assigned = self.evaluate_assign(env)
-            output = self.output(env) if self.output is not None else env.input
-        else:
-            effective = self.effective_input(env)
-            assigned = self.assign(env.with_input(effective)) if self.assign is not None else None
-            output = self.apply_output_path(env, effective)
+        step = super().run(path, env, entered_at)
         path.timeline.sleep(seconds)
-        return output, self.next, assigned
+        return step
