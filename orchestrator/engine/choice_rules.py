@@ -19,14 +19,14 @@ from typing import Any
 from orchestrator.engine.errors import AslDefinitionError, StatesError
 from orchestrator.engine.jsonvalue import to_json, type_name
 from orchestrator.engine.paths import JsonPath, PathNotFound
-from orchestrator.engine.scope import Env
-from orchestrator.engine.templates import (
+from orchestrator.engine.payload_templates import (
     compile_jsonata_expression,
     compile_path_field,
     evaluate_expression,
     find_path,
     jsonata_error,
 )
+from orchestrator.engine.scope import Env
 from orchestrator.engine.timestamps import parse_timestamp
 
 __all__ = ["COMPARISON_OPERATORS", "Predicate", "compile_condition", "compile_rule"]

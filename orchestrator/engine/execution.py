@@ -1,4 +1,4 @@
-"""One running execution: its history and its paths (threads of control).
+"""One running execution: its history and its strands (threads of control).
 
 Contract
 --------
@@ -6,9 +6,9 @@ Contract
   static parts of the context object (``Execution.RedriveCount``: 0, or the round of a redrive;
   ``Execution.RedriveTime`` once redriven) and the root cancel scope. ``Execution.event``
   appends an event and hands it to the listener.
-* :class:`Path` is one thread of control (top level, a Parallel branch, a Map iteration): its
+* :class:`Strand` is one thread of control (top level, a Parallel branch, a Map iteration): its
   timeline, its variable scope, the id of its last event (``previousEventId`` of the next) and
-  the Map item it serves. ``fork`` makes the path of a branch/iteration.
+  the Map item it serves. ``fork`` makes the strand of a branch/iteration.
 
 Event shape (as GetExecutionHistory, with ``timestamp`` in epoch seconds)::
 
@@ -33,14 +33,14 @@ from orchestrator.engine.scope import Variables
 from orchestrator.engine.timestamps import format_timestamp
 
 if TYPE_CHECKING:
-    from orchestrator.engine.tasks import TaskRunner
+    from orchestrator.engine.task_runner import TaskRunner
 
 __all__ = [
     "EXPRESS_HISTORY_KEPT",
     "EXPRESS_MAX_SECONDS",
     "MAX_HISTORY_EVENTS",
     "Execution",
-    "Path",
+    "Strand",
     "details_key",
 ]
 
@@ -72,7 +72,7 @@ def details_key(event_type: str) -> str:
 
 
 class Execution:
-    """The shared state of one execution (all its paths)."""
+    """The shared state of one execution (all its strands)."""
 
     def __init__(
         self,
@@ -124,18 +124,18 @@ class Execution:
         self.context_execution = execution
         self.context_state_machine = {"Id": state_machine_arn, "Name": state_machine_name}
 
-    def event(self, path: Path, event_type: str, details: dict[str, Any] | None) -> int:
+    def event(self, strand: Strand, event_type: str, details: dict[str, Any] | None) -> int:
         event: dict[str, Any] = {
             "id": 0,
-            "previousEventId": path.prev,
-            "timestamp": path.timeline.now(),
+            "previousEventId": strand.prev,
+            "timestamp": strand.timeline.now(),
             "type": event_type,
         }
         if details is not None:
             event[details_key(event_type)] = details
         with self.lock:
             if self.history_exceeded is not None and event_type not in _FINAL_EVENTS:
-                return path.prev  # the execution is failing: nothing more is written
+                return strand.prev  # the execution is failing: nothing more is written
             limit = self.max_history_events
             if limit is not None and self._count >= limit - 1 and event_type not in _FINAL_EVENTS:
                 self.history_exceeded = exceeded = HistoryLimitExceeded(limit)
@@ -147,13 +147,13 @@ class Execution:
                 not self.express or len(self.history) < EXPRESS_HISTORY_KEPT or event_type in _FINAL_EVENTS
             ):
                 self.history.append(event)
-        path.prev = eid
+        strand.prev = eid
         if self.listener is not None:
             self.listener(event)
         return eid
 
 
-class Path:
+class Strand:
     """One thread of control of an execution."""
 
     __slots__ = (
@@ -175,7 +175,7 @@ class Path:
         self.cancel = cancel
         self.map_item: tuple[int, Any] | None = None
         self.map_index: tuple[int, ...] = ()
-        """Indices of the Map iterations this path runs in, outermost first."""
+        """Indices of the Map iterations this strand runs in, outermost first."""
         self.isolated = False
         # (value, its JSON text) of the last state output: the next state's input text is free
         self.last_output: tuple[Any, str] | None = None
@@ -183,11 +183,11 @@ class Path:
     def event(self, event_type: str, details: dict[str, Any] | None = None) -> int:
         return self.ex.event(self, event_type, details)
 
-    def fork(self, timeline: Timeline, cancel: CancelScope, isolated: bool = False) -> Path:
-        path = Path(self.ex, timeline, self.variables.child(isolated), self.prev, cancel)
-        path.isolated = isolated
-        path.map_index = self.map_index
-        return path
+    def fork(self, timeline: Timeline, cancel: CancelScope, isolated: bool = False) -> Strand:
+        strand = Strand(self.ex, timeline, self.variables.child(isolated), self.prev, cancel)
+        strand.isolated = isolated
+        strand.map_index = self.map_index
+        return strand
 
     def context(
         self,
@@ -210,7 +210,7 @@ class Path:
         return ctx
 
     def check(self) -> None:
-        """Raise if the path was cancelled or the execution deadline passed."""
+        """Raise if the strand was cancelled or the execution deadline passed."""
         self.cancel.check()
         if self.timeline.deadline is not None:
             self.timeline.check_deadline()

@@ -2,13 +2,13 @@
 
 Contract
 --------
-:class:`Program` is the machine, a Parallel branch or a Map item processor. ``run(path, input)``
+:class:`Program` is the machine, a Parallel branch or a Map item processor. ``run(strand, input)``
 executes states from ``StartAt`` until one has no next state and returns that state's output,
 or raises ``StatesError`` (a Fail state, an uncaught error). Between states it checks the
-path's cancel scope, the execution's deadline and (every 512 states) an Express execution's
+strand's cancel scope, the execution's deadline and (every 512 states) an Express execution's
 wall-clock limit.
 
-The program knows its states only as :class:`Step` (``execute(path, input) -> (output,
+The program knows its states only as :class:`Step` (``execute(strand, input) -> (output,
 next)``), so it does not depend on the state types (they depend on it).
 """
 
@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from typing import Any, Protocol
 
 from orchestrator.engine.clock import ExecutionTimedOut
-from orchestrator.engine.execution import Path
+from orchestrator.engine.execution import Strand
 
 __all__ = ["Program", "Step"]
 
@@ -29,7 +29,7 @@ _WALL_CHECK_EVERY = 512
 class Step(Protocol):
     """What a program needs of a state."""
 
-    def execute(self, path: Path, raw_input: Any) -> tuple[Any, str | None]: ...
+    def execute(self, strand: Strand, raw_input: Any) -> tuple[Any, str | None]: ...
 
 
 class Program:
@@ -42,22 +42,22 @@ class Program:
         self.states = states
         self.where = where
 
-    def run(self, path: Path, value: Any) -> Any:
+    def run(self, strand: Strand, value: Any) -> Any:
         states = self.states
         state = states[self.start_at]
-        deadline = path.timeline.deadline
-        cancel = path.cancel
-        wall_deadline = path.ex.wall_deadline
+        deadline = strand.timeline.deadline
+        cancel = strand.cancel
+        wall_deadline = strand.ex.wall_deadline
         steps = 0
         while True:
             cancel.check()
             if deadline is not None:
-                path.timeline.check_deadline()
+                strand.timeline.check_deadline()
             if wall_deadline is not None:
                 steps += 1
                 if steps % _WALL_CHECK_EVERY == 0 and time.monotonic() >= wall_deadline:
                     raise ExecutionTimedOut()
-            value, nxt = state.execute(path, value)
+            value, nxt = state.execute(strand, value)
             if nxt is None:
                 return value
             state = states[nxt]

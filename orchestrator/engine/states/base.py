@@ -2,7 +2,7 @@
 
 Contract
 --------
-:meth:`State.execute(path, input)` writes ``<Type>StateEntered`` and runs :meth:`State.run`,
+:meth:`State.execute(strand, input)` writes ``<Type>StateEntered`` and runs :meth:`State.run`,
 the pipeline every state type goes through:
 
 1. **input** — JSONPath ``InputPath`` gives the *effective input* (JSONata: the input itself);
@@ -29,10 +29,11 @@ from dataclasses import dataclass
 from typing import Any, ClassVar, Final
 
 from orchestrator.engine.errors import AslDefinitionError, StatesError
-from orchestrator.engine.execution import Path
+from orchestrator.engine.execution import Strand
 from orchestrator.engine.jsonata_checks import check_jsonata_state
 from orchestrator.engine.jsonvalue import MAX_PAYLOAD_BYTES, payload_size, to_json
 from orchestrator.engine.paths import set_path
+from orchestrator.engine.payload_templates import Evaluator, compile_payload
 from orchestrator.engine.program import Program
 from orchestrator.engine.retry import (
     TERMINAL_ERRORS,
@@ -49,7 +50,6 @@ from orchestrator.engine.states.fields import (
     compile_result_path,
     parse_transition,
 )
-from orchestrator.engine.templates import Evaluator, compile_payload
 
 __all__ = ["BuildContext", "Caught", "Route", "State", "StateFailed", "StepResult", "error_output", "located"]
 
@@ -218,19 +218,19 @@ class State:
         return out
 
     # -- runtime -----------------------------------------------------------------------------
-    def execute(self, path: Path, raw_input: Any) -> tuple[Any, str | None]:
-        entered_at = path.timeline.now()
-        last = path.last_output
+    def execute(self, strand: Strand, raw_input: Any) -> tuple[Any, str | None]:
+        entered_at = strand.timeline.now()
+        last = strand.last_output
         input_text = last[1] if last is not None and last[0] is raw_input else to_json(raw_input)
-        entered = path.event(
+        entered = strand.event(
             self.entered_type,
             {"name": self.name, "input": input_text, "inputDetails": {"truncated": False}},
         )
         name = self.name
         retry_count = 0 if self.retry_catch else None
-        env = Env(raw_input, path.variables, lambda: path.context(name, entered_at, retry_count))
+        env = Env(raw_input, strand.variables, lambda: strand.context(name, entered_at, retry_count))
         try:
-            output, nxt, assigned = self.run(path, env, entered_at)
+            output, nxt, assigned = self.run(strand, env, entered_at)
             # A state that passes its input on shares its text: a loop's history holds one copy.
             text = input_text if output is raw_input else to_json(output)
             if payload_size(text) > MAX_PAYLOAD_BYTES:
@@ -245,22 +245,22 @@ class State:
             raise located(err, self.name, entered) from None
         details: dict[str, Any] = {"name": self.name, "output": text, "outputDetails": {"truncated": False}}
         if assigned:
-            path.variables.assign(assigned)
+            strand.variables.assign(assigned)
             details["assignedVariables"] = {k: text if v is output else to_json(v) for k, v in assigned.items()}
             details["assignedVariablesDetails"] = {"truncated": False}
-        path.event(self.exited_type, details)
-        path.last_output = (output, text)
+        strand.event(self.exited_type, details)
+        strand.last_output = (output, text)
         return output, nxt
 
-    def run(self, path: Path, env: Env, entered_at: float) -> StepResult:
+    def run(self, strand: Strand, env: Env, entered_at: float) -> StepResult:
         """The pipeline: effective input → work → the route's result processing.
 
         Returns the output, the next state (None: the program ends) and the assignments."""
         effective = env.input if self.input_path is None else self.input_path(env)
         if self.retry_catch:
-            result = self.retrying(path, env, effective, entered_at)
+            result = self.retrying(strand, env, effective, entered_at)
         else:
-            result = self.work(path, env, effective)
+            result = self.work(strand, env, effective)
         kind = result.__class__
         if kind is Route:  # a Choice rule (or Default): the result is the effective input
             route, result = result, effective
@@ -288,30 +288,30 @@ class State:
         """The input after ``InputPath`` (JSONata: the input)."""
         return env.input if self.input_path is None else self.input_path(env)
 
-    def work(self, path: Path, env: Env, effective: Any) -> Any:
+    def work(self, strand: Strand, env: Env, effective: Any) -> Any:
         """The state's own work on its effective input: its result (by default the input), or
         the :class:`Route` it chose. States with Retry/Catch implement :meth:`attempt`."""
         return effective
 
-    def attempt(self, path: Path, env: Env, effective: Any, entered_at: float, retries: int) -> Any:
+    def attempt(self, strand: Strand, env: Env, effective: Any, entered_at: float, retries: int) -> Any:
         """One attempt of the work of a state with Retry/Catch (``retries`` before it)."""
         raise NotImplementedError
 
-    def retrying(self, path: Path, env: Env, effective: Any, entered_at: float) -> Any:
+    def retrying(self, strand: Strand, env: Env, effective: Any, entered_at: float) -> Any:
         """:meth:`attempt` until it returns, retrying as the Retry field says: the result, or
         :class:`Caught` when a catcher took the error; an error nobody handles is raised."""
         policy = RetryPolicy(self.retriers) if self.retriers else None
         retries = 0
         while True:
             try:
-                return self.attempt(path, env, effective, entered_at, retries)
+                return self.attempt(strand, env, effective, entered_at, retries)
             except StatesError as err:
                 if err.error in TERMINAL_ERRORS:
                     raise
                 delay = policy.next_delay(err.error) if policy is not None else None
                 if delay is not None:
                     retries += 1
-                    path.timeline.sleep(delay)
+                    strand.timeline.sleep(delay)
                     continue
                 for catcher, route in self.catch_routes:
                     if catcher.matches(err.error):

@@ -12,11 +12,11 @@ from typing import Any
 
 from orchestrator.engine.choice_rules import Predicate, compile_condition, compile_rule
 from orchestrator.engine.errors import AslDefinitionError, StatesError
-from orchestrator.engine.execution import Path
+from orchestrator.engine.execution import Strand
+from orchestrator.engine.payload_templates import compile_jsonata_value
 from orchestrator.engine.scope import Env
 from orchestrator.engine.states.base import BuildContext, Route, State
 from orchestrator.engine.states.fields import compile_assign
-from orchestrator.engine.templates import compile_jsonata_value
 
 __all__ = ["ChoiceState"]
 
@@ -64,7 +64,7 @@ class ChoiceState(State):
             out.append((self.default, f"{self.where}/Default"))
         return out
 
-    def work(self, path: Path, env: Env, effective: Any) -> Route:
+    def work(self, strand: Strand, env: Env, effective: Any) -> Route:
         """The route of the first rule that matches, else the ``Default`` route."""
         test_env = env if self.jsonata else env.with_input(effective)
         for predicate, route in self.rules:

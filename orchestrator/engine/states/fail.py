@@ -10,10 +10,10 @@ from __future__ import annotations
 from typing import Any
 
 from orchestrator.engine.errors import AslDefinitionError, StatesError
-from orchestrator.engine.execution import Path
+from orchestrator.engine.execution import Strand
+from orchestrator.engine.payload_templates import Evaluator, compile_jsonata_value, compile_payload
 from orchestrator.engine.scope import Env
 from orchestrator.engine.states.base import BuildContext, State, StateFailed
-from orchestrator.engine.templates import Evaluator, compile_jsonata_value, compile_payload
 
 __all__ = ["FailState"]
 
@@ -55,7 +55,7 @@ class FailState(State):
             return evaluate
         return None
 
-    def work(self, path: Path, env: Env, effective: Any) -> Any:
+    def work(self, strand: Strand, env: Env, effective: Any) -> Any:
         error = self.error(env) if self.error is not None else None
         cause = self.cause(env) if self.cause is not None else None
         raise StateFailed(error, cause)

@@ -22,13 +22,13 @@ from typing import Any
 
 from orchestrator.engine.errors import AslDefinitionError, StatesError
 from orchestrator.engine.paths import PathNotFound, PathSyntaxError, compile_path
-from orchestrator.engine.scope import Env
-from orchestrator.engine.templates import (
+from orchestrator.engine.payload_templates import (
     Evaluator,
     compile_jsonata_value,
     compile_payload,
     find_path,
 )
+from orchestrator.engine.scope import Env
 
 __all__ = [
     "check_fields",

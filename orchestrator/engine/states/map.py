@@ -27,14 +27,11 @@ from typing import Any
 
 from orchestrator.engine.clock import CancelScope, PathCancelled, Timeline
 from orchestrator.engine.errors import AslDefinitionError, StatesError
-from orchestrator.engine.execution import Execution, Path
+from orchestrator.engine.execution import Execution, Strand
 from orchestrator.engine.item_reader import check_reader, read_items
 from orchestrator.engine.jsonata_expr import is_expression
 from orchestrator.engine.jsonvalue import to_json, type_name
-from orchestrator.engine.program import Program
-from orchestrator.engine.scope import Env
-from orchestrator.engine.states.base import BuildContext, State, error_output
-from orchestrator.engine.templates import (
+from orchestrator.engine.payload_templates import (
     Evaluator,
     compile_jsonata_value,
     compile_path_getter,
@@ -42,6 +39,9 @@ from orchestrator.engine.templates import (
     jsonata_error,
     unexpected_type,
 )
+from orchestrator.engine.program import Program
+from orchestrator.engine.scope import Env
+from orchestrator.engine.states.base import BuildContext, State, error_output
 
 __all__ = ["MAP_ITEMS_EVENT", "MapState"]
 
@@ -290,7 +290,7 @@ class MapState(State):
         return out
 
     def _iteration_inputs(
-        self, path: Path, env: Env, items: list[Any], effective: Any, entered_at: float, retries: int
+        self, strand: Strand, env: Env, items: list[Any], effective: Any, entered_at: float, retries: int
     ) -> list[Any]:
         selector = self.item_selector
         if selector is None:
@@ -299,27 +299,27 @@ class MapState(State):
         base = env.input if self.jsonata else effective
         for index, value in enumerate(items):
             extra = {"Map": {"Item": {"Index": index, "Value": value}}}
-            item_env = Env(base, env.variables, partial(path.context, self.name, entered_at, retries, extra))
+            item_env = Env(base, env.variables, partial(strand.context, self.name, entered_at, retries, extra))
             inputs.append(selector(item_env))
         return inputs
 
-    def attempt(self, path: Path, env: Env, effective: Any, entered_at: float, retries: int) -> Any:
+    def attempt(self, strand: Strand, env: Env, effective: Any, entered_at: float, retries: int) -> Any:
         # Items, ItemSelector and the limits are evaluated per attempt ($$.State.RetryCount).
-        attempt_env = Env(env.input, env.variables, lambda: path.context(self.name, entered_at, retries))
+        attempt_env = Env(env.input, env.variables, lambda: strand.context(self.name, entered_at, retries))
         items = self._items(attempt_env, effective)
         number_env = attempt_env if self.jsonata else attempt_env.with_input(effective)
         max_concurrency = self._resolve_number("MaxConcurrency", self.max_concurrency, number_env, True) or 0
         tolerated_count = self._resolve_number("ToleratedFailureCount", self.tolerated_count, number_env, True)
         tolerated_pct = self._resolve_number("ToleratedFailurePercentage", self.tolerated_percentage, number_env, False)
-        inputs = self._iteration_inputs(path, attempt_env, items, effective, entered_at, retries)
+        inputs = self._iteration_inputs(strand, attempt_env, items, effective, entered_at, retries)
         if self.batcher is not None:
             inputs = self._batches(attempt_env, inputs, effective)
         item_count = len(items) if self.batcher is not None else None
-        return self._run_iterations(path, inputs, max_concurrency, tolerated_count, tolerated_pct, item_count)
+        return self._run_iterations(strand, inputs, max_concurrency, tolerated_count, tolerated_pct, item_count)
 
     def _run_iterations(
         self,
-        path: Path,
+        strand: Strand,
         inputs: list[Any],
         max_concurrency: int,
         tolerated_count: int | None,
@@ -327,22 +327,22 @@ class MapState(State):
         item_count: int | None = None,
     ) -> list[Any]:
         total = len(inputs)
-        started = path.event("MapStateStarted", {"length": total})
-        if item_count is not None and path.ex.listener is not None:
+        started = strand.event("MapStateStarted", {"length": total})
+        if item_count is not None and strand.ex.listener is not None:
             # Batches hide how many items there are: tell the listener (not the history).
-            path.ex.listener({"type": MAP_ITEMS_EVENT, "id": 0, "previousEventId": started, "items": item_count})
+            strand.ex.listener({"type": MAP_ITEMS_EVENT, "id": 0, "previousEventId": started, "items": item_count})
         distributed = self.distributed
-        run_path = path
+        run_strand = strand
         map_run_arn = ""
         if distributed:
-            map_run_arn = _map_run_arn(path.ex, self.label or self.name)
-            path.event("MapRunStarted", {"mapRunArn": map_run_arn})
-            run_path = _child_execution_path(path, map_run_arn)
+            map_run_arn = _map_run_arn(strand.ex, self.label or self.name)
+            strand.event("MapRunStarted", {"mapRunArn": map_run_arn})
+            run_strand = _child_execution_strand(strand, map_run_arn)
         results: list[Any] = [None] * total
         failures: list[StatesError] = []
         fatal: list[StatesError] = []
         lock = threading.Lock()
-        cancel = CancelScope(path.cancel)
+        cancel = CancelScope(strand.cancel)
         has_tolerance = tolerated_count is not None or tolerated_pct is not None
         processor = self.processor
         name = self.name
@@ -356,8 +356,8 @@ class MapState(State):
 
         def job(index: int) -> Any:
             def run(timeline: Timeline) -> None:
-                child = run_path.fork(timeline, cancel, distributed)
-                child.map_index = run_path.map_index + (index,)
+                child = run_strand.fork(timeline, cancel, distributed)
+                child.map_index = run_strand.map_index + (index,)
                 details = {"name": name, "index": index}
                 if not distributed:
                     child.event("MapIterationStarted", details)
@@ -385,10 +385,10 @@ class MapState(State):
 
             return run
 
-        path.ex.clock.run_concurrently(
-            path.timeline, [job(i) for i in range(total)], max_concurrency, cancel, lambda: bool(fatal)
+        strand.ex.clock.run_concurrently(
+            strand.timeline, [job(i) for i in range(total)], max_concurrency, cancel, lambda: bool(fatal)
         )
-        path.cancel.check()
+        strand.cancel.check()
         if fatal:
             err = fatal[0]
             if has_tolerance:
@@ -396,12 +396,12 @@ class MapState(State):
                     "States.ExceedToleratedFailureThreshold", "The specified tolerance threshold was exceeded"
                 )
             if distributed:
-                path.event("MapRunFailed", {"error": err.error, "cause": err.cause})
-            path.event("MapStateFailed")
+                strand.event("MapRunFailed", {"error": err.error, "cause": err.cause})
+            strand.event("MapStateFailed")
             raise err
         if distributed:
-            path.event("MapRunSucceeded")
-        path.event("MapStateSucceeded")
+            strand.event("MapRunSucceeded")
+        strand.event("MapStateSucceeded")
         return results
 
 
@@ -458,9 +458,9 @@ def _map_run_arn(ex: Execution, label: str) -> str:
     return f"{prefix}:mapRun:{machine}/{label}:{uuid.uuid4()}"
 
 
-def _child_execution_path(path: Path, map_run_arn: str) -> Path:
-    """A path whose events go to a child execution (not the parent's history)."""
-    parent = path.ex
+def _child_execution_strand(strand: Strand, map_run_arn: str) -> Strand:
+    """A strand whose events go to a child execution (not the parent's history)."""
+    parent = strand.ex
     child = Execution(
         name=map_run_arn.rsplit(":", 1)[-1],
         arn=parent.arn,
@@ -479,7 +479,7 @@ def _child_execution_path(path: Path, map_run_arn: str) -> Path:
     )
     child.context_execution = parent.context_execution
     child.cancel = parent.cancel
-    child_path = Path(child, path.timeline, path.variables, 0, path.cancel)
-    child_path.map_index = path.map_index
-    return child_path
+    child_strand = Strand(child, strand.timeline, strand.variables, 0, strand.cancel)
+    child_strand.map_index = strand.map_index
+    return child_strand
 

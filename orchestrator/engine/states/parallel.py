@@ -12,11 +12,11 @@ from typing import Any
 
 from orchestrator.engine.clock import CancelScope, PathCancelled, Timeline
 from orchestrator.engine.errors import AslDefinitionError, StatesError
-from orchestrator.engine.execution import Path
+from orchestrator.engine.execution import Strand
+from orchestrator.engine.payload_templates import compile_jsonata_value, compile_payload
 from orchestrator.engine.program import Program
 from orchestrator.engine.scope import Env
 from orchestrator.engine.states.base import BuildContext, State
-from orchestrator.engine.templates import compile_jsonata_value, compile_payload
 
 __all__ = ["ParallelState", "run_children"]
 
@@ -45,34 +45,34 @@ class ParallelState(State):
             compile_jsonata_value(spec["Arguments"], f"{where}/Arguments", "Arguments") if "Arguments" in spec else None
         )
 
-    def attempt(self, path: Path, env: Env, effective: Any, entered_at: float, retries: int) -> Any:
+    def attempt(self, strand: Strand, env: Env, effective: Any, entered_at: float, retries: int) -> Any:
         # Arguments/Parameters are evaluated per attempt: $$.State.RetryCount changes.
-        attempt_env = Env(env.input, env.variables, lambda: path.context(self.name, entered_at, retries))
+        attempt_env = Env(env.input, env.variables, lambda: strand.context(self.name, entered_at, retries))
         if self.jsonata:
             branch_input = self.arguments(attempt_env) if self.arguments is not None else env.input
         else:
             branch_input = self.parameters(attempt_env.with_input(effective)) if self.parameters else effective
-        path.event("ParallelStateStarted")
+        strand.event("ParallelStateStarted")
         try:
-            results = run_children(path, [(b, branch_input) for b in self.branches], 0, False)
+            results = run_children(strand, [(b, branch_input) for b in self.branches], 0, False)
         except StatesError:
-            path.event("ParallelStateFailed")
+            strand.event("ParallelStateFailed")
             raise
-        path.event("ParallelStateSucceeded")
+        strand.event("ParallelStateSucceeded")
         return results
 
 
-def run_children(path: Path, work: list[tuple[Program, Any]], max_concurrency: int, isolated: bool) -> list[Any]:
+def run_children(strand: Strand, work: list[tuple[Program, Any]], max_concurrency: int, isolated: bool) -> list[Any]:
     """Run programs concurrently; the first failure cancels the rest and is raised."""
     results: list[Any] = [None] * len(work)
     failure: list[StatesError] = []
-    cancel = CancelScope(path.cancel)
+    cancel = CancelScope(strand.cancel)
 
     def job(i: int) -> Any:
         program, value = work[i]
 
         def run(timeline: Timeline) -> None:
-            child = path.fork(timeline, cancel, isolated)
+            child = strand.fork(timeline, cancel, isolated)
             try:
                 results[i] = program.run(child, value)
             except StatesError as err:
@@ -84,10 +84,10 @@ def run_children(path: Path, work: list[tuple[Program, Any]], max_concurrency: i
 
         return run
 
-    path.ex.clock.run_concurrently(
-        path.timeline, [job(i) for i in range(len(work))], max_concurrency, cancel, lambda: bool(failure)
+    strand.ex.clock.run_concurrently(
+        strand.timeline, [job(i) for i in range(len(work))], max_concurrency, cancel, lambda: bool(failure)
     )
-    path.cancel.check()
+    strand.cancel.check()
     if failure:
         raise failure[0]
     return results

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from orchestrator.engine.execution import Path
+from orchestrator.engine.execution import Strand
+from orchestrator.engine.payload_templates import compile_payload
 from orchestrator.engine.scope import Env
 from orchestrator.engine.states.base import BuildContext, State
-from orchestrator.engine.templates import compile_payload
 
 __all__ = ["PassState"]
 
@@ -24,7 +24,7 @@ class PassState(State):
         self.result = spec.get("Result")
         self.parameters = compile_payload(spec["Parameters"], f"{where}/Parameters") if "Parameters" in spec else None
 
-    def work(self, path: Path, env: Env, effective: Any) -> Any:
+    def work(self, strand: Strand, env: Env, effective: Any) -> Any:
         if self.has_result:
             return self.result
         if self.parameters is not None:

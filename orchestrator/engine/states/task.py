@@ -12,19 +12,19 @@ from __future__ import annotations
 from typing import Any
 
 from orchestrator.engine.errors import AslDefinitionError, StatesError
-from orchestrator.engine.execution import Path
+from orchestrator.engine.execution import Strand
 from orchestrator.engine.jsonata_expr import is_expression
 from orchestrator.engine.jsonvalue import to_json
-from orchestrator.engine.resources import parse_resource
-from orchestrator.engine.scope import Env
-from orchestrator.engine.states.base import BuildContext, State
-from orchestrator.engine.tasks import TaskCall
-from orchestrator.engine.templates import (
+from orchestrator.engine.payload_templates import (
     compile_jsonata_value,
     compile_path_getter,
     compile_payload,
     unexpected_type,
 )
+from orchestrator.engine.resources import parse_resource
+from orchestrator.engine.scope import Env
+from orchestrator.engine.states.base import BuildContext, State
+from orchestrator.engine.task_runner import TaskCall
 
 __all__ = ["TaskState"]
 
@@ -110,18 +110,18 @@ class TaskState(State):
             raise StatesError(error, f"The {name} field refers to value {to_json(raw)} which is not a valid positive integer")
         return float(raw)
 
-    def attempt(self, path: Path, env: Env, effective: Any, entered_at: float, retries: int) -> Any:
-        runner = path.ex.runner
+    def attempt(self, strand: Strand, env: Env, effective: Any, entered_at: float, retries: int) -> Any:
+        runner = strand.ex.runner
         waiter = runner.tokens.register() if self.resource.callback else None
         extra = {"Task": {"Token": waiter.token}} if waiter is not None else None
-        attempt_env = Env(env.input, env.variables, lambda: path.context(self.name, entered_at, retries, extra))
+        attempt_env = Env(env.input, env.variables, lambda: strand.context(self.name, entered_at, retries, extra))
         try:
-            return self._attempt(path, attempt_env, effective, retries, waiter)
+            return self._attempt(strand, attempt_env, effective, retries, waiter)
         finally:
             if waiter is not None:
                 runner.tokens.release(waiter.token)
 
-    def _attempt(self, path: Path, env: Env, effective: Any, retries: int, waiter: Any) -> Any:
+    def _attempt(self, strand: Strand, env: Env, effective: Any, retries: int, waiter: Any) -> Any:
         if self.jsonata:
             payload = self.arguments(env) if self.arguments is not None else env.input
             timeout_env = env
@@ -141,47 +141,47 @@ class TaskState(State):
             }
             if timeout is not None:
                 details["timeoutInSeconds"] = int(timeout)
-            path.event(scheduled, details)
-            path.event(started)
+            strand.event(scheduled, details)
+            strand.event(started)
         else:
             details = {
                 "resourceType": self.resource_type,
                 "resource": self.resource_name,
-                "region": path.ex.runner.region,
+                "region": strand.ex.runner.region,
                 "parameters": to_json(payload),
             }
             if timeout is not None:
                 details["timeoutInSeconds"] = int(timeout)
             if heartbeat is not None:
                 details["heartbeatInSeconds"] = int(heartbeat)
-            path.event(scheduled, details)
-            path.event(started, {"resourceType": self.resource_type, "resource": self.resource_name})
+            strand.event(scheduled, details)
+            strand.event(started, {"resourceType": self.resource_type, "resource": self.resource_name})
         ident = {} if lambda_events else {"resourceType": self.resource_type, "resource": self.resource_name}
-        runner = path.ex.runner
+        runner = strand.ex.runner
         call = TaskCall(self.name, self.resource, payload, retries, timeout, waiter.token if waiter else None,
-                        path.map_index)
-        start = path.timeline.now()
+                        strand.map_index)
+        start = strand.timeline.now()
         try:
             mock = runner.mock(call)
             if mock is not None:
-                result = runner.mocked_result(call, mock, path.timeline)
+                result = runner.mocked_result(call, mock, strand.timeline)
             else:
-                result = runner.call(call, path.timeline)
+                result = runner.call(call, strand.timeline)
                 if waiter is not None:
-                    path.event("TaskSubmitted", {**ident, "output": to_json(result), "outputDetails": {"truncated": False}})
-                    left = None if timeout is None else max(timeout - (path.timeline.now() - start), 0.0)
-                    result = waiter.wait(path.timeline, left, heartbeat)
+                    strand.event("TaskSubmitted", {**ident, "output": to_json(result), "outputDetails": {"truncated": False}})
+                    left = None if timeout is None else max(timeout - (strand.timeline.now() - start), 0.0)
+                    result = waiter.wait(strand.timeline, left, heartbeat)
         except StatesError as err:
             if err.error in ("States.Timeout", "States.HeartbeatTimeout"):
-                path.event(timed_out, {**ident, "error": err.error, "cause": err.cause or ""})
+                strand.event(timed_out, {**ident, "error": err.error, "cause": err.cause or ""})
             else:
                 fail_details = dict(ident)
                 if err.error is not None:
                     fail_details["error"] = err.error
                 if err.cause is not None:
                     fail_details["cause"] = err.cause
-                path.event(failed, fail_details)
+                strand.event(failed, fail_details)
             raise
-        path.event(succeeded, {**ident, "output": to_json(result), "outputDetails": {"truncated": False}})
+        strand.event(succeeded, {**ident, "output": to_json(result), "outputDetails": {"truncated": False}})
         return result
 
