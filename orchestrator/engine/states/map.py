@@ -12,7 +12,7 @@ Contract
   with ``ToleratedFailureCount``/``Percentage`` the state fails with
   ``States.ExceedToleratedFailureThreshold`` once the failures exceed it, and a tolerated
   failed iteration contributes its error output (``{"Error", "Cause"}``) to the result.
-* Inline iterations see outer variables (read-only); ``ProcessorConfig.Mode = DISTRIBUTED``
+* The iterations run in :mod:`~orchestrator.engine.states.map_run`. Inline iterations see outer variables (read-only); ``ProcessorConfig.Mode = DISTRIBUTED``
   iterations run as child executions: isolated variables, no per-iteration events in the
   parent history (``MapRunStarted``/``MapRunSucceeded``|``MapRunFailed`` instead).
 """
@@ -20,14 +20,11 @@ Contract
 from __future__ import annotations
 
 import re
-import threading
-import uuid
 from functools import partial
 from typing import Any
 
-from orchestrator.engine.clock import CancelScope, PathCancelled, Timeline
 from orchestrator.engine.errors import AslDefinitionError, StatesError
-from orchestrator.engine.execution import Execution, Strand
+from orchestrator.engine.execution import Strand
 from orchestrator.engine.item_reader import check_reader, read_items
 from orchestrator.engine.jsonata_expr import is_expression
 from orchestrator.engine.jsonvalue import to_json, type_name
@@ -41,13 +38,10 @@ from orchestrator.engine.payload_templates import (
 )
 from orchestrator.engine.program import Program
 from orchestrator.engine.scope import Env
-from orchestrator.engine.states.base import BuildContext, State, error_output
+from orchestrator.engine.states.base import BuildContext, State
+from orchestrator.engine.states.map_run import MAP_ITEMS_EVENT, run_iterations
 
 __all__ = ["MAP_ITEMS_EVENT", "MapState"]
-
-MAP_ITEMS_EVENT = "FlowctlMapItemCount"
-"""Listener-only notice (never in the history) after ``MapStateStarted`` of a batching Map:
-``items`` is the number of items before batching (``length`` counts batches)."""
 
 _LABEL_FORBIDDEN = re.compile(r"[\s{}\[\]?*\"#%\\^|~`$&,;:/<>'\x00-\x1f\x7f-\x9f]")
 _BATCHER_FIELDS = (
@@ -315,95 +309,10 @@ class MapState(State):
         if self.batcher is not None:
             inputs = self._batches(attempt_env, inputs, effective)
         item_count = len(items) if self.batcher is not None else None
-        return self._run_iterations(strand, inputs, max_concurrency, tolerated_count, tolerated_pct, item_count)
-
-    def _run_iterations(
-        self,
-        strand: Strand,
-        inputs: list[Any],
-        max_concurrency: int,
-        tolerated_count: int | None,
-        tolerated_pct: float | None,
-        item_count: int | None = None,
-    ) -> list[Any]:
-        total = len(inputs)
-        started = strand.event("MapStateStarted", {"length": total})
-        if item_count is not None and strand.ex.listener is not None:
-            # Batches hide how many items there are: tell the listener (not the history).
-            strand.ex.listener({"type": MAP_ITEMS_EVENT, "id": 0, "previousEventId": started, "items": item_count})
-        distributed = self.distributed
-        run_strand = strand
-        map_run_arn = ""
-        if distributed:
-            map_run_arn = _map_run_arn(strand.ex, self.label or self.name)
-            strand.event("MapRunStarted", {"mapRunArn": map_run_arn})
-            run_strand = _child_execution_strand(strand, map_run_arn)
-        results: list[Any] = [None] * total
-        failures: list[StatesError] = []
-        fatal: list[StatesError] = []
-        lock = threading.Lock()
-        cancel = CancelScope(strand.cancel)
-        has_tolerance = tolerated_count is not None or tolerated_pct is not None
-        processor = self.processor
-        name = self.name
-
-        def exceeded(count: int) -> bool:
-            if not has_tolerance:
-                return count > 0
-            if tolerated_count is not None and count > tolerated_count:
-                return True
-            return tolerated_pct is not None and total > 0 and count * 100.0 / total > tolerated_pct
-
-        def job(index: int) -> Any:
-            def run(timeline: Timeline) -> None:
-                child = run_strand.fork(timeline, cancel, distributed)
-                child.map_index = run_strand.map_index + (index,)
-                details = {"name": name, "index": index}
-                if not distributed:
-                    child.event("MapIterationStarted", details)
-                try:
-                    results[index] = processor.run(child, inputs[index])
-                except StatesError as err:
-                    if not distributed:
-                        child.event("MapIterationFailed", details)
-                    with lock:
-                        failures.append(err)
-                        over = exceeded(len(failures))
-                        if over and not fatal:
-                            fatal.append(err)
-                    if over:
-                        cancel.cancel(PathCancelled())
-                    else:
-                        results[index] = error_output(err)
-                    return
-                except PathCancelled:
-                    if not distributed:
-                        child.event("MapIterationAborted", details)
-                    return
-                if not distributed:
-                    child.event("MapIterationSucceeded", details)
-
-            return run
-
-        strand.ex.clock.run_concurrently(
-            strand.timeline, [job(i) for i in range(total)], max_concurrency, cancel, lambda: bool(fatal)
+        limits = (max_concurrency, tolerated_count, tolerated_pct)
+        return run_iterations(
+            strand, self.processor, self.name, self.label or self.name, self.distributed, inputs, limits, item_count
         )
-        strand.cancel.check()
-        if fatal:
-            err = fatal[0]
-            if has_tolerance:
-                err = StatesError(
-                    "States.ExceedToleratedFailureThreshold", "The specified tolerance threshold was exceeded"
-                )
-            if distributed:
-                strand.event("MapRunFailed", {"error": err.error, "cause": err.cause})
-            strand.event("MapStateFailed")
-            raise err
-        if distributed:
-            strand.event("MapRunSucceeded")
-        strand.event("MapStateSucceeded")
-        return results
-
 
 def _as_number(raw: Any, integer: bool) -> int | float | None:
     """A number, or a string holding one (AWS parses those); None when it is neither."""
@@ -448,38 +357,3 @@ def _range_problem(key: str, number: float) -> str | None:
     if key == "MaxConcurrency":
         return f"Expected non-negative integer for MaxConcurrency, got '{int(number)}' instead."
     return f"{key} cannot be negative."
-
-
-def _map_run_arn(ex: Execution, label: str) -> str:
-    # arn:aws:states:REGION:ACCOUNT:mapRun:MACHINE/LABEL:UUID
-    parts = ex.context_state_machine["Id"].split(":")
-    machine = parts[-1] if parts else "local"
-    prefix = ":".join(parts[:5]) if len(parts) >= 5 else "arn:aws:states:us-east-1:123456789012"
-    return f"{prefix}:mapRun:{machine}/{label}:{uuid.uuid4()}"
-
-
-def _child_execution_strand(strand: Strand, map_run_arn: str) -> Strand:
-    """A strand whose events go to a child execution (not the parent's history)."""
-    parent = strand.ex
-    child = Execution(
-        name=map_run_arn.rsplit(":", 1)[-1],
-        arn=parent.arn,
-        state_machine_arn=parent.context_state_machine["Id"],
-        state_machine_name=parent.context_state_machine["Name"],
-        role_arn=parent.context_execution.get("RoleArn", ""),
-        input=parent.input,
-        start_time=parent.start_time,
-        clock=parent.clock,
-        runner=parent.runner,
-        listener=None,
-        express=parent.express,
-        record_history=False,
-        # Each child execution has its own quota in AWS; iterations share this object, so none.
-        max_history_events=None,
-    )
-    child.context_execution = parent.context_execution
-    child.cancel = parent.cancel
-    child_strand = Strand(child, strand.timeline, strand.variables, 0, strand.cancel)
-    child_strand.map_index = strand.map_index
-    return child_strand
-
