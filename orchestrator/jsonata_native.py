@@ -224,6 +224,26 @@ def _compare(op: str, a: Any, b: Any) -> bool:
     return bool(a >= b)
 
 
+def _walk(states: Mapping[str, Any], lookup: Callable[[str], Any], name: str, keys: tuple[str, ...]) -> Any:
+    """The value at ``$name.keys...`` (``$states`` or a variable), or ``_MISSING`` when the
+    variable is unset or a key is absent; raises Fallback at a value that is not an object
+    (arrays map over their items: the interpreter's job)."""
+    if name == "states":
+        value: Any = states
+    else:
+        try:
+            value = lookup(name)
+        except KeyError:
+            return _MISSING
+    for key in keys:
+        if type(value) is not dict:
+            raise Fallback
+        value = value.get(key, _MISSING)
+        if value is _MISSING:
+            return _MISSING
+    return value
+
+
 def _build(node: tuple[Any, ...]) -> NativeExpr:
     kind = node[0]
     if kind == "const":
@@ -233,19 +253,9 @@ def _build(node: tuple[Any, ...]) -> NativeExpr:
         name, keys = node[1], node[2]
 
         def path(states: Mapping[str, Any], lookup: Callable[[str], Any]) -> Any:
-            if name == "states":
-                value: Any = states
-            else:
-                try:
-                    value = lookup(name)
-                except KeyError:
-                    raise Fallback from None
-            for key in keys:
-                if type(value) is not dict:
-                    raise Fallback
-                value = value.get(key, _MISSING)
-                if value is _MISSING:
-                    raise Fallback
+            value = _walk(states, lookup, name, keys)
+            if value is _MISSING:
+                raise Fallback
             return value  # as the plain-path fast path: operators check their operands
 
         return path
@@ -253,20 +263,7 @@ def _build(node: tuple[Any, ...]) -> NativeExpr:
         name, keys = node[1], node[2]
 
         def exists(states: Mapping[str, Any], lookup: Callable[[str], Any]) -> bool:
-            if name == "states":
-                value: Any = states
-            else:
-                try:
-                    value = lookup(name)
-                except KeyError:
-                    return False
-            for key in keys:
-                if type(value) is not dict:
-                    raise Fallback  # arrays map over their items: the interpreter's job
-                if key not in value:
-                    return False
-                value = value[key]
-            return True
+            return _walk(states, lookup, name, keys) is not _MISSING
 
         return exists
     if kind == "if":
