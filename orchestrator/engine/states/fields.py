@@ -10,6 +10,8 @@ the field by JSON pointer (``where``), in AWS's words:
 * :func:`parse_transition` — ``Next`` / ``End``;
 * :func:`compile_io_path` — ``InputPath`` / ``OutputPath``; :func:`compile_result_path` —
   ``ResultPath`` (``"$"``: the result, None: the input, a path: merged into the input);
+* :func:`compile_limit_field` — a number given as a constant, a ``<Field>Path`` or a JSONata
+  expression (``TimeoutSeconds``, ``MaxConcurrency``, ...);
 * :func:`compile_assign` and :func:`compile_output_assign` — ``Assign`` (both languages) and
   JSONata ``Output``.
 """
@@ -18,13 +20,16 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from typing import Any
 
 from orchestrator.engine.errors import AslDefinitionError, StatesError
+from orchestrator.engine.jsonata_expr import is_expression
 from orchestrator.engine.paths import PathNotFound, PathSyntaxError, compile_path
 from orchestrator.engine.payload_templates import (
     Evaluator,
     compile_jsonata_value,
+    compile_path_getter,
     compile_payload,
     find_path,
 )
@@ -34,6 +39,7 @@ __all__ = [
     "check_fields",
     "compile_assign",
     "compile_io_path",
+    "compile_limit_field",
     "compile_output_assign",
     "compile_result_path",
     "parse_transition",
@@ -134,6 +140,27 @@ def compile_result_path(spec: dict[str, Any], where: str) -> Any:
     if path is None or path.root != "$" or not path.definite:
         raise AslDefinitionError("The value for the field 'ResultPath' must be a valid JSONPath", where)
     return "$" if not path.steps else path
+
+
+def compile_limit_field(
+    spec: dict[str, Any], key: str, where: str, jsonata: bool, check: Callable[[Any], None]
+) -> tuple[str, Any] | None:
+    """``key`` given as a constant, as ``<key>Path`` or (JSONata) as an expression:
+    ``("const", value)`` | ``("path", getter)`` | ``("jsonata", evaluator)``, None when absent.
+    ``check(value)`` raises ``AslDefinitionError`` for a constant AWS rejects; the state checks
+    the run-time values with AWS's texts."""
+    path_key = f"{key}Path"
+    if key in spec and path_key in spec:
+        raise AslDefinitionError(f"'{key}' and '{path_key}' are mutually exclusive", where)
+    if key in spec:
+        value = spec[key]
+        if jsonata and is_expression(value):
+            return "jsonata", compile_jsonata_value(value, f"{where}/{key}", key)
+        check(value)
+        return "const", value
+    if path_key in spec:
+        return "path", compile_path_getter(spec[path_key], f"{where}/{path_key}", path_key)
+    return None
 
 
 def compile_assign(value: Any, where: str, jsonata: bool) -> Evaluator:

@@ -39,6 +39,7 @@ from orchestrator.engine.payload_templates import (
 from orchestrator.engine.program import Program
 from orchestrator.engine.scope import Env
 from orchestrator.engine.states.base import BuildContext, State
+from orchestrator.engine.states.fields import compile_limit_field
 from orchestrator.engine.states.map_run import MAP_ITEMS_EVENT, run_iterations
 
 __all__ = ["MAP_ITEMS_EVENT", "MapState"]
@@ -163,23 +164,15 @@ class MapState(State):
 
     def _number_field(self, key: str, integer: bool) -> tuple[str, Any] | None:
         """(kind, value): ("const", n) | ("path", getter) | ("jsonata", evaluator)."""
-        spec, where = self.spec, self.where
-        path_key = f"{key}Path"
-        if key in spec and path_key in spec:
-            raise AslDefinitionError(f"'{key}' and '{path_key}' are mutually exclusive", where)
-        if key in spec:
-            value = spec[key]
-            if self.jsonata and is_expression(value):
-                return "jsonata", compile_jsonata_value(value, f"{where}/{key}", key)
+
+        def check(value: Any) -> None:
             ok = isinstance(value, int | float) and not isinstance(value, bool)
             if ok and integer and isinstance(value, float) and not value.is_integer():
                 ok = False
             if not ok or value < 0 or (key == "ToleratedFailurePercentage" and value > 100):
-                raise AslDefinitionError(f"The value of '{key}' is invalid: {value!r}", f"{where}/{key}")
-            return "const", value
-        if path_key in spec:
-            return "path", compile_path_getter(spec[path_key], f"{where}/{path_key}", path_key)
-        return None
+                raise AslDefinitionError(f"The value of '{key}' is invalid: {value!r}", f"{self.where}/{key}")
+
+        return compile_limit_field(self.spec, key, self.where, self.jsonata, check)
 
     def _resolve_number(self, key: str, field: tuple[str, Any] | None, env: Env, integer: bool) -> Any:
         """The value of a limit given by a path or a JSONata expression, checked as AWS does:

@@ -13,17 +13,16 @@ from typing import Any
 
 from orchestrator.engine.errors import AslDefinitionError, StatesError
 from orchestrator.engine.execution import Strand
-from orchestrator.engine.jsonata_expr import is_expression
 from orchestrator.engine.jsonvalue import to_json
 from orchestrator.engine.payload_templates import (
     compile_jsonata_value,
-    compile_path_getter,
     compile_payload,
     unexpected_type,
 )
 from orchestrator.engine.resources import parse_resource
 from orchestrator.engine.scope import Env
 from orchestrator.engine.states.base import BuildContext, State
+from orchestrator.engine.states.fields import compile_limit_field
 from orchestrator.engine.task_runner import TaskCall
 
 __all__ = ["TaskState"]
@@ -80,20 +79,11 @@ class TaskState(State):
             self.resource_name = r.api + (f".{r.pattern}" if r.pattern else "")
 
     def _seconds_field(self, key: str) -> tuple[str, Any] | None:
-        spec, where = self.spec, self.where
-        path_key = f"{key}Path"
-        if key in spec and path_key in spec:
-            raise AslDefinitionError(f"'{key}' and '{path_key}' are mutually exclusive", where)
-        if key in spec:
-            value = spec[key]
-            if self.jsonata and is_expression(value):
-                return "jsonata", compile_jsonata_value(value, f"{where}/{key}", key)
+        def check(value: Any) -> None:
             if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= _MAX_SECONDS:
-                raise AslDefinitionError(f"'{key}' must be a positive integer", f"{where}/{key}")
-            return "const", value
-        if path_key in spec:
-            return "path", compile_path_getter(spec[path_key], f"{where}/{path_key}", path_key)
-        return None
+                raise AslDefinitionError(f"'{key}' must be a positive integer", f"{self.where}/{key}")
+
+        return compile_limit_field(self.spec, key, self.where, self.jsonata, check)
 
     def _resolve_seconds(self, key: str, field: tuple[str, Any] | None, env: Env) -> float | None:
         if field is None:
