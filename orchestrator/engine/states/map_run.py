@@ -19,7 +19,7 @@ import threading
 import uuid
 from typing import Any
 
-from orchestrator.engine.clock import CancelScope, PathCancelled, Timeline
+from orchestrator.engine.clock import CancelScope, StrandCancelled, Timeline
 from orchestrator.engine.errors import StatesError
 from orchestrator.engine.execution import Execution, Strand
 from orchestrator.engine.program import Program
@@ -89,11 +89,11 @@ def run_iterations(
                     if over and not fatal:
                         fatal.append(err)
                 if over:
-                    cancel.cancel(PathCancelled())
+                    cancel.cancel(StrandCancelled())
                 else:
                     results[index] = error_output(err)
                 return
-            except PathCancelled:
+            except StrandCancelled:
                 if not distributed:
                     child.event("MapIterationAborted", details)
                 return

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from orchestrator.engine.clock import CancelScope, PathCancelled, Timeline
+from orchestrator.engine.clock import CancelScope, StrandCancelled, Timeline
 from orchestrator.engine.errors import AslDefinitionError, StatesError
 from orchestrator.engine.execution import Strand
 from orchestrator.engine.payload_templates import compile_jsonata_value, compile_payload
@@ -78,8 +78,8 @@ def run_children(strand: Strand, work: list[tuple[Program, Any]], max_concurrenc
             except StatesError as err:
                 if not failure:
                     failure.append(err)
-                    cancel.cancel(PathCancelled())
-            except PathCancelled:
+                    cancel.cancel(StrandCancelled())
+            except StrandCancelled:
                 pass
 
         return run
