@@ -160,7 +160,8 @@ def foreach_rows(sizes: Sizes) -> list[Row]:
     functions = project.functions_dir
     os.environ.setdefault("FLOWCTL_PROJECT_DIR", str(ROOT))
     started = time.perf_counter()
-    bare = run_state_machine(compiled.definition, {"n": n}, functions_dir=functions)
+    # The compiled type (Express here): a Standard execution would stop at 25,000 history events.
+    bare = run_state_machine(compiled.definition, {"n": n}, functions_dir=functions, state_machine_type=compiled.type)
     bare_s = time.perf_counter() - started
     with tempfile.TemporaryDirectory() as home:
         store = LocalRunStore(Path(home) / "runs.sqlite3")
