@@ -90,6 +90,19 @@ def assign_chain(n: int) -> dict[str, Any]:
     return {"QueryLanguage": "JSONata", "StartAt": "S0", "States": states}
 
 
+INTERPRETED = "{% $x + $sum($map($states.input.b[$ > 1], function($v) { $v * 2 })) %}"
+"""An expression outside the native subset (a filter and a lambda): the JSONata engine evaluates it."""
+
+
+def interpreted_chain(n: int) -> dict[str, Any]:
+    """``n`` JSONata Pass states ``Assign {x: INTERPRETED}``."""
+    chain = assign_chain(n)
+    for name, state in chain["States"].items():
+        if name != "S0":
+            state["Assign"] = {"x": INTERPRETED}
+    return chain
+
+
 def set_chain_flow(n: int) -> dict[str, Any]:
     """A flow of ``n`` ``set`` nodes in series, each adding 1 to its predecessor's count."""
     nodes: dict[str, Any] = {"s0": {"set": {"count": 0, "label": "start"}}}

@@ -15,6 +15,8 @@ Only the variables an expression mentions are bound (``$name`` tokens of its tex
 paths like ``$states.input.a.b`` or ``$var.x`` are resolved without the JSONata interpreter
 when they only cross objects (same result, ~50x faster); arithmetic, comparisons and logic on
 such paths go through :mod:`~orchestrator.engine.jsonata_native` when it is sure of the result.
+The other expressions go to jlens (:mod:`~orchestrator.engine.jsonata_jlens`) where it is
+installed and parses them, else to jsonata-python.
 """
 
 from __future__ import annotations
@@ -26,7 +28,13 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from orchestrator.engine.errors import StatesError
-from orchestrator.engine.jsonata_limits import evaluating, guard, regex_engine
+from orchestrator.engine.jsonata_jlens import (
+    JlensEvalError,
+    JlensExpression,
+    NotJson,
+    compile_jlens,
+)
+from orchestrator.engine.jsonata_limits import JsonataLimitError, evaluating, guard, regex_engine
 from orchestrator.jsonata_native import Fallback, NativeExpr, compile_native
 
 __all__ = [
@@ -141,7 +149,7 @@ def _from_jsonata(value: Any) -> Any:
 class JsonataExpr:
     """A compiled ``{% %}`` expression. ``text`` is the body without the delimiters."""
 
-    __slots__ = ("_fast", "_jsonata", "_native", "names", "text", "uses_context", "uses_states")
+    __slots__ = ("_fast", "_jlens", "_jsonata", "_native", "names", "text", "uses_context", "uses_states")
 
     def __init__(self, text: str) -> None:
         self.text = text
@@ -156,9 +164,10 @@ class JsonataExpr:
             self._fast = (m.group(1), keys)
         native = compile_native(text)
         self._native: NativeExpr | None = None if m else native
-        # What the native path parses is valid JSONata: the interpreter parses it only if an
-        # evaluation falls back to it. Anything else is parsed now (syntax errors at load).
-        self._jsonata: Any = _parse(text) if native is None else None
+        # What the native path or jlens parses is valid JSONata: jsonata-python parses it only
+        # if an evaluation falls back to it. Anything else is parsed now (syntax errors at load).
+        self._jlens: JlensExpression | None = compile_jlens(text, self.names) if native is None else None
+        self._jsonata: Any = _parse(text) if native is None and self._jlens is None else None
 
     def __repr__(self) -> str:
         return f"JsonataExpr({self.text!r})"
@@ -213,6 +222,12 @@ class JsonataExpr:
                 return native(states, lookup)
             except Fallback:
                 pass
+        fast_engine = self._jlens
+        if fast_engine is not None:
+            try:
+                return self._evaluate_jlens(fast_engine, states, lookup)
+            except NotJson:
+                pass  # undefined, or a function: jsonata-python tells which (AWS's texts differ)
         interpreted = self._jsonata
         if interpreted is None:  # (loads the interpreter, and with it its null, first)
             interpreted = self._jsonata = _parse(self.text)
@@ -239,6 +254,28 @@ class JsonataExpr:
         if result is not _NULL and not isinstance(result, _JSON_TYPES):
             raise JsonataEvalError(self.text, None)
         return _from_jsonata(result)
+
+    def _evaluate_jlens(self, engine: JlensExpression, states: Mapping[str, Any], lookup: Callable[[str], Any]) -> Any:
+        bindings: dict[str, Any] = {}
+        for name in self.names:
+            if name == "states":
+                bindings["states"] = states
+                continue
+            with contextlib.suppress(KeyError):
+                bindings[name] = lookup(name)
+        try:
+            return engine.evaluate(bindings)
+        except (StatesError, NotJson):
+            raise
+        except JlensEvalError as exc:
+            message = str(exc) or type(exc).__name__
+            if exc.error and not message.startswith(exc.error):
+                message = f"{exc.error}: {message}"
+            raise JsonataEvalError(self.text, message) from exc
+        except JsonataLimitError as exc:
+            raise JsonataEvalError(self.text, str(exc)) from exc
+        except Exception as exc:  # a failure inside a registered function
+            raise JsonataEvalError(self.text, str(exc) or type(exc).__name__) from exc
 
 
 _NO_STATES: dict[str, Any] = {}

@@ -23,6 +23,7 @@ from orchestrator.engine.aws_sdk import AwsServices, http_metadata
 from orchestrator.engine.callbacks import TokenRegistry
 from orchestrator.engine.clock import Clock, Timeline
 from orchestrator.engine.errors import StatesError
+from orchestrator.engine.handler_threads import run_in_thread
 from orchestrator.engine.lambda_local import (
     LambdaContext,
     LocalFunctions,
@@ -175,7 +176,7 @@ class TaskRunner:
                 done.set()
                 timeline.cancel.notify()
 
-        threading.Thread(target=work, name=f"lambda-{context.function_name}", daemon=True).start()
+        run_in_thread(work)
         if not timeline.wait_event(done, limit):
             raise expired()
         if "error" in box:

@@ -60,9 +60,9 @@ class DynamoRunStore(RunStore):
     @property
     def client(self) -> Any:
         if self._client is None:
-            import botocore.session  # what boto3.client does, without importing boto3
+            from orchestrator.store.dynamodb_client import dynamodb_client
 
-            self._client = botocore.session.get_session().create_client("dynamodb")
+            self._client = dynamodb_client()
         return self._client
 
     # ------------------------------------------------------------------ hooks

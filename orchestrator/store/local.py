@@ -8,18 +8,21 @@ flat dicts as in DynamoDB (:mod:`orchestrator.store.items`), stored as JSON next
 columns. A database written by an earlier version is migrated in place when first opened
 (``PRAGMA user_version``; see :func:`_migrate`).
 
-Step records (the bulk of the writes: one per node attempt and foreach item) go through a
-writer queue: one thread per file and process commits them in batches. Crash-safe boundaries:
+Step records and progress-counter additions (the bulk of the writes: one per node attempt and
+foreach item) go through a writer queue: one thread per file and process commits them in
+batches (:mod:`orchestrator.store.local_writer`). Crash-safe boundaries:
 
 - every read and every conditional write of this process first waits for the queue, so the
   process always reads its own writes and a run's status is never committed ahead of the steps
-  recorded before it;
-- another process sees a step record at most ``flush_interval`` (0.2 s) after it was recorded;
-- runs, waiters, buffered events and counters are committed before their call returns; a
-  terminal run status is also synced to disk (``synchronous=FULL`` for that commit), so a
-  finished run survives a power loss; the queue is flushed when the process exits normally;
-- a crash of the process loses at most the step records of its last ``flush_interval``; a
-  power loss at most the commits since the last terminal status or WAL checkpoint.
+  and counts recorded before it;
+- another process sees a step record or a count at most ``flush_interval`` (0.2 s) after it
+  was recorded;
+- runs, waiters and buffered events are committed before their call returns; a terminal run
+  status is also synced to disk (``synchronous=FULL`` for that commit), so a finished run
+  survives a power loss; the queue is flushed when the process exits normally;
+- a crash of the process loses at most the step records and counts of its last
+  ``flush_interval``; a power loss at most the commits since the last terminal status or WAL
+  checkpoint.
 
 Example::
 
@@ -30,8 +33,6 @@ Example::
 
 from __future__ import annotations
 
-import atexit
-import contextlib
 import json
 import sqlite3
 import threading
@@ -42,19 +43,17 @@ from pathlib import Path
 from typing import Any
 
 from orchestrator.store import items as it
+from orchestrator.store import local_writer as lw
 from orchestrator.store.base import RunStore
 from orchestrator.store.exceptions import ConditionFailedError
 from orchestrator.store.models import TERMINAL_STATUSES, BufferedEvent, Waiter
 
 __all__ = ["LocalRunStore"]
 
-_LOCK_TIMEOUT = 30.0
 _FLUSH_INTERVAL = 0.2
 """Seconds a queued step record waits at most before the writer thread commits it."""
 _BATCH_SIZE = 1000
 """Most step records in one write transaction."""
-_IDLE_SECONDS = 10.0
-"""A writer thread with nothing to write for this long ends (and closes its connection)."""
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS items (
@@ -94,7 +93,7 @@ class LocalRunStore(RunStore):
         self._local = threading.local()
         self._flush_interval = flush_interval
         self._batch_size = batch_size
-        self._writer: _BatchWriter | None = None
+        self._writer: lw.BatchWriter | None = None
 
     def _initialise(self) -> None:
         """Create the folder, the table and switch to WAL once (retried: another process or
@@ -103,14 +102,14 @@ class LocalRunStore(RunStore):
             if self._ready:
                 return
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            deadline = time.monotonic() + _LOCK_TIMEOUT
+            deadline = time.monotonic() + lw.LOCK_TIMEOUT
             while True:
-                conn = _open(self.path)
+                conn = lw.open_connection(self.path)
                 try:
                     conn.execute("PRAGMA journal_mode = WAL")
                     conn.executescript(_SCHEMA)
                     _migrate(conn)
-                    self._writer = _BatchWriter.for_path(
+                    self._writer = lw.BatchWriter.for_path(
                         self.path, self._flush_interval, self._batch_size
                     )
                     self._ready = True
@@ -126,7 +125,7 @@ class LocalRunStore(RunStore):
         """This thread's connection to the file (opened once per thread and store)."""
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
         if conn is None:
-            conn = self._local.conn = _open(self.path)
+            conn = self._local.conn = lw.open_connection(self.path)
         return conn
 
     @contextmanager
@@ -145,7 +144,7 @@ class LocalRunStore(RunStore):
         if durable:
             conn.execute("PRAGMA synchronous = FULL")
         try:
-            with _transaction(conn):
+            with lw.transaction(conn):
                 yield conn
         finally:
             if durable:
@@ -167,12 +166,11 @@ class LocalRunStore(RunStore):
 
     @staticmethod
     def _read(conn: sqlite3.Connection, key: it.Key) -> it.Item | None:
-        row = conn.execute("SELECT body FROM items WHERE pk = ? AND sk = ?", key).fetchone()
-        return json.loads(row[0]) if row else None
+        return lw.read_item(conn, key)
 
     @staticmethod
     def _write(conn: sqlite3.Connection, item: it.Item) -> None:
-        conn.execute(_UPSERT, _row(item))
+        conn.execute(lw.UPSERT, lw.row(item))
 
     def flow_names(self) -> list[str]:
         """Names of the flows that have runs in this store, sorted."""
@@ -244,7 +242,7 @@ class LocalRunStore(RunStore):
         if not self._ready:
             self._initialise()
         assert self._writer is not None
-        self._writer.put(_row(item))  # encoded here: the writer thread only runs SQLite
+        self._writer.put(lw.row(item))  # encoded here: the writer thread only runs SQLite
 
     def _update_if_newer(
         self,
@@ -285,21 +283,12 @@ class LocalRunStore(RunStore):
     def _add_counters(
         self, key: it.Key, counters: Mapping[str, int], set_if_absent: it.Item
     ) -> it.Item:
-        with self._connect(write=True) as conn:
-            item = self._read(conn, key) or {"PK": key[0], "SK": key[1]}
-            for name, value in set_if_absent.items():
-                item.setdefault(name, value)
-            for name, amount in counters.items():
-                item[name] = int(item.get(name, 0)) + int(amount)
-            self._write(conn, item)
-            return item
-
-
-_UPSERT = "INSERT OR REPLACE INTO items (pk, sk, gsi1pk, gsi1sk, body) VALUES (?, ?, ?, ?, ?)"
-
-
-def _row(item: it.Item) -> tuple[Any, ...]:
-    return (item["PK"], item["SK"], item.get("GSI1PK"), item.get("GSI1SK"), json.dumps(item))
+        """Queued with the step records (see :mod:`orchestrator.store.local_writer`): a foreach
+        item's counter costs no transaction of its own."""
+        if not self._ready:
+            self._initialise()
+        assert self._writer is not None
+        return self._writer.add_counters(key, counters, set_if_absent, lambda: self._read(self._connection(), key))
 
 
 def _migrate(conn: sqlite3.Connection) -> None:
@@ -309,7 +298,7 @@ def _migrate(conn: sqlite3.Connection) -> None:
     before still show and a later round never overwrites them."""
     if conn.execute("PRAGMA user_version").fetchone()[0] >= _VERSION:
         return
-    with _transaction(conn):
+    with lw.transaction(conn):
         if conn.execute("PRAGMA user_version").fetchone()[0] < _VERSION:
             rows = conn.execute(
                 "SELECT pk, sk, body FROM items WHERE substr(sk, 1, 5) = 'STEP#'"
@@ -326,120 +315,3 @@ def _migrate(conn: sqlite3.Connection) -> None:
                     conn.execute("DELETE FROM items WHERE pk = ? AND sk = ?", (pk, sk))
                     LocalRunStore._write(conn, item)
             conn.execute(f"PRAGMA user_version = {_VERSION}")
-
-
-@contextmanager
-def _transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
-    """One write transaction (``BEGIN IMMEDIATE``: one writer at a time), rolled back on error."""
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        yield conn
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-    conn.execute("COMMIT")
-
-
-def _open(path: Path) -> sqlite3.Connection:
-    """A connection in autocommit mode (transactions are explicit), WAL with
-    ``synchronous=NORMAL``: a commit survives a crash of the process; a power loss may undo the
-    last commits except those made ``durable`` (see :meth:`LocalRunStore._connect`)."""
-    conn = sqlite3.connect(
-        path, timeout=_LOCK_TIMEOUT, isolation_level=None, check_same_thread=False
-    )
-    conn.execute(f"PRAGMA busy_timeout = {int(_LOCK_TIMEOUT * 1000)}")
-    conn.execute("PRAGMA synchronous = NORMAL")
-    return conn
-
-
-class _BatchWriter:
-    """One writer thread per database file and process: takes the queued step records and
-    writes up to ``batch_size`` of them per transaction, at the latest ``interval`` seconds
-    after the first one was queued. :meth:`flush` waits until everything queued is written;
-    the queue is also flushed when the process exits normally."""
-
-    _by_path: dict[Path, _BatchWriter] = {}
-    _registry_lock = threading.Lock()
-
-    def __init__(self, path: Path, interval: float, batch_size: int) -> None:
-        self.path = path
-        self.interval = interval
-        self.batch_size = batch_size
-        self._cond = threading.Condition(threading.Lock())
-        self._items: list[tuple[Any, ...]] = []  # rows of _UPSERT
-        self._queued = 0  # records ever queued
-        self._written = 0  # records ever taken by a transaction (written, or failed)
-        self._urgent = 0  # flushes waiting
-        self._thread: threading.Thread | None = None
-        self._error: BaseException | None = None
-
-    @classmethod
-    def for_path(cls, path: Path, interval: float, batch_size: int) -> _BatchWriter:
-        key = path.resolve()
-        with cls._registry_lock:
-            writer = cls._by_path.get(key)
-            if writer is None:
-                writer = cls._by_path[key] = cls(key, interval, batch_size)
-            return writer
-
-    def put(self, row: tuple[Any, ...]) -> None:
-        with self._cond:
-            self._items.append(row)
-            self._queued += 1
-            if len(self._items) == 1 or len(self._items) >= self.batch_size:
-                self._cond.notify_all()
-            if self._thread is None or not self._thread.is_alive():
-                self._thread = threading.Thread(
-                    target=self._run, name=f"flowctl-store-writer:{self.path.name}", daemon=True
-                )
-                self._thread.start()
-
-    def flush(self) -> None:
-        """Block until every record queued so far is committed (no-op when none is queued)."""
-        if self._written < self._queued:
-            with self._cond:
-                target = self._queued
-                self._urgent += 1
-                self._cond.notify_all()
-                while self._written < target:
-                    self._cond.wait()
-                self._urgent -= 1
-        if self._error is not None:
-            error, self._error = self._error, None
-            raise error
-
-    def _run(self) -> None:
-        conn = _open(self.path)
-        cond = self._cond
-        while True:
-            with cond:
-                while not self._items:
-                    if not cond.wait(_IDLE_SECONDS) and not self._items:
-                        self._thread = None  # idle: the next put starts a new writer
-                        conn.close()
-                        return
-                deadline = time.monotonic() + self.interval
-                while len(self._items) < self.batch_size and not self._urgent:
-                    remaining = deadline - time.monotonic()
-                    if remaining <= 0:
-                        break
-                    cond.wait(remaining)
-                batch = self._items[: self.batch_size]
-                del self._items[: self.batch_size]
-            try:
-                with _transaction(conn):
-                    conn.executemany(_UPSERT, batch)
-            except BaseException as exc:  # reported to the next flush
-                self._error = exc
-            with cond:
-                self._written += len(batch)
-                cond.notify_all()
-
-    @classmethod
-    def flush_all(cls) -> None:
-        for writer in list(cls._by_path.values()):
-            with contextlib.suppress(Exception):  # at exit, nothing left to report to
-                writer.flush()
-
-
-atexit.register(_BatchWriter.flush_all)

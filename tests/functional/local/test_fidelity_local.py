@@ -40,6 +40,7 @@ def handle(inputs):
 lambda_handler = node(handle)
 '''
 FUNCTIONS["tally"] = '''import os
+import time
 from pathlib import Path
 from orchestrator.runtime import node
 
@@ -49,6 +50,12 @@ def handle(inputs):
     with calls.open("a") as fh:
         fh.write(inputs["item"] + "\\n")
     if inputs["item"] == "c" and not Path(os.environ["TALLY_FIXED"]).exists():
+        # A parallel node named by TALLY_AFTER must be done before this failure cancels it.
+        after = os.environ.get("TALLY_AFTER")
+        while after and after not in calls.read_text().split():
+            time.sleep(0.02)
+        if after:
+            time.sleep(0.2)
         raise RuntimeError("item c is broken")
     return {"upper": inputs["item"].upper()}
 
@@ -173,6 +180,7 @@ def test_redrive_runs_only_the_failed_and_not_started_items_of_a_foreach(
     calls, fixed = tmp_path / "calls.txt", tmp_path / "fixed"
     monkeypatch.setenv("TALLY_CALLS", str(calls))
     monkeypatch.setenv("TALLY_FIXED", str(fixed))
+    monkeypatch.setenv("TALLY_AFTER", "side")  # side keeps its result, however fast the items run
     code, _, _ = run(project, "fan")
     assert code == 1
     first_round = calls.read_text().split()

@@ -1,0 +1,222 @@
+"""The writer queue of the embedded (SQLite) run store, and the SQLite helpers it shares with
+:mod:`orchestrator.store.local`.
+
+One :class:`BatchWriter` per database file and process: a thread takes what was queued — step
+records (rows to upsert) and progress-counter additions (:class:`CounterAdd`) — and commits up to
+``batch_size`` of them per transaction, at the latest ``interval`` seconds after the first one
+was queued. A foreach item then costs its share of one transaction instead of a transaction of
+its own (its counter) plus a wait for the queue (issue 14).
+
+Counter additions stay atomic across threads and processes: the writer thread reads the
+counter item, adds, and writes it back inside its ``BEGIN IMMEDIATE`` transaction. The value
+:meth:`BatchWriter.add_counters` returns is the committed one plus every addition of this
+process still queued (exact when this process is the only one counting that node, as in a
+local run; another process's additions show once they are committed).
+
+:meth:`BatchWriter.flush` waits until everything queued so far is committed; every read and
+conditional write of the store calls it first. The queues are flushed when the process exits
+normally.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import json
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from orchestrator.store import items as it
+
+__all__ = ["UPSERT", "BatchWriter", "CounterAdd", "add_counters", "open_connection", "read_item", "row", "transaction"]
+
+LOCK_TIMEOUT = 30.0
+_IDLE_SECONDS = 10.0
+"""A writer thread with nothing to write for this long ends (and closes its connection)."""
+
+UPSERT = "INSERT OR REPLACE INTO items (pk, sk, gsi1pk, gsi1sk, body) VALUES (?, ?, ?, ?, ?)"
+
+
+def row(item: it.Item) -> tuple[Any, ...]:
+    """The parameters of :data:`UPSERT` for ``item``."""
+    return (item["PK"], item["SK"], item.get("GSI1PK"), item.get("GSI1SK"), json.dumps(item))
+
+
+def read_item(conn: sqlite3.Connection, key: it.Key) -> it.Item | None:
+    found = conn.execute("SELECT body FROM items WHERE pk = ? AND sk = ?", key).fetchone()
+    return json.loads(found[0]) if found else None
+
+
+def add_counters(item: it.Item, counters: Mapping[str, int], set_if_absent: Mapping[str, Any]) -> it.Item:
+    """``item`` with ``set_if_absent``'s attributes where missing and ``counters`` added (in place)."""
+    for name, value in set_if_absent.items():
+        item.setdefault(name, value)
+    for name, amount in counters.items():
+        item[name] = int(item.get(name, 0)) + int(amount)
+    return item
+
+
+@contextmanager
+def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """One write transaction (``BEGIN IMMEDIATE``: one writer at a time), rolled back on error."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+def open_connection(path: Path) -> sqlite3.Connection:
+    """A connection in autocommit mode (transactions are explicit), WAL with
+    ``synchronous=NORMAL``: a commit survives a crash of the process; a power loss may undo the
+    last commits except those made durable (see :meth:`LocalRunStore._connect`)."""
+    conn = sqlite3.connect(path, timeout=LOCK_TIMEOUT, isolation_level=None, check_same_thread=False)
+    conn.execute(f"PRAGMA busy_timeout = {int(LOCK_TIMEOUT * 1000)}")
+    conn.execute("PRAGMA synchronous = NORMAL")
+    return conn
+
+
+@dataclass(frozen=True)
+class CounterAdd:
+    """A queued addition to the progress counters of one item."""
+
+    key: it.Key
+    counters: Mapping[str, int]
+    set_if_absent: Mapping[str, Any]
+
+
+def _write_batch(conn: sqlite3.Connection, batch: list[Any]) -> None:
+    """Upsert the batch's rows and apply its counter additions (one read and one write per
+    counter item, inside the transaction: another process may count too), in one transaction."""
+    rows = [entry for entry in batch if type(entry) is tuple]
+    with transaction(conn):
+        if rows:
+            conn.executemany(UPSERT, rows)
+        counted: dict[it.Key, it.Item] = {}
+        for entry in batch:
+            if type(entry) is CounterAdd:
+                key = entry.key
+                item = counted.get(key) or read_item(conn, key) or {"PK": key[0], "SK": key[1]}
+                counted[key] = add_counters(item, entry.counters, entry.set_if_absent)
+        if counted:
+            conn.executemany(UPSERT, [row(item) for item in counted.values()])
+
+
+class BatchWriter:
+    """The writer thread of one database file in this process (see the module doc)."""
+
+    _by_path: dict[Path, BatchWriter] = {}
+    _registry_lock = threading.Lock()
+
+    def __init__(self, path: Path, interval: float, batch_size: int) -> None:
+        self.path = path
+        self.interval = interval
+        self.batch_size = batch_size
+        self._cond = threading.Condition(threading.Lock())
+        self._items: list[Any] = []  # rows of UPSERT and CounterAdds, in queue order
+        self._queued = 0  # entries ever queued
+        self._written = 0  # entries ever taken by a transaction (written, or failed)
+        self._urgent = 0  # flushes waiting
+        self._counters: dict[it.Key, tuple[it.Item, int]] = {}
+        """Counter items with queued additions: the item once they are written, and the queue
+        position of the last one (forgotten once it is written)."""
+        self._thread: threading.Thread | None = None
+        self._error: BaseException | None = None
+
+    @classmethod
+    def for_path(cls, path: Path, interval: float, batch_size: int) -> BatchWriter:
+        key = path.resolve()
+        with cls._registry_lock:
+            writer = cls._by_path.get(key)
+            if writer is None:
+                writer = cls._by_path[key] = cls(key, interval, batch_size)
+            return writer
+
+    def put(self, upsert: tuple[Any, ...]) -> None:
+        """Queue a row of :data:`UPSERT` (a step record)."""
+        with self._cond:
+            self._enqueue(upsert)
+
+    def add_counters(
+        self, key: it.Key, counters: Mapping[str, int], set_if_absent: Mapping[str, Any],
+        read: Callable[[], it.Item | None],
+    ) -> it.Item:
+        """Queue an addition to the counters of item ``key`` and return the item as it will be
+        (``read()`` gives the committed item when none of this process's additions is queued)."""
+        with self._cond:
+            known = self._counters.get(key)
+            item = dict(known[0]) if known is not None else (read() or {"PK": key[0], "SK": key[1]})
+            add_counters(item, counters, set_if_absent)
+            self._enqueue(CounterAdd(key, dict(counters), dict(set_if_absent)))
+            self._counters[key] = (item, self._queued)
+            return dict(item)
+
+    def _enqueue(self, entry: Any) -> None:
+        self._items.append(entry)
+        self._queued += 1
+        if len(self._items) == 1 or len(self._items) >= self.batch_size:
+            self._cond.notify_all()
+        if self._thread is None or not self._thread.is_alive():
+            self._thread = threading.Thread(
+                target=self._run, name=f"flowctl-store-writer:{self.path.name}", daemon=True
+            )
+            self._thread.start()
+
+    def flush(self) -> None:
+        """Block until every entry queued so far is committed (no-op when none is queued)."""
+        if self._written < self._queued:
+            with self._cond:
+                target = self._queued
+                self._urgent += 1
+                self._cond.notify_all()
+                while self._written < target:
+                    self._cond.wait()
+                self._urgent -= 1
+        if self._error is not None:
+            error, self._error = self._error, None
+            raise error
+
+    def _run(self) -> None:
+        conn = open_connection(self.path)
+        cond = self._cond
+        while True:
+            with cond:
+                while not self._items:
+                    if not cond.wait(_IDLE_SECONDS) and not self._items:
+                        self._thread = None  # idle: the next put starts a new writer
+                        conn.close()
+                        return
+                deadline = time.monotonic() + self.interval
+                while len(self._items) < self.batch_size and not self._urgent:
+                    remaining = deadline - time.monotonic()
+                    if remaining <= 0:
+                        break
+                    cond.wait(remaining)
+                batch = self._items[: self.batch_size]
+                del self._items[: self.batch_size]
+            try:
+                _write_batch(conn, batch)
+            except BaseException as exc:  # reported to the next flush
+                self._error = exc
+            with cond:
+                self._written += len(batch)
+                for key in [k for k, (_, last) in self._counters.items() if last <= self._written]:
+                    del self._counters[key]
+                cond.notify_all()
+
+    @classmethod
+    def flush_all(cls) -> None:
+        for writer in list(cls._by_path.values()):
+            with contextlib.suppress(Exception):  # at exit, nothing left to report to
+                writer.flush()
+
+
+atexit.register(BatchWriter.flush_all)
