@@ -63,7 +63,33 @@ def bucket(aws: Any) -> str:
     return "flowctl-test"
 
 
-# -- the SAM CLI and one `sam build` per session (tests/template/test_sam.py, tests/functional/deploy)
+@pytest.fixture(scope="session")
+def moto_endpoint() -> Iterator[str]:
+    """One moto server for the session, where the deploy rehearsals create their stacks (each
+    under its own name: tests/functional/deploy, the README's ten-minute path)."""
+    from moto.server import ThreadedMotoServer
+
+    from tests.ports import free_port
+
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    yield f"http://127.0.0.1:{port}"
+    server.stop()
+
+
+# -- the SAM CLI and one `sam build` per session (tests/template, tests/functional/deploy). A test
+# that uses them is slow (`sam build` alone takes a minute): it is marked so, see below.
+
+SLOW_FIXTURES = frozenset({"sam_cli", "sam_build_dir", "deploy_build_dir"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark ``slow`` every test that needs the SAM CLI or the session's build (``make test`` runs
+    them all; ``-m "not slow"`` leaves them out)."""
+    for item in items:
+        if SLOW_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(scope="session")

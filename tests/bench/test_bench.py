@@ -7,6 +7,7 @@ import pytest
 from bench.__main__ import main
 
 
+@pytest.mark.slow  # every workload of `make bench` once, quick sizes
 def test_bench_prints_every_workload_and_the_memory_table(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--no-moto", "--repeat", "1", "--quick"]) == 0
     out = capsys.readouterr().out

@@ -34,6 +34,7 @@ def _walk(value: Any):
             yield from _walk(item)
 
 
+@pytest.mark.slow  # cfn-lint loads its whole resource spec (tens of seconds)
 def test_cfn_lint_reports_nothing() -> None:
     from cfnlint.api import lint_all
 

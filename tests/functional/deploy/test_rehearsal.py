@@ -5,8 +5,6 @@ and every state machine's definition names the real ARNs of its functions."""
 from __future__ import annotations
 
 import re
-import socket
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,16 +17,11 @@ from orchestrator.cli.app import app
 from orchestrator.deploy.moto_compat import UNSUPPORTED_TYPES
 from orchestrator.deploy.rehearsal import rehearse
 from orchestrator.deploy.synth import API_ROUTES
+from tests.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[3]
 STACK = "rehearsal-test"
 TEMPLATE = yaml.safe_load((ROOT / "template.yaml").read_text())
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def deploy(*args: str) -> Any:
@@ -36,14 +29,8 @@ def deploy(*args: str) -> Any:
 
 
 @pytest.fixture(scope="module")
-def endpoint() -> Iterator[str]:
-    from moto.server import ThreadedMotoServer
-
-    port = free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    yield f"http://127.0.0.1:{port}"
-    server.stop()
+def endpoint(moto_endpoint: str) -> str:
+    return moto_endpoint
 
 
 @pytest.fixture(scope="module")

@@ -13,10 +13,8 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 import subprocess
 import sys
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,12 +34,6 @@ def readme_commands() -> list[str]:
     return [line.split("  #")[0].strip() for line in block.splitlines() if line.strip()]
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @dataclass
 class Walk:
     folder: Path
@@ -57,17 +49,6 @@ class Walk:
         parts = re.split(r"^::step (\d+)$", self.output, flags=re.M)
         found = dict(zip(parts[1::2], parts[2::2], strict=True))
         return found.get(str(number), "")
-
-
-@pytest.fixture(scope="module")
-def moto_endpoint() -> Iterator[str]:
-    from moto.server import ThreadedMotoServer
-
-    port = free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    yield f"http://localhost:{port}"
-    server.stop()
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -18,6 +17,7 @@ import pytest
 from servepath import PATIENCE, ROOT, env_for, wait_for
 
 from orchestrator.store.local import LocalRunStore
+from tests.ports import free_port
 
 README = (ROOT / "README.md").read_text()
 SECTION = README[README.index("\n## Local server: `flowctl serve`\n"):README.index("\n## Command line\n")]
@@ -38,12 +38,6 @@ def walkthrough() -> list[tuple[str, list[str]]]:
 
 def pattern(expected: str) -> re.Pattern[str]:
     return re.compile(".*".join(re.escape(part) for part in expected.split("…")))
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture

@@ -1,9 +1,16 @@
 """GIVEN a virtual clock WHEN machines wait, retry and fan out THEN virtual time advances as in
-AWS (Parallel/Map take their longest branch, MaxConcurrency queues) and no wall time passes."""
+AWS (Parallel/Map take their longest branch, MaxConcurrency queues) and no wall time passes.
+
+No assertion reads the wall clock: "no wall time passes" is shown by the engine never blocking
+(every real sleep or wait is recorded), "runs concurrently" by two branches that can only finish
+when both are running at once."""
 
 from __future__ import annotations
 
+import threading
 import time
+
+import pytest
 
 from orchestrator.engine import Engine, RealClock, VirtualClock, run_state_machine
 
@@ -14,13 +21,19 @@ def duration(result) -> float:
     return result.stop_date - result.start_date
 
 
-def test_an_hour_long_wait_takes_an_hour_of_virtual_time_and_no_wall_time() -> None:
+def test_an_hour_long_wait_takes_an_hour_of_virtual_time_and_no_wall_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    # GIVEN every way the engine could block for real (sleep, condition and event waits) recorded
+    blocked: list[str] = []
+    monkeypatch.setattr(time, "sleep", lambda seconds: blocked.append(f"time.sleep({seconds})"))
+    monkeypatch.setattr(threading.Condition, "wait", lambda self, timeout=None: blocked.append(f"Condition.wait({timeout})") or False)
+    monkeypatch.setattr(threading.Event, "wait", lambda self, timeout=None: blocked.append(f"Event.wait({timeout})") or False)
     d = {"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 3600, "End": True}}}
-    started = time.monotonic()
+    # WHEN an hour-long Wait runs on the virtual clock
     r = run_state_machine(d, {}, clock=VirtualClock(start=T0))
+    # THEN an hour of virtual time passed and the engine never waited on anything real
     assert r.status == "SUCCEEDED"
     assert duration(r) == 3600
-    assert time.monotonic() - started < 1
+    assert blocked == []
 
 
 def test_wait_until_a_timestamp_in_the_past_does_not_wait() -> None:
@@ -119,19 +132,26 @@ def test_full_jitter_never_waits_longer_than_the_backoff() -> None:
 
 
 def test_real_clock_runs_parallel_branches_on_threads() -> None:
-    d = {
-        "StartAt": "P",
-        "States": {
-            "P": {
-                "Type": "Parallel",
-                "Branches": [
-                    {"StartAt": "A", "States": {"A": {"Type": "Wait", "Seconds": 1, "End": True}}},
-                    {"StartAt": "B", "States": {"B": {"Type": "Wait", "Seconds": 1, "End": True}}},
-                ],
-                "End": True,
-            }
-        },
-    }
-    r = Engine(d, clock=RealClock()).start({})
-    assert r.status == "SUCCEEDED"
-    assert 1 <= duration(r) < 1.9  # concurrent, not 2 s
+    # GIVEN two branches whose task returns only once both tasks are running (a barrier of two;
+    # its timeout only keeps a sequential engine from hanging: one branch alone never passes it)
+    both_running = threading.Barrier(2, timeout=60)
+    threads: list[str] = []
+
+    def meet(event: dict, context: object) -> str:
+        threads.append(threading.current_thread().name)
+        both_running.wait()
+        return event["branch"]
+
+    def branch(name: str) -> dict:
+        task = {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+                "Parameters": {"FunctionName": "meet", "Payload": {"branch": name}},
+                "OutputPath": "$.Payload", "End": True}
+        return {"StartAt": name, "States": {name: task}}
+
+    d = {"StartAt": "P", "States": {"P": {"Type": "Parallel", "Branches": [branch("A"), branch("B")], "End": True}}}
+    # WHEN they run on the real clock
+    r = Engine(d, clock=RealClock(), handlers={"meet": meet}).start({})
+    # THEN both passed the barrier (they ran at the same time), each on its own thread
+    assert r.status == "SUCCEEDED", r.history[-1]
+    assert r.output == ["A", "B"]
+    assert len(set(threads)) == 2 and threading.current_thread().name not in threads
