@@ -411,7 +411,7 @@ class _Builder:
         elif kind == "foreach":
             state = self.map_state(node_id, node, scope)
         else:  # pragma: no cover - validation rejects nodes without a kind
-            raise CompileError(f"/nodes/{node_id}", f"cannot compile a node of kind {kind!r}")
+            raise CompileError(f"cannot compile a node of kind {kind!r}", where=f"/nodes/{node_id}")
         if state["Type"] in ("Task", "Map", "Parallel"):
             catchers = self.catchers(node_id, node, scope, states, nxt)
             if catchers:
@@ -470,9 +470,9 @@ class _Builder:
 
     def load_subflow(self, name: str, where: str) -> Flow:
         if self.load_flow is None:
-            raise CompileError(where, f"sub-flow '{name}' needs the project's flows/ to compile")
+            raise CompileError(f"sub-flow '{name}' needs the project's flows/ to compile", where=where)
         if name in self.stack:
-            raise CompileError(where, "sub-flows call each other in a cycle: " + " -> ".join([*self.stack, name]))
+            raise CompileError("sub-flows call each other in a cycle: " + " -> ".join([*self.stack, name]), where=where)
         return self.load_flow(name)
 
     def nested_flow_task(self, node_id: str, node: Node, scope: Scope) -> dict[str, Any]:
@@ -802,7 +802,7 @@ class _Builder:
         flow = self.root
         graph = flow_graph(flow)
         if graph.cycle:
-            raise CompileError(f"/nodes/{graph.cycle[0]}/after", "cycle: " + " -> ".join(graph.cycle))
+            raise CompileError("cycle: " + " -> ".join(graph.cycle), where=f"/nodes/{graph.cycle[0]}/after")
         names = {"params": "$params"}
         names.update({var_name(n): f"${var_name(n)}" for n in flow.nodes})
         scope = Scope(flow, graph, "", "", names)

@@ -133,7 +133,7 @@ def _function_parameters(project: Project, configs: dict[str, dict[str, Any]], b
             if param in builtin or declared.get(param, spec) != spec:
                 raise FlowctlError(
                     f"{project.functions_dir / name / 'function.json'}: parameter {param!r} is already declared "
-                    "differently (by the template or another function): rename it or declare it alike"
+                    "differently (by the template or another function): rename it or declare it alike",
                 )
             declared[param] = spec
     return declared
@@ -144,7 +144,7 @@ def _check_refs(project: Project, name: str, config: dict[str, Any], known: set[
     if unknown:
         raise FlowctlError(
             f"{project.functions_dir / name / 'function.json'}: Ref to {', '.join(unknown)} names no parameter or resource "
-            "(declare it under \"parameters\")"
+            "(declare it under \"parameters\")",
         )
 
 
@@ -345,7 +345,7 @@ def build_template(project: Project) -> dict[str, Any]:
     if reserved:
         raise FlowctlError(
             f"{project.functions_dir}: function name(s) {', '.join(reserved)} are reserved for the platform's own functions",
-            [Problem(f"functions/{name}/", f"'{name}' is a platform function", f"rename the folder (e.g. functions/{name}_step/) and the nodes that use it")
+            problems=[Problem(f"functions/{name}/", f"'{name}' is a platform function", f"rename the folder (e.g. functions/{name}_step/) and the nodes that use it")
              for name in reserved],
         )
     compiled = [compile_flow_file(path, project) for path in project.flow_paths()]

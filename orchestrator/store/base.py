@@ -4,7 +4,7 @@ Backends (:class:`~orchestrator.store.dynamodb.DynamoRunStore`,
 :class:`~orchestrator.store.local.LocalRunStore`) implement only the hooks — get, query, put,
 conditional update, conditional delete, atomic pair delete, atomic add — on the flat items of
 :mod:`orchestrator.store.items`; every hook that can lose a race is conditional and raises
-:class:`~orchestrator.store.exceptions.ConditionFailedError` when it does not apply. Nothing is
+:class:`~orchestrator.store.errors.ConditionFailedError` when it does not apply. Nothing is
 read-modify-write without a condition.
 
 Contract of the public methods (the same contract tests run on every backend):
@@ -41,8 +41,9 @@ from typing import Any
 
 from orchestrator.constants import DEFAULT_EVENT_TTL_SECONDS, DEFAULT_INLINE_LIMIT_BYTES
 from orchestrator.store import items as it
-from orchestrator.store.exceptions import (
+from orchestrator.store.errors import (
     ConditionFailedError,
+    InvalidCounterNameError,
     InvalidNextTokenError,
     RunAlreadyExistsError,
 )
@@ -302,7 +303,7 @@ class RunStore(ABC):
         """Atomically add ``counters`` (e.g. ``{"succeeded": 1}``) to a fan-out node's progress."""
         for name in counters:
             if not name.replace("_", "").isalnum():
-                raise ValueError(f"counter names are letters, digits and '_': {name!r}")
+                raise InvalidCounterNameError(name)
         key = (it.run_pk(run_id), f"AGG#{node}")
         named = {f"{it.COUNTER_PREFIX}{k}": int(v) for k, v in counters.items()}
         item = self._add_counters(key, named, {"type": "progress", "run_id": run_id, "node": node})

@@ -43,7 +43,7 @@ from typing import Any
 
 from orchestrator.store import items as it
 from orchestrator.store.base import RunStore
-from orchestrator.store.exceptions import ConditionFailedError
+from orchestrator.store.errors import ConditionFailedError
 from orchestrator.store.models import TERMINAL_STATUSES, BufferedEvent, Waiter
 
 __all__ = ["LocalRunStore"]
