@@ -35,7 +35,7 @@ def parse_json_arg(value: str | None, what: str) -> Any:
     try:
         return strict_json.loads(text)
     except StrictJsonError as exc:
-        raise FlowctlError(f"{what}: {exc}") from None
+        raise FlowctlError(f"{what}: {exc.headline}", hint=exc.hint) from None
 
 
 def local_store(project_root: Path) -> Any:

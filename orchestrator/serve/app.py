@@ -282,7 +282,8 @@ class ServeApp:
             try:
                 self.bridge.wait(run.execution_arn, timeout=timeout)
             except Exception as exc:  # an execution of another process: nothing to wait for
-                if "DoesNotExist" not in str(exc):
+                code = getattr(exc, "response", {}).get("Error", {}).get("Code", "")
+                if code != "ExecutionDoesNotExist":
                     raise
         self.pump()
 

@@ -51,7 +51,7 @@ class FlowCatalog:
             flow = load_flow(path)
         except FlowValidationError as exc:
             raise ConfigurationError(
-                f"shipped flow {path.name} is invalid: {exc}",
+                f"shipped flow {path.name} is invalid: {exc.headline}",
                 problems=exc.problems,
             ) from exc
         self._cache[name] = flow
