@@ -4,16 +4,36 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
+import pytest
+
+from orchestrator.constants import POWERTOOLS_METRICS_DISABLED, POWERTOOLS_TRACE_DISABLED
+from orchestrator.io.location import PROJECT_DIR_ENV
+from orchestrator.runtime.config import reset_runtime
 from orchestrator.serve.app import ServeApp
 from orchestrator.web.register import register_flow
 
 ROOT = Path(__file__).resolve().parents[3]
 
 
-def test_a_flow_saved_while_serving_runs_without_a_restart(tmp_path: Path) -> None:
+@pytest.fixture
+def served_here():  # type: ignore[no-untyped-def]
+    """A ServeApp in this process sets environment variables and the node runtime: undo both."""
+    names = (PROJECT_DIR_ENV, POWERTOOLS_TRACE_DISABLED, POWERTOOLS_METRICS_DISABLED)
+    before = {name: os.environ.get(name) for name in names}
+    yield
+    for name, value in before.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+    reset_runtime()
+
+
+def test_a_flow_saved_while_serving_runs_without_a_restart(tmp_path: Path, served_here: None) -> None:
     # GIVEN a served project with one flow
     shutil.copytree(ROOT / "functions" / "hello", tmp_path / "functions" / "hello")
     (tmp_path / "flows").mkdir()
