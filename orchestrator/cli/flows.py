@@ -22,7 +22,7 @@ commands = typer.Typer()
 @commands.command()
 def validate(flows: list[Path] = typer.Argument(..., help="Flow files (JSON or YAML).")) -> None:
     """Check flows and report every problem with its JSON pointer and a hint."""
-    from orchestrator.flowlang.validate import validate_flow_file
+    from orchestrator.compiler.validate import validate_flow_file
 
     failed = 0
     for path in flows:

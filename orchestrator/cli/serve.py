@@ -191,8 +191,8 @@ def schedules_list(count: int = typer.Option(3, "--count", "-n", help="Next fire
     """Every schedule of the project's flows with its next fire times (in its zone and UTC)."""
     from zoneinfo import ZoneInfo
 
+    from orchestrator.compiler.validate import validate_flow_file
     from orchestrator.flowlang.project import Project
-    from orchestrator.flowlang.validate import validate_flow_file
     from orchestrator.serve.schedules import fire_times
 
     project = Project(project_root("schedules list"))
@@ -232,8 +232,8 @@ def backfill(
 ) -> None:
     """Start one run per fire time of the flow's schedules in a time range; a fire time that
     already has its run starts nothing."""
+    from orchestrator.compiler.validate import validate_flow_file
     from orchestrator.flowlang.project import Project
-    from orchestrator.flowlang.validate import validate_flow_file
     from orchestrator.serve.app import ServeApp, project_home
     from orchestrator.serve.client import call_server
     from orchestrator.serve.discovery import running_server
