@@ -29,22 +29,12 @@ import json
 import math
 from typing import Any
 
-from orchestrator.errors import FlowctlError
+from orchestrator.errors import StrictJsonError
 from orchestrator.limits import MAX_INT_DIGITS, MAX_JSON_DEPTH
 
 __all__ = ["StrictJsonError", "check_value", "loads", "pointer"]
 
 _INT_LIMIT = 10**MAX_INT_DIGITS
-
-
-class StrictJsonError(FlowctlError, ValueError):
-    """JSON text or a value that strict JSON rejects; ``where`` is its JSON pointer."""
-
-    def __init__(self, where: str, message: str, hint: str = "") -> None:
-        super().__init__(f"{where or '/'}: {message}")
-        self.where = where
-        self.message = message
-        self.hint = hint
 
 
 def pointer(path: list[Any] | tuple[Any, ...]) -> str:
@@ -95,20 +85,20 @@ def loads(text: str | bytes, *, where: str = "", max_depth: int = MAX_JSON_DEPTH
             parse_int=_parse_int,
         )
     except _Constant as exc:
-        raise StrictJsonError(where, f"{exc} is not a JSON number AWS accepts", "use null, a string or a finite number") from None
+        raise StrictJsonError(f"{exc} is not a JSON number AWS accepts", where=where, hint="use null, a string or a finite number") from None
     except RecursionError:
-        raise StrictJsonError(where, f"nested too deeply (the limit is {max_depth} levels)") from None
+        raise StrictJsonError(f"nested too deeply (the limit is {max_depth} levels)", where=where) from None
     except json.JSONDecodeError as exc:
         at = f"line {exc.lineno}, column {exc.colno}"
-        raise StrictJsonError(f"{where} {at}" if where else at, f"invalid JSON: {exc.msg}", "fix the JSON syntax") from None
+        raise StrictJsonError(f"invalid JSON: {exc.msg}", where=f"{where} {at}" if where else at, hint="fix the JSON syntax") from None
     except (ValueError, UnicodeDecodeError) as exc:
-        raise StrictJsonError(where, f"invalid JSON: {exc}", "fix the JSON syntax") from None
+        raise StrictJsonError(f"invalid JSON: {exc}", where=where, hint="fix the JSON syntax") from None
     if duplicates:
         targets = {key: dup for key, (_, dup) in duplicates.items()}
         found = _find(value, targets, [])
         if found is not None:
             path, key = found
-            raise StrictJsonError(where + pointer(path), f"duplicate key {key!r}", "keep one of the keys (JSON parsers disagree on which one wins)")
+            raise StrictJsonError(f"duplicate key {key!r}", where=where + pointer(path), hint="keep one of the keys (JSON parsers disagree on which one wins)")
     check_value(value, where=where, max_depth=max_depth)
     return value
 
@@ -138,7 +128,7 @@ def check_value(value: Any, *, where: str = "", max_depth: int = MAX_JSON_DEPTH)
     while stack:
         item, path = stack.pop()
         if len(path) > max_depth:
-            raise StrictJsonError(where + pointer(path[:max_depth]), f"nested too deeply (the limit is {max_depth} levels)")
+            raise StrictJsonError(f"nested too deeply (the limit is {max_depth} levels)", where=where + pointer(path[:max_depth]))
         kind = type(item)
         if item is None or kind is bool:
             continue
@@ -146,21 +136,21 @@ def check_value(value: Any, *, where: str = "", max_depth: int = MAX_JSON_DEPTH)
             _check_text(item, where, path)
         elif kind is int or isinstance(item, int):
             if not -_INT_LIMIT < item < _INT_LIMIT:
-                raise StrictJsonError(where + pointer(path), f"an integer of more than {MAX_INT_DIGITS} digits is not accepted", "pass it as a string")
+                raise StrictJsonError(f"an integer of more than {MAX_INT_DIGITS} digits is not accepted", where=where + pointer(path), hint="pass it as a string")
         elif kind is float or isinstance(item, float):
             if not math.isfinite(item):
-                raise StrictJsonError(where + pointer(path), f"{_number_name(item)} is not JSON", "use null, a string or a finite number")
+                raise StrictJsonError(f"{_number_name(item)} is not JSON", where=where + pointer(path), hint="use null, a string or a finite number")
         elif isinstance(item, dict):
             for key, sub in item.items():
                 if not isinstance(key, str):
-                    raise StrictJsonError(where + pointer(path), f"object key {key!r} is not a string")
+                    raise StrictJsonError(f"object key {key!r} is not a string", where=where + pointer(path))
                 _check_text(key, where, path + (key,))
                 stack.append((sub, path + (key,)))
         elif isinstance(item, list | tuple):
             stack.extend((sub, path + (index,)) for index, sub in enumerate(item))
         else:
             hint = "quote it to make it a string" if hasattr(item, "isoformat") else ""
-            raise StrictJsonError(where + pointer(path), f"a {type(item).__name__} is not a JSON value", hint)
+            raise StrictJsonError(f"a {type(item).__name__} is not a JSON value", where=where + pointer(path), hint=hint)
 
 
 def _number_name(value: float) -> str:
@@ -176,7 +166,7 @@ def _check_text(text: str, where: str, path: tuple[Any, ...]) -> None:
         text.encode("utf-8")
     except UnicodeEncodeError as exc:
         raise StrictJsonError(
-            where + pointer(path),
             f"the string has a lone surrogate ({text[exc.start]!r}) that UTF-8 cannot carry",
-            "remove it or pair it with its other half",
+            where=where + pointer(path),
+            hint="remove it or pair it with its other half",
         ) from None

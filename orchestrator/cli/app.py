@@ -1,87 +1,57 @@
-"""The ``flowctl`` command line. Errors in user input print a clear message and exit 1."""
+"""The ``flowctl`` command line: the root Typer app, assembled from the command modules.
+
+Layout (imports go one way, down this list):
+
+* ``app`` — this module: the root app, ``--version``, ``-C``, and which module holds which command;
+* command modules — ``flows`` (validate, compile, graph, generate, synth), ``run`` (run, redrive),
+  ``asl``, ``runs``, ``events``, ``functions``, ``project`` (init), ``deploy``, ``serve``
+  (serve, schedules, backfill): each has a ``commands`` Typer the app merges;
+* ``console`` (out, err, error reporting), ``context`` (project, local store, JSON arguments),
+  ``literal``, ``local_view``: what the command modules share.
+
+``main`` imports only the module of the command it runs, so ``flowctl run`` does not pay for
+the deploy or serve code; ``app`` (the whole CLI, for help and tests) is built on first use.
+Errors in user input print a clear message and exit 1.
+"""
 
 from __future__ import annotations
 
-import json
 import sys
-from collections.abc import Callable
-from functools import wraps
+from importlib import import_module
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import typer
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
 
 from orchestrator import __version__
-from orchestrator.cli.literal import cell, lit
-from orchestrator.errors import FlowctlError
 
-__all__ = ["app", "main"]
+__all__ = ["COMMAND_MODULES", "app", "build_app", "main"]
 
-app = typer.Typer(
-    name="flowctl",
-    help="Serverless flow orchestrator for AWS: validate, compile, run locally, deploy.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-    rich_markup_mode=None,
-)
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
-for _console in (out, err):
-    if not _console.is_terminal:  # pipes and CI: wide enough that ids and tables are not cut
-        _console.width = 200
+COMMAND_MODULES: dict[str, str] = {
+    "validate": "flows",
+    "compile": "flows",
+    "graph": "flows",
+    "generate": "flows",
+    "synth": "flows",
+    "deploy": "deploy",
+    "functions": "functions",
+    "run": "run",
+    "asl": "asl",
+    "runs": "runs",
+    "events": "events",
+    "redrive": "run",
+    "init": "project",
+    "serve": "serve",
+    "schedules": "serve",
+    "backfill": "serve",
+}
+"""Top-level command → the module of ``orchestrator.cli`` that defines it (help lists them in
+the order of their modules here)."""
 
-F = TypeVar("F", bound=Callable[..., Any])
+_ROOT_OPTIONS_WITH_VALUE = ("-C", "--directory")
 
-
-def report_errors(func: F) -> F:
-    """Turn flowctl errors into a readable message and exit code 1 (never a traceback)."""
-
-    @wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            _check_arguments(kwargs)
-            return func(*args, **kwargs)
-        except FlowctlError as exc:
-            print_error(exc)
-            raise typer.Exit(1) from None
-
-    return wrapper  # type: ignore[return-value]
-
-
-def _check_arguments(arguments: dict[str, Any]) -> None:
-    """Refuse arguments that are not valid UTF-8 (the shell hands them over as lone surrogates)."""
-    for name, value in arguments.items():
-        for item in value if isinstance(value, list | tuple) else [value]:
-            if isinstance(item, str | Path):
-                text = str(item)
-                if not text.isascii():
-                    try:
-                        text.encode("utf-8")
-                    except UnicodeEncodeError:
-                        option = name.replace("_", "-")
-                        raise FlowctlError(f"argument {option!r} is not valid UTF-8: {text.encode('utf-8', 'backslashreplace').decode()[:100]}") from None
-
-
-def print_error(exc: FlowctlError) -> None:
-    if exc.problems:
-        head = str(exc).splitlines()[0]
-        only = exc.problems[0] if len(exc.problems) == 1 else None
-        if only is not None and head == f"{only.where}: {only.message}":
-            err.print(f"[bold red]error[/]: [bold]{lit(only.where or '/')}[/]: {lit(only.message)}")
-            if only.hint:
-                err.print(f"      [dim]hint: {lit(only.hint)}[/]")
-            return
-        err.print(f"[bold red]error[/]: {lit(head)}")
-        for problem in exc.problems:
-            err.print(f"  [red]✗[/] [bold]{lit(problem.where or '/')}[/]: {lit(problem.message)}")
-            if problem.hint:
-                err.print(f"      [dim]hint: {lit(problem.hint)}[/]")
-    else:
-        err.print(f"[bold red]error[/]: {lit(exc)}")
+app: typer.Typer
+"""The whole CLI (every command), built on first use by the module's ``__getattr__``."""
 
 
 def _version(value: bool) -> None:
@@ -90,7 +60,6 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
-@app.callback()
 def _root(
     version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show the version."),
     directory: Path | None = typer.Option(
@@ -103,152 +72,49 @@ def _root(
         try:
             os.chdir(directory)
         except OSError as exc:
+            from orchestrator.cli.console import err
+
             err.print(f"error: -C {directory}: {exc.strerror}", markup=False)
             raise typer.Exit(1) from None
 
 
-# -- validate / compile / graph ----------------------------------------------------------------
+def build_app(command: str | None = None) -> typer.Typer:
+    """The root app with the commands of ``command``'s module (every command when None or unknown)."""
+    root = typer.Typer(
+        name="flowctl",
+        help="Serverless flow orchestrator for AWS: validate, compile, run locally, deploy.",
+        no_args_is_help=True,
+        add_completion=False,
+        pretty_exceptions_enable=False,
+        rich_markup_mode=None,
+    )
+    root.callback()(_root)
+    wanted = [COMMAND_MODULES[command]] if command in COMMAND_MODULES else COMMAND_MODULES.values()
+    for name in dict.fromkeys(wanted):
+        root.add_typer(import_module(f"orchestrator.cli.{name}").commands)
+    return root
 
 
-@app.command()
-def validate(flows: list[Path] = typer.Argument(..., help="Flow files (JSON or YAML).")) -> None:
-    """Check flows and report every problem with its JSON pointer and a hint."""
-    from orchestrator.compiler.validate import validate_flow_file
-
-    failed = 0
-    for path in flows:
-        try:
-            flow = validate_flow_file(path)
-        except FlowctlError as exc:
-            failed += 1
-            print_error(exc)
-        else:
-            count = len(flow.nodes)
-            out.print(f"[green]✓[/] {lit(path)}: flow '{lit(flow.name)}' is valid ({count} node{'' if count == 1 else 's'})")
-    if failed:
-        raise typer.Exit(1)
-
-
-def print_report(console: Console, data: dict[str, Any]) -> None:
-    table = Table(title=f"flow {lit(data['flow'])}", show_header=False, title_justify="left")
-    table.add_column("what", style="bold")
-    table.add_column("value")
-    table.add_row("type", cell(f"{data['type']} — {'; '.join(data['type_reasons'])}"))
-    table.add_row("states", str(data["states"]))
-    table.add_row("worst-case transitions / run", str(data["worst_case_transitions"]))
-    flag = " [red](over the 25,000 limit)[/]" if data["history_over_limit"] else ""
-    table.add_row("history events / run", f"{lit(data['history_events'])}{flag}")
-    table.add_row("estimated duration", f"{data['estimated_seconds']} s")
-    cost = data["cost_per_million_runs_usd"]
-    table.add_row("cost / million runs", f"Standard ${cost['standard']:,.2f} · Express ${cost['express']:,.2f}")
-    table.add_row("payload risks", cell("\n".join(data["payload_risks"]) or "none"))
-    size_flag = " [red](over Step Functions' 1 MB limit)[/]" if data.get("definition_over_limit") else ""
-    table.add_row("definition size", f"{data.get('definition_bytes', 0):,} bytes{size_flag}")
-    if data.get("warnings"):
-        table.add_row(Text("warnings", style="red"), Text("\n".join(data["warnings"])))
-    for node_id, how in data.get("foreach_results", {}).items():
-        table.add_row(cell(f"foreach {node_id}"), cell(how))
-    if data["added_sync_edges"]:
-        table.add_row("sync edges added", cell(", ".join(f"{a} → {b}" for a, b in data["added_sync_edges"])))
-    table.add_row("assumptions", cell(data["assumptions"]))
-    console.print(table)
-
-
-@app.command()
-@report_errors
-def compile(
-    flow: Path = typer.Argument(..., help="Flow file."),
-    output: Path | None = typer.Option(None, "-o", "--output", help="Write the ASL here instead of stdout."),
-    report: bool = typer.Option(False, "--report", help="Print states, transitions, history events, payload risks and cost."),
-    report_json: bool = typer.Option(False, "--report-json", help="Print the report as JSON."),
-    type_: str | None = typer.Option(None, "--type", help="Force STANDARD or EXPRESS."),
-    items: int = typer.Option(100, "--items", help="Items per foreach assumed by the report."),
-) -> None:
-    """Compile a flow to Amazon States Language (JSONata)."""
-    from orchestrator.compiler import asl_text, compile_flow_file
-
-    if type_ is not None and type_.upper() not in ("STANDARD", "EXPRESS"):
-        raise FlowctlError(f"--type must be STANDARD or EXPRESS, not {type_!r}")
-    compiled = compile_flow_file(flow, type_override=type_.upper() if type_ else None, items=items)
-    text = asl_text(compiled.definition)
-    if output is not None:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_text(text)
-        out.print(f"[green]✓[/] wrote {lit(output)} ({lit(compiled.type)}, {compiled.report.states} states)")
-    else:
-        sys.stdout.write(text)
-    console = out if output is not None else err
-    for source, edges in compiled.build.added_edges.items():
-        err.print(f"[yellow]note[/]: {lit(source)} is not series-parallel; added sync edges: " + ", ".join(f"{lit(a)} → {lit(b)}" for a, b in edges))
-    if report_json:
-        console.print_json(json.dumps(compiled.report.as_dict()))
-    elif report:
-        print_report(console, compiled.report.as_dict())
-
-
-@app.command()
-@report_errors
-def graph(
-    flow: Path = typer.Argument(..., help="Flow file."),
-    format: str = typer.Option("mermaid", "--format", "-f", help="mermaid or dot."),
-) -> None:
-    """Draw a flow as Mermaid or Graphviz DOT."""
-    from orchestrator.compiler import compile_flow_file
-    from orchestrator.render.graph import to_dot, to_mermaid
-
-    if format not in ("mermaid", "dot"):
-        raise FlowctlError(f"--format must be mermaid or dot, not {format!r}")
-    compiled = compile_flow_file(flow)
-    added = compiled.build.added_edges.get(compiled.flow.name, [])
-    sys.stdout.write(to_mermaid(compiled.flow, added) if format == "mermaid" else to_dot(compiled.flow, added))
-
-
-@app.command()
-@report_errors
-def generate(
-    project_dir: Path = typer.Option(Path("."), "--project", help="Project folder (holds flows/ and functions/)."),
-    check: bool = typer.Option(False, "--check", help="Only report stale files; exit 1 if any."),
-) -> None:
-    """Regenerate every generated file: the flow JSON Schema, statemachines/, template.yaml."""
-    from orchestrator.generate import generate_all
-
-    changed = generate_all(project_dir, check=check)
-    for path in changed:
-        out.print(f"{'stale' if check else 'wrote'} {lit(path)}")
-    if not changed:
-        out.print("[green]✓[/] generated files are current")
-    if check and changed:
-        raise typer.Exit(1)
-
-
-@app.command()
-@report_errors
-def synth(
-    project_dir: Path = typer.Option(Path("."), "--project", help="Project folder (holds flows/ and functions/)."),
-    output: Path | None = typer.Option(None, "-o", "--output", help="Where to write (default: <project>/template.yaml)."),
-) -> None:
-    """Write the SAM template (template.yaml) and statemachines/ for every flow."""
-    from orchestrator.deploy.synth import write_template
-    from orchestrator.flowlang.project import Project
-    from orchestrator.generate import generate_all
-
-    project = Project(project_dir.resolve())
-    if not project.flow_paths():
-        raise FlowctlError(f"no flows in {project.flows_dir}", [])
-    for path in generate_all(project.root):
-        out.print(f"wrote {lit(path)}")
-    target = write_template(project, output)
-    out.print(f"[green]✓[/] {lit(target)} is current ({len(project.flow_paths())} flows)")
+def command_of(argv: list[str]) -> str | None:
+    """The command a command line names (its first word that is not a root option), if any."""
+    words = iter(argv)
+    for word in words:
+        if word in _ROOT_OPTIONS_WITH_VALUE:
+            next(words, None)
+        elif not word.startswith("-"):
+            return word
+    return None
 
 
 def main() -> None:
     """Console-script entry point."""
-    app()
+    build_app(command_of(sys.argv[1:]))()
 
 
-# Local-run and deploy commands register themselves on ``app``.
-from orchestrator.cli import deploy as _deploy  # noqa: E402,F401
-from orchestrator.cli import functions as _functions  # noqa: E402,F401
-from orchestrator.cli import local as _local  # noqa: E402,F401
-from orchestrator.cli import project as _project  # noqa: E402,F401
-from orchestrator.cli import serve as _serve  # noqa: E402,F401
+def __getattr__(name: str) -> Any:
+    """``app``: the whole CLI (every command), built on first use."""
+    if name == "app":
+        whole = build_app()
+        globals()["app"] = whole
+        return whole
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

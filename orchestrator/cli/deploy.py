@@ -7,10 +7,12 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from orchestrator.cli.app import app, err, out, report_errors
+from orchestrator.cli.console import err, out, report_errors
 from orchestrator.cli.literal import cell, lit
 
-__all__ = ["deploy"]
+__all__ = ["commands", "deploy"]
+
+commands = typer.Typer()
 
 STATUS_STYLE = {"CREATE_COMPLETE": "green", "SKIPPED": "yellow"}
 
@@ -38,7 +40,7 @@ def _require_current_template(project_root: Path) -> None:
     stale = [p for p in generate_all(project_root, check=True) if p.name == "template.yaml" or p.suffix == ".json" and "statemachines" in p.parts]
     if stale:
         names = ", ".join(str(p.relative_to(project_root)) for p in stale[:5]) + (" …" if len(stale) > 5 else "")
-        raise DeployError(f"the template is stale: {names} differ from the flows", "run `flowctl synth` (or `flowctl generate`) first")
+        raise DeployError(f"the template is stale: {names} differ from the flows", hint="run `flowctl synth` (or `flowctl generate`) first")
 
 
 def _parameters(template_path: Path, assignments: list[str]) -> dict[str, str]:
@@ -50,7 +52,7 @@ def _parameters(template_path: Path, assignments: list[str]) -> dict[str, str]:
     if not assignments:
         return {}
     if not template_path.is_file():
-        raise DeployError(f"{template_path} does not exist", "run `flowctl synth` first")
+        raise DeployError(f"{template_path} does not exist", hint="run `flowctl synth` first")
     declared = (yaml.safe_load(template_path.read_text()) or {}).get("Parameters") or {}
     values, problems = {}, []
     for text in assignments:
@@ -66,11 +68,11 @@ def _parameters(template_path: Path, assignments: list[str]) -> dict[str, str]:
         else:
             values[name] = value
     if problems:
-        raise DeployError("; ".join(problems), "see the Parameters section of template.yaml")
+        raise DeployError("; ".join(problems), hint="see the Parameters section of template.yaml")
     return values
 
 
-@app.command()
+@commands.command()
 @report_errors
 def deploy(
     endpoint_url: str | None = typer.Option(None, "--endpoint-url", help="Local AWS endpoint to rehearse against, e.g. http://localhost:5000 (a moto server)."),

@@ -9,13 +9,14 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from orchestrator.cli.app import app, out, report_errors
-from orchestrator.errors import FlowctlError, Problem
+from orchestrator.cli.console import out, report_errors
+from orchestrator.errors import FlowctlError
 
-__all__ = ["functions_app"]
+__all__ = ["commands", "functions_app"]
 
 functions_app = typer.Typer(help="Node functions and their input/output schemas.", no_args_is_help=True, rich_markup_mode=None)
-app.add_typer(functions_app, name="functions")
+commands = typer.Typer()
+commands.add_typer(functions_app, name="functions")
 
 _PROJECT = typer.Option(None, "--project", help="Project folder (default: found from the current folder, like git).")
 
@@ -27,7 +28,7 @@ def _project(project_dir: Path | None):  # type: ignore[no-untyped-def]
     if root is None or not (root / "functions").is_dir():
         where = root or Path.cwd()
         message = f"no functions/ folder in {where}"
-        raise FlowctlError(f"{where}: {message}", [Problem(str(where), message, "run it inside a flowctl project, or pass --project")])
+        raise FlowctlError(message, where=str(where), hint="run it inside a flowctl project, or pass --project")
     return Project(root)
 
 
@@ -78,7 +79,7 @@ def show_function(
         hint = f"did you mean '{close[0]}'?" if close else f"known: {', '.join(project.function_names()) or 'none'}"
         where = f"functions/{name}"
         message = f"no function '{name}' in {project.functions_dir}"
-        raise FlowctlError(f"{where}: {message}", [Problem(where, message, hint)])
+        raise FlowctlError(message, where=where, hint=hint)
     if as_json:
         typer.echo(json.dumps(info.as_dict(), indent=2))
         return

@@ -12,14 +12,14 @@ from __future__ import annotations
 
 import json
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from rich.live import Live
-from rich.table import Table
-
-from orchestrator.cli.app import err, out
+from orchestrator.cli.console import err, out
 from orchestrator.cli.literal import cell, lit
 from orchestrator.store.models import progress_text
+
+if TYPE_CHECKING:
+    from rich.table import Table
 
 __all__ = ["Progress", "compact", "print_breakpoint"]
 
@@ -45,9 +45,15 @@ class Progress:
     def __init__(self, nodes: list[str], enabled: bool) -> None:
         self.rows: dict[str, list[Any]] = {n: ["[dim]· waiting[/]", 0, ""] for n in nodes}
         self.lock = threading.Lock()
-        self.live = Live(self.render(), console=err, refresh_per_second=8, transient=False) if enabled else None
+        self.live: Any = None
+        if enabled:  # rich's live display only on a terminal (not with --quiet or in a pipe)
+            from rich.live import Live
+
+            self.live = Live(self.render(), console=err, refresh_per_second=8, transient=False)
 
     def render(self) -> Table:
+        from rich.table import Table
+
         table = Table(show_header=True, header_style="bold", box=None)
         table.add_column("node")
         table.add_column("status")

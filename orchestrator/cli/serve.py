@@ -20,13 +20,15 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from orchestrator.cli.app import app, err, out, report_errors
+from orchestrator.cli.console import err, out, report_errors
+from orchestrator.cli.context import project_root
 from orchestrator.errors import FlowctlError
 
-__all__ = ["schedules_app"]
+__all__ = ["commands", "schedules_app"]
 
 schedules_app = typer.Typer(help="Schedules of the project's flows.", no_args_is_help=True)
-app.add_typer(schedules_app, name="schedules")
+commands = typer.Typer()
+commands.add_typer(schedules_app, name="schedules")
 
 _STATUS_STYLE = {"SUCCEEDED": "green", "RUNNING": "cyan", "FAILED": "red", "TIMED_OUT": "red", "ABORTED": "yellow"}
 
@@ -55,7 +57,7 @@ def _file_clock(path: Path) -> Any:
     return now
 
 
-@app.command()
+@commands.command()
 @report_errors
 def serve(
     host: str = typer.Option("127.0.0.1", "--host", help="Address to bind (127.0.0.1: this machine only)."),
@@ -67,7 +69,6 @@ def serve(
     clock_file: Path | None = typer.Option(None, "--clock-file", hidden=True, help="Tests: read the scheduler's time from this file."),
 ) -> None:
     """Run the project's application locally: the REST API, schedules and event triggers."""
-    from orchestrator.cli.local import _project_root
     from orchestrator.serve.app import ServeApp
     from orchestrator.serve.discovery import remove_server_info, running_server, write_server_info
     from orchestrator.serve.server import ServeServer
@@ -77,7 +78,7 @@ def serve(
                            "(every request must then carry the token)")
     if allow_remote and not token:
         token = secrets.token_urlsafe(24)
-    root = _project_root("serve")
+    root = project_root("serve")
     from orchestrator.serve.app import project_home
 
     other = running_server(project_home(root))
@@ -190,12 +191,11 @@ def schedules_list(count: int = typer.Option(3, "--count", "-n", help="Next fire
     """Every schedule of the project's flows with its next fire times (in its zone and UTC)."""
     from zoneinfo import ZoneInfo
 
-    from orchestrator.cli.local import _project_root
     from orchestrator.compiler.validate import validate_flow_file
     from orchestrator.flowlang.project import Project
     from orchestrator.serve.schedules import fire_times
 
-    project = Project(_project_root("schedules list"))
+    project = Project(project_root("schedules list"))
     now = datetime.now(UTC)
     table = Table("flow", "#", "schedule", "zone", "next fire times (zone → UTC)")
     rows = 0
@@ -203,7 +203,7 @@ def schedules_list(count: int = typer.Option(3, "--count", "-n", help="Next fire
         try:
             flow = validate_flow_file(path)
         except FlowctlError as exc:
-            err.print(Text(f"skipped {path.name}: {str(exc).splitlines()[0]}", style="yellow"))
+            err.print(Text(f"skipped {path.name}: {exc.headline}", style="yellow"))
             continue
         for number, schedule in enumerate(flow.schedules, start=1):
             zone = ZoneInfo(schedule.timezone)
@@ -221,7 +221,7 @@ def schedules_list(count: int = typer.Option(3, "--count", "-n", help="Next fire
 # -- backfill ---------------------------------------------------------------------------------
 
 
-@app.command()
+@commands.command()
 @report_errors
 def backfill(
     flow: str = typer.Argument(..., help="Flow name."),
@@ -232,7 +232,6 @@ def backfill(
 ) -> None:
     """Start one run per fire time of the flow's schedules in a time range; a fire time that
     already has its run starts nothing."""
-    from orchestrator.cli.local import _project_root
     from orchestrator.compiler.validate import validate_flow_file
     from orchestrator.flowlang.project import Project
     from orchestrator.serve.app import ServeApp, project_home
@@ -240,7 +239,7 @@ def backfill(
     from orchestrator.serve.discovery import running_server
     from orchestrator.serve.server import parse_time
 
-    root = _project_root("backfill")
+    root = project_root("backfill")
     path = Project(root).flow_path(flow)
     if path is None:
         raise FlowctlError(f"no flow '{flow}' in {Project(root).flows_dir}")

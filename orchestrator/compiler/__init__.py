@@ -72,10 +72,10 @@ def project_loader(project: Project | None) -> Any:
     def load(name: str) -> Flow:
         if name not in cache:
             if project is None:
-                raise CompileError("/", f"sub-flow '{name}' needs a project with flows/")
+                raise CompileError(f"sub-flow '{name}' needs a project with flows/", where="/")
             path = project.flow_path(name)
             if path is None:
-                raise CompileError("/", f"sub-flow '{name}' is not in {project.flows_dir}")
+                raise CompileError(f"sub-flow '{name}' is not in {project.flows_dir}", where="/")
             cache[name] = validate_flow_file(path, project)
         return cache[name]
 
@@ -97,7 +97,7 @@ def _choose_type(flow: Flow, build: AslBuild, seconds: float, unknown_wait: bool
     if flow.timeout and flow.timeout > EXPRESS_MAX_SECONDS:
         reasons.append(f"timeout {flow.timeout} s exceeds Express's {EXPRESS_MAX_SECONDS} s")
     if flow.type == "EXPRESS" and reasons:
-        raise CompileError("/type", "this flow cannot be EXPRESS: " + "; ".join(reasons), "remove 'type' or set it to STANDARD")
+        raise CompileError("this flow cannot be EXPRESS: " + "; ".join(reasons), where="/type", hint="remove 'type' or set it to STANDARD")
     if flow.type != "auto":
         return flow.type, [f"set by the flow's 'type' ({flow.type})"]
     if reasons:
@@ -109,13 +109,13 @@ def compile_flow(flow: Flow, project: Project | None = None, *, items: int = 100
     """Compile a flow that passed validation (``check_flow`` is run again as a guard)."""
     problems = check_flow(flow, project)
     if problems:
-        raise FlowValidationError(flow.name, problems)
+        raise FlowValidationError(where=flow.name, problems=problems)
     loader = project_loader(project)
     build = build_asl(flow, loader)
     try:
         check_value(build.definition, max_depth=MAX_DEFINITION_DEPTH)
     except StrictJsonError as exc:
-        raise CompileError("/", f"the compiled definition is not valid ASL at {exc.where}: {exc.message}", "nest values and sub-flows less deeply") from None
+        raise CompileError(f"the compiled definition is not valid ASL at {exc.where}: {exc.message}", where="/", hint="nest values and sub-flows less deeply") from None
     cost, states, risks = estimate(flow, build.definition, loader, items)
     if type_override:
         flow = flow.model_copy(update={"type": type_override})
@@ -124,7 +124,7 @@ def compile_flow(flow: Flow, project: Project | None = None, *, items: int = 100
     except CompileError as exc:
         if not type_override:
             raise
-        raise CompileError("--type", exc.problems[0].message, "drop --type EXPRESS (or pass STANDARD)") from None
+        raise CompileError(exc.problems[0].message, where="--type", hint="drop --type EXPRESS (or pass STANDARD)") from None
     report = FlowReport(
         flow=flow.name,
         type=sm_type,

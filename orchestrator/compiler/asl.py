@@ -152,7 +152,7 @@ class Builder(Emitter):
         flow = self.root
         graph = flow_graph(flow)
         if graph.cycle:
-            raise CompileError(f"/nodes/{graph.cycle[0]}/after", "cycle: " + " -> ".join(graph.cycle))
+            raise CompileError("cycle: " + " -> ".join(graph.cycle), where=f"/nodes/{graph.cycle[0]}/after")
         names = {"params": "$params"}
         names.update({var_name(n): f"${var_name(n)}" for n in flow.nodes})
         scope = Scope(flow, graph, "", "", names)

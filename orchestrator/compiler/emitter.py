@@ -276,9 +276,9 @@ class Emitter:
 
     def load_subflow(self, name: str, where: str) -> Flow:
         if self.load_flow is None:
-            raise CompileError(where, f"sub-flow '{name}' needs the project's flows/ to compile")
+            raise CompileError(f"sub-flow '{name}' needs the project's flows/ to compile", where=where)
         if name in self.stack:
-            raise CompileError(where, "sub-flows call each other in a cycle: " + " -> ".join([*self.stack, name]))
+            raise CompileError("sub-flows call each other in a cycle: " + " -> ".join([*self.stack, name]), where=where)
         return self.load_flow(name)
 
     @staticmethod

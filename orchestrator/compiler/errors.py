@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from orchestrator.errors import FlowctlError, Problem
+from orchestrator.errors import FlowctlError
 
 __all__ = ["CompileError"]
 
 
 class CompileError(FlowctlError):
-    """The flow cannot be compiled; ``where`` is a JSON pointer into the flow."""
+    """The flow cannot be compiled; ``where`` is a JSON pointer into the flow.
 
-    def __init__(self, where: str, message: str, hint: str = "") -> None:
-        super().__init__(f"{where}: {message}", [Problem(where, message, hint)])
-        self.where = where
+    ``CompileError("sub-flow cycle: a → b → a", where="/nodes/x/flow", hint="...")``
+    """

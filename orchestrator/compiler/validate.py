@@ -53,5 +53,5 @@ def validate_flow_file(path: Path | str, project: Project | None = None) -> Flow
     if stem != flow.name:
         problems.insert(0, Problem("/name", f"flow '{flow.name}' is in a file named '{stem}'"))
     if problems:
-        raise FlowValidationError(str(path), problems)
+        raise FlowValidationError(where=str(path), problems=problems)
     return flow

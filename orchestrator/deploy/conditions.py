@@ -45,7 +45,7 @@ def evaluate_conditions(template: Mapping[str, Any], parameters: Mapping[str, st
     def value(node: Any, where: str) -> str:
         if isinstance(node, dict) and set(node) == {"Ref"}:
             if node["Ref"] not in values:
-                raise DeployError(f"condition {where}: parameter {node['Ref']!r} has no value", "pass it, or give it a Default")
+                raise DeployError(f"condition {where}: parameter {node['Ref']!r} has no value", hint="pass it, or give it a Default")
             return values[node["Ref"]]
         if isinstance(node, (str, int, float, bool)):
             return str(node)

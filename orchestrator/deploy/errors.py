@@ -8,8 +8,10 @@ __all__ = ["DeployError"]
 
 
 class DeployError(FlowctlError):
-    """A deploy step failed; the message says which and why, ``hint`` what to do about it."""
+    """A deploy step failed; ``message`` says which and why, ``hint`` what to do about it.
 
-    def __init__(self, message: str, hint: str = "") -> None:
-        super().__init__(f"{message}\n  hint: {hint}" if hint else message)
-        self.hint = hint
+    ``str(exc)`` ends with the hint on its own line (a deploy log shows it under the failure).
+    """
+
+    def render(self) -> str:
+        return f"{self.headline}\n  hint: {self.hint}" if self.hint else self.headline

@@ -162,8 +162,7 @@ def _new_id(resources: dict[str, Any], logical: str, what: str) -> str:
 def _method(api: str, resource_id: Any, method: str, operation: dict[str, Any], schemes: dict[str, Any]) -> dict[str, Any]:
     security = operation.get("security", [])
     if not isinstance(security, list):
-        raise DeployError(f"{api}: the security of {method.upper()} is {security!r}, not a list",
-                          "apply the template's conditions first (orchestrator.deploy.conditions.apply_conditions)")
+        raise DeployError(f"{api}: the security of {method.upper()} is {security!r}, not a list", hint="apply the template's conditions first (orchestrator.deploy.conditions.apply_conditions)")
     names = {name for requirement in security for name in requirement}
     sigv4 = any(schemes.get(n, {}).get("x-amazon-apigateway-authtype") == "awsSigv4" for n in names)
     api_key = any(schemes.get(n, {}).get("type") == "apiKey" and schemes[n].get("name", "").lower() == "x-api-key" for n in names)

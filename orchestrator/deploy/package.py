@@ -50,7 +50,7 @@ def package_template(template: dict[str, Any], build_dir: Path, upload: Upload, 
         if key and isinstance(props.get(key), str):
             folder = build_dir / props[key]
             if not folder.is_dir():
-                raise DeployError(f"{logical}: {key} {props[key]!r} is no folder of the build in {build_dir}", "run sam build again")
+                raise DeployError(f"{logical}: {key} {props[key]!r} is no folder of the build in {build_dir}", hint="run sam build again")
             data = zip_folder(folder)
             digest = hashlib.sha256(data).hexdigest()[:16]
             props[key] = upload(f"{prefix}{logical}-{digest}.zip", data)
@@ -59,5 +59,5 @@ def package_template(template: dict[str, Any], build_dir: Path, upload: Upload, 
             try:
                 props["Definition"] = json.loads(path.read_text())
             except (OSError, json.JSONDecodeError) as exc:
-                raise DeployError(f"{logical}: cannot read its definition {path}: {exc}", "run `flowctl synth`") from None
+                raise DeployError(f"{logical}: cannot read its definition {path}: {exc}", hint="run `flowctl synth`") from None
     return packaged

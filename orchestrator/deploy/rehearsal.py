@@ -108,7 +108,7 @@ class _Endpoint:
         except _API_ERRORS as exc:
             raise DeployError(
                 f"cannot reach an AWS endpoint at {self.url}: {_message(exc)}",
-                "start a moto server first, e.g. `.venv/bin/moto_server -p 5000`, then pass --endpoint-url http://localhost:5000",
+                hint="start a moto server first, e.g. `.venv/bin/moto_server -p 5000`, then pass --endpoint-url http://localhost:5000",
             ) from None
 
     def ensure_bucket(self, bucket: str) -> None:
@@ -145,7 +145,7 @@ def _create_stack(cfn: Any, name: str, url: str, parameters: Mapping[str, str]) 
         message = _message(exc)
         hint = ("pick another --stack-name, or restart the moto server" if "already exists" in message.lower()
                 else "check template.yaml (`flowctl synth`); docs/deploying.md lists what moto cannot create")
-        raise DeployError(f"CloudFormation did not create stack {name}: {message}", hint) from None
+        raise DeployError(f"CloudFormation did not create stack {name}: {message}", hint=hint) from None
 
 
 def _wait(cfn: Any, name: str, timeout: float = STACK_TIMEOUT_SECONDS) -> tuple[str, str]:
@@ -211,7 +211,7 @@ def _deploy_build(endpoint: _Endpoint, build_dir: Path, stack_name: str, paramet
     try:
         sam_template = yaml.safe_load(built.read_text())
     except (OSError, yaml.YAMLError) as exc:
-        raise DeployError(f"cannot read the built template {built}: {exc}", "run `sam build` (or leave out --build-dir)") from None
+        raise DeployError(f"cannot read the built template {built}: {exc}", hint="run `sam build` (or leave out --build-dir)") from None
     started = time.monotonic()
     endpoint.ensure_bucket(ARTIFACT_BUCKET)
     packaged = package_template(sam_template, build_dir, partial(endpoint.upload, ARTIFACT_BUCKET), prefix=f"{stack_name}/")
@@ -266,7 +266,7 @@ def rehearse(project_root: Path, endpoint_url: str, *, stack_name: str = DEFAULT
         return _deploy_build(endpoint, build_dir, stack_name, parameters, progress, seconds)
     sam = sam or find_sam(project_root)
     if sam is None:
-        raise DeployError("the SAM CLI is not installed", "run `make tools` (installs it into .tools/sam/), or pass --build-dir")
+        raise DeployError("the SAM CLI is not installed", hint="run `make tools` (installs it into .tools/sam/), or pass --build-dir")
     with tempfile.TemporaryDirectory(prefix="flowctl-build-") as tmp:
         progress(f"sam build --parallel ({sam})")
         started = time.monotonic()

@@ -85,7 +85,7 @@ def sam_build(project_root: Path, build_dir: Path, *, sam: Path, python_dir: Pat
     if python_dir is None:
         raise DeployError(
             f"sam build needs python{BUILD_PYTHON} (the functions' Lambda runtime) and none was found",
-            f"install Python {BUILD_PYTHON} (e.g. `pyenv install {BUILD_PYTHON}`) or pass --build-dir of an existing build",
+            hint=f"install Python {BUILD_PYTHON} (e.g. `pyenv install {BUILD_PYTHON}`) or pass --build-dir of an existing build",
         )
     from orchestrator.deploy.layer import write_layer_source
 

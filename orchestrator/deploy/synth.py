@@ -11,10 +11,8 @@ parameter), ``triggers`` become ``EventBridgeRule`` events. The tracker hears of
 EventBridge status changes and of Express runs from their machine's log group, to which it subscribes
 with :data:`EXPRESS_LOG_FILTER` (EventBridge sends status changes of Standard workflows only).
 
-A node function may add ``functions/<name>/function.json``: ``{"timeout": 60, "memory": 512,
-"policies": [<SAM policy template>...], "environment": {...}, "parameters": {...}}``. Its
-``parameters`` become template Parameters (``{"ReportSender": {"Type": "String", ...}}``) that its
-policies and environment may ``Ref``; every ``Ref`` there must name a parameter or a resource.
+A node function may add ``functions/<name>/function.json`` (timeout, memory, policies,
+environment, parameters: :mod:`orchestrator.deploy.functions`).
 
 Output is deterministic; ``flowctl synth`` writes it and a test fails when it is stale.
 """
@@ -34,6 +32,12 @@ from orchestrator.compiler.names import (
 )
 from orchestrator.constants import DEFAULT_FUNCTION_TIMEOUT_SECONDS
 from orchestrator.deploy.checkov_skips import annotate as annotate_checkov_skips
+from orchestrator.deploy.functions import (
+    check_refs,
+    function_config,
+    function_parameters,
+    node_function,
+)
 from orchestrator.deploy.layer import LAYER_DIR, write_layer_source
 from orchestrator.deploy.rest_api import API_KEY_CONDITION, API_ROUTES, api_outputs, api_resources
 from orchestrator.errors import FlowctlError, Problem
@@ -54,7 +58,6 @@ PLATFORM = PLATFORM_FUNCTIONS
 PLATFORM_CODE_URI = "flows/"
 """Code package of the platform functions: their handlers run from the runtime layer
 (:mod:`orchestrator.platform`); the package is the project's flows, which the API serves."""
-FUNCTION_KEYS = ("timeout", "memory", "policies", "environment", "description", "parameters")
 EXECUTION_LOG_TYPES = ("ExecutionStarted", "ExecutionSucceeded", "ExecutionFailed", "ExecutionAborted", "ExecutionTimedOut")
 EXPRESS_LOG_FILTER = "{ " + " || ".join(f'($.type = "{t}")' for t in EXECUTION_LOG_TYPES) + " }"
 """CloudWatch Logs filter of an Express machine's log that the tracker subscribes to: execution events only."""
@@ -94,81 +97,6 @@ def function_resource(name: str) -> str:
 
 def state_machine_resource(flow: str) -> str:
     return f"{pascal(flow)}StateMachine"
-
-
-def _function_config(project: Project, name: str) -> dict[str, Any]:
-    path = project.functions_dir / name / "function.json"
-    if not path.exists():
-        return {}
-    try:
-        config = json.loads(path.read_text())
-    except json.JSONDecodeError as exc:
-        raise FlowctlError(f"{path}: invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
-    unknown = set(config) - set(FUNCTION_KEYS)
-    if unknown:
-        raise FlowctlError(f"{path}: unknown key(s) {sorted(unknown)} (allowed: {', '.join(FUNCTION_KEYS)})")
-    parameters = config.get("parameters", {})
-    if not isinstance(parameters, dict) or not all(
-        param.isascii() and param.isalnum() and isinstance(spec, dict) and "Type" in spec for param, spec in parameters.items()
-    ):
-        raise FlowctlError(f'{path}: "parameters" maps alphanumeric names to CloudFormation parameters, e.g. {{"Sender": {{"Type": "String"}}}}')
-    return dict(config)
-
-
-def _refs(value: Any) -> set[str]:
-    """Every name that ``value`` (template data) refers to with ``Ref``."""
-    if isinstance(value, dict):
-        found = {value["Ref"]} if isinstance(value.get("Ref"), str) else set()
-        return found.union(*(_refs(item) for item in value.values()))
-    if isinstance(value, list):
-        return set().union(*(_refs(item) for item in value))
-    return set()
-
-
-def _function_parameters(project: Project, configs: dict[str, dict[str, Any]], builtin: dict[str, Any]) -> dict[str, Any]:
-    """The Parameters that node functions declare; each declared once, none shadowing a built-in."""
-    declared: dict[str, Any] = {}
-    for name, config in configs.items():
-        for param, spec in sorted(config.get("parameters", {}).items()):
-            if param in builtin or declared.get(param, spec) != spec:
-                raise FlowctlError(
-                    f"{project.functions_dir / name / 'function.json'}: parameter {param!r} is already declared "
-                    "differently (by the template or another function): rename it or declare it alike"
-                )
-            declared[param] = spec
-    return declared
-
-
-def _check_refs(project: Project, name: str, config: dict[str, Any], known: set[str]) -> None:
-    unknown = sorted(ref for ref in _refs([config.get("policies"), config.get("environment")]) if ref not in known and not ref.startswith("AWS::"))
-    if unknown:
-        raise FlowctlError(
-            f"{project.functions_dir / name / 'function.json'}: Ref to {', '.join(unknown)} names no parameter or resource "
-            "(declare it under \"parameters\")"
-        )
-
-
-def _node_function(name: str, config: dict[str, Any], *, reads_runs: bool = False) -> dict[str, Any]:
-    # A function that receives an aggregated foreach's results reads its aggregation items.
-    reads = [{"DynamoDBReadPolicy": {"TableName": _ref("RunTable")}}] if reads_runs else []
-    props: dict[str, Any] = {
-        "CodeUri": f"functions/{name}/",
-        "Handler": "app.lambda_handler",
-        "Description": config.get("description", f"flowctl node function {name}"),
-        "Policies": [
-            {"DynamoDBWritePolicy": {"TableName": _ref("RunTable")}},
-            *reads,
-            {"S3CrudPolicy": {"BucketName": _ref("PayloadBucket")}},
-            *config.get("policies", []),
-        ],
-    }
-    if "timeout" in config:
-        props["Timeout"] = config["timeout"]
-    if "memory" in config:
-        props["MemorySize"] = config["memory"]
-    if config.get("environment"):
-        props["Environment"] = {"Variables": dict(sorted(config["environment"].items()))}
-    return {"Type": "AWS::Serverless::Function", "Properties": props}
 
 
 def _schedule_events(compiled: CompiledFlow) -> dict[str, Any]:
@@ -345,7 +273,7 @@ def build_template(project: Project) -> dict[str, Any]:
     if reserved:
         raise FlowctlError(
             f"{project.functions_dir}: function name(s) {', '.join(reserved)} are reserved for the platform's own functions",
-            [Problem(f"functions/{name}/", f"'{name}' is a platform function", f"rename the folder (e.g. functions/{name}_step/) and the nodes that use it")
+            problems=[Problem(f"functions/{name}/", f"'{name}' is a platform function", f"rename the folder (e.g. functions/{name}_step/) and the nodes that use it")
              for name in reserved],
         )
     compiled = [compile_flow_file(path, project) for path in project.flow_paths()]
@@ -376,10 +304,10 @@ def build_template(project: Project) -> dict[str, Any]:
         "Metadata": {"BuildMethod": "makefile"},
     }
     resources.update(api_resources("Stage"))
-    configs = {name: _function_config(project, name) for name in node_functions}
+    configs = {name: function_config(project, name) for name in node_functions}
     readers = {f for c in compiled for f in aggregate_readers(c.flow)}
     for name in node_functions:
-        resources[function_resource(name)] = _node_function(name, configs[name], reads_runs=name in readers)
+        resources[function_resource(name)] = node_function(name, configs[name], reads_runs=name in readers)
     resources.update(_platform_functions(compiled))
     for c in sorted(compiled, key=lambda c: c.flow.name):
         logical = state_machine_resource(c.flow.name)
@@ -412,10 +340,10 @@ def build_template(project: Project) -> dict[str, Any]:
             "Description": "Log each execution's input and output with its state machine logs (the tracker reads Express runs' outputs from them; false keeps data out of the logs, and Express runs are then recorded without their output)",
         },
     }
-    parameters.update(_function_parameters(project, configs, parameters))
+    parameters.update(function_parameters(project, configs, parameters))
     annotate_checkov_skips(resources)
     for name in node_functions:
-        _check_refs(project, name, configs[name], set(parameters) | set(resources))
+        check_refs(project, name, configs[name], set(parameters) | set(resources))
     return {
         "AWSTemplateFormatVersion": "2010-09-09",
         "Transform": "AWS::Serverless-2016-10-31",

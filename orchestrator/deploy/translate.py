@@ -47,7 +47,7 @@ def translate(template: Mapping[str, Any], parameters: Mapping[str, str], region
             undo_mark_unicode_str_in_template,
         )
     except ImportError:
-        raise DeployError("aws-sam-translator is not installed", "pip install 'flowctl-sfn[deploy]' (or aws-sam-translator, which comes with cfn-lint)") from None
+        raise DeployError("aws-sam-translator is not installed", hint="pip install 'flowctl-sfn[deploy]' (or aws-sam-translator, which comes with cfn-lint)") from None
     fragment = copy.deepcopy(dict(template))  # the translator rewrites what it is given
     values = dict(parameters)
     to_py27_compatible_template(fragment, values)
@@ -57,6 +57,6 @@ def translate(template: Mapping[str, Any], parameters: Mapping[str, str], region
             translated = translator.translate(fragment, parameter_values=values, get_managed_policy_map=dict)
     except InvalidDocumentException as exc:
         causes = "\n".join(f"  - {cause.message}" for cause in exc.causes)
-        raise DeployError(f"the SAM template does not translate:\n{causes}", "fix template.yaml (`flowctl synth`)") from None
+        raise DeployError(f"the SAM template does not translate:\n{causes}", hint="fix template.yaml (`flowctl synth`)") from None
     result: dict[str, Any] = undo_mark_unicode_str_in_template(translated)
     return result

@@ -50,7 +50,7 @@ from orchestrator.engine.clock import (
     VirtualClock,
 )
 from orchestrator.engine.definition import Machine, load_definition
-from orchestrator.engine.errors import EngineError, StatesError
+from orchestrator.engine.errors import ExecutionError, StatesError
 from orchestrator.engine.execution import EXPRESS_MAX_SECONDS, MAX_HISTORY_EVENTS, Execution, Strand
 from orchestrator.engine.jsonvalue import MAX_PAYLOAD_BYTES, payload_size, to_json
 from orchestrator.engine.lambda_local import LocalFunctions
@@ -63,10 +63,6 @@ from orchestrator.strict_json import StrictJsonError, check_value
 __all__ = ["Engine", "ExecutionError", "ExecutionResult", "run_state_machine"]
 
 Listener = Callable[[dict[str, Any]], None]
-
-
-class ExecutionError(EngineError):
-    """An execution could not be started (bad input, duplicate name, unknown execution)."""
 
 
 @dataclass

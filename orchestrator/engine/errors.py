@@ -14,7 +14,14 @@ from __future__ import annotations
 
 from orchestrator.errors import FlowctlError
 
-__all__ = ["AslDefinitionError", "EngineError", "StatesError", "UnknownTaskTokenError"]
+__all__ = [
+    "AslDefinitionError",
+    "EngineError",
+    "ExecutionError",
+    "MockError",
+    "StatesError",
+    "UnknownTaskTokenError",
+]
 
 
 class EngineError(FlowctlError):
@@ -26,21 +33,37 @@ class AslDefinitionError(EngineError):
     (``/States/<name>/<Field>``), ``message`` what is wrong, ``code`` AWS's diagnostic code."""
 
     def __init__(self, message: str, where: str = "", code: str = "SCHEMA_VALIDATION_FAILED") -> None:
-        at = f" at {where}" if where else ""
-        super().__init__(f"Invalid State Machine Definition: '{code}: {message}{at}'")
-        self.message = message
-        self.where = where
-        self.code = code
+        super().__init__(message, where=where, code=code)
+
+    @property
+    def headline(self) -> str:
+        at = f" at {self.where}" if self.where else ""
+        return f"Invalid State Machine Definition: '{self.code}: {self.message}{at}'"
+
+
+class ExecutionError(EngineError):
+    """An execution could not be started (bad input, duplicate name, unknown execution)."""
+
+
+class MockError(EngineError):
+    """The mocks document is invalid (names the state and what is wrong)."""
 
 
 class UnknownTaskTokenError(EngineError):
     """``send_task_*`` was called with a token no running task waits for (AWS: TaskDoesNotExist)."""
 
 
-class StatesError(Exception):
-    """A failure inside a running state machine: ``error`` and ``cause`` as AWS reports them."""
+class StatesError(EngineError):
+    """A failure inside a running state machine: ``error`` and ``cause`` as AWS reports them.
+
+    In the common shape ``code`` is the error name and ``message`` the cause (or the name).
+    """
 
     def __init__(self, error: str | None, cause: str | None = None) -> None:
-        super().__init__(f"{error}: {cause}" if cause else str(error))
         self.error = error
         self.cause = cause
+        super().__init__(cause or str(error), code=error or "")
+
+    @property
+    def headline(self) -> str:
+        return f"{self.error}: {self.cause}" if self.cause else str(self.error)

@@ -34,15 +34,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from orchestrator.engine.errors import EngineError
+from orchestrator.engine.errors import MockError
 
 __all__ = ["MockError", "MockResponse", "Mocks"]
 
 _KINDS = ("return", "payload", "error")
-
-
-class MockError(EngineError):
-    """The mocks document is invalid (names the state and what is wrong)."""
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,8 @@ import ipaddress
 from collections.abc import Mapping
 from typing import Any
 
-from orchestrator.errors import FlowctlError, Problem
+from orchestrator.errors import Problem
+from orchestrator.flowlang.errors import PatternError
 from orchestrator.wildcard import compile_wildcard
 
 __all__ = ["PatternError", "check_pattern", "matches"]
@@ -42,10 +43,6 @@ _NUMERIC_OPS = {
 }
 _STRING_OPS = ("prefix", "suffix", "equals-ignore-case", "wildcard")
 _OPERATORS = (*_STRING_OPS, "anything-but", "numeric", "cidr", "exists")
-
-
-class PatternError(FlowctlError):
-    """An event pattern EventBridge would refuse (``InvalidEventPatternException``)."""
 
 
 def matches(pattern: Mapping[str, Any], event: Any) -> bool:

@@ -12,7 +12,6 @@ import difflib
 from pathlib import Path
 from typing import Any
 
-import yaml
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 from pydantic import ValidationError as PydanticValidationError
@@ -22,7 +21,7 @@ from orchestrator.errors import Problem
 from orchestrator.flowlang.errors import FlowLoadError, FlowValidationError
 from orchestrator.flowlang.model import Flow
 from orchestrator.flowlang.schema import flow_schema
-from orchestrator.limits import MAX_FLOW_FILE_BYTES, MAX_JSON_DEPTH
+from orchestrator.limits import MAX_FLOW_FILE_BYTES
 from orchestrator.strict_json import StrictJsonError, check_value
 
 __all__ = ["load_flow", "load_flow_document", "parse_flow", "pointer", "schema_problems"]
@@ -36,40 +35,6 @@ def pointer(path: Any) -> str:
     return "/" + "/".join(parts) if parts else ""
 
 
-class _StrictYamlLoader(yaml.SafeLoader):
-    """YAML's safe loader, refusing duplicate keys (PyYAML keeps the last one silently)."""
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        seen: set[Any] = set()
-        for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=True)  # type: ignore[no-untyped-call]
-            try:
-                duplicate = key in seen
-                seen.add(key)
-            except TypeError:
-                continue  # unhashable keys are reported by the base class
-            if duplicate:
-                raise yaml.constructor.ConstructorError(
-                    "while constructing a mapping", node.start_mark, f"found duplicate key {key!r}", key_node.start_mark
-                )
-        return super().construct_mapping(node, deep=deep)
-
-
-def _parse_yaml(text: str, source: str) -> Any:
-    try:
-        return yaml.load(text, Loader=_StrictYamlLoader)  # noqa: S506 - a SafeLoader subclass
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise FlowLoadError(source, [Problem(where, f"invalid YAML: {exc.problem}", "fix the YAML syntax")]) from None
-    except yaml.YAMLError as exc:
-        raise FlowLoadError(source, [Problem("", f"invalid YAML: {exc}")]) from None
-    except RecursionError:
-        raise FlowLoadError(source, [Problem("", f"nested too deeply (the limit is {MAX_JSON_DEPTH} levels)")]) from None
-    except ValueError as exc:  # e.g. an integer past Python's digit limit
-        raise FlowLoadError(source, [Problem("", f"invalid YAML value: {exc}")]) from None
-
-
 def load_flow_document(path: Path | str) -> dict[str, Any]:
     """Parse a flow file into plain data; syntax errors name the line and column.
 
@@ -81,22 +46,24 @@ def load_flow_document(path: Path | str) -> dict[str, Any]:
     try:
         size = path.stat().st_size
         if size > MAX_FLOW_FILE_BYTES:
-            raise FlowLoadError(source, [Problem("", f"the file has {size} bytes; flows are limited to {MAX_FLOW_FILE_BYTES}")])
+            raise FlowLoadError(where=source, problems=[Problem("", f"the file has {size} bytes; flows are limited to {MAX_FLOW_FILE_BYTES}")])
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise FlowLoadError(source, [Problem("", "file not found", "check the path")]) from None
+        raise FlowLoadError(where=source, problems=[Problem("", "file not found", "check the path")]) from None
     except (OSError, UnicodeDecodeError, ValueError) as exc:
-        raise FlowLoadError(source, [Problem("", f"cannot read the file: {exc}")]) from None
+        raise FlowLoadError(where=source, problems=[Problem("", f"cannot read the file: {exc}")]) from None
     try:
         if path.suffix.lower() in (".yaml", ".yml"):
-            doc = _parse_yaml(text, source)
+            from orchestrator.flowlang.yaml_text import parse_yaml  # PyYAML only for YAML flows
+
+            doc = parse_yaml(text, source)
             check_value(doc)
         else:
             doc = strict_json.loads(text)
     except StrictJsonError as exc:
-        raise FlowLoadError(source, [Problem(exc.where, exc.message, exc.hint or "fix the value")]) from None
+        raise FlowLoadError(where=source, problems=[Problem(exc.where, exc.message, exc.hint or "fix the value")]) from None
     if not isinstance(doc, dict):
-        raise FlowLoadError(source, [Problem("", "a flow must be a JSON object", 'start with {"name": ..., "nodes": {...}}')])
+        raise FlowLoadError(where=source, problems=[Problem("", "a flow must be a JSON object", 'start with {"name": ..., "nodes": {...}}')])
     return doc
 
 
@@ -147,12 +114,12 @@ def parse_flow(doc: dict[str, Any], source: str = "<flow>") -> Flow:
     """Validate plain data against the schema and build the model (all problems at once)."""
     problems = schema_problems(doc)
     if problems:
-        raise FlowValidationError(source, problems)
+        raise FlowValidationError(where=source, problems=problems)
     try:
         return Flow.model_validate(doc)
     except PydanticValidationError as exc:
         found = [Problem(pointer(e["loc"]), e["msg"]) for e in exc.errors()]
-        raise FlowValidationError(source, found) from None
+        raise FlowValidationError(where=source, problems=found) from None
 
 
 def load_flow(path: Path | str) -> Flow:

@@ -63,7 +63,7 @@ def resolve_params(flow: Flow, given: dict[str, Any] | None, source: str = "para
     given = dict(given or {})
     problems: list[Problem] = []
     if not isinstance(given, dict):
-        raise FlowValidationError(source, [Problem("/params", "parameters must be a JSON object")])
+        raise FlowValidationError(where=source, problems=[Problem("/params", "parameters must be a JSON object")])
     resolved: dict[str, Any] = {}
     for name, param in flow.params.items():
         if name in given:
@@ -84,7 +84,7 @@ def resolve_params(flow: Flow, given: dict[str, Any] | None, source: str = "para
             known = ", ".join(flow.params) or "none"
             problems.append(Problem(f"/params/{name}", f"unknown parameter '{name}'", f"parameters of {flow.name}: {known}"))
     if problems:
-        raise FlowValidationError(source, problems)
+        raise FlowValidationError(where=source, problems=problems)
     return resolved
 
 
@@ -108,7 +108,7 @@ def parse_param_assignments(pairs: list[str]) -> dict[str, Any]:
                 except (ValueError, RecursionError):  # a huge integer, deep nesting
                     problems.append(Problem(f"/params/{name}{exc.where}", exc.message, exc.hint or "pass it as a string"))
     if problems:
-        raise FlowValidationError("--param", problems)
+        raise FlowValidationError(where="--param", problems=problems)
     return result
 
 
@@ -129,5 +129,5 @@ def coerce_param_assignments(flow: Flow, pairs: list[str]) -> dict[str, Any]:
                 problems.append(Problem(f"/params/{name}", exc.message, exc.hint))
             values[name] = raw
     if problems:
-        raise FlowValidationError("--param", problems)
+        raise FlowValidationError(where="--param", problems=problems)
     return values

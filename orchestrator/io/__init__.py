@@ -14,7 +14,7 @@ Example::
 
 from __future__ import annotations
 
-from orchestrator.io.exceptions import ObjectNotFoundError, StorageError
+from orchestrator.io.errors import ObjectNotFoundError, StorageError
 from orchestrator.io.location import PROJECT_DIR_ENV, Location, join_uri, resolve_location
 from orchestrator.io.s3 import get_s3_client, set_s3_client
 from orchestrator.io.storage import exists, read_bytes, read_text, resolve, write_bytes, write_text

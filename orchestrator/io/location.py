@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
-from orchestrator.io.exceptions import StorageError
+from orchestrator.io.errors import StorageError
 
 __all__ = ["PROJECT_DIR_ENV", "Location", "join_uri", "resolve_location"]
 
@@ -59,7 +59,7 @@ def _parse_s3(uri: str) -> Location:
     parsed = urlparse(uri)
     key = parsed.path.lstrip("/")
     if not parsed.netloc:
-        raise StorageError(uri, "an S3 URI needs a bucket", "write it as s3://bucket/key")
+        raise StorageError("an S3 URI needs a bucket", where=uri, hint="write it as s3://bucket/key")
     return Location(bucket=parsed.netloc, key=key)
 
 
@@ -71,7 +71,7 @@ def resolve_location(
     """The location ``uri`` names; relative paths resolve against ``base`` (see the module)."""
     text = os.fspath(uri)
     if not text:
-        raise StorageError("''", "empty path", "give a file path or an s3://bucket/key URI")
+        raise StorageError("empty path", where="''", hint="give a file path or an s3://bucket/key URI")
     if text.startswith(_S3):
         return _parse_s3(text)
     if text.startswith("file://"):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from orchestrator.io.exceptions import ObjectNotFoundError, StorageError
+from orchestrator.io.errors import ObjectNotFoundError, StorageError
 
 __all__ = ["get_object", "get_s3_client", "put_object", "set_s3_client"]
 
@@ -41,8 +41,8 @@ def get_s3_client() -> Any:
 def _error(uri: str, exc: Exception) -> StorageError:
     code = str(getattr(exc, "response", {}).get("Error", {}).get("Code", ""))
     if code in _NOT_FOUND:
-        return ObjectNotFoundError(uri, "no such S3 object", "check the bucket and key")
-    return StorageError(uri, f"S3 request failed: {exc}")
+        return ObjectNotFoundError("no such S3 object", where=uri, hint="check the bucket and key")
+    return StorageError(f"S3 request failed: {exc}", where=uri)
 
 
 def get_object(bucket: str, key: str) -> bytes:

@@ -13,7 +13,7 @@ import os
 from pathlib import Path
 
 from orchestrator.io import s3
-from orchestrator.io.exceptions import ObjectNotFoundError, StorageError
+from orchestrator.io.errors import ObjectNotFoundError, StorageError
 from orchestrator.io.location import resolve_location
 
 __all__ = ["exists", "read_bytes", "read_text", "resolve", "write_bytes", "write_text"]
@@ -36,9 +36,9 @@ def read_bytes(uri: PathLike, base: PathLike | None = None) -> bytes:
     try:
         return loc.path.read_bytes()
     except FileNotFoundError as exc:
-        raise ObjectNotFoundError(str(loc), "no such file", "check the path") from exc
+        raise ObjectNotFoundError("no such file", where=str(loc), hint="check the path") from exc
     except OSError as exc:
-        raise StorageError(str(loc), f"cannot read: {exc.strerror or exc}") from exc
+        raise StorageError(f"cannot read: {exc.strerror or exc}", where=str(loc)) from exc
 
 
 def read_text(uri: PathLike, base: PathLike | None = None, encoding: str = "utf-8") -> str:
@@ -47,7 +47,7 @@ def read_text(uri: PathLike, base: PathLike | None = None, encoding: str = "utf-
     try:
         return data.decode("utf-8-sig" if encoding.lower() in ("utf-8", "utf8") else encoding)
     except UnicodeDecodeError as exc:
-        raise StorageError(resolve(uri, base), f"not {encoding} text: {exc}") from exc
+        raise StorageError(f"not {encoding} text: {exc}", where=resolve(uri, base)) from exc
 
 
 def write_bytes(uri: PathLike, data: bytes, base: PathLike | None = None, content_type: str | None = None) -> str:
@@ -66,7 +66,7 @@ def write_bytes(uri: PathLike, data: bytes, base: PathLike | None = None, conten
         tmp.replace(path)
     except OSError as exc:
         tmp.unlink(missing_ok=True)
-        raise StorageError(str(loc), f"cannot write: {exc.strerror or exc}") from exc
+        raise StorageError(f"cannot write: {exc.strerror or exc}", where=str(loc)) from exc
     return str(path)
 
 

@@ -41,7 +41,7 @@ from orchestrator.service import (
     LazyPlatform,
     body_refusal,
     error_body,
-    error_status,
+    error_response,
     validation_problems,
 )
 from orchestrator.service.schemas import ErrorBody
@@ -93,7 +93,7 @@ def _invalid_request(exc: RequestValidationError) -> Response[dict[str, Any]]:
 
 @app.exception_handler(FlowctlError)
 def _flowctl_error(exc: FlowctlError) -> Response[dict[str, Any]]:
-    return _json(error_status(exc), error_body(str(exc).splitlines()[0], exc.problems))
+    return _json(*error_response(exc))
 
 
 @app.get("/flows", summary="List the deployed flows")

@@ -62,7 +62,7 @@ def update_graph_blocks(text: str, mermaid_of: Callable[[str], str]) -> str:
             line = text.count("\n", 0, match.start()) + 1
             raise FlowctlError(
                 f"line {line}: the graph block of '{match.group('name')}' is not closed",
-                [Problem(f"line {line}", "flow-graph block without an end marker", f"add {GRAPH_END} after the graph")],
+                problems=[Problem(f"line {line}", "flow-graph block without an end marker", f"add {GRAPH_END} after the graph")],
             )
         mermaid = mermaid_of(match.group("name")).rstrip("\n")
         parts.append(text[position : match.end()])

@@ -28,7 +28,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from orchestrator.errors import FlowctlError, Problem
+from orchestrator.errors import Problem
+from orchestrator.runtime.errors import AggregationError
 
 __all__ = [
     "AGG_SCHEME",
@@ -45,10 +46,6 @@ AGG_SCHEME = "agg://"
 
 _lock = threading.Lock()
 _stores: dict[str, Any] = {}
-
-
-class AggregationError(FlowctlError):
-    """Aggregated foreach results cannot be written or read (no run store, bad reference)."""
 
 
 @contextmanager
@@ -111,7 +108,7 @@ class Fanout:
             if store is None:
                 raise AggregationError(
                     f"foreach '{self.key}' aggregates its results but no run store is configured",
-                    [Problem(self.key, "no run store", "deploy with FLOWCTL_TABLE set, or run the flow with flowctl run")],
+                    problems=[Problem(self.key, "no run store", "deploy with FLOWCTL_TABLE set, or run the flow with flowctl run")],
                 )
             if len(results) == 1:
                 store.put_result(run_id, self.key, *results[0])
@@ -137,7 +134,7 @@ def parse_aggregate_uri(uri: str) -> tuple[str, str]:
     """``(run_id, key)`` of ``agg://<run_id>/<key>``."""
     run_id, _, key = uri[len(AGG_SCHEME):].partition("/")
     if not uri.startswith(AGG_SCHEME) or not run_id or not key:
-        raise AggregationError(f"bad aggregate reference {uri!r}", [Problem(uri, "expected agg://<run_id>/<node>")])
+        raise AggregationError(f"bad aggregate reference {uri!r}", problems=[Problem(uri, "expected agg://<run_id>/<node>")])
     return run_id, key
 
 
@@ -149,6 +146,6 @@ def load_aggregate(uri: str, store: Any, resolve_item: Callable[[Any], Any] = la
     if store is None:
         raise AggregationError(
             f"{uri} needs the run store that holds it",
-            [Problem(uri, "no run store", "configure FLOWCTL_TABLE (cloud) or run the flow with flowctl run")],
+            problems=[Problem(uri, "no run store", "configure FLOWCTL_TABLE (cloud) or run the flow with flowctl run")],
         )
     return [resolve_item(value) for value in store.iter_results(run_id, key)]

@@ -15,7 +15,7 @@ import math
 import re
 from typing import Any
 
-from orchestrator.errors import FlowctlError
+from orchestrator.runtime.errors import OutputNotJsonError
 
 __all__ = ["OutputNotJsonError", "check_json_output", "non_json_value"]
 
@@ -30,11 +30,6 @@ _HINTS = {
     "bytes": "return value.decode() or base64 text",
     "UUID": "return str(value)",
 }
-
-
-class OutputNotJsonError(FlowctlError):
-    """A node function returned a value that is not JSON (Step Functions only carries JSON).
-    The error name Step Functions sees is this class's name."""
 
 
 def _child(path: str, key: Any) -> str:
@@ -83,5 +78,5 @@ def check_json_output(node: str, value: Any) -> None:
     if isinstance(bad, float):
         hint = "return None or a finite number (NaN and Infinity are not JSON)"
     raise OutputNotJsonError(
-        f"node {node!r} returned a value that is not JSON at {where}: {kind} {shown}; {hint}"
+        f"node {node!r} returned a value that is not JSON at {where}: {kind} {shown}; {hint}",
     )

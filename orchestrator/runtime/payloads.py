@@ -34,7 +34,8 @@ from typing import Any
 from urllib.parse import unquote, urlparse
 
 from orchestrator.constants import DEFAULT_OFFLOAD_THRESHOLD_BYTES
-from orchestrator.errors import FlowctlError, Problem
+from orchestrator.errors import Problem
+from orchestrator.runtime.errors import PayloadError
 
 __all__ = ["REF_KEY", "PayloadError", "PayloadStore", "is_ref", "resolve_refs"]
 
@@ -42,10 +43,6 @@ REF_KEY = "$ref"
 _SCHEMES = ("s3://", "file://", "agg://")
 _AGG = "agg://"
 _MAX_DEPTH = 8
-
-
-class PayloadError(FlowctlError):
-    """An offloaded payload cannot be read (missing object or file, unknown scheme)."""
 
 
 def is_ref(value: Any) -> bool:
@@ -129,7 +126,8 @@ class PayloadStore:
                 got = self.s3.get_object(Bucket=parsed.netloc, Key=parsed.path.lstrip("/"))
             except ClientError as exc:
                 raise PayloadError(
-                    f"offloaded payload {uri} cannot be read: {exc}", [Problem(uri, str(exc))]
+                    f"offloaded payload {uri} cannot be read: {exc}",
+                    problems=[Problem(uri, str(exc))],
                 ) from exc
             return json.loads(got["Body"].read())
         if parsed.scheme == "file":
@@ -137,10 +135,12 @@ class PayloadStore:
                 return json.loads(Path(unquote(parsed.path)).read_bytes())
             except FileNotFoundError as exc:
                 raise PayloadError(
-                    f"offloaded payload {uri} not found", [Problem(uri, "file not found")]
+                    f"offloaded payload {uri} not found",
+                    problems=[Problem(uri, "file not found")],
                 ) from exc
         raise PayloadError(
-            f"unknown payload scheme in {uri}", [Problem(uri, "expected s3:// or file://")]
+            f"unknown payload scheme in {uri}",
+            problems=[Problem(uri, "expected s3:// or file://")],
         )
 
     def resolve(self, value: Any, runs: Any = None) -> Any:

@@ -15,7 +15,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from orchestrator.errors import FlowctlError, Problem
+from orchestrator.errors import Problem
+from orchestrator.scaffold.errors import ScaffoldError
 
 __all__ = ["SCHEMA_FILE", "ScaffoldError", "init_project", "scaffold_files"]
 
@@ -25,10 +26,6 @@ SCHEMA_FILE = Path(".flowctl") / "flow.schema.json"
 
 _RENAMED = {"gitignore": ".gitignore"}
 _SKIPPED = {"__pycache__", ".pytest_cache"}
-
-
-class ScaffoldError(FlowctlError):
-    """The project folder cannot be scaffolded as asked."""
 
 
 def _stack_name(folder: str) -> str:
@@ -62,7 +59,7 @@ def init_project(target: Path, *, force: bool = False) -> list[Path]:
     if existing and not force:
         raise ScaffoldError(
             f"{target}: {len(existing)} of the project's files exist already; nothing was written",
-            [Problem(str(relative), "exists", f"`flowctl init {target} --force` overwrites it") for relative in existing],
+            problems=[Problem(str(relative), "exists", f"`flowctl init {target} --force` overwrites it") for relative in existing],
         )
     written = []
     for relative, text in files.items():

@@ -47,7 +47,7 @@ from orchestrator.constants import (
     POWERTOOLS_METRICS_DISABLED,
     POWERTOOLS_TRACE_DISABLED,
 )
-from orchestrator.errors import FlowctlError
+from orchestrator.errors import FlowctlError, headline
 from orchestrator.flowlang.model import Flow
 from orchestrator.io.location import PROJECT_DIR_ENV
 from orchestrator.serve.apigw import from_proxy_result, proxy_event
@@ -113,7 +113,7 @@ class ServeApp:
             try:
                 compiled = compile_flow_file(path, self.project)
             except FlowctlError as exc:
-                self.problems[path.name] = str(exc).splitlines()[0]
+                self.problems[path.name] = exc.headline
                 continue
             self.compiled[compiled.flow.name] = compiled
         self.flows: dict[str, Flow] = {name: c.flow for name, c in self.compiled.items()}
@@ -162,10 +162,28 @@ class ServeApp:
                     "flow": entry.flow.name,
                     "schedule": entry.number,
                     "time": instant.isoformat(),
-                    "message": str(exc).splitlines()[0],
+                    "message": headline(exc),
                 },
             ),
         )
+
+    def reload_flow(self, path: Path) -> bool:
+        """Serve the flow at ``path`` (new or changed) without a restart: compile it, deploy it
+        on the local engine and point the platform at it, as start-up does for every flow.
+        False (and the reason in ``problems``) when it does not compile."""
+        from orchestrator.compiler import compile_flow_file
+
+        try:
+            compiled = compile_flow_file(path, self.project)
+        except FlowctlError as exc:
+            self.problems[path.name] = exc.headline
+            return False
+        self.problems.pop(path.name, None)
+        name = compiled.flow.name
+        self.platform.set_state_machine(name, self.bridge.deploy_flow(compiled))
+        self.compiled[name] = compiled
+        self.flows[name] = compiled.flow
+        return True
 
     # ------------------------------------------------------------------ the API
     def api(self, request: Request) -> Response:
@@ -225,13 +243,13 @@ class ServeApp:
         if found is None:
             raise FlowctlError(
                 f"no flow '{flow}' in {self.project.flows_dir}"
-                + (f" ({self.problems[flow + '.json']})" if flow + ".json" in self.problems else "")
+                + (f" ({self.problems[flow + '.json']})" if flow + ".json" in self.problems else ""),
             )
         numbered = list(enumerate(found.schedules, start=1))
         if schedule is not None:
             if not 1 <= schedule <= len(numbered):
                 raise FlowctlError(
-                    f"flow '{flow}' has {len(numbered)} schedule(s); --schedule is 1 to {len(numbered)}"
+                    f"flow '{flow}' has {len(numbered)} schedule(s); --schedule is 1 to {len(numbered)}",
                 )
             numbered = [numbered[schedule - 1]]
         if not numbered:
@@ -264,7 +282,8 @@ class ServeApp:
             try:
                 self.bridge.wait(run.execution_arn, timeout=timeout)
             except Exception as exc:  # an execution of another process: nothing to wait for
-                if "DoesNotExist" not in str(exc):
+                code = getattr(exc, "response", {}).get("Error", {}).get("Code", "")
+                if code != "ExecutionDoesNotExist":
                     raise
         self.pump()
 

@@ -129,7 +129,7 @@ class LocalEventBus:
                 routed = self.route(published, event_id)
             except FlowctlError as exc:
                 result.failed.append(
-                    {"flow": "", "trigger": "", "message": str(exc).splitlines()[0]}
+                    {"flow": "", "trigger": "", "message": exc.headline}
                 )
             else:
                 result.routed = True
@@ -160,7 +160,7 @@ class LocalEventBus:
                 {
                     "flow": flow.name,
                     "trigger": str(number),
-                    "message": f"{str(exc).splitlines()[0]}{hint}",
+                    "message": f"{exc.headline}{hint}",
                 }
             )
             return

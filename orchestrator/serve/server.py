@@ -29,6 +29,7 @@ from urllib.parse import parse_qs, urlsplit
 from orchestrator.errors import FlowctlError
 from orchestrator.serve.app import ServeApp
 from orchestrator.serve.http import Request, Response
+from orchestrator.service.http import error_body
 
 __all__ = ["ServeServer", "parse_time"]
 
@@ -150,16 +151,7 @@ class ServeServer:
                 400, {"message": f"invalid request: missing {exc}", "problems": []}
             )
         except FlowctlError as exc:
-            return Response.json(
-                400,
-                {
-                    "message": str(exc).splitlines()[0],
-                    "problems": [
-                        {"where": p.where, "message": p.message, "hint": p.hint}
-                        for p in exc.problems
-                    ],
-                },
-            )
+            return Response.json(400, error_body(exc.headline, exc.problems))
         return Response.json(
             404, {"message": f"no route {request.method} {request.path}", "problems": []}
         )

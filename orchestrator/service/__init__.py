@@ -32,6 +32,7 @@ from orchestrator.service.http import (
     body_problem,
     body_refusal,
     error_body,
+    error_response,
     error_status,
     validation_problems,
 )
@@ -71,6 +72,7 @@ __all__ = [
     "body_refusal",
     "describe_flow",
     "error_body",
+    "error_response",
     "error_status",
     "event_from_eventbridge",
     "execution_arn_for",

@@ -30,6 +30,10 @@ class FlowCatalog:
         self.directory = Path(directory) if directory else None
         self._cache: dict[str, Flow] = {}
 
+    def forget(self, name: str) -> None:
+        """Read flow ``name`` again on its next use (its file changed)."""
+        self._cache.pop(name, None)
+
     def names(self) -> list[str]:
         if self.directory is None or not self.directory.is_dir():
             return []
@@ -47,7 +51,8 @@ class FlowCatalog:
             flow = load_flow(path)
         except FlowValidationError as exc:
             raise ConfigurationError(
-                f"shipped flow {path.name} is invalid: {exc}", exc.problems
+                f"shipped flow {path.name} is invalid: {exc.headline}",
+                problems=exc.problems,
             ) from exc
         self._cache[name] = flow
         return flow

@@ -20,13 +20,10 @@ from orchestrator.constants import (
     FLOWCTL_STATE_MACHINES,
     LAMBDA_TASK_ROOT,
 )
-from orchestrator.errors import FlowctlError, Problem
+from orchestrator.errors import Problem
+from orchestrator.service.errors import ConfigurationError
 
 __all__ = ["ConfigurationError", "PlatformConfig"]
-
-
-class ConfigurationError(FlowctlError):
-    """The function's environment is wrong (a deployment problem, not a caller's)."""
 
 
 @dataclass(frozen=True)
@@ -51,7 +48,7 @@ class PlatformConfig:
         except json.JSONDecodeError as exc:
             raise ConfigurationError(
                 f"{FLOWCTL_STATE_MACHINES} is not JSON",
-                [
+                problems=[
                     Problem(
                         FLOWCTL_STATE_MACHINES, exc.msg, 'expected {"flow": "arn:aws:states:..."}'
                     )
@@ -60,7 +57,7 @@ class PlatformConfig:
         if not isinstance(machines, dict):
             raise ConfigurationError(
                 f"{FLOWCTL_STATE_MACHINES} is not an object",
-                [
+                problems=[
                     Problem(
                         FLOWCTL_STATE_MACHINES,
                         "expected a JSON object",

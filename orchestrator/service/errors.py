@@ -9,8 +9,10 @@ from __future__ import annotations
 from orchestrator.errors import FlowctlError, Problem
 
 __all__ = [
-    "ExpressRunError",
+    "ConfigurationError",
     "ConflictError",
+    "EventPublishError",
+    "ExpressRunError",
     "FlowNotDeployedError",
     "FlowNotFoundError",
     "IdempotencyConflictError",
@@ -23,11 +25,20 @@ __all__ = [
     "RunNotFoundError",
     "RunNotRedrivableError",
     "ServiceError",
+    "UnsupportedEventError",
 ]
 
 
 class ServiceError(FlowctlError):
     """Base class of platform service errors."""
+
+
+class ConfigurationError(ServiceError):
+    """The function's environment is wrong (a deployment problem, not a caller's: HTTP 500)."""
+
+
+class UnsupportedEventError(ServiceError):
+    """The event is not a Step Functions execution status change (the tracker ignores it)."""
 
 
 class InvalidRequestError(ServiceError):
@@ -49,7 +60,7 @@ class PayloadTooLargeError(ServiceError):
     def __init__(self, where: str, size: int, limit: int, hint: str) -> None:
         super().__init__(
             f"{where} has {size} bytes; the limit is {limit}",
-            [Problem(where, f"{size} bytes is over the limit of {limit} bytes", hint)],
+            problems=[Problem(where, f"{size} bytes is over the limit of {limit} bytes", hint)],
         )
 
 
@@ -59,7 +70,7 @@ class StartRunError(ServiceError):
     def __init__(self, run_id: str, code: str, message: str, status: int) -> None:
         super().__init__(
             f"run {run_id!r} could not start: {code}: {message}",
-            [Problem("/body" if status < 500 else "", f"{code}: {message}", "the run is FAILED; fix the cause and start a new run")],
+            problems=[Problem("/body" if status < 500 else "", f"{code}: {message}", "the run is FAILED; fix the cause and start a new run")],
         )
         self.status = status
 
@@ -70,7 +81,18 @@ class StepFunctionsUnavailableError(ServiceError):
     def __init__(self, action: str, code: str, message: str) -> None:
         super().__init__(
             f"{action} failed: {code}: {message}",
-            [Problem("", f"Step Functions answered {code}: {message}", "retry later; the run is unchanged")],
+            problems=[Problem("", f"Step Functions answered {code}: {message}", "retry later; the run is unchanged")],
+        )
+
+
+class EventPublishError(ServiceError):
+    """EventBridge did not take an event (PutEvents reported a failed entry; HTTP 503: retry)."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(
+            f"PutEvents failed: {code}: {message}",
+            problems=[Problem("/events", f"EventBridge answered {code}: {message}", "retry later; nothing was published")],
+            code=code,
         )
 
 
@@ -78,7 +100,7 @@ class FlowNotFoundError(NotFoundError):
     def __init__(self, flow: str, known: list[str]) -> None:
         hint = f"known flows: {', '.join(known)}" if known else "no flow is deployed"
         super().__init__(
-            f"unknown flow {_short(flow)!r}", [Problem(f"/flows/{_short(flow)}", "no such flow", hint)]
+            f"unknown flow {_short(flow)!r}", problems=[Problem(f"/flows/{_short(flow)}", "no such flow", hint)]
         )
         self.flow = flow
 
@@ -87,7 +109,7 @@ class RunNotFoundError(NotFoundError):
     def __init__(self, run_id: str) -> None:
         super().__init__(
             f"unknown run {_short(run_id)!r}",
-            [Problem(f"/runs/{_short(run_id)}", "no such run", "list runs with GET /flows/{flow}/runs")],
+            problems=[Problem(f"/runs/{_short(run_id)}", "no such run", "list runs with GET /flows/{flow}/runs")],
         )
         self.run_id = run_id
 
@@ -100,7 +122,7 @@ class IdempotencyConflictError(ConflictError):
     def __init__(self, key: str, why: str) -> None:
         super().__init__(
             f"idempotency key {key!r} was used for another request: {why}",
-            [Problem("/headers/Idempotency-Key", why, "use a new key for a different request")],
+            problems=[Problem("/headers/Idempotency-Key", why, "use a new key for a different request")],
         )
 
 
@@ -108,7 +130,7 @@ class RunNotActiveError(ConflictError):
     def __init__(self, run_id: str, status: str) -> None:
         super().__init__(
             f"run {run_id!r} is {status}",
-            [
+            problems=[
                 Problem(
                     f"/runs/{run_id}",
                     f"the run is already {status}",
@@ -122,7 +144,7 @@ class RunNotRedrivableError(ConflictError):
     def __init__(self, run_id: str, why: str) -> None:
         super().__init__(
             f"run {run_id!r} cannot be redriven: {why}",
-            [
+            problems=[
                 Problem(
                     f"/runs/{run_id}",
                     why,
@@ -138,7 +160,7 @@ class ExpressRunError(ConflictError):
     def __init__(self, run_id: str, action: str) -> None:
         super().__init__(
             f"run {run_id!r} cannot be {action}: it is an Express execution",
-            [
+            problems=[
                 Problem(
                     f"/runs/{run_id}",
                     f"Step Functions cannot {'stop' if action == 'cancelled' else 'redrive'} "
@@ -154,7 +176,7 @@ class FlowNotDeployedError(ServiceError):
     def __init__(self, flow: str) -> None:
         super().__init__(
             f"flow {flow!r} has no state machine",
-            [
+            problems=[
                 Problem(
                     f"/flows/{flow}",
                     "no state machine ARN in FLOWCTL_STATE_MACHINES",

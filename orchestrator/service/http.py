@@ -11,19 +11,27 @@ from typing import Any
 
 from orchestrator import strict_json
 from orchestrator.errors import FlowctlError, Problem
-from orchestrator.service.config import ConfigurationError
 from orchestrator.service.errors import (
+    ConfigurationError,
     ConflictError,
+    EventPublishError,
     FlowNotDeployedError,
     NotFoundError,
     PayloadTooLargeError,
     StartRunError,
     StepFunctionsUnavailableError,
 )
-from orchestrator.store.exceptions import RunAlreadyExistsError
+from orchestrator.store.errors import RunAlreadyExistsError
 from orchestrator.strict_json import StrictJsonError
 
-__all__ = ["body_problem", "error_body", "error_status", "body_refusal", "validation_problems"]
+__all__ = [
+    "body_problem",
+    "body_refusal",
+    "error_body",
+    "error_response",
+    "error_status",
+    "validation_problems",
+]
 
 _STATUS: tuple[tuple[type[Exception], int], ...] = (
     (NotFoundError, 404),
@@ -32,6 +40,7 @@ _STATUS: tuple[tuple[type[Exception], int], ...] = (
     (PayloadTooLargeError, 413),
     (FlowNotDeployedError, 503),
     (StepFunctionsUnavailableError, 503),
+    (EventPublishError, 503),
     (ConfigurationError, 500),
     (FlowctlError, 400),
 )
@@ -53,6 +62,11 @@ def error_body(message: str, problems: Iterable[Problem] = ()) -> dict[str, Any]
         "message": message,
         "problems": [{"where": p.where, "message": p.message, "hint": p.hint} for p in problems],
     }
+
+
+def error_response(exc: FlowctlError) -> tuple[int, dict[str, Any]]:
+    """(HTTP status, error body) of a flowctl error, read from its fields."""
+    return error_status(exc), error_body(exc.headline, exc.problems)
 
 
 def validation_problems(errors: Iterable[Mapping[str, Any]]) -> list[Problem]:

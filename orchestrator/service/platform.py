@@ -26,7 +26,7 @@ from orchestrator.constants import FLOWCTL_PAYLOAD_BUCKET
 from orchestrator.runtime.payloads import PayloadStore
 from orchestrator.service.catalog import FlowCatalog, describe_flow
 from orchestrator.service.config import PlatformConfig
-from orchestrator.service.errors import PayloadTooLargeError
+from orchestrator.service.errors import EventPublishError, PayloadTooLargeError
 from orchestrator.service.events import EventService, StepFunctionsResumer, WaitResult
 from orchestrator.service.runs import RunService
 from orchestrator.service.schemas import EventPublish, WaitRequest, parse_model
@@ -128,6 +128,15 @@ class Platform:
             event_ttl_seconds=self.config.event_ttl_seconds,
         )
 
+    def set_state_machine(self, flow: str, arn: str) -> None:
+        """Flow ``flow`` now runs on state machine ``arn`` (deployed or redeployed while the
+        platform runs, e.g. by ``flowctl serve`` when the builder saves a flow)."""
+        self.config.state_machines[flow] = arn
+        if "runs" in vars(self):  # the run service, once created, keeps its own copy
+            self.runs.state_machines[flow] = arn
+        if "catalog" in vars(self):
+            self.catalog.forget(flow)
+
     # ------------------------------------------------------------------ operations
     def list_flows(self) -> list[dict[str, Any]]:
         return [
@@ -195,9 +204,7 @@ class Platform:
         )
         entry = answer["Entries"][0]
         if answer.get("FailedEntryCount"):
-            raise RuntimeError(
-                f"PutEvents failed: {entry.get('ErrorCode')}: {entry.get('ErrorMessage')}"
-            )
+            raise EventPublishError(str(entry.get("ErrorCode")), str(entry.get("ErrorMessage")))
         return {"published": "bus", "event_id": entry.get("EventId")}
 
 

@@ -46,7 +46,7 @@ from orchestrator.service.errors import (
     StepFunctionsUnavailableError,
 )
 from orchestrator.store.base import RunStore
-from orchestrator.store.exceptions import RunAlreadyExistsError
+from orchestrator.store.errors import RunAlreadyExistsError
 from orchestrator.store.items import encode_json
 from orchestrator.store.models import TERMINAL_STATUSES, Run, RunPage, RunStatus, format_time
 
@@ -130,7 +130,7 @@ class RunService:
         if idempotency_key is not None and not _EXECUTION_NAME.match(idempotency_key):
             raise InvalidRequestError(
                 "invalid Idempotency-Key",
-                [
+                problems=[
                     Problem(
                         "/headers/Idempotency-Key",
                         f"{idempotency_key[:100]!r} is not a valid execution name",

@@ -68,7 +68,7 @@ def parse_model(model: type[M], data: Any, message: str) -> M:
         problems = [
             Problem("/" + "/".join(str(p) for p in e["loc"]), e["msg"]) for e in exc.errors()
         ]
-        raise InvalidRequestError(message, problems) from exc
+        raise InvalidRequestError(message, problems=problems) from exc
 
 
 def event_from_eventbridge(event: Mapping[str, Any]) -> tuple[EventPublish, str | None]:

@@ -26,7 +26,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from orchestrator.errors import FlowctlError, Problem
+from orchestrator.errors import Problem
+from orchestrator.service.errors import UnsupportedEventError
 from orchestrator.store.base import RunStore
 from orchestrator.store.models import format_time
 
@@ -40,10 +41,6 @@ __all__ = [
 ]
 
 DETAIL_TYPE = "Step Functions Execution Status Change"
-
-
-class UnsupportedEventError(FlowctlError):
-    """The event is not a Step Functions execution status change."""
 
 
 @dataclass(frozen=True)
@@ -74,7 +71,7 @@ def track_execution_event(
     if event.get("detail-type") != DETAIL_TYPE or not isinstance(detail, Mapping):
         raise UnsupportedEventError(
             f"not a {DETAIL_TYPE!r} event",
-            [
+            problems=[
                 Problem(
                     "/detail-type",
                     f"got {event.get('detail-type')!r}",
@@ -125,7 +122,7 @@ def _log_records(event: Mapping[str, Any]) -> list[dict[str, Any]]:
     except (KeyError, TypeError, ValueError, OSError) as exc:
         raise UnsupportedEventError(
             "unreadable CloudWatch Logs delivery",
-            [Problem("/awslogs/data", f"not base64 gzip JSON: {exc}", "subscribe the log group")],
+            problems=[Problem("/awslogs/data", f"not base64 gzip JSON: {exc}", "subscribe the log group")],
         ) from None
     records = []
     for entry in data.get("logEvents") or []:

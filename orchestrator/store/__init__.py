@@ -12,8 +12,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from orchestrator.store.base import Offloader, RunStore
-from orchestrator.store.exceptions import (
+from orchestrator.store.errors import (
     ConditionFailedError,
+    InvalidCounterNameError,
     InvalidNextTokenError,
     RunAlreadyExistsError,
     StoreError,
@@ -53,6 +54,7 @@ __all__ = [
     "BufferedEvent",
     "ConditionFailedError",
     "DynamoRunStore",
+    "InvalidCounterNameError",
     "InvalidNextTokenError",
     "LocalRunStore",
     "Offloader",

@@ -4,8 +4,8 @@ Backends (:class:`~orchestrator.store.dynamodb.DynamoRunStore`,
 :class:`~orchestrator.store.local.LocalRunStore`) implement only the hooks
 (:mod:`orchestrator.store.hooks`) — get, query, put, conditional update, conditional delete,
 atomic pair delete, atomic add — on the flat items of :mod:`orchestrator.store.items`; the
-waiter and buffered-event logic is :mod:`orchestrator.store.waiters`'. Every hook that can lose a race is conditional and raises
-:class:`~orchestrator.store.exceptions.ConditionFailedError` when it does not apply. Nothing is
+waiter and buffered-event logic is :mod:`orchestrator.store.waiters`. Every hook that can lose a race is conditional and raises
+:class:`~orchestrator.store.errors.ConditionFailedError` when it does not apply. Nothing is
 read-modify-write without a condition.
 
 Contract of the public methods (the same contract tests run on every backend):
@@ -38,8 +38,9 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from orchestrator.store import items as it
-from orchestrator.store.exceptions import (
+from orchestrator.store.errors import (
     ConditionFailedError,
+    InvalidCounterNameError,
     InvalidNextTokenError,
     RunAlreadyExistsError,
 )
@@ -232,7 +233,7 @@ class RunStore(WaiterStore):
         """Atomically add ``counters`` (e.g. ``{"succeeded": 1}``) to a fan-out node's progress."""
         for name in counters:
             if not name.replace("_", "").isalnum():
-                raise ValueError(f"counter names are letters, digits and '_': {name!r}")
+                raise InvalidCounterNameError(name)
         key = (it.run_pk(run_id), f"AGG#{node}")
         named = {f"{it.COUNTER_PREFIX}{k}": int(v) for k, v in counters.items()}
         item = self._add_counters(key, named, {"type": "progress", "run_id": run_id, "node": node})

@@ -2,7 +2,7 @@
 
 The boto3 DynamoDB *client* is injected (or created on first use, never at import time).
 Reads are strongly consistent; ``ConditionalCheckFailedException`` (and a transaction cancelled
-by a failed condition) becomes :class:`~orchestrator.store.exceptions.ConditionFailedError`.
+by a failed condition) becomes :class:`~orchestrator.store.errors.ConditionFailedError`.
 
 Example::
 
@@ -22,7 +22,7 @@ from orchestrator.store import dynamodb_types
 from orchestrator.store import items as it
 from orchestrator.store.base import RunStore
 from orchestrator.store.dynamodb_schema import GSI1_NAME
-from orchestrator.store.exceptions import ConditionFailedError
+from orchestrator.store.errors import ConditionFailedError
 
 __all__ = ["DynamoRunStore"]
 

@@ -5,7 +5,7 @@ and :class:`~orchestrator.store.waiters.WaiterStore`) and a backend
 (:class:`~orchestrator.store.dynamodb.DynamoRunStore`, :class:`~orchestrator.store.local.LocalRunStore`):
 get, query, query by flow, put, conditional update, conditional delete, atomic pair delete and
 atomic add, on the flat items of :mod:`orchestrator.store.items`. Every hook that can lose a race
-is conditional and raises :class:`~orchestrator.store.exceptions.ConditionFailedError` when it
+is conditional and raises :class:`~orchestrator.store.errors.ConditionFailedError` when it
 does not apply.
 """
 

@@ -45,7 +45,7 @@ from typing import Any
 from orchestrator.store import items as it
 from orchestrator.store import local_writer as lw
 from orchestrator.store.base import RunStore
-from orchestrator.store.exceptions import ConditionFailedError
+from orchestrator.store.errors import ConditionFailedError
 from orchestrator.store.models import TERMINAL_STATUSES, BufferedEvent, Waiter
 
 __all__ = ["LocalRunStore"]

@@ -14,7 +14,7 @@ from typing import Any
 
 from orchestrator.constants import DEFAULT_EVENT_TTL_SECONDS
 from orchestrator.store import items as it
-from orchestrator.store.exceptions import ConditionFailedError
+from orchestrator.store.errors import ConditionFailedError
 from orchestrator.store.hooks import StoreHooks
 from orchestrator.store.models import BufferedEvent, Waiter, format_time
 

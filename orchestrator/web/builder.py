@@ -15,21 +15,18 @@ from pathlib import Path
 from typing import Any
 
 from orchestrator.compiler.validate import check_flow
-from orchestrator.errors import FlowctlError, Problem
+from orchestrator.errors import Problem
 from orchestrator.flowlang.errors import FlowValidationError
 from orchestrator.flowlang.loader import parse_flow
 from orchestrator.flowlang.model import FLOW_NAME, FUNCTION_NAME
 from orchestrator.flowlang.project import PLATFORM_FUNCTIONS, Project
+from orchestrator.web.errors import BuilderError
 
 __all__ = ["BuilderError", "check_document", "create_function", "format_flow", "save_flow"]
 
 FIELD_TYPES = {"string": "str", "number": "float", "integer": "int", "boolean": "bool", "object": "dict[str, Any]", "array": "list[Any]"}
 _FIELD_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 _LINE_KEYS = ("params", "nodes")
-
-
-class BuilderError(FlowctlError):
-    """The builder refuses to write: a bad name, an existing file, an invalid flow."""
 
 
 def check_document(doc: Any, project: Project) -> list[Problem]:
@@ -68,13 +65,13 @@ def save_flow(doc: Any, project: Project, *, overwrite: bool = True) -> Path:
     """Validate ``doc`` and write it as ``flows/<name>.json``; BuilderError with every problem."""
     name = doc.get("name") if isinstance(doc, dict) else None
     if not isinstance(name, str) or not re.fullmatch(FLOW_NAME, name):
-        raise BuilderError("invalid flow name", [Problem("/name", f"{name!r} is not a flow name", "lowercase letters, digits and '-', starting with a letter")])
+        raise BuilderError("invalid flow name", problems=[Problem("/name", f"{name!r} is not a flow name", "lowercase letters, digits and '-', starting with a letter")])
     problems = check_document(doc, project)
     if problems:
-        raise BuilderError(f"flow '{name}' has {len(problems)} problem(s)", problems)
+        raise BuilderError(f"flow '{name}' has {len(problems)} problem(s)", problems=problems)
     path = project.flows_dir / f"{name}.json"
     if path.exists() and not overwrite:
-        raise BuilderError(f"flows/{name}.json exists", [Problem("/name", f"flows/{name}.json exists", "choose another name")])
+        raise BuilderError(f"flows/{name}.json exists", problems=[Problem("/name", f"flows/{name}.json exists", "choose another name")])
     ordered = {"$schema": "../orchestrator/flowlang/flow.schema.json"} if (project.root / "orchestrator" / "flowlang" / "flow.schema.json").is_file() else {}
     ordered.update({k: v for k, v in doc.items() if k != "$schema"})
     project.flows_dir.mkdir(parents=True, exist_ok=True)
@@ -84,16 +81,16 @@ def save_flow(doc: Any, project: Project, *, overwrite: bool = True) -> Path:
 
 def _fields_code(fields: Any, where: str) -> list[str]:
     if not isinstance(fields, list):
-        raise BuilderError(f"{where} must be a list", [Problem(f"/{where}", "a list of {name, type} is expected")])
+        raise BuilderError(f"{where} must be a list", problems=[Problem(f"/{where}", "a list of {name, type} is expected")])
     lines: list[str] = []
     seen: set[str] = set()
     for i, spec in enumerate(fields):
         name = spec.get("name") if isinstance(spec, dict) else None
         kind = spec.get("type", "string") if isinstance(spec, dict) else None
         if not isinstance(name, str) or not _FIELD_NAME.fullmatch(name) or keyword.iskeyword(name) or name in seen:
-            raise BuilderError(f"invalid field name {name!r}", [Problem(f"/{where}/{i}/name", f"{name!r} is not a field name", "lowercase letters, digits and '_', unique, not a Python keyword")])
+            raise BuilderError(f"invalid field name {name!r}", problems=[Problem(f"/{where}/{i}/name", f"{name!r} is not a field name", "lowercase letters, digits and '_', unique, not a Python keyword")])
         if kind not in FIELD_TYPES:
-            raise BuilderError(f"invalid field type {kind!r}", [Problem(f"/{where}/{i}/type", f"{kind!r} is not a type", f"one of: {', '.join(FIELD_TYPES)}")])
+            raise BuilderError(f"invalid field type {kind!r}", problems=[Problem(f"/{where}/{i}/type", f"{kind!r} is not a type", f"one of: {', '.join(FIELD_TYPES)}")])
         seen.add(name)
         description = str(spec.get("description") or "")
         lines.append(f"    {name}: {FIELD_TYPES[kind]} = Field(description={description!r})")
@@ -144,15 +141,15 @@ def create_function(spec: Any, project: Project) -> Path:
     """Write ``functions/<name>/app.py`` from the template: ``spec`` = ``{name, description,
     input: [{name, type, description}], output: [...], body}``. Never overwrites."""
     if not isinstance(spec, dict):
-        raise BuilderError("a function is a JSON object", [Problem("/", "a JSON object is expected")])
+        raise BuilderError("a function is a JSON object", problems=[Problem("/", "a JSON object is expected")])
     name = spec.get("name")
     if not isinstance(name, str) or not re.fullmatch(FUNCTION_NAME, name) or keyword.iskeyword(name):
-        raise BuilderError("invalid function name", [Problem("/name", f"{name!r} is not a function name", "lowercase letters, digits and '_', starting with a letter")])
+        raise BuilderError("invalid function name", problems=[Problem("/name", f"{name!r} is not a function name", "lowercase letters, digits and '_', starting with a letter")])
     if name in PLATFORM_FUNCTIONS:
-        raise BuilderError(f"'{name}' is reserved", [Problem("/name", f"'{name}' is a platform function", "choose another name")])
+        raise BuilderError(f"'{name}' is reserved", problems=[Problem("/name", f"'{name}' is a platform function", "choose another name")])
     folder = project.functions_dir / name
     if folder.exists():
-        raise BuilderError(f"functions/{name} exists", [Problem("/name", f"functions/{name}/ exists", "choose another name")])
+        raise BuilderError(f"functions/{name} exists", problems=[Problem("/name", f"functions/{name}/ exists", "choose another name")])
     description = " ".join(str(spec.get("description") or f"The {name} node.").split()).replace('"""', "'''")
     body = str(spec.get("body") or "return {}")
     source = TEMPLATE.format(
@@ -166,7 +163,7 @@ def create_function(spec: Any, project: Project) -> Path:
         compile(source, f"functions/{name}/app.py", "exec")
     except SyntaxError as exc:
         line = (exc.lineno or 0) - source[: source.find("def handle")].count("\n") - 1
-        raise BuilderError("the body is not valid Python", [Problem("/body", f"line {max(line, 1)}: {exc.msg}", "fix the Python body")]) from None
+        raise BuilderError("the body is not valid Python", problems=[Problem("/body", f"line {max(line, 1)}: {exc.msg}", "fix the Python body")]) from None
     folder.mkdir(parents=True)
     (folder / "app.py").write_text(source)
     return folder / "app.py"

@@ -17,6 +17,7 @@ from orchestrator.errors import FlowctlError, Problem
 from orchestrator.flowlang.functions import load_functions
 from orchestrator.flowlang.project import Project
 from orchestrator.serve.http import Request, Response
+from orchestrator.service.http import error_body
 from orchestrator.web import data, pages
 from orchestrator.web.builder import BuilderError, check_document, create_function, save_flow
 from orchestrator.web.layout import flow_layout
@@ -46,7 +47,7 @@ def _json(status: int, value: Any) -> Response:
 
 
 def _problems(exc: FlowctlError) -> dict[str, Any]:
-    return {"message": str(exc).splitlines()[0], "problems": [p.__dict__ for p in exc.problems]}
+    return error_body(exc.headline, exc.problems)
 
 
 def _cross_site(request: Request) -> Response | None:

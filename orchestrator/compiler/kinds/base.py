@@ -71,12 +71,12 @@ class NodeKind:
              out: dict[str, Any] | None) -> str:
         """Add the node's states to ``states`` (continuing at ``nxt``); return its entry state.
         ``out`` is what a branch of a Parallel outputs (for a ``succeed`` that ends it)."""
-        raise CompileError(f"/nodes/{node_id}", f"cannot compile a node of kind {self.name!r}")
+        raise CompileError(f"cannot compile a node of kind {self.name!r}", where=f"/nodes/{node_id}")
 
     def emit_handler(self, b: Emitter, name: str, handler_id: str, node_id: str, scope: Scope,
                      states: dict[str, Any], nxt: str) -> None:
         """Add state ``name``: this node handling the error of ``node_id`` (its input is the error)."""
-        raise CompileError(f"/nodes/{handler_id}", f"a {self.name} node cannot be a catch handler")
+        raise CompileError(f"a {self.name} node cannot be a catch handler", where=f"/nodes/{handler_id}")
 
     # -- report ---------------------------------------------------------------------------------
     def cost(self, est: Estimator, node: Node) -> Cost:

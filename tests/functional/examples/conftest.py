@@ -100,7 +100,7 @@ def run_flow(flowctl: Flowctl) -> Flowctl:
 @pytest.fixture
 def store(home: Path) -> Any:
     """The run store `flowctl` records the test's runs in."""
-    from orchestrator.cli.local import local_store
+    from orchestrator.cli.context import local_store
 
     return local_store(ROOT)
 

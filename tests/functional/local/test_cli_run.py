@@ -77,7 +77,7 @@ def test_wait_for_event_published_from_another_caller(home: Path) -> None:
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
     # WHEN, once it waits, the event is published from here
-    from orchestrator.cli.local import local_store
+    from orchestrator.cli.context import local_store
 
     deadline = time.monotonic() + 30
     while not local_store(ROOT).list_waiters("event1", "k-live") and waiting.poll() is None and time.monotonic() < deadline:
@@ -97,7 +97,7 @@ def test_event_published_before_the_run_is_delivered_once() -> None:
     assert "buffered" in invoke("events", "publish", "event1", "--key", "early", "--data", '{"early": true}').output
     output = run_json(str(FLOWS / "liteflow-wait-event.json"), "-p", "key=early")
     assert output["data"] == {"early": True}
-    from orchestrator.cli.local import local_store
+    from orchestrator.cli.context import local_store
 
     assert local_store(ROOT).list_buffered_events("event1", "early") == []
 

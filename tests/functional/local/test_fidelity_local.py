@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from orchestrator.cli.app import app
-from orchestrator.cli.local import local_store
+from orchestrator.cli.context import local_store
 from tests.functional.local.functions_src import FUNCTIONS as SHARED_FUNCTIONS
 
 FUNCTIONS = {

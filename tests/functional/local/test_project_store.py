@@ -67,7 +67,7 @@ def test_events_publish_from_a_subfolder_uses_the_project_store(project: Path, m
     published = invoke(project / "functions" / "broken", monkeypatch, "events", "publish", "e", "--key", "k")
     # THEN it is kept in the project's store, and no store appears in the subfolder
     assert published.exit_code == 0
-    from orchestrator.cli.local import local_store
+    from orchestrator.cli.context import local_store
 
     assert [e.key for e in local_store(project).list_buffered_events("e", "k")] == ["k"]
     assert not (project / "functions" / "broken" / ".flowctl").exists()

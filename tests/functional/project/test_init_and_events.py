@@ -123,7 +123,7 @@ def test_synth_refuses_a_functions_folder_named_like_a_platform_function(project
 
 
 def test_events_sample_says_when_a_payload_was_too_large_to_record() -> None:
-    from orchestrator.cli.project import recorded_payload
+    from orchestrator.cli.events import recorded_payload
     from orchestrator.errors import FlowctlError
     from orchestrator.store.models import Run, Step
 

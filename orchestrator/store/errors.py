@@ -10,6 +10,7 @@ from orchestrator.errors import FlowctlError, Problem
 
 __all__ = [
     "ConditionFailedError",
+    "InvalidCounterNameError",
     "InvalidNextTokenError",
     "RunAlreadyExistsError",
     "StoreError",
@@ -34,7 +35,7 @@ class RunAlreadyExistsError(StoreError):
     def __init__(self, run_id: str) -> None:
         super().__init__(
             f"run {run_id!r} already exists",
-            [
+            problems=[
                 Problem(
                     f"/runs/{run_id}", "a run with this id exists", "use another idempotency key"
                 )
@@ -49,7 +50,7 @@ class InvalidNextTokenError(StoreError):
     def __init__(self) -> None:
         super().__init__(
             "invalid next_token",
-            [
+            problems=[
                 Problem(
                     "/next_token",
                     "not a token returned by a previous page",
@@ -57,3 +58,15 @@ class InvalidNextTokenError(StoreError):
                 )
             ],
         )
+
+
+class InvalidCounterNameError(StoreError, ValueError):
+    """A progress counter name that is not letters, digits and ``_`` (it becomes an attribute name)."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(
+            f"counter names are letters, digits and '_': {name!r}",
+            where="/counters",
+            hint="name counters like 'succeeded' or 'failed_items'",
+        )
+        self.name = name

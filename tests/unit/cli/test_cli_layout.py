@@ -1,0 +1,75 @@
+"""The CLI is assembled from its command modules; a command loads only its own module."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from orchestrator.cli.app import COMMAND_MODULES, app, build_app, command_of
+from orchestrator.cli.console import print_error
+from orchestrator.errors import FlowctlError, Problem
+
+ROOT = Path(__file__).resolve().parents[3]
+
+_PROBE = """
+import json, sys
+sys.argv = ["flowctl", "run", "flows/liteflow-hello.json", "--quiet"]
+from orchestrator.cli.app import main
+try:
+    main()
+except SystemExit as exc:
+    code = exc.code
+print(json.dumps({"code": code, "modules": sorted(sys.modules)}))
+"""
+
+
+def test_every_command_of_the_cli_is_in_the_command_table() -> None:
+    # GIVEN the whole CLI WHEN its commands are listed THEN each has its module in the table
+    # (main() loads a command's module from it: a command missing there would not be found)
+    group = __import__("typer").main.get_command(app)
+    assert sorted(group.commands) == sorted(COMMAND_MODULES)
+
+
+def test_the_command_is_the_first_word_that_is_not_a_root_option() -> None:
+    assert command_of(["run", "flows/a.json"]) == "run"
+    assert command_of(["-C", "project", "runs", "list"]) == "runs"
+    assert command_of(["--directory", "run", "validate", "x"]) == "validate"
+    assert command_of(["--version"]) is None
+    assert command_of([]) is None
+
+
+def test_a_partial_app_runs_its_command_and_shows_its_help() -> None:
+    # GIVEN the app of the flow commands only WHEN one runs THEN it behaves as in the whole CLI
+    result = CliRunner().invoke(build_app("validate"), ["validate", str(ROOT / "flows" / "liteflow-hello.json")])
+    assert result.exit_code == 0, result.output
+    assert "is valid" in result.output
+
+
+def test_flowctl_run_loads_neither_boto3_nor_the_other_commands() -> None:
+    # GIVEN `flowctl run` of a JSON flow WHEN it has run THEN no AWS SDK, YAML parser or other
+    # command module was imported (start-up time: issue 14)
+    done = subprocess.run([sys.executable, "-c", _PROBE], cwd=ROOT, capture_output=True, text=True, check=True)
+    probe = json.loads(done.stdout.strip().splitlines()[-1])
+    assert probe["code"] in (0, None)
+    loaded = set(probe["modules"])
+    assert not {"boto3", "botocore", "yaml"} & loaded
+    assert {m for m in loaded if m.startswith("orchestrator.cli.")} <= {
+        "orchestrator.cli.app", "orchestrator.cli.run", "orchestrator.cli.console",
+        "orchestrator.cli.context", "orchestrator.cli.literal", "orchestrator.cli.local_view",
+    }
+
+
+def test_an_error_prints_from_its_fields(capsys) -> None:  # type: ignore[no-untyped-def]
+    # GIVEN errors with one or many problems WHEN printed THEN headline, hint and problems show
+    print_error(FlowctlError("no such node", where="/nodes/a/after/0", hint="declare it"))
+    print_error(FlowctlError("2 problems", problems=[Problem("/a", "bad"), Problem("/b", "worse", "fix b")]))
+    print_error(FlowctlError("plain"))
+    text = capsys.readouterr().err
+    assert "error: /nodes/a/after/0: no such node" in text
+    assert "hint: declare it" in text
+    assert "error: 2 problems" in text and "✗ /a: bad" in text and "hint: fix b" in text
+    assert "error: plain" in text
