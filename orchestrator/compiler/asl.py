@@ -684,6 +684,17 @@ class _Builder:
         if aggregate:
             fanout["aggregate"] = True
             self.build.aggregated_maps.append(scope.path + node_id)
+        # The first item records the foreach's total (in the cloud nothing else knows it).
+        reader = self.item_reader(spec.items_from) if spec.items_from is not None else None
+        if reader is not None:
+            fanout["items_from"] = {**reader["Arguments"], "ReaderConfig": reader["ReaderConfig"]}
+        elif isinstance(spec.items, list):
+            fanout["total"] = len(spec.items)
+        elif spec.do.uses is not None:
+            # Counted where the items are (the Map's own scope), for the first item only.
+            selector["total"] = _expr(f"$states.context.Map.Item.Index = 0 ? $count({_unwrap(items)}) : null")
+            first_assign[f"Total_{var}"] = _expr("$states.input.Items[0].total" if spec.batch_size else "$states.input.total")
+            fanout["total"] = _expr(f"$Total_{var}")
         retry = spec.do.retry
         if retry is not None and retry.max_attempts > 1:
             fanout["retry"] = {"errors": list(retry.errors), "max_attempts": retry.max_attempts}
@@ -696,8 +707,8 @@ class _Builder:
             "States": dict(sorted(iteration.items(), key=lambda kv: kv[0] != start)),
         }
         state: dict[str, Any] = {"Type": "Map"}
-        if spec.items_from is not None:
-            state["ItemReader"] = self.item_reader(spec.items_from)
+        if reader is not None:
+            state["ItemReader"] = reader
         else:
             state["Items"] = items
         state.update({"ItemSelector": selector, "ItemProcessor": processor})

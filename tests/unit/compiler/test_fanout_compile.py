@@ -58,6 +58,9 @@ def test_items_from_a_project_file_compile_to_an_item_reader(write):
     assert context["fanout"] == "each" and context["aggregate"] is True
     # the items of a child execution belong to the parent's run
     assert context["run_id"] == "{% $Run_each.run_id %}"
+    # AND the first item can count the items, as the ItemReader reads them (the foreach's total)
+    assert context["items_from"] == {"Bucket": "${ProjectDataBucket}", "Key": "data/rows.csv",
+                                     "ReaderConfig": {"InputType": "CSV", "CSVHeaderLocation": "FIRST_ROW"}}
     assert compiled.report.foreach_results["each"].startswith("aggregated")
     assert "items are read from a file" in compiled.report.foreach_results["each"]
 
@@ -136,3 +139,23 @@ def test_the_flow_output_cannot_read_an_aggregate(write):
 def test_bad_foreach_sources_are_refused(write, foreach, where, message):
     problems = _problems(write({"each": {"foreach": foreach}}))
     assert any(p.startswith(where + ":") and message in p for p in problems), problems
+
+
+@pytest.mark.parametrize(("items", "batch"), [("{% $params.rows %}", None), ("{% $params.rows %}", 10), ([1, 2, 3], None)])
+def test_each_item_payload_can_tell_the_foreach_total(write, items, batch):
+    # GIVEN a foreach over a literal list or an expression (inline or batched)
+    spec: dict[str, Any] = {"items": items, "do": {"uses": "step"}}
+    if batch:
+        spec["batch_size"] = batch
+    compiled = compile_flow_file(write({"each": {"foreach": spec}}, params={"rows": {"type": "array"}}))
+    state = compiled.definition["States"]["each"]
+    context = state["ItemProcessor"]["States"]["each/do"]["Arguments"]["Payload"]["context"]
+    if isinstance(items, list):
+        # THEN a literal list's count is a constant
+        assert context["total"] == 3
+    else:
+        # THEN the Map counts its items for the first one only (not once per item)
+        assert state["ItemSelector"]["total"] == "{% $states.context.Map.Item.Index = 0 ? $count(($params.rows)) : null %}"
+        first = "Items[0].total" if batch else "total"
+        assert state["ItemProcessor"]["States"]["each/item"]["Assign"]["Total_each"] == f"{{% $states.input.{first} %}}"
+        assert context["total"] == "{% $Total_each %}"
