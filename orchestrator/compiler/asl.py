@@ -690,11 +690,9 @@ class _Builder:
             fanout["items_from"] = {**reader["Arguments"], "ReaderConfig": reader["ReaderConfig"]}
         elif isinstance(spec.items, list):
             fanout["total"] = len(spec.items)
-        elif spec.do.uses is not None:
-            # Counted where the items are (the Map's own scope), for the first item only.
-            selector["total"] = _expr(f"$states.context.Map.Item.Index = 0 ? $count({_unwrap(items)}) : null")
-            first_assign[f"Total_{var}"] = _expr("$states.input.Items[0].total" if spec.batch_size else "$states.input.total")
-            fanout["total"] = _expr(f"$Total_{var}")
+        # Items from an expression are not counted here: a count in the ItemSelector would be
+        # interpreted once per item (no native JSONata path for $count), doubling a local
+        # item's cost; that needs a count state before the Map.
         retry = spec.do.retry
         if retry is not None and retry.max_attempts > 1:
             fanout["retry"] = {"errors": list(retry.errors), "max_attempts": retry.max_attempts}

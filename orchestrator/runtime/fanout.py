@@ -85,7 +85,7 @@ class Fanout:
     batch: bool = False
     """The input is a batch ``[{"input": ..., "index": n}, ...]``: one call of the function each."""
     total: int | None = None
-    """How many items the foreach has, when the compiler knows (a literal list)."""
+    """How many items the foreach has, when the compiler knows it (a literal list)."""
     items_from: dict[str, Any] | None = None
     """Where the foreach reads its items (``{"Bucket", "Key", "ReaderConfig"}``, its ItemReader)."""
 
