@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -34,6 +35,32 @@ def fake_aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         monkeypatch.setenv(name, value)
     with mock_aws():
         yield
+
+
+@pytest.fixture
+def project_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A temporary project folder that relative paths resolve against."""
+    monkeypatch.setenv("FLOWCTL_PROJECT_DIR", str(tmp_path))
+    return tmp_path
+
+
+@pytest.fixture
+def aws(fake_aws: None) -> Iterator[Any]:
+    """Every AWS call answered by moto, with a fresh S3 client."""
+    from orchestrator.io import set_s3_client
+
+    set_s3_client(None)
+    yield
+    set_s3_client(None)
+
+
+@pytest.fixture
+def bucket(aws: Any) -> str:
+    """An empty S3 bucket (moto)."""
+    import boto3
+
+    boto3.client("s3").create_bucket(Bucket="flowctl-test")
+    return "flowctl-test"
 
 
 # -- the SAM CLI and one `sam build` per session (tests/template/test_sam.py, tests/functional/deploy)

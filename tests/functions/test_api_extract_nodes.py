@@ -14,7 +14,7 @@ import boto3
 import pytest
 
 AppLoader = Callable[[str], ModuleType]
-DATA = Path(__file__).resolve().parents[3] / "data" / "api"
+DATA = Path(__file__).resolve().parents[2] / "data" / "api"
 EXPECTED = json.loads((DATA / "expected.json").read_text())
 
 
@@ -42,7 +42,7 @@ def test_http_fetch_raises_a_client_error_for_4xx_which_the_flow_does_not_retry(
     with pytest.raises(module.HttpClientError, match="only http"):
         module.handle({"url": "ftp://example.com/orders"})
     # Step Functions matches the class name: the flow's retry names HttpError, not HttpClientError
-    flow = json.loads((Path(__file__).resolve().parents[3] / "flows" / "api-extract.json").read_text())
+    flow = json.loads((Path(__file__).resolve().parents[2] / "flows" / "api-extract.json").read_text())
     assert "HttpClientError" not in flow["nodes"]["fetch"]["retry"]["errors"]
 
 

@@ -1,4 +1,4 @@
-"""Fixtures for node-function tests: load a function's ``app.py``, fake AWS, the fake API.
+"""Fixtures for node-function tests: load a function's ``app.py``, the shipped data, the fake API.
 
 Every function lives in ``functions/<name>/app.py`` (a module called ``app``, like on Lambda),
 so :func:`load_app` imports each one under its own module name.
@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import importlib.util
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
-from typing import Any
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[3]
+ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "data"
 
 
@@ -42,36 +41,10 @@ def app() -> Callable[[str], ModuleType]:
 
 
 @pytest.fixture
-def project_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A temporary project folder that relative paths resolve against."""
-    monkeypatch.setenv("FLOWCTL_PROJECT_DIR", str(tmp_path))
-    return tmp_path
-
-
-@pytest.fixture
 def repo_dir(monkeypatch: pytest.MonkeyPatch) -> Path:
     """Relative paths resolve against the repository (for the shipped ``data/``)."""
     monkeypatch.setenv("FLOWCTL_PROJECT_DIR", str(ROOT))
     return ROOT
-
-
-@pytest.fixture
-def aws(fake_aws: None) -> Iterator[Any]:
-    """Every AWS call answered by moto, with a fresh S3 client."""
-    from orchestrator.io import set_s3_client
-
-    set_s3_client(None)
-    yield
-    set_s3_client(None)
-
-
-@pytest.fixture
-def bucket(aws: Any) -> str:
-    """An empty S3 bucket (moto)."""
-    import boto3
-
-    boto3.client("s3").create_bucket(Bucket="flowctl-test")
-    return "flowctl-test"
 
 
 @pytest.fixture
