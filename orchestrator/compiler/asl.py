@@ -77,6 +77,8 @@ class AslBuild:
     distributed_maps: list[str] = field(default_factory=list)
     aggregated_maps: list[str] = field(default_factory=list)
     item_buckets: list[str] = field(default_factory=list)
+    counted_maps: dict[str, str] = field(default_factory=dict)
+    """Map state → the JSONata of its items, counted by a Pass before it (emit_node)."""
     """Buckets the state machine reads items from (``${ProjectDataBucket}`` for project files)."""
 
     @property
@@ -417,6 +419,12 @@ class _Builder:
             if catchers:
                 state["Catch"] = catchers
         states[name] = self.link(state, nxt)
+        counted = self.build.counted_maps.pop(scope.prefix + node_id, None)
+        if counted is not None:
+            # Count the items once, before the Map: its first item records the total.
+            count = self.name(f"{scope.prefix}{node_id}/count")
+            states[count] = {"Type": "Pass", "Assign": {f"Total_{var}": _expr(f"$count({counted})")}, "Next": name}
+            return count
         return name
 
     def emit_switch(self, name: str, node_id: str, node: Node, scope: Scope, states: dict[str, Any], nxt: str) -> str:
@@ -690,9 +698,16 @@ class _Builder:
             fanout["items_from"] = {**reader["Arguments"], "ReaderConfig": reader["ReaderConfig"]}
         elif isinstance(spec.items, list):
             fanout["total"] = len(spec.items)
-        # Items from an expression are not counted here: a count in the ItemSelector would be
-        # interpreted once per item (no native JSONata path for $count), doubling a local
-        # item's cost; that needs a count state before the Map.
+        elif spec.do.uses is not None:
+            # Items from an expression: a Pass before the Map counts them once (emit_node); the
+            # items read the count as a variable (a count per item would be interpreted per item).
+            self.build.counted_maps[scope.prefix + node_id] = _unwrap(items)
+            if distributed:
+                shared["total"] = _expr(f"$Total_{var}")
+                first_assign[f"Total_{var}"] = _expr(f"{first}.total")
+                if not spec.batch_size:
+                    selector["total"] = shared["total"]
+            fanout["total"] = _expr(f"$Total_{var}")
         retry = spec.do.retry
         if retry is not None and retry.max_attempts > 1:
             fanout["retry"] = {"errors": list(retry.errors), "max_attempts": retry.max_attempts}

@@ -219,29 +219,27 @@ def test_an_event_is_published_from_the_events_page(page: Any, server: Any) -> N
 
 
 def test_a_foreach_shows_its_items_done_of_total_while_it_runs(page: Any, server: Any, screenshot: Any) -> None:
-    # GIVEN a run of a foreach over 24 items, two at a time, each taking a moment
-    started = server.call("POST", "/flows/demo-fanout/runs", {"count": 24, "delay": 0.25})["run"]["run_id"]
+    gate: Path = server.project / "gate-open.txt"
+    # GIVEN a run of a foreach over 24 items, two at a time, whose items from the 7th on wait
+    # for a gate file
+    params = {"count": 24, "hold_from": 6, "gate": str(gate)}
+    started = server.call("POST", "/flows/demo-fanout/runs", params)["run"]["run_id"]
     # WHEN its run page is opened while it runs
     page.goto(f"/ui/runs/{started}")
     row = page.locator('#run-progress li[data-node="each"]')
     # THEN the page shows the foreach's items done of its total, as `flowctl runs show` does,
-    # and updates them live: some done, not all, while the run is RUNNING
-    page.wait_for_function(
-        """() => {
-          const li = document.querySelector('#run-progress li[data-node="each"]');
-          const m = li && li.textContent.match(/each (\\d+)\\/24/);
-          return m && +m[1] > 0 && +m[1] < 24 && document.getElementById('run-status').textContent === 'RUNNING';
-        }""",
-        timeout=60_000,
-    )
+    # while the run is RUNNING
+    expect(row).to_have_text(re.compile(r"^each 6/24"), timeout=60_000)
+    expect(page.locator("#run-status")).to_have_text("RUNNING")
     bar = row.locator("progress")
-    assert bar.get_attribute("max") == "24"
-    assert 0 < float(bar.evaluate("b => b.value")) < 24
+    assert (bar.get_attribute("max"), bar.evaluate("b => b.value")) == ("24", 6)
     # AND the graph's foreach node carries the same count
-    assert re.search(r"\d+/24", node(page, "each").locator(".node-progress").text_content() or "")
-    assert "items" in (node(page, "each").get_attribute("aria-label") or "")
+    expect(node(page, "each").locator(".node-progress")).to_have_text("6/24")
+    assert "items 6/24" in (node(page, "each").get_attribute("aria-label") or "")
     screenshot(page, "fanout")
-    # AND when the run ends they read 24/24, on the page, the node and its panel
+    # WHEN the gate opens, THEN the counts move on live and read 24/24 when the run ends,
+    # on the page, the node and its panel
+    gate.write_text("open")
     page.wait_for_function("document.getElementById('run-status').textContent === 'SUCCEEDED'", timeout=60_000)
     expect(row).to_have_text(re.compile(r"^each 24/24"))
     expect(node(page, "each").locator(".node-progress")).to_have_text("24/24")

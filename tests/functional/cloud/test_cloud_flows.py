@@ -69,8 +69,8 @@ def foreach(cloud: Cloud) -> list[Run]:
         (2, "X", 1),
     ]
     assert steps_of(run) == [("each", i, "SUCCEEDED") for i in range(3)]
-    # items from an expression are not counted in the cloud (yet): the items done stand in
-    assert run["progress"] == {"each": {"succeeded": 3}}
+    # the items were counted before the Map, and the first one recorded the total
+    assert run["progress"] == {"each": {"succeeded": 3, "total": 3}}
     return [run]
 
 

@@ -148,3 +148,22 @@ def test_a_literal_list_tells_each_item_payload_the_foreach_total(write):
     context = state["ItemProcessor"]["States"]["each/do"]["Arguments"]["Payload"]["context"]
     assert context["total"] == 3
     assert "total" not in state["ItemSelector"]
+
+
+@pytest.mark.parametrize("batch", [None, 10])
+def test_items_from_an_expression_are_counted_once_before_the_map(write, batch):
+    # GIVEN a foreach over an expression (inline, or distributed with batches)
+    spec: dict[str, Any] = {"items": "{% $params.rows %}", "do": {"uses": "step"}}
+    if batch:
+        spec["batch_size"] = batch
+    compiled = compile_flow_file(write({"each": {"foreach": spec}}, params={"rows": {"type": "array"}}))
+    states = compiled.definition["States"]
+    # THEN a Pass before the Map counts the items once, into a variable
+    assert states["Params"]["Next"] == "each/count"
+    assert states["each/count"] == {"Type": "Pass", "Assign": {"Total_each": "{% $count(($params.rows)) %}"}, "Next": "each"}
+    # AND each item's payload reads the count (a variable: no count per item)
+    processor = states["each"]["ItemProcessor"]["States"]
+    assert processor["each/do"]["Arguments"]["Payload"]["context"]["total"] == "{% $Total_each %}"
+    if batch:  # a child execution does not see the parent's variables: the batch carries it
+        assert states["each"]["ItemBatcher"]["BatchInput"]["total"] == "{% $Total_each %}"
+        assert processor["each/item"]["Assign"]["Total_each"] == "{% $states.input.BatchInput.total %}"
