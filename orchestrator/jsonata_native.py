@@ -224,48 +224,49 @@ def _compare(op: str, a: Any, b: Any) -> bool:
     return bool(a >= b)
 
 
+class _Absent(Fallback):
+    """A path reached nothing (an unset variable, a missing key): ``$exists`` is false."""
+
+
+def _path(name: str, keys: tuple[str, ...]) -> NativeExpr:
+    """``$name.keys...`` (``$states`` or a variable). Raises :class:`_Absent` when the variable
+    is unset or a key is missing, Fallback at a value that is not an object (arrays map over
+    their items: the interpreter's job)."""
+
+    def path(states: Mapping[str, Any], lookup: Callable[[str], Any]) -> Any:
+        if name == "states":
+            value: Any = states
+        else:
+            try:
+                value = lookup(name)
+            except KeyError:
+                raise _Absent from None
+        for key in keys:
+            if type(value) is not dict:
+                raise Fallback
+            value = value.get(key, _MISSING)
+            if value is _MISSING:
+                raise _Absent
+        return value  # as the plain-path fast path: operators check their operands
+
+    return path
+
+
 def _build(node: tuple[Any, ...]) -> NativeExpr:
     kind = node[0]
     if kind == "const":
         value = node[1]
         return lambda states, lookup: value
     if kind == "path":
-        name, keys = node[1], node[2]
-
-        def path(states: Mapping[str, Any], lookup: Callable[[str], Any]) -> Any:
-            if name == "states":
-                value: Any = states
-            else:
-                try:
-                    value = lookup(name)
-                except KeyError:
-                    raise Fallback from None
-            for key in keys:
-                if type(value) is not dict:
-                    raise Fallback
-                value = value.get(key, _MISSING)
-                if value is _MISSING:
-                    raise Fallback
-            return value  # as the plain-path fast path: operators check their operands
-
-        return path
+        return _path(node[1], node[2])
     if kind == "exists":
-        name, keys = node[1], node[2]
+        path = _path(node[1], node[2])
 
         def exists(states: Mapping[str, Any], lookup: Callable[[str], Any]) -> bool:
-            if name == "states":
-                value: Any = states
-            else:
-                try:
-                    value = lookup(name)
-                except KeyError:
-                    return False
-            for key in keys:
-                if type(value) is not dict:
-                    raise Fallback  # arrays map over their items: the interpreter's job
-                if key not in value:
-                    return False
-                value = value[key]
+            try:
+                path(states, lookup)
+            except _Absent:
+                return False
             return True
 
         return exists

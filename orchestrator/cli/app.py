@@ -113,7 +113,7 @@ def _root(
 @app.command()
 def validate(flows: list[Path] = typer.Argument(..., help="Flow files (JSON or YAML).")) -> None:
     """Check flows and report every problem with its JSON pointer and a hint."""
-    from orchestrator.flowlang.validate import validate_flow_file
+    from orchestrator.compiler.validate import validate_flow_file
 
     failed = 0
     for path in flows:

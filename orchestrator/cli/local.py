@@ -453,8 +453,8 @@ def _flows_waiting_for(root: Path, event: str) -> list[str]:
 
 def _project_flows(root: Path) -> list[Any]:
     """The project's valid flows (an invalid one is skipped: `flowctl validate` reports it)."""
+    from orchestrator.compiler.validate import validate_flow_file
     from orchestrator.flowlang.project import Project
-    from orchestrator.flowlang.validate import validate_flow_file
 
     flows = []
     for path in Project(root).flow_paths():

@@ -191,8 +191,8 @@ def schedules_list(count: int = typer.Option(3, "--count", "-n", help="Next fire
     from zoneinfo import ZoneInfo
 
     from orchestrator.cli.local import _project_root
+    from orchestrator.compiler.validate import validate_flow_file
     from orchestrator.flowlang.project import Project
-    from orchestrator.flowlang.validate import validate_flow_file
     from orchestrator.serve.schedules import fire_times
 
     project = Project(_project_root("schedules list"))
@@ -233,8 +233,8 @@ def backfill(
     """Start one run per fire time of the flow's schedules in a time range; a fire time that
     already has its run starts nothing."""
     from orchestrator.cli.local import _project_root
+    from orchestrator.compiler.validate import validate_flow_file
     from orchestrator.flowlang.project import Project
-    from orchestrator.flowlang.validate import validate_flow_file
     from orchestrator.serve.app import ServeApp, project_home
     from orchestrator.serve.client import call_server
     from orchestrator.serve.discovery import running_server

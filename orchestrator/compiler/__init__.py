@@ -17,17 +17,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from orchestrator.compiler.asl import AslBuild, build_asl
+from orchestrator.compiler.asl import AslBuild, StateNode, build_asl
 from orchestrator.compiler.errors import CompileError
 from orchestrator.compiler.report import EXPRESS_MAX_SECONDS, FlowReport, estimate, foreach_results
+from orchestrator.compiler.validate import check_flow, validate_flow_file
 from orchestrator.flowlang.errors import FlowValidationError
 from orchestrator.flowlang.model import Flow
 from orchestrator.flowlang.project import Project
-from orchestrator.flowlang.validate import check_flow, validate_flow_file
 from orchestrator.limits import MAX_DEFINITION_DEPTH
 from orchestrator.strict_json import StrictJsonError, check_value
 
-__all__ = ["CompileError", "CompiledFlow", "asl_text", "compile_flow", "compile_flow_file", "project_loader"]
+__all__ = ["CompileError", "CompiledFlow", "StateNode", "asl_text", "compile_flow", "compile_flow_file", "project_loader"]
 
 
 @dataclass
@@ -53,6 +53,11 @@ class CompiledFlow:
     @property
     def nested_flows(self) -> list[str]:
         return self.build.nested_flows
+
+    @property
+    def state_nodes(self) -> dict[str, StateNode]:
+        """Every state of :attr:`definition` (nested ones too) → the flow node it belongs to."""
+        return self.build.state_nodes
 
 
 def asl_text(definition: dict[str, Any]) -> str:

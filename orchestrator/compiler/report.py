@@ -1,6 +1,7 @@
 """What a compiled flow will cost and where it may hit Step Functions limits.
 
-Figures are estimates from the flow's structure, with stated assumptions: ``items`` elements per
+Figures are estimates from the flow's structure (:mod:`orchestrator.compiler.cost`, each node
+kind's share from its module), with stated assumptions: ``items`` elements per
 ``foreach`` (default 100), every ``while`` running to ``max_iterations``, every retry used, and
 100 ms per Lambda call for the Express duration charge. Prices are us-east-1 list prices
 (Standard: $0.025 per 1,000 state transitions; Express: $1.00 per million requests plus
@@ -14,10 +15,11 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from orchestrator.compiler.sp import Parallel, Series, Tree
+from orchestrator.compiler.cost import LAMBDA_SECONDS, Cost, Estimator
+from orchestrator.compiler.kinds import KINDS
 from orchestrator.flowlang.fanout import results_mode
 from orchestrator.flowlang.graph import flow_graph
-from orchestrator.flowlang.model import Body, Flow, Node
+from orchestrator.flowlang.model import Flow
 
 __all__ = ["DEFINITION_SIZE_LIMIT", "HISTORY_EVENT_LIMIT", "FlowReport", "estimate", "offloaded_reads"]
 
@@ -30,27 +32,7 @@ STANDARD_PER_TRANSITION = 0.025 / 1000
 EXPRESS_PER_REQUEST = 1.00 / 1_000_000
 EXPRESS_PER_GB_SECOND = 0.00001667
 EXPRESS_MIN_GB = 64 / 1024
-LAMBDA_SECONDS = 0.1
 EXPRESS_MAX_SECONDS = 300
-
-
-@dataclass
-class Cost:
-    transitions: int = 0
-    tasks: int = 0
-    seconds: float = 0.0  # along the critical path
-    unknown_wait: bool = False
-
-    def __add__(self, other: Cost) -> Cost:
-        return Cost(
-            self.transitions + other.transitions,
-            self.tasks + other.tasks,
-            self.seconds + other.seconds,
-            self.unknown_wait or other.unknown_wait,
-        )
-
-    def times(self, n: int) -> Cost:
-        return Cost(self.transitions * n, self.tasks * n, self.seconds * n, self.unknown_wait)
 
 
 @dataclass
@@ -143,92 +125,6 @@ def count_states(definition: dict[str, Any]) -> int:
     return total
 
 
-class _Estimator:
-    def __init__(self, load_flow: Any, items: int) -> None:
-        self.load_flow = load_flow
-        self.items = items
-
-    def retries(self, node_retry: Any) -> int:
-        return max(node_retry.max_attempts - 1, 0) if node_retry is not None else 0
-
-    def backoff(self, node_retry: Any) -> float:
-        """Seconds spent waiting between attempts when every retry is used (no jitter): a run
-        retried after an hour takes over an hour, so it cannot be an Express run."""
-        total = 0.0
-        for k in range(self.retries(node_retry)):
-            delay = float(node_retry.interval) * float(node_retry.backoff) ** k
-            if node_retry.max_delay is not None:
-                delay = min(delay, float(node_retry.max_delay))
-            total += delay
-        return total
-
-    def body(self, body: Body) -> Cost:
-        attempts = 1 + self.retries(body.retry)
-        if body.uses is not None:
-            return Cost(attempts, attempts, LAMBDA_SECONDS * attempts + self.backoff(body.retry))
-        if body.flow is not None:
-            name = body.flow if isinstance(body.flow, str) else body.flow.name
-            return self.flow(self.load_flow(name)) + Cost(3)
-        return Cost(1)
-
-    def node(self, node: Node) -> Cost:
-        kind = node.kind
-        attempts = 1 + self.retries(node.retry)
-        if kind == "uses":
-            return Cost(attempts, attempts, LAMBDA_SECONDS * attempts + self.backoff(node.retry))
-        if kind == "wait_for":
-            return Cost(1, 1, node.wait_for.timeout if node.wait_for else 0)
-        if kind == "wait":
-            assert node.wait is not None
-            seconds = node.wait.seconds
-            if isinstance(seconds, int):
-                return Cost(1, 0, float(seconds))
-            return Cost(1, 0, 0.0, unknown_wait=True)
-        if kind == "switch":
-            return Cost(2)
-        if kind == "foreach":
-            assert node.foreach is not None
-            per_item = self.body(node.foreach.do) + Cost(1)
-            batches = self.items if not node.foreach.batch_size else -(-self.items // node.foreach.batch_size)
-            total = per_item.times(batches)
-            # Concurrent items: duration is one item's unless concurrency limits it.
-            waves = 1 if not node.foreach.concurrency else -(-batches // node.foreach.concurrency)
-            return Cost(1 + total.transitions, total.tasks, per_item.seconds * waves, per_item.unknown_wait)
-        if kind == "while":
-            assert node.while_ is not None
-            per_iteration = self.body(node.while_.do) + Cost(1)
-            return per_iteration.times(node.while_.max_iterations) + Cost(4)
-        if kind == "flow":
-            name = node.flow if isinstance(node.flow, str) else node.flow.name if node.flow else ""
-            return self.flow(self.load_flow(name)).times(attempts) + Cost(3)
-        return Cost(1)
-
-    def tree(self, flow: Flow, tree: Tree | None) -> Cost:
-        if tree is None:
-            return Cost()
-        if isinstance(tree, str):
-            return self.node(flow.nodes[tree])
-        if isinstance(tree, Series):
-            total = Cost()
-            for part in tree.parts:
-                total = total + self.tree(flow, part)
-            return total
-        assert isinstance(tree, Parallel)
-        costs = [self.tree(flow, b) for b in tree.branches]
-        return Cost(
-            1 + len(costs) + sum(c.transitions for c in costs),
-            sum(c.tasks for c in costs),
-            max(c.seconds for c in costs),
-            any(c.unknown_wait for c in costs),
-        )
-
-    def flow(self, flow: Flow) -> Cost:
-        from orchestrator.compiler.sp import decompose
-
-        graph = flow_graph(flow)
-        return self.tree(flow, decompose(graph.nodes, graph.preds).tree) + Cost(2)
-
-
 def foreach_results(flow: Flow) -> dict[str, str]:
     """For each foreach node: where its results go (aggregated or inline) and why."""
     found: dict[str, str] = {}
@@ -249,7 +145,7 @@ def foreach_results(flow: Flow) -> dict[str, str]:
 
 def estimate(flow: Flow, definition: dict[str, Any], load_flow: Any, items: int = 100) -> tuple[Cost, int, list[str]]:
     """(cost, state count, payload risks) of a compiled flow."""
-    estimator = _Estimator(load_flow, items)
+    estimator = Estimator(load_flow, items, KINDS)
     cost = estimator.flow(flow)
     risks: list[str] = []
     graph = flow_graph(flow)

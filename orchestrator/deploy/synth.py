@@ -39,8 +39,8 @@ from orchestrator.deploy.rest_api import API_KEY_CONDITION, API_ROUTES, api_outp
 from orchestrator.errors import FlowctlError, Problem
 from orchestrator.flowlang.fanout import aggregate_readers
 from orchestrator.flowlang.project import Project
+from orchestrator.flowlang.schedules import normalize_cron
 from orchestrator.flowlang.schema import schema_text
-from orchestrator.flowlang.validate import normalize_cron
 from orchestrator.platform import PLATFORM_FUNCTIONS, handler_path
 from orchestrator.scaffold import SCHEMA_FILE
 from orchestrator.store.dynamodb_schema import cloudformation_properties

@@ -12,22 +12,22 @@ variable. ``StringMatches`` supports ``*`` and the escapes ``\\*`` and ``\\\\``.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from typing import Any
 
 from orchestrator.engine.errors import AslDefinitionError, StatesError
 from orchestrator.engine.jsonvalue import to_json, type_name
 from orchestrator.engine.paths import JsonPath, PathNotFound
-from orchestrator.engine.scope import Env
-from orchestrator.engine.templates import (
+from orchestrator.engine.payload_templates import (
     compile_jsonata_expression,
     compile_path_field,
     evaluate_expression,
     find_path,
     jsonata_error,
 )
+from orchestrator.engine.scope import Env
 from orchestrator.engine.timestamps import parse_timestamp
+from orchestrator.wildcard import compile_wildcard
 
 __all__ = ["COMPARISON_OPERATORS", "Predicate", "compile_condition", "compile_rule"]
 
@@ -56,20 +56,6 @@ def _timestamp_op(op: Callable[[Any, Any], bool]) -> Callable[[Any, Any], bool]:
 
 def _boolean_equals(a: Any, b: Any) -> bool:
     return isinstance(a, bool) and isinstance(b, bool) and a == b
-
-
-def _wildcard(pattern: str) -> re.Pattern[str]:
-    out: list[str] = []
-    i = 0
-    while i < len(pattern):
-        c = pattern[i]
-        if c == "\\" and i + 1 < len(pattern):
-            out.append(re.escape(pattern[i + 1]))
-            i += 2
-            continue
-        out.append(".*" if c == "*" else re.escape(c))
-        i += 1
-    return re.compile("".join(out), re.DOTALL)
 
 
 def _eq(a: Any, b: Any) -> bool:
@@ -198,7 +184,7 @@ def compile_rule(rule: Any, where: str, top_level: bool = True) -> Predicate:
     if op == "StringMatches":
         if not isinstance(operand, str):
             raise AslDefinitionError("'StringMatches' must be a string", where)
-        pattern = _wildcard(operand)
+        pattern = compile_wildcard(operand)
         return lambda env: (isinstance(v := _value(variable, env), str) and pattern.fullmatch(v) is not None)
     if op.endswith("Path"):
         compare, _ = _BINARY[op[:-4]]

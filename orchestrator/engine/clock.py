@@ -2,11 +2,11 @@
 
 Contract
 --------
-Every *path* of an execution (the top level, each Parallel branch, each Map iteration) owns a
+Every *strand* of an execution (the top level, each Parallel branch, each Map iteration) owns a
 :class:`Timeline`: ``now()`` in epoch seconds, ``sleep(seconds)`` and ``wait_event(event,
 timeout)``. Sleeping never crosses the execution's deadline (execution ``TimeoutSeconds``):
-it stops at the deadline and raises :class:`ExecutionTimedOut`. A cancelled path (``stop()``,
-a failed sibling branch) raises :class:`PathCancelled` from any wait.
+it stops at the deadline and raises :class:`ExecutionTimedOut`. A cancelled strand (``stop()``,
+a failed sibling branch) raises :class:`StrandCancelled` from any wait.
 
 * :class:`RealClock` — wall time; sleeps really sleep; concurrent jobs run on threads.
 * :class:`VirtualClock` — each timeline has its own cursor that jumps forward on ``sleep``;
@@ -41,7 +41,7 @@ __all__ = [
     "ExecutionTimedOut",
     "Halt",
     "HistoryLimitExceeded",
-    "PathCancelled",
+    "StrandCancelled",
     "RealClock",
     "Timeline",
     "VirtualClock",
@@ -49,7 +49,7 @@ __all__ = [
 
 
 class Halt(BaseException):  # noqa: N818 - control flow, not an error a user handles
-    """Stops a path; never matched by Retry/Catch (derives from BaseException on purpose)."""
+    """Stops a strand; never matched by Retry/Catch (derives from BaseException on purpose)."""
 
 
 class ExecutionTimedOut(Halt):
@@ -65,13 +65,13 @@ class ExecutionAborted(Halt):
         self.cause = cause
 
 
-class PathCancelled(Halt):
-    """A sibling branch/iteration failed; this path stops without a result."""
+class StrandCancelled(Halt):
+    """A sibling branch/iteration failed; this strand stops without a result."""
 
 
-class HistoryLimitExceeded(PathCancelled):
+class HistoryLimitExceeded(StrandCancelled):
     """A Standard execution would write more history events than AWS allows (25,000): every
-    path stops, and the execution fails with ``error``/``cause`` (AWS's ``States.Runtime``)."""
+    strand stops, and the execution fails with ``error``/``cause`` (AWS's ``States.Runtime``)."""
 
     error = "States.Runtime"
 
@@ -125,7 +125,7 @@ class CancelScope:
 
 
 class Timeline:
-    """The time of one path. Subclasses: real and virtual."""
+    """The time of one strand. Subclasses: real and virtual."""
 
     __slots__ = ("cancel", "deadline")
 

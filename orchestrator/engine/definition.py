@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from orchestrator.engine.errors import AslDefinitionError
-from orchestrator.engine.execution import Program
+from orchestrator.engine.program import Program
 from orchestrator.engine.states import STATE_TYPES, BuildContext, State
 from orchestrator.limits import MAX_DEFINITION_DEPTH
 from orchestrator.strict_json import StrictJsonError, check_value

@@ -36,7 +36,7 @@ import threading
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path as FsPath
+from pathlib import Path
 from typing import Any
 
 from orchestrator.engine.aws_sdk import AwsServices
@@ -51,12 +51,12 @@ from orchestrator.engine.clock import (
 )
 from orchestrator.engine.definition import Machine, load_definition
 from orchestrator.engine.errors import EngineError, StatesError
-from orchestrator.engine.execution import EXPRESS_MAX_SECONDS, MAX_HISTORY_EVENTS, Execution, Path
+from orchestrator.engine.execution import EXPRESS_MAX_SECONDS, MAX_HISTORY_EVENTS, Execution, Strand
 from orchestrator.engine.jsonvalue import MAX_PAYLOAD_BYTES, payload_size, to_json
 from orchestrator.engine.lambda_local import LocalFunctions
 from orchestrator.engine.mocks import Mocks
 from orchestrator.engine.scope import Variables
-from orchestrator.engine.tasks import TaskRunner
+from orchestrator.engine.task_runner import TaskRunner
 from orchestrator.limits import MAX_JSON_DEPTH
 from orchestrator.strict_json import StrictJsonError, check_value
 
@@ -97,9 +97,9 @@ class Engine:
         *,
         substitutions: Mapping[str, str] | None = None,
         clock: Clock | None = None,
-        functions_dir: str | FsPath | None = None,
+        functions_dir: str | Path | None = None,
         handlers: Mapping[str, Callable[[Any, Any], Any]] | None = None,
-        mocks: Mapping[str, Any] | str | FsPath | None = None,
+        mocks: Mapping[str, Any] | str | Path | None = None,
         boto3_session: Any = None,
         endpoint_url: str | None = None,
         client_factory: Callable[[str], Any] | None = None,
@@ -209,38 +209,38 @@ class Engine:
             timeout = min(timeout, self.express_max_seconds) if timeout is not None else self.express_max_seconds
         deadline = ex.start_time + timeout if timeout is not None else None
         timeline = self.clock.timeline(deadline, ex.cancel, start=ex.start_time)
-        path = Path(ex, timeline, Variables(), 0, ex.cancel)
-        path.event(
+        strand = Strand(ex, timeline, Variables(), 0, ex.cancel)
+        strand.event(
             "ExecutionStarted",
             {"input": input_text, "inputDetails": {"truncated": False}, "roleArn": self.role_arn},
         )
         result = ExecutionResult("RUNNING", execution_arn=ex.arn, name=ex.name, start_date=ex.start_time)
         try:
-            output = self.machine.program.run(path, ex.input)
+            output = self.machine.program.run(strand, ex.input)
         except StatesError as err:
             details = {}
             if err.error is not None:
                 details["error"] = err.error
             if err.cause is not None:
                 details["cause"] = err.cause
-            path.event("ExecutionFailed", details)
+            strand.event("ExecutionFailed", details)
             result.status, result.error, result.cause = "FAILED", err.error, err.cause
         except HistoryLimitExceeded as exceeded:
-            path.event("ExecutionFailed", {"error": exceeded.error, "cause": exceeded.cause})
+            strand.event("ExecutionFailed", {"error": exceeded.error, "cause": exceeded.cause})
             result.status, result.error, result.cause = "FAILED", exceeded.error, exceeded.cause
         except ExecutionTimedOut:
-            path.event("ExecutionTimedOut", {"error": "States.Timeout", "cause": "The execution timed out."})
+            strand.event("ExecutionTimedOut", {"error": "States.Timeout", "cause": "The execution timed out."})
             result.status, result.error = "TIMED_OUT", "States.Timeout"
         except ExecutionAborted as aborted:
             details = {k: v for k, v in (("error", aborted.error), ("cause", aborted.cause)) if v is not None}
-            path.event("ExecutionAborted", details)
+            strand.event("ExecutionAborted", details)
             result.status, result.error, result.cause = "ABORTED", aborted.error, aborted.cause
         except RecursionError:
             cause = f"The data is nested too deeply (flowctl's limit is {MAX_JSON_DEPTH} levels)"
-            path.event("ExecutionFailed", {"error": "States.Runtime", "cause": cause})
+            strand.event("ExecutionFailed", {"error": "States.Runtime", "cause": cause})
             result.status, result.error, result.cause = "FAILED", "States.Runtime", cause
         else:
-            path.event("ExecutionSucceeded", {"output": to_json(output), "outputDetails": {"truncated": False}})
+            strand.event("ExecutionSucceeded", {"output": to_json(output), "outputDetails": {"truncated": False}})
             result.status, result.output = "SUCCEEDED", output
         result.stop_date = timeline.now()
         result.history = ex.history

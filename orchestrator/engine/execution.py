@@ -1,4 +1,4 @@
-"""One running execution: its history, its paths, and the loop that moves through states.
+"""One running execution: its history and its strands (threads of control).
 
 Contract
 --------
@@ -6,12 +6,9 @@ Contract
   static parts of the context object (``Execution.RedriveCount``: 0, or the round of a redrive;
   ``Execution.RedriveTime`` once redriven) and the root cancel scope. ``Execution.event``
   appends an event and hands it to the listener.
-* :class:`Path` is one thread of control (top level, a Parallel branch, a Map iteration): its
+* :class:`Strand` is one thread of control (top level, a Parallel branch, a Map iteration): its
   timeline, its variable scope, the id of its last event (``previousEventId`` of the next) and
-  the Map item it serves. ``fork`` makes the path of a branch/iteration.
-* :class:`Program` is a ``StartAt`` + ``States`` graph (the machine, a branch, an item
-  processor); ``run(path, input)`` returns the output of the terminal state or raises
-  ``StatesError`` (a Fail state, an uncaught error).
+  the Map item it serves. ``fork`` makes the strand of a branch/iteration.
 
 Event shape (as GetExecutionHistory, with ``timestamp`` in epoch seconds)::
 
@@ -29,7 +26,6 @@ from typing import TYPE_CHECKING, Any
 from orchestrator.engine.clock import (
     CancelScope,
     Clock,
-    ExecutionTimedOut,
     HistoryLimitExceeded,
     Timeline,
 )
@@ -37,16 +33,14 @@ from orchestrator.engine.scope import Variables
 from orchestrator.engine.timestamps import format_timestamp
 
 if TYPE_CHECKING:
-    from orchestrator.engine.states.base import State
-    from orchestrator.engine.tasks import TaskRunner
+    from orchestrator.engine.task_runner import TaskRunner
 
 __all__ = [
     "EXPRESS_HISTORY_KEPT",
     "EXPRESS_MAX_SECONDS",
     "MAX_HISTORY_EVENTS",
     "Execution",
-    "Path",
-    "Program",
+    "Strand",
     "details_key",
 ]
 
@@ -58,7 +52,6 @@ EXPRESS_MAX_SECONDS = 300.0
 EXPRESS_HISTORY_KEPT = 25_000
 """Express executions have no history quota; the engine keeps this many events in memory."""
 _FINAL_EVENTS = frozenset({"ExecutionSucceeded", "ExecutionFailed", "ExecutionTimedOut", "ExecutionAborted"})
-_WALL_CHECK_EVERY = 512
 
 _DETAIL_KEYS: dict[str, str] = {}
 
@@ -79,7 +72,7 @@ def details_key(event_type: str) -> str:
 
 
 class Execution:
-    """The shared state of one execution (all its paths)."""
+    """The shared state of one execution (all its strands)."""
 
     def __init__(
         self,
@@ -131,18 +124,18 @@ class Execution:
         self.context_execution = execution
         self.context_state_machine = {"Id": state_machine_arn, "Name": state_machine_name}
 
-    def event(self, path: Path, event_type: str, details: dict[str, Any] | None) -> int:
+    def event(self, strand: Strand, event_type: str, details: dict[str, Any] | None) -> int:
         event: dict[str, Any] = {
             "id": 0,
-            "previousEventId": path.prev,
-            "timestamp": path.timeline.now(),
+            "previousEventId": strand.prev,
+            "timestamp": strand.timeline.now(),
             "type": event_type,
         }
         if details is not None:
             event[details_key(event_type)] = details
         with self.lock:
             if self.history_exceeded is not None and event_type not in _FINAL_EVENTS:
-                return path.prev  # the execution is failing: nothing more is written
+                return strand.prev  # the execution is failing: nothing more is written
             limit = self.max_history_events
             if limit is not None and self._count >= limit - 1 and event_type not in _FINAL_EVENTS:
                 self.history_exceeded = exceeded = HistoryLimitExceeded(limit)
@@ -154,13 +147,13 @@ class Execution:
                 not self.express or len(self.history) < EXPRESS_HISTORY_KEPT or event_type in _FINAL_EVENTS
             ):
                 self.history.append(event)
-        path.prev = eid
+        strand.prev = eid
         if self.listener is not None:
             self.listener(event)
         return eid
 
 
-class Path:
+class Strand:
     """One thread of control of an execution."""
 
     __slots__ = (
@@ -182,7 +175,7 @@ class Path:
         self.cancel = cancel
         self.map_item: tuple[int, Any] | None = None
         self.map_index: tuple[int, ...] = ()
-        """Indices of the Map iterations this path runs in, outermost first."""
+        """Indices of the Map iterations this strand runs in, outermost first."""
         self.isolated = False
         # (value, its JSON text) of the last state output: the next state's input text is free
         self.last_output: tuple[Any, str] | None = None
@@ -190,11 +183,11 @@ class Path:
     def event(self, event_type: str, details: dict[str, Any] | None = None) -> int:
         return self.ex.event(self, event_type, details)
 
-    def fork(self, timeline: Timeline, cancel: CancelScope, isolated: bool = False) -> Path:
-        path = Path(self.ex, timeline, self.variables.child(isolated), self.prev, cancel)
-        path.isolated = isolated
-        path.map_index = self.map_index
-        return path
+    def fork(self, timeline: Timeline, cancel: CancelScope, isolated: bool = False) -> Strand:
+        strand = Strand(self.ex, timeline, self.variables.child(isolated), self.prev, cancel)
+        strand.isolated = isolated
+        strand.map_index = self.map_index
+        return strand
 
     def context(
         self,
@@ -217,39 +210,7 @@ class Path:
         return ctx
 
     def check(self) -> None:
-        """Raise if the path was cancelled or the execution deadline passed."""
+        """Raise if the strand was cancelled or the execution deadline passed."""
         self.cancel.check()
         if self.timeline.deadline is not None:
             self.timeline.check_deadline()
-
-
-class Program:
-    """A ``StartAt`` + ``States`` graph."""
-
-    __slots__ = ("start_at", "states", "where")
-
-    def __init__(self, start_at: str, states: dict[str, State], where: str) -> None:
-        self.start_at = start_at
-        self.states = states
-        self.where = where
-
-    def run(self, path: Path, value: Any) -> Any:
-        states = self.states
-        state = states[self.start_at]
-        deadline = path.timeline.deadline
-        cancel = path.cancel
-        wall_deadline = path.ex.wall_deadline
-        steps = 0
-        while True:
-            cancel.check()
-            if deadline is not None:
-                path.timeline.check_deadline()
-            if wall_deadline is not None:
-                steps += 1
-                if steps % _WALL_CHECK_EVERY == 0 and time.monotonic() >= wall_deadline:
-                    raise ExecutionTimedOut()
-            value, nxt = state.execute(path, value)
-            if nxt is None:
-                return value
-            state = states[nxt]
-

@@ -39,7 +39,8 @@ from typing import TYPE_CHECKING, Any
 from jsonata.utils import Utils
 
 from orchestrator.engine.errors import StatesError
-from orchestrator.engine.intrinsics import _HASHES, _JavaRandom
+from orchestrator.engine.intrinsic_functions import HASHES
+from orchestrator.engine.java_text import JavaRandom
 
 if TYPE_CHECKING:
     import jsonata
@@ -118,9 +119,9 @@ def _hash(data: Any = None, algorithm: Any = None, *extra: Any) -> Any:
         raise _fail("hash", "the data must be a string")
     if len(data) > _MAX_HASH_INPUT:
         raise _fail("hash", "the data is longer than 10000 characters")
-    if not isinstance(algorithm, str) or algorithm not in _HASHES:
-        raise _fail("hash", f"the algorithm must be one of {', '.join(_HASHES)}")
-    return hashlib.new(_HASHES[algorithm], data.encode("utf-8")).hexdigest()
+    if not isinstance(algorithm, str) or algorithm not in HASHES:
+        raise _fail("hash", f"the algorithm must be one of {', '.join(HASHES)}")
+    return hashlib.new(HASHES[algorithm], data.encode("utf-8")).hexdigest()
 
 
 def _random(seed: Any = None, *extra: Any) -> float:
@@ -130,7 +131,7 @@ def _random(seed: Any = None, *extra: Any) -> float:
         return random.random()  # noqa: S311 - not for security, same as AWS
     if not _is_number(seed) or seed != int(seed):
         raise _fail("random", "the seed must be an integer")
-    return _JavaRandom(int(seed)).next_double()
+    return JavaRandom(int(seed)).next_double()
 
 
 def _uuid(*extra: Any) -> str:

@@ -24,11 +24,11 @@ Example::
 from __future__ import annotations
 
 import ipaddress
-import re
 from collections.abc import Mapping
 from typing import Any
 
 from orchestrator.errors import FlowctlError, Problem
+from orchestrator.wildcard import compile_wildcard
 
 __all__ = ["PatternError", "check_pattern", "matches"]
 
@@ -168,7 +168,7 @@ def _string_op(op: str, arg: Any, value: str) -> bool:
     if op == "equals-ignore-case":
         return value.casefold() == str(arg).casefold()
     if op == "wildcard":
-        return _wildcard(str(arg)).fullmatch(value) is not None
+        return compile_wildcard(str(arg)).fullmatch(value) is not None
     ignore_case = isinstance(arg, Mapping)
     text = str(arg["equals-ignore-case"]) if ignore_case else str(arg)
     subject = value.casefold() if ignore_case else value
@@ -198,25 +198,6 @@ def _in_cidr(value: str, block: str) -> bool:
     except ValueError:
         return False
     return address.version == network.version and address in network
-
-
-_WILDCARDS: dict[str, re.Pattern[str]] = {}
-
-
-def _wildcard(text: str) -> re.Pattern[str]:
-    found = _WILDCARDS.get(text)
-    if found is None:
-        parts, i = [], 0
-        while i < len(text):
-            char = text[i]
-            if char == "\\" and i + 1 < len(text):
-                parts.append(re.escape(text[i + 1]))
-                i += 2
-                continue
-            parts.append(".*" if char == "*" else re.escape(char))
-            i += 1
-        found = _WILDCARDS[text] = re.compile("".join(parts), re.DOTALL)
-    return found
 
 
 # ---------------------------------------------------------------------------------- checking

@@ -1,6 +1,6 @@
 """The DAG of a flow: edges from ``after`` and from ``switch`` targets; catch handlers apart.
 
-Contract: :func:`flow_graph` never raises on bad references; :mod:`orchestrator.flowlang.validate`
+Contract: :func:`flow_graph` never raises on bad references; :mod:`orchestrator.compiler.validate`
 reports them. ``order`` is a topological order that keeps declaration order among peers, so
 everything derived from it is deterministic.
 """

@@ -8,7 +8,7 @@ Each node is exactly one *kind* (``uses``, ``switch``, ``foreach``, ``while``, `
 ``wait_for``, ``set``, ``fail``, ``succeed``) plus the common fields (``after``, ``retry``,
 ``timeout``, ``catch``, ``on_error``, ``aggregate``, ``description``). Structural rules that JSON
 Schema cannot say clearly (exactly one kind, references, cycles) live in
-:mod:`orchestrator.flowlang.validate`, so users get one readable message per problem.
+:mod:`orchestrator.compiler.validate`, so users get one readable message per problem.
 """
 
 from __future__ import annotations

@@ -19,9 +19,9 @@ from orchestrator.flowlang.errors import FlowValidationError
 from orchestrator.flowlang.model import Flow, Param
 from orchestrator.strict_json import StrictJsonError, check_value
 
-__all__ = ["coerce_param_assignments", "parse_param_assignments", "resolve_params"]
+__all__ = ["PYTHON_TYPES", "coerce_param_assignments", "parse_param_assignments", "resolve_params"]
 
-_TYPES: dict[str, tuple[type, ...]] = {
+PYTHON_TYPES: dict[str, tuple[type, ...]] = {
     "string": (str,),
     "number": (int, float),
     "integer": (int,),
@@ -29,13 +29,14 @@ _TYPES: dict[str, tuple[type, ...]] = {
     "object": (dict,),
     "array": (list,),
 }
+"""Python types of the JSON value of each parameter ``type`` (``bool`` is also an ``int``: check it)."""
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 def _type_problem(param: Param, value: Any) -> str | None:
     if value is None and not param.is_required():
         return None
-    ok = isinstance(value, _TYPES[param.type]) and not (isinstance(value, bool) and param.type != "boolean")
+    ok = isinstance(value, PYTHON_TYPES[param.type]) and not (isinstance(value, bool) and param.type != "boolean")
     if param.type == "integer" and isinstance(value, float) and value.is_integer():
         ok = True
     if not ok:

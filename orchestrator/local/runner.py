@@ -20,10 +20,13 @@ Contract
 * Ctrl-C (``KeyboardInterrupt``; the CLI turns SIGTERM and SIGHUP into one) stops the engine: the run is recorded ABORTED
   (``Flow.Interrupted``), its waiters are dropped (a later event is buffered, not sent to it) and
   the result has ``interrupted`` set; ``flowctl redrive`` resumes it.
+* Steps are attributed to nodes through the state → node map the compiler returned with the
+  definition (:attr:`CompiledFlow.state_nodes`, see :mod:`orchestrator.local.recorder`); mocks,
+  replayed outputs and ``break_at`` are given by node and reach their states through it too.
 * A node that called a function records, with its input and output, the ``context`` of the
   payload it received, and its ``params`` when they are not the run's (a sub-flow's): with the
   run's input that is the payload, which ``flowctl events sample`` writes as an event.
-* ``replay``: node outputs (by state name) to reuse instead of calling the functions again —
+* ``replay``: node outputs (by node id) to reuse instead of calling the functions again —
   used by ``flowctl redrive`` with ``redrive_of`` (the failed run): the run becomes redrive round
   ``redrive_of.redrive_count + 1`` (``Execution.RedriveCount`` in the context object), and its
   steps are recorded as that round next to the earlier rounds' (replayed nodes get none).
@@ -34,8 +37,6 @@ Contract
 from __future__ import annotations
 
 import contextlib
-import functools
-import json
 import threading
 import time
 import uuid
@@ -51,11 +52,11 @@ from orchestrator.errors import FlowctlError
 from orchestrator.flowlang.graph import flow_graph
 from orchestrator.flowlang.params import resolve_params
 from orchestrator.flowlang.project import Project
-from orchestrator.local.failures import failure_headline
 from orchestrator.local.offloaded import explain_offloaded_read
+from orchestrator.local.recorder import NodeEvent, StepRecorder, iso_time, maybe_json, state_names
 from orchestrator.runtime.fanout import register_store
 from orchestrator.store.base import RunStore
-from orchestrator.store.models import Run, RunStatus, Step
+from orchestrator.store.models import Run, RunStatus
 
 __all__ = ["LocalRun", "LocalRunner", "NodeEvent", "new_run_id"]
 
@@ -64,28 +65,12 @@ STOP_GRACE_SECONDS = 5.0
 """How long an interrupted run's engine gets to wind down before the run is recorded anyway."""
 INTERRUPTED_ERROR = "Flow.Interrupted"
 INTERRUPTED_CAUSE = "interrupted (Ctrl-C)"
-INTERNAL_MARKERS = ("parallel: ", " (branch done)", " → ", "/params", "/output", "/item", "/start", "/check", "/done")
 
 
 def new_run_id(flow: str) -> str:
     """A readable, unique execution name: ``<flow>-<UTC time>-<6 hex>`` (≤ 80 characters)."""
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
     return f"{flow[:50]}-{stamp}-{uuid.uuid4().hex[:6]}"
-
-
-@dataclass
-class NodeEvent:
-    """A change of one node, for progress displays: status RUNNING/SUCCEEDED/FAILED/SKIPPED/RETRY,
-    BREAKPOINT for the node a ``break_at`` run stopped before, or PROGRESS (a foreach's counters
-    changed)."""
-
-    node: str
-    status: str
-    index: int | None = None
-    attempt: int = 0
-    detail: str = ""
-    counters: dict[str, int] | None = None
-    """For status PROGRESS: a foreach's progress counters (succeeded, failed, total)."""
 
 
 @dataclass
@@ -103,185 +88,7 @@ class LocalRun:
     """False for a run of an Express flow: Step Functions cannot redrive those."""
 
 
-def _loads(text: Any) -> Any:
-    if isinstance(text, str):
-        try:
-            return json.loads(text)
-        except json.JSONDecodeError:
-            return text
-    return text
-
-
-@functools.lru_cache(maxsize=4096)
-def node_of_state(name: str) -> str | None:
-    """The node path a state belongs to, or None for the compiler's internal states."""
-    if name in ("Params", "Done") or any(marker in name for marker in INTERNAL_MARKERS):
-        return None
-    if name.endswith("?"):
-        return None
-    if name.endswith(" (skipped)"):
-        return name[: -len(" (skipped)")]
-    if name.endswith("/limit"):
-        return name[: -len("/limit")]
-    if " (for " in name:
-        return name.split(" (for ")[0]
-    return name
-
-
-class _Recorder:
-    """Turns engine history events into step records (of redrive round ``redrive``) and progress
-    events. Nodes in ``replayed`` return the output recorded in an earlier round without running:
-    as in AWS, a redrive does not run them again, so they get no step of this round."""
-
-    def __init__(self, run_id: str, store: RunStore | None, on_node: Callable[[NodeEvent], None] | None,
-                 redrive: int = 0, replayed: frozenset[str] = frozenset(), params: Any = None,
-                 replayed_items: frozenset[tuple[str, int]] = frozenset()) -> None:
-        self.run_id = run_id
-        self.params = params
-        self.store = store
-        self.on_node = on_node
-        self.redrive = redrive
-        self.replayed = replayed
-        self.replayed_items = replayed_items
-        self.lock = threading.Lock()
-        self.open: dict[tuple[str, int], dict[str, Any]] = {}
-        self.by_event: dict[int, tuple[str, int]] = {}
-        self.ids: dict[tuple[str, int], list[int]] = {}
-        """Event ids of each open state (forgotten when it exits)."""
-        self.history: list[dict[str, Any]] = []
-        self.outputs: dict[str, Any] = {}
-        """Output of every top-level node that finished (None for a skipped one)."""
-        self.stopped: str | None = None
-        """The node a breakpoint stopped before: its later events are not recorded."""
-
-    def stop_at(self, node: str) -> None:
-        """Show ``node`` as stopped at a breakpoint and record nothing more of it."""
-        with self.lock:
-            self.stopped = node
-        if self.on_node is not None:
-            self.on_node(NodeEvent(node, "BREAKPOINT"))
-
-    def emit(self, event: NodeEvent) -> None:
-        if self.on_node is not None and event.node != self.stopped:
-            self.on_node(event)
-
-    def __call__(self, event: dict[str, Any]) -> None:
-        with self.lock:
-            self.history.append(event)
-            kind = event["type"]
-            key_of_details = _DETAILS_KEY.get(kind)
-            if key_of_details is None:  # one details key per event type (AWS's naming)
-                key_of_details = next((k for k in event if k.endswith("EventDetails")), None)
-                if key_of_details is not None:
-                    _DETAILS_KEY[kind] = key_of_details
-            details: dict[str, Any] = (event.get(key_of_details) if key_of_details else None) or {}
-            if kind.endswith("StateEntered"):
-                self._entered(details, event)
-                return
-            # Events of one path chain through previousEventId back to their StateEntered.
-            key = self.by_event.get(event.get("previousEventId", -1))
-            if key is None:
-                return
-            self.by_event[event["id"]] = key
-            self.ids.setdefault(key, []).append(event["id"])
-            if kind == "TaskScheduled":
-                self._scheduled(key, details)
-            elif kind.endswith("StateExited"):
-                self._exited(key, details, event)
-            elif kind in ("TaskFailed", "TaskTimedOut", "LambdaFunctionFailed", "LambdaFunctionTimedOut"):
-                self._failed(key, details)
-
-    def _entered(self, details: dict[str, Any], event: dict[str, Any]) -> None:
-        name = details.get("name", "")
-        node = node_of_state(name)
-        if node is None or name.endswith(" (skipped)"):
-            if name.endswith(" (skipped)") and node:
-                self.outputs.setdefault(node, None)
-                self._store(Step(self.run_id, node, "SKIPPED"))
-                self.emit(NodeEvent(node, "SKIPPED"))
-            return
-        key = (node, event["id"])
-        self.by_event[event["id"]] = key
-        self.ids[key] = [event["id"]]
-        self.open[key] = {"started": event.get("timestamp", time.time()), "input": _loads(details.get("input")), "attempt": 0, "index": None}
-        self.emit(NodeEvent(node, "RUNNING"))
-
-    def _scheduled(self, key: tuple[str, int], details: dict[str, Any]) -> None:
-        params = _loads(details.get("parameters"))
-        payload = params.get("Payload") if isinstance(params, dict) else None
-        if not isinstance(payload, dict) or not isinstance(payload.get("context"), dict):
-            return
-        context: dict[str, Any] = payload["context"]
-        node = key[0]
-        record = self.open.get(key)
-        if record is None:
-            return
-        attempt = int(context.get("attempt") or 0)
-        record.pop("failed", None)  # a new attempt: an earlier failure was retried
-        if attempt > record["attempt"]:
-            self.emit(NodeEvent(node, "RETRY", record.get("index"), attempt))
-        record["attempt"] = attempt
-        record["index"] = context.get("index") if isinstance(context.get("index"), int) else None
-        record["input"] = payload.get("input")
-        # The payload, for `flowctl events sample`: its params only where they are not the run's own
-        # (a sub-flow's), so the run's parameters are not copied into every step.
-        record["payload"] = {"context": context} | (
-            {"params": payload.get("params")} if payload.get("params") != self.params else {})
-        if "token" in payload and "event" in payload:  # a wait_for node, parked on the waiter
-            self.emit(NodeEvent(node, "RUNNING", record["index"], attempt,
-                                detail=f"waiting for event {payload['event']!r}, key {payload.get('key')!r}"))
-
-    def _failed(self, key: tuple[str, int], details: dict[str, Any]) -> None:
-        error, cause = details.get("error"), details.get("cause")
-        record = self.open.get(key)
-        if record is None:
-            return
-        started = float(record["started"])
-        record["failed"] = (error, cause)
-        self._store(Step(self.run_id, key[0], "FAILED", record.get("index") or 0, record["attempt"],
-                         output={"input": record.get("input"), **record.get("payload", {})}, error=error, cause=cause,
-                         started_at=_iso(started)))
-        self.emit(NodeEvent(key[0], "FAILED", record.get("index"), record["attempt"], failure_headline(error, cause)))
-
-    def _exited(self, key: tuple[str, int], details: dict[str, Any], event: dict[str, Any]) -> None:
-        node = key[0]
-        record = self.open.pop(key, None)
-        for event_id in self.ids.pop(key, ()):  # the state is done: its events lead nowhere now
-            self.by_event.pop(event_id, None)
-        if record is None:
-            return
-        started = float(record["started"]) if isinstance(record["started"], (int, float)) else time.time()
-        stopped = float(event.get("timestamp", time.time()))
-        output = _loads(details.get("output"))
-        if "/" not in node:  # a top-level node (not one item or iteration of a loop)
-            self.outputs[node] = output
-        failed = record.get("failed")
-        if failed is not None:
-            # Its last attempt failed and a catch (or on_error: continue) handled it: the node
-            # stays FAILED with its error; the output is what the catch passed on.
-            error, cause = failed
-            self._store(Step(
-                self.run_id, node, "FAILED", record.get("index") or 0, record["attempt"],
-                started_at=_iso(started), stopped_at=_iso(stopped), duration_ms=int((stopped - started) * 1000),
-                output={"input": record.get("input"), "output": output, "caught": True, **record.get("payload", {})},
-                error=error, cause=cause,
-            ))
-            return
-        self._store(Step(
-            self.run_id, node, "SUCCEEDED", record.get("index") or 0, record["attempt"],
-            started_at=_iso(started), stopped_at=_iso(stopped), duration_ms=int((stopped - started) * 1000),
-            output={"input": record.get("input"), "output": output, **record.get("payload", {})},
-        ))
-        self.emit(NodeEvent(node, "SUCCEEDED", record.get("index"), record["attempt"]))
-
-    def _store(self, step: Step) -> None:
-        if (self.store is not None and step.node not in self.replayed and step.node != self.stopped
-                and (step.node, step.index) not in self.replayed_items):
-            step.redrive = self.redrive
-            self.store.record_step(step)
-
-
-def _item_replay(outputs: dict[tuple[str, int], Any]) -> Callable[[str, Any, tuple[int, ...]], Any]:
+def _item_replay(outputs: dict[tuple[str, int], Any], recorder: StepRecorder) -> Callable[[str, Any, tuple[int, ...]], Any]:
     """The engine's replay hook for a redrive: the task of a foreach item (or a loop iteration)
     that succeeded in an earlier round returns its recorded output instead of running again —
     as AWS reruns only the failed and not-started iterations of a Map."""
@@ -290,7 +97,7 @@ def _item_replay(outputs: dict[tuple[str, int], Any]) -> Callable[[str, Any, tup
         inner = payload.get("Payload") if isinstance(payload, dict) else None
         context = inner.get("context") if isinstance(inner, dict) else None
         index = context.get("index") if isinstance(context, dict) else None
-        node = node_of_state(state)
+        node = recorder.step_names.get(state)
         if node is None or not isinstance(index, int) or isinstance(index, bool):
             return None
         key = (node, index)
@@ -332,21 +139,13 @@ def _restart_counters(store: RunStore, run_id: str, flow: Any, replayed: frozens
             store.add_progress(run_id, node_id, undo)
 
 
-def _count_items(store: Any, run_id: str, recorder: _Recorder, event_id: int, items: Any,
+def _count_items(store: Any, run_id: str, recorder: StepRecorder, event_id: int, items: Any,
                  counted_nodes: frozenset[str]) -> None:
     """A foreach starts: record how many items it has (its ``total`` progress counter), when its
     items are counted (a function body: ``@node`` counts them)."""
     key = recorder.by_event.get(event_id)
     if key is not None and key[0] in counted_nodes and isinstance(items, int):
         store.add_progress(run_id, key[0], {"total": items})
-
-
-_DETAILS_KEY: dict[str, str] = {}
-"""Event type → the key of its details (``TaskScheduled`` → ``taskScheduledEventDetails``)."""
-
-
-def _iso(epoch: float) -> str:
-    return datetime.fromtimestamp(epoch, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 class _Waiters:
@@ -433,25 +232,28 @@ class LocalRunner:
         if self.store is not None:
             if redrive_of is None:
                 self.store.create_run(Run(run_id, flow.name, RunStatus.RUNNING, version=flow.version, input=resolved,
-                                          trigger=trigger, started_at=_iso(time.time())))
+                                          trigger=trigger, started_at=iso_time(time.time())))
             else:
                 self.store.update_run_status(run_id, RunStatus.RUNNING, redrive_count=redrive)
                 _restart_counters(self.store, run_id, flow, frozenset(replay or {}), frozenset(replay_items or {}))
-        recorder = _Recorder(run_id, self.store, self.on_node, redrive, frozenset(replay or {}), resolved,
-                             frozenset(replay_items or {}))
+        recorder = StepRecorder(run_id, self.store, self.on_node, compiled.state_nodes, redrive,
+                                frozenset(replay or {}), resolved, frozenset(replay_items or {}))
         handlers: dict[str, Any] = {}
         waiters = _Waiters(self.store, run_id) if self.store is not None else None
         if waiters is not None:
             handlers["WaiterFunctionArn"] = waiters.handler
         caught: dict[str, Any] = {}
-        mocks = dict(mocks or {})
-        for state, output in (replay or {}).items():
-            mocks[state] = {"payload": output}
+        # Mocks and replayed outputs are given by node (or <foreach>/do); the engine mocks states.
+        state_of = state_names(compiled.state_nodes)
+        mocks = {state_of.get(node, node): mock for node, mock in (mocks or {}).items()}
+        for node, output in (replay or {}).items():
+            mocks[state_of.get(node, node)] = {"payload": output}
         if break_at is not None and flow.nodes[break_at].uses is not None:
             # The listener stops the run when the node's task is scheduled, but the task would
             # still call the function; this mock stands in for it, so nothing the node does
             # (a file written, an e-mail sent) happens. Its short delay is where the stop lands.
-            mocks[break_at] = {"error": "Flow.Breakpoint", "cause": f"stopped before {break_at}", "delay": 0.001}
+            mocks[state_of.get(break_at, break_at)] = {"error": "Flow.Breakpoint", "cause": f"stopped before {break_at}", "delay": 0.001}
+        break_state = state_of.get(break_at) if break_at is not None else None
         engine_ref: dict[str, Any] = {}
         map_lengths: dict[int, int] = {}
         counted_nodes = frozenset(n for n, spec in flow.nodes.items() if spec.foreach is not None and spec.foreach.do.uses)
@@ -473,13 +275,13 @@ class LocalRunner:
                 return
             details = event.get("taskScheduledEventDetails") or event.get("stateEnteredEventDetails") or {}
             name = details.get("name") or ""
-            params_ = _loads(details.get("parameters")) if event["type"] == "TaskScheduled" else None
+            params_ = maybe_json(details.get("parameters")) if event["type"] == "TaskScheduled" else None
             if event["type"] == "TaskScheduled" and isinstance(params_, dict):
                 context = (params_.get("Payload") or {}).get("context") or {}
                 if context.get("node") == break_at:
                     caught.update({"node": break_at, "input": params_["Payload"].get("input"), "params": params_["Payload"].get("params")})
                     engine_ref["engine"].stop(run_id, error="Flow.Breakpoint", cause=f"stopped before {break_at}")
-            elif event["type"].endswith("StateEntered") and name == break_at and flow.nodes[break_at].uses is None:
+            elif event["type"].endswith("StateEntered") and name == break_state and flow.nodes[break_at].uses is None:
                 # The state's input is the compiler's plumbing; the node reads flow variables
                 # (a switch's own value is plumbing too: which targets it chose).
                 before = {n for n in flow_graph(flow).ancestors(break_at) if flow.nodes[n].switch is None}
@@ -499,7 +301,7 @@ class LocalRunner:
             state_machine_type=compiled.type,
             name=flow.name,
             function_timeout=DEFAULT_FUNCTION_TIMEOUT_SECONDS,
-            replay=_item_replay(replay_items) if replay_items else None,
+            replay=_item_replay(replay_items, recorder) if replay_items else None,
         )
         engine_ref["engine"] = engine
         if waiters is not None:

@@ -1,5 +1,6 @@
-"""Draw a flow as Mermaid or Graphviz DOT: nodes shaped by kind, switch edges labelled with
-their condition, catch edges dashed, sync edges the compiler had to add dotted.
+"""Draw a flow as Mermaid or Graphviz DOT: nodes shaped and labelled by their kind's module
+(:mod:`orchestrator.compiler.kinds`), switch edges labelled with their condition, catch edges
+dashed, sync edges the compiler had to add dotted.
 
 Pure functions of the flow: the same flow gives the same text.
 """
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 import json
 
+from orchestrator.compiler.kinds import kind_of
 from orchestrator.flowlang.expressions import expression_body
 from orchestrator.flowlang.graph import flow_graph, switch_targets
 from orchestrator.flowlang.model import Flow, Node
@@ -16,19 +18,7 @@ __all__ = ["to_dot", "to_mermaid"]
 
 
 def _label(node_id: str, node: Node) -> str:
-    kind = node.kind
-    detail = {
-        "uses": lambda: f"λ {node.uses}",
-        "foreach": lambda: f"foreach → {node.foreach.do.uses or node.foreach.do.flow or 'set'}" if node.foreach else "",
-        "while": lambda: f"while ≤{node.while_.max_iterations}" if node.while_ else "",
-        "flow": lambda: f"sub-flow {node.flow if isinstance(node.flow, str) else node.flow.name if node.flow else ''}",
-        "wait": lambda: f"wait {node.wait.seconds if node.wait and node.wait.seconds is not None else 'until'}",
-        "wait_for": lambda: f"wait for {node.wait_for.event}" if node.wait_for else "",
-        "set": lambda: "set",
-        "fail": lambda: f"fail {node.fail.error}" if node.fail else "fail",
-        "succeed": lambda: "succeed",
-        "switch": lambda: "switch",
-    }.get(kind, lambda: kind)()
+    detail = kind_of(node).label(node)
     return f"{node_id}<br/><small>{detail}</small>" if detail else node_id
 
 
@@ -46,19 +36,8 @@ def to_mermaid(flow: Flow, added_edges: list[tuple[str, str]] | None = None) -> 
     """Mermaid ``flowchart TD`` text of the flow."""
     graph = flow_graph(flow)
     lines = ["flowchart TD"]
-    shapes = {
-        "switch": ("{", "}"),
-        "foreach": ("[[", "]]"),
-        "while": ("[[", "]]"),
-        "flow": ("[[", "]]"),
-        "wait": ("([", "])"),
-        "wait_for": ("([", "])"),
-        "fail": ("((", "))"),
-        "succeed": ("((", "))"),
-        "set": ("[/", "/]"),
-    }
     for node_id, node in flow.nodes.items():
-        left, right = shapes.get(node.kind, ("[", "]"))
+        left, right = kind_of(node).mermaid_shape
         label = _label(node_id, node).replace('"', "'")
         lines.append(f'    {_mermaid_id(node_id)}{left}"{label}"{right}')
     for node_id in graph.order or graph.nodes:
@@ -86,13 +65,11 @@ def to_mermaid(flow: Flow, added_edges: list[tuple[str, str]] | None = None) -> 
 def to_dot(flow: Flow, added_edges: list[tuple[str, str]] | None = None) -> str:
     """Graphviz DOT text of the flow."""
     graph = flow_graph(flow)
-    shapes = {"switch": "diamond", "foreach": "box3d", "while": "box3d", "flow": "component",
-              "wait": "oval", "wait_for": "oval", "fail": "doublecircle", "succeed": "doublecircle", "set": "parallelogram"}
     lines = [f"digraph {json.dumps(flow.name)} {{", "  rankdir=TB;", '  node [shape=box, fontname="Helvetica"];']
     for node_id, node in flow.nodes.items():
         # a real newline: json.dumps writes it as the two characters \n, DOT's line break
         label = _label(node_id, node).replace("<br/><small>", "\n").replace("</small>", "")
-        lines.append(f"  {json.dumps(node_id)} [label={json.dumps(label)}, shape={shapes.get(node.kind, 'box')}];")
+        lines.append(f"  {json.dumps(node_id)} [label={json.dumps(label)}, shape={kind_of(node).dot_shape}];")
     for node_id in graph.order or graph.nodes:
         node = flow.nodes[node_id]
         conditions: dict[str, str] = {}

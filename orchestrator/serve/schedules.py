@@ -28,7 +28,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from orchestrator.flowlang.model import Schedule
-from orchestrator.flowlang.validate import normalize_cron
+from orchestrator.flowlang.schedules import normalize_cron
 
 __all__ = [
     "fire_run_id",

@@ -14,12 +14,12 @@ import re
 from pathlib import Path
 from typing import Any
 
+from orchestrator.compiler.validate import check_flow
 from orchestrator.errors import FlowctlError, Problem
 from orchestrator.flowlang.errors import FlowValidationError
 from orchestrator.flowlang.loader import parse_flow
 from orchestrator.flowlang.model import FLOW_NAME, FUNCTION_NAME
 from orchestrator.flowlang.project import PLATFORM_FUNCTIONS, Project
-from orchestrator.flowlang.validate import check_flow
 
 __all__ = ["BuilderError", "check_document", "create_function", "format_flow", "save_flow"]
 

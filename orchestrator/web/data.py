@@ -156,7 +156,8 @@ def run_graph(app: Any, run_id: str, logs: dict[str, list[dict[str, Any]]] | Non
     node_ids = [n["id"] for n in layout["nodes"]]
     history = _history(app, run)
     if history is not None:
-        steps, running = history_steps(history)
+        compiled = getattr(app, "compiled", {}).get(run.flow)
+        steps, running = history_steps(history, compiled.state_nodes if compiled is not None else {})
         recorded = {(s.node, s.index, s.redrive, s.attempt): s for s in run.steps}
         for step in steps:  # the step @node recorded holds the output as the function gave it
             mine = recorded.get((step.node, step.index, step.redrive, step.attempt))

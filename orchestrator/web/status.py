@@ -1,8 +1,9 @@
 """Each node's status in a run, for the run page's graph and node panel.
 
 The execution history (from the local engine behind ``flowctl serve``) is replayed through the
-local runner's recorder (:mod:`orchestrator.local.runner`: the same state → node mapping and the
-same step records a terminal run shows), one redrive round after another. Without a history
+local runner's :class:`~orchestrator.local.recorder.StepRecorder`, with the state → node map the
+compiler returned for the flow (the same step records a terminal run shows), one redrive round
+after another. Without a history
 (a run the engine does not know) the steps in the run store are used: they cover the ``uses``
 nodes, recorded by ``@node``.
 
@@ -12,11 +13,13 @@ A node's status is its latest step's: ``RUNNING``, ``SUCCEEDED``, ``FAILED`` or 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
-from orchestrator.local.runner import NodeEvent, _Recorder
+from orchestrator.compiler.build import StateNode
+from orchestrator.local.recorder import NodeEvent, StepRecorder
 from orchestrator.store.models import Step
 
 __all__ = ["history_steps", "node_statuses"]
@@ -39,9 +42,10 @@ def _epoch(event: dict[str, Any]) -> dict[str, Any]:
     return event
 
 
-def history_steps(events: list[dict[str, Any]]) -> tuple[list[Step], dict[str, str]]:
-    """(steps, running) from an execution history: every finished node execution as a step (with
-    its redrive round) and the nodes running at the end, with what they wait for."""
+def history_steps(events: list[dict[str, Any]], state_nodes: Mapping[str, StateNode]) -> tuple[list[Step], dict[str, str]]:
+    """(steps, running) from an execution history of a flow compiled with the state → node map
+    ``state_nodes``: every finished node execution as a step (with its redrive round) and the
+    nodes running at the end, with what they wait for."""
     store = _Collect()
     running: dict[str, str] = {}
 
@@ -52,7 +56,7 @@ def history_steps(events: list[dict[str, Any]]) -> tuple[list[Step], dict[str, s
         else:
             running.pop(top, None)
 
-    recorder = _Recorder("", store, on_node)  # type: ignore[arg-type]
+    recorder = StepRecorder("", store, on_node, state_nodes)
     for event in events:
         if event.get("type") == "ExecutionRedriven":
             recorder.redrive += 1

@@ -1,31 +1,40 @@
-"""The common life of every state: enter → evaluate → assign → exit, in both query languages.
+"""The common life of every state, in both query languages: one pipeline.
 
 Contract
 --------
-:class:`State.execute(path, input)` writes ``<Type>StateEntered``, calls the state's own
-``run(path, env)`` (which returns ``(output, next_state_or_None, assigned_variables)``), applies
-the assignments, checks the output size (256 KiB, ``States.DataLimitExceeded``) and writes
-``<Type>StateExited``. ``States.Runtime`` and ``States.QueryEvaluationError`` raised inside get
-AWS's prefix naming the state and the id of its entered event.
+:meth:`State.execute(strand, input)` writes ``<Type>StateEntered`` and runs :meth:`State.run`,
+the pipeline every state type goes through:
 
-Helpers shared by the state types: JSONPath ``InputPath``/``OutputPath``/``ResultPath``/
-``ResultSelector``, JSONata ``Output``, ``Assign`` for both, and Retry/Catch
-(:meth:`State.run_with_retry`).
+1. **input** — JSONPath ``InputPath`` gives the *effective input* (JSONata: the input itself);
+2. **work** — the state's own :meth:`~State.work` (Pass, Wait, Choice, Succeed, Fail), or, for
+   a state with ``Retry``/``Catch`` (Task, Map, Parallel), :meth:`~State.attempt` run by
+   :meth:`~State.retrying` until it returns, is retried out or is caught;
+3. **result processing** by the :class:`Route` the work took (the state's own, a Choice rule,
+   a catcher): JSONPath ``ResultSelector`` → ``Assign`` → ``ResultPath`` → ``OutputPath``;
+   JSONata ``Output`` and ``Assign`` (``$states.result`` / ``$states.errorOutput``);
+4. **assign and output** — :meth:`State.execute` applies the assignments, checks the output
+   size (256 KiB, ``States.DataLimitExceeded``) and writes ``<Type>StateExited``.
+
+``work`` returns the result, or the :class:`Route` it chose (Choice: the result is then the
+effective input); ``retrying`` returns the result or a :class:`Caught` (the catcher's route
+and the error output). ``States.Runtime`` and ``States.QueryEvaluationError`` raised inside
+get AWS's prefix naming the state and the id of its entered event; a Fail state raises
+:class:`StateFailed`, whose error and cause are the author's and are never prefixed.
 """
 
 from __future__ import annotations
 
-import json
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Final
 
 from orchestrator.engine.errors import AslDefinitionError, StatesError
-from orchestrator.engine.execution import Path, Program
+from orchestrator.engine.execution import Strand
 from orchestrator.engine.jsonata_checks import check_jsonata_state
 from orchestrator.engine.jsonvalue import MAX_PAYLOAD_BYTES, payload_size, to_json
-from orchestrator.engine.paths import PathNotFound, PathSyntaxError, compile_path, set_path
+from orchestrator.engine.paths import set_path
+from orchestrator.engine.payload_templates import Evaluator, compile_payload
+from orchestrator.engine.program import Program
 from orchestrator.engine.retry import (
     TERMINAL_ERRORS,
     Catcher,
@@ -34,31 +43,21 @@ from orchestrator.engine.retry import (
     parse_retriers,
 )
 from orchestrator.engine.scope import Env
-from orchestrator.engine.templates import (
-    Evaluator,
-    compile_jsonata_value,
-    compile_payload,
-    find_path,
+from orchestrator.engine.states.fields import (
+    check_fields,
+    compile_io_path,
+    compile_output_assign,
+    compile_result_path,
+    parse_transition,
 )
 
-__all__ = ["BuildContext", "State", "StepResult", "located"]
+__all__ = ["BuildContext", "Caught", "Route", "State", "StateFailed", "StepResult", "error_output", "located"]
 
 StepResult = tuple[Any, str | None, dict[str, Any] | None]
 
 _LOCATED = frozenset({"States.Runtime", "States.QueryEvaluationError"})
 _PREFIX = "An error occurred while executing the state"
-_VAR_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
-COMMON_FIELDS = frozenset({"Type", "Comment", "QueryLanguage"})
-JSONPATH_ONLY = frozenset(
-    {
-        "InputPath", "OutputPath", "Parameters", "ResultSelector", "ResultPath", "Result",
-        "ItemsPath", "Iterator", "SecondsPath", "TimestampPath", "ErrorPath", "CausePath",
-        "TimeoutSecondsPath", "HeartbeatSecondsPath", "MaxConcurrencyPath",
-        "ToleratedFailureCountPath", "ToleratedFailurePercentagePath", "Variable",
-    }
-)
-JSONATA_ONLY = frozenset({"Arguments", "Output", "Items", "Condition"})
 
 
 def located(err: StatesError, state: str, entered_id: int) -> StatesError:
@@ -66,6 +65,64 @@ def located(err: StatesError, state: str, entered_id: int) -> StatesError:
     if err.error in _LOCATED and not (err.cause or "").startswith(_PREFIX):
         err.cause = f"{_PREFIX} '{state}' (entered at the event id #{entered_id}). {err.cause or ''}"
     return err
+
+
+class StateFailed(StatesError):
+    """Raised by a Fail state's work: the author's error and cause, never prefixed."""
+
+
+class Route:
+    """Where a state goes after its work, and what is applied to the result on the way.
+
+    A state has its own route (its ``Next`` and result fields); a Choice rule, the Choice
+    ``Default`` and a catcher have theirs. ``result_as`` names the ``$states`` field that holds
+    the result for JSONata ``Output``/``Assign``: ``"result"`` (Task, Map, Parallel),
+    ``"errorOutput"`` (a catcher) or None (the result is the input)."""
+
+    __slots__ = ("assign", "next", "output", "output_path", "result_as", "result_path", "selector")
+
+    def __init__(
+        self,
+        next: str | None,
+        *,
+        output: Evaluator | None = None,
+        assign: Evaluator | None = None,
+        selector: Evaluator | None = None,
+        result_path: Any = "$",
+        output_path: Evaluator | None = None,
+        result_as: str | None = None,
+    ) -> None:
+        self.next = next
+        self.output = output
+        self.assign = assign
+        self.selector = selector
+        self.result_path = result_path
+        self.output_path = output_path
+        self.result_as = result_as
+
+
+RESULT: Final = "result"
+ERROR_OUTPUT: Final = "errorOutput"
+
+
+class Caught:
+    """The outcome of a state's work that failed with an error a catcher took."""
+
+    __slots__ = ("error_output", "route")
+
+    def __init__(self, route: Route, err: StatesError) -> None:
+        self.route = route
+        self.error_output = error_output(err)
+
+
+def error_output(err: StatesError) -> dict[str, Any]:
+    """``{"Error", "Cause"}`` of ``err`` (``$states.errorOutput``; a tolerated Map item's result)."""
+    out: dict[str, Any] = {}
+    if err.error is not None:
+        out["Error"] = err.error
+    if err.cause is not None:
+        out["Cause"] = err.cause
+    return out
 
 
 @dataclass
@@ -99,105 +156,46 @@ class State:
             raise AslDefinitionError(
                 "'QueryLanguage' can not be 'JSONPath' if set to 'JSONata' for whole state machine", where
             )
-        self.jsonata = ql == "JSONata"
-        self._check_fields()
-        if self.jsonata:
+        self.jsonata = jsonata = ql == "JSONata"
+        check_fields(self.type, self.fields, spec, where, jsonata)
+        if jsonata:
             check_jsonata_state(self.type, spec, where)
         self.next: str | None = None
         self.end = False
         if self.has_transition:
-            self._parse_transition()
+            self.next, self.end = parse_transition(name, spec, where)
         # JSONPath I/O
-        self.input_path: Evaluator | None = self._path_io("InputPath")
-        self.output_path: Evaluator | None = self._path_io("OutputPath")
-        # JSONata I/O
-        self.output, self.assign = self._compile_output_assign(spec, where)
+        self.input_path = None if jsonata else compile_io_path(spec, "InputPath", where)
+        self.output_path = None if jsonata else compile_io_path(spec, "OutputPath", where)
+        self.result_selector = (
+            compile_payload(spec["ResultSelector"], f"{where}/ResultSelector") if "ResultSelector" in spec else None
+        )
+        self.result_path = None if jsonata else compile_result_path(spec, f"{where}/ResultPath")
+        # JSONata I/O (and Assign)
+        self.output, self.assign = compile_output_assign(spec, where, jsonata)
+        self.route = self.make_route(self.next)
         self.retriers = parse_retriers(spec.get("Retry"), f"{where}/Retry") if self.retry_catch else ()
         self.catchers: tuple[Catcher, ...] = ()
-        self.catch_parts: list[tuple[Catcher, Any, Evaluator | None, Evaluator | None]] = []
+        self.catch_routes: tuple[tuple[Catcher, Route], ...] = ()
         if self.retry_catch:
             self.catchers = parse_catchers(spec.get("Catch"), f"{where}/Catch")
-            for c in self.catchers:
-                self.catch_parts.append(self._compile_catcher(c))
+            self.catch_routes = tuple((c, self._compile_catcher(c)) for c in self.catchers)
 
     # -- definition --------------------------------------------------------------------------
-    def _check_fields(self) -> None:
-        if "Comment" in self.spec and not isinstance(self.spec["Comment"], str):
-            raise AslDefinitionError("The value of 'Comment' must be a string", f"{self.where}/Comment")
-        for key in self.spec:
-            if key in COMMON_FIELDS:
-                continue
-            if self.jsonata and key in JSONPATH_ONLY:
-                raise AslDefinitionError(
-                    f"The field '{key}' is not supported for state type '{self.type}' when the "
-                    f"query language is JSONata",
-                    f"{self.where}/{key}",
-                )
-            if not self.jsonata and key in JSONATA_ONLY:
-                raise AslDefinitionError(
-                    f"The field '{key}' is not supported for state type '{self.type}' when the "
-                    f"query language is JSONPath",
-                    f"{self.where}/{key}",
-                )
-            if key not in self.fields:
-                raise AslDefinitionError(
-                    f"Field '{key}' is not supported by state type '{self.type}'", f"{self.where}/{key}"
-                )
+    def make_route(self, next: str | None) -> Route:
+        """The state's own route to ``next``: its result fields, and ``$states.result`` for a
+        state with a result of its own (the Retry/Catch states)."""
+        return Route(
+            next,
+            output=self.output,
+            assign=self.assign,
+            selector=self.result_selector,
+            result_path=self.result_path,
+            output_path=self.output_path,
+            result_as=RESULT if self.retry_catch else None,
+        )
 
-    def _parse_transition(self) -> None:
-        spec = self.spec
-        has_next, end = "Next" in spec, spec.get("End", False)
-        if end not in (True, False):
-            raise AslDefinitionError("'End' must be a boolean", f"{self.where}/End")
-        if has_next and end:
-            raise AslDefinitionError("A state can not have both 'Next' and 'End'", self.where)
-        if not has_next and not end:
-            raise AslDefinitionError(
-                f"State '{self.name}' is not an end state and has no 'Next' field",
-                self.where,
-                code="MISSING_TRANSITION_TARGET",
-            )
-        if has_next and not isinstance(spec["Next"], str):
-            raise AslDefinitionError("'Next' must be a string", f"{self.where}/Next")
-        self.next = spec.get("Next")
-        self.end = bool(end)
-
-    def _path_io(self, key: str) -> Evaluator | None:
-        """InputPath/OutputPath: None = identity; null = {} ; a path = its value."""
-        if self.jsonata or key not in self.spec:
-            return None
-        text = self.spec[key]
-        if text is None:
-            return lambda env: {}
-        return compile_io_path(text, f"{self.where}/{key}", key)
-
-    def _compile_assign(self, value: Any, where: str) -> Evaluator:
-        if not isinstance(value, dict):
-            raise AslDefinitionError("'Assign' must be an object", where)
-        for key in value:
-            name = key[:-2] if not self.jsonata and key.endswith(".$") else key
-            if not _VAR_NAME.fullmatch(name) or name == "states":
-                raise AslDefinitionError(f"The variable name '{name}' is not valid", where)
-        if self.jsonata:
-            return compile_jsonata_value(value, where, "Assign")
-        return compile_payload(value, where)
-
-    def compile_result_path(self, spec: dict[str, Any], where: str) -> Any:
-        """ResultPath: ``"$"`` (default) → the result; null → the input; a path → merged."""
-        if "ResultPath" not in spec:
-            return "$"
-        text = spec["ResultPath"]
-        if text is None:
-            return None
-        try:
-            path = compile_path(text) if isinstance(text, str) else None
-        except PathSyntaxError:
-            path = None
-        if path is None or path.root != "$" or not path.definite:
-            raise AslDefinitionError("The value for the field 'ResultPath' must be a valid JSONPath", where)
-        return "$" if not path.steps else path
-
-    def _compile_catcher(self, catcher: Catcher) -> tuple[Catcher, Any, Evaluator | None, Evaluator | None]:
+    def _compile_catcher(self, catcher: Catcher) -> Route:
         where = f"{self.where}/Catch/{catcher.index}"
         spec = catcher.spec
         allowed = {"ErrorEquals", "Next", "Comment", "Assign"}
@@ -205,34 +203,10 @@ class State:
         for key in spec:
             if key not in allowed:
                 raise AslDefinitionError(f"Field '{key}' is not supported in a catcher", f"{where}/{key}")
-        result_path = None if self.jsonata else self.compile_result_path(spec, f"{where}/ResultPath")
-        output, assign = self._compile_output_assign(spec, where)
-        return catcher, result_path, output, assign
-
-    def _compile_output_assign(self, spec: dict[str, Any], where: str) -> tuple[Evaluator | None, Evaluator | None]:
-        """JSONata ``Output`` and ``Assign`` (either may be None). A variable assigned the very
-        template of ``Output`` (a compiled ``set`` node: ``Assign {x: T}, Output T``) takes the
-        value ``Output`` computed in the same state instead of evaluating ``T`` twice; both see
-        the same input, result and variables, so only ``$random()``/``$uuid()`` could differ,
-        and templates calling them are evaluated twice as before."""
-        output: Evaluator | None = None
-        if self.jsonata and "Output" in spec:
-            output = compile_jsonata_value(spec["Output"], f"{where}/Output", "Output")
-        if "Assign" not in spec:
-            return output, None
-        assign = self._compile_assign(spec["Assign"], f"{where}/Assign")
-        if output is None or getattr(output, "constant", False):
-            return output, assign
-        template = json.dumps(spec["Output"])  # text: 1 == True, but not as JSON
-        shared = [k for k, v in spec["Assign"].items() if json.dumps(v) == template]
-        if not shared or _NONDETERMINISTIC.search(template):
-            return output, assign
-        output = _memoised(output)
-        parts = [
-            (k, output if k in shared else compile_jsonata_value(v, f"{where}/Assign", f"Assign/{k}"))
-            for k, v in spec["Assign"].items()
-        ]
-        return output, lambda env: {k: part(env) for k, part in parts}
+        result_path = None if self.jsonata else compile_result_path(spec, f"{where}/ResultPath")
+        output, assign = compile_output_assign(spec, where, self.jsonata)
+        # A catcher's output is the error output through its ResultPath; no OutputPath applies.
+        return Route(catcher.next, output=output, assign=assign, result_path=result_path, result_as=ERROR_OUTPUT)
 
     def targets(self) -> list[tuple[str, str]]:
         """(target state name, where) of every transition (for validation)."""
@@ -244,17 +218,19 @@ class State:
         return out
 
     # -- runtime -----------------------------------------------------------------------------
-    def execute(self, path: Path, raw_input: Any) -> tuple[Any, str | None]:
-        entered_at = path.timeline.now()
-        last = path.last_output
+    def execute(self, strand: Strand, raw_input: Any) -> tuple[Any, str | None]:
+        entered_at = strand.timeline.now()
+        last = strand.last_output
         input_text = last[1] if last is not None and last[0] is raw_input else to_json(raw_input)
-        entered = path.event(
+        entered = strand.event(
             self.entered_type,
             {"name": self.name, "input": input_text, "inputDetails": {"truncated": False}},
         )
-        env = Env(raw_input, path.variables, lambda: self.context(path, entered_at))
+        name = self.name
+        retry_count = 0 if self.retry_catch else None
+        env = Env(raw_input, strand.variables, lambda: strand.context(name, entered_at, retry_count))
         try:
-            output, nxt, assigned = self.run(path, env)
+            output, nxt, assigned = self.run(strand, env, entered_at)
             # A state that passes its input on shares its text: a loop's history holds one copy.
             text = input_text if output is raw_input else to_json(output)
             if payload_size(text) > MAX_PAYLOAD_BYTES:
@@ -263,26 +239,84 @@ class State:
                     f"The state/task '{self.name}' returned a result with a size exceeding the "
                     f"maximum number of bytes service limit.",
                 )
+        except StateFailed as failed:
+            raise StatesError(failed.error, failed.cause) from None
         except StatesError as err:
             raise located(err, self.name, entered) from None
         details: dict[str, Any] = {"name": self.name, "output": text, "outputDetails": {"truncated": False}}
         if assigned:
-            path.variables.assign(assigned)
+            strand.variables.assign(assigned)
             details["assignedVariables"] = {k: text if v is output else to_json(v) for k, v in assigned.items()}
             details["assignedVariablesDetails"] = {"truncated": False}
-        path.event(self.exited_type, details)
-        path.last_output = (output, text)
+        strand.event(self.exited_type, details)
+        strand.last_output = (output, text)
         return output, nxt
 
-    def context(self, path: Path, entered_at: float) -> dict[str, Any]:
-        return path.context(self.name, entered_at)
+    def run(self, strand: Strand, env: Env, entered_at: float) -> StepResult:
+        """The pipeline: effective input → work → the route's result processing.
 
-    def run(self, path: Path, env: Env) -> StepResult:
+        Returns the output, the next state (None: the program ends) and the assignments."""
+        effective = env.input if self.input_path is None else self.input_path(env)
+        if self.retry_catch:
+            result = self.retrying(strand, env, effective, entered_at)
+        else:
+            result = self.work(strand, env, effective)
+        kind = result.__class__
+        if kind is Route:  # a Choice rule (or Default): the result is the effective input
+            route, result = result, effective
+        elif kind is Caught:
+            route, result = result.route, result.error_output
+        else:
+            route = self.route
+        if self.jsonata:
+            result_as = route.result_as
+            if result_as is RESULT:
+                env.result = result
+            elif result_as is ERROR_OUTPUT:
+                env.error_output = result
+            output = route.output(env) if route.output is not None else result
+            return output, route.next, route.assign(env) if route.assign is not None else None
+        if route.selector is not None:
+            result = route.selector(env.with_input(result))
+        assigned = route.assign(env.with_input(result)) if route.assign is not None else None
+        output = self.apply_result_path(route.result_path, env.input, result)
+        if route.output_path is not None:
+            output = route.output_path(env.with_input(output))
+        return output, route.next, assigned
+
+    def effective_input(self, env: Env) -> Any:
+        """The input after ``InputPath`` (JSONata: the input)."""
+        return env.input if self.input_path is None else self.input_path(env)
+
+    def work(self, strand: Strand, env: Env, effective: Any) -> Any:
+        """The state's own work on its effective input: its result (by default the input), or
+        the :class:`Route` it chose. States with Retry/Catch implement :meth:`attempt`."""
+        return effective
+
+    def attempt(self, strand: Strand, env: Env, effective: Any, entered_at: float, retries: int) -> Any:
+        """One attempt of the work of a state with Retry/Catch (``retries`` before it)."""
         raise NotImplementedError
 
-    # JSONPath helpers
-    def effective_input(self, env: Env) -> Any:
-        return env.input if self.input_path is None else self.input_path(env)
+    def retrying(self, strand: Strand, env: Env, effective: Any, entered_at: float) -> Any:
+        """:meth:`attempt` until it returns, retrying as the Retry field says: the result, or
+        :class:`Caught` when a catcher took the error; an error nobody handles is raised."""
+        policy = RetryPolicy(self.retriers) if self.retriers else None
+        retries = 0
+        while True:
+            try:
+                return self.attempt(strand, env, effective, entered_at, retries)
+            except StatesError as err:
+                if err.error in TERMINAL_ERRORS:
+                    raise
+                delay = policy.next_delay(err.error) if policy is not None else None
+                if delay is not None:
+                    retries += 1
+                    strand.timeline.sleep(delay)
+                    continue
+                for catcher, route in self.catch_routes:
+                    if catcher.matches(err.error):
+                        return Caught(route, err)
+                raise
 
     def apply_result_path(self, result_path: Any, raw_input: Any, result: Any) -> Any:
         if result_path == "$":
@@ -298,91 +332,3 @@ class State:
                 f"Invalid path '{text}' : Unable to apply ResultPath to the input '{to_json(raw_input)}'",
             ),
         )
-
-    def apply_output_path(self, env: Env, output: Any) -> Any:
-        if self.output_path is None:
-            return output
-        return self.output_path(env.with_input(output))
-
-    def evaluate_assign(self, env: Env) -> dict[str, Any] | None:
-        return self.assign(env) if self.assign is not None else None
-
-    # Retry/Catch
-    def run_with_retry(self, path: Path, env: Env, attempt: Callable[[int], Any]) -> tuple[bool, Any]:
-        """Call ``attempt(retry_count)`` until it returns, retrying as the Retry field says.
-
-        Returns ``(True, result)``, or ``(False, (catcher_parts, error))`` when a catcher took
-        the error; re-raises an error nobody handles."""
-        policy = RetryPolicy(self.retriers) if self.retriers else None
-        retries = 0
-        while True:
-            try:
-                return True, attempt(retries)
-            except StatesError as err:
-                if err.error in TERMINAL_ERRORS:
-                    raise
-                delay = policy.next_delay(err.error) if policy is not None else None
-                if delay is not None:
-                    retries += 1
-                    path.timeline.sleep(delay)
-                    continue
-                for parts in self.catch_parts:
-                    if parts[0].matches(err.error):
-                        return False, (parts, err)
-                raise
-
-    def caught(self, path: Path, env: Env, parts: Any, err: StatesError) -> StepResult:
-        """The output, next state and assignments of a catcher that took ``err``."""
-        catcher, result_path, output, assign = parts
-        error_output: dict[str, Any] = {}
-        if err.error is not None:
-            error_output["Error"] = err.error
-        if err.cause is not None:
-            error_output["Cause"] = err.cause
-        if self.jsonata:
-            env.error_output = error_output
-            value = output(env) if output is not None else error_output
-            assigned = assign(env) if assign is not None else None
-        else:
-            value = self.apply_result_path(result_path, env.input, error_output)
-            assigned = assign(env.with_input(error_output)) if assign is not None else None
-        return value, catcher.next, assigned
-
-
-def compile_io_path(text: Any, where: str, field: str) -> Evaluator:
-    """A path field whose miss is AWS's "Invalid path '$.x' : No results for path: $['x']"."""
-    try:
-        path = compile_path(text) if isinstance(text, str) else None
-    except PathSyntaxError:
-        path = None
-    if path is None:
-        raise AslDefinitionError(f"The value for the field '{field}' must be a valid JSONPath", where)
-    if path.root == "$" and not path.steps:
-        return lambda env: env.input
-
-    def get(env: Env) -> Any:
-        try:
-            return find_path(path, env)
-        except PathNotFound as exc:
-            raise StatesError(
-                "States.Runtime", f"Invalid path '{path.text}' : No results for path: {exc.normalized}"
-            ) from None
-
-    return get
-
-
-_NONDETERMINISTIC = re.compile(r"\$(random|uuid)\s*\(")
-
-
-def _memoised(evaluator: Evaluator) -> Evaluator:
-    """``evaluator`` evaluated once per :class:`Env` (the value is kept on the env)."""
-
-    def evaluate(env: Env) -> Any:
-        memo = env.memo
-        if memo is not None and memo[0] is evaluate:
-            return memo[1]
-        value = evaluator(env)
-        env.memo = (evaluate, value)
-        return value
-
-    return evaluate

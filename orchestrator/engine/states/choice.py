@@ -2,7 +2,8 @@
 ``States.NoChoiceMatched``.
 
 JSONPath rules compare a ``Variable``; JSONata rules have a ``Condition``. A rule may carry its
-own ``Assign`` (and ``Output`` in JSONata); the state-level ones apply when ``Default`` is taken.
+own ``Assign`` (and ``Output`` in JSONata): its :class:`Route`; the state-level ones apply when
+``Default`` is taken. The output is the effective input (through ``OutputPath``).
 """
 
 from __future__ import annotations
@@ -11,10 +12,11 @@ from typing import Any
 
 from orchestrator.engine.choice_rules import Predicate, compile_condition, compile_rule
 from orchestrator.engine.errors import AslDefinitionError, StatesError
-from orchestrator.engine.execution import Path
+from orchestrator.engine.execution import Strand
+from orchestrator.engine.payload_templates import compile_jsonata_value
 from orchestrator.engine.scope import Env
-from orchestrator.engine.states.base import BuildContext, State, StepResult
-from orchestrator.engine.templates import Evaluator, compile_jsonata_value
+from orchestrator.engine.states.base import BuildContext, Route, State
+from orchestrator.engine.states.fields import compile_assign
 
 __all__ = ["ChoiceState"]
 
@@ -32,7 +34,7 @@ class ChoiceState(State):
         if not isinstance(choices, list) or not choices:
             raise AslDefinitionError("These fields are required: [Choices]", where)
         self.default: str | None = spec.get("Default")
-        self.rules: list[tuple[Predicate, str, Evaluator | None, Evaluator | None]] = []
+        self.rules: list[tuple[Predicate, Route]] = []
         for i, rule in enumerate(choices):
             at = f"{where}/Choices/{i}"
             if not isinstance(rule, dict) or not isinstance(rule.get("Next"), str):
@@ -52,31 +54,22 @@ class ChoiceState(State):
                     )
                 predicate = compile_rule({k: v for k, v in rule.items() if k != "Assign"}, at)
                 output = None
-            assign = self._compile_assign(rule["Assign"], f"{at}/Assign") if "Assign" in rule else None
-            self.rules.append((predicate, rule["Next"], output, assign))
+            assign = compile_assign(rule["Assign"], f"{at}/Assign", self.jsonata) if "Assign" in rule else None
+            self.rules.append((predicate, Route(rule["Next"], output=output, assign=assign, output_path=self.output_path)))
+        self.default_route = self.make_route(self.default)
 
     def targets(self) -> list[tuple[str, str]]:
-        out = [(rule[1], f"{self.where}/Choices/{i}/Next") for i, rule in enumerate(self.rules)]
+        out = [(rule["Next"], f"{self.where}/Choices/{i}/Next") for i, rule in enumerate(self.spec["Choices"])]
         if self.default is not None:
             out.append((self.default, f"{self.where}/Default"))
         return out
 
-    def run(self, path: Path, env: Env) -> StepResult:
-        if self.jsonata:
-            for predicate, nxt, output, assign in self.rules:
-                if predicate(env):
-                    value = output(env) if output is not None else env.input
-                    return value, nxt, assign(env) if assign is not None else None
-            if self.default is None:
-                raise StatesError("States.NoChoiceMatched", "No Matches!")
-            value = self.output(env) if self.output is not None else env.input
-            return value, self.default, self.evaluate_assign(env)
-        effective = self.effective_input(env)
-        inner = env.with_input(effective)
-        for predicate, nxt, _, assign in self.rules:
-            if predicate(inner):
-                return self.apply_output_path(env, effective), nxt, assign(inner) if assign is not None else None
+    def work(self, strand: Strand, env: Env, effective: Any) -> Route:
+        """The route of the first rule that matches, else the ``Default`` route."""
+        test_env = env if self.jsonata else env.with_input(effective)
+        for predicate, route in self.rules:
+            if predicate(test_env):
+                return route
         if self.default is None:
             raise StatesError("States.NoChoiceMatched", "No Matches!")
-        assigned = self.assign(inner) if self.assign is not None else None
-        return self.apply_output_path(env, effective), self.default, assigned
+        return self.default_route

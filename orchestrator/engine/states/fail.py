@@ -2,7 +2,7 @@
 
 JSONPath: ``Error``/``Cause`` literals or ``ErrorPath``/``CausePath`` (a path or an intrinsic
 function). JSONata: ``Error``/``Cause`` may be ``{% %}`` expressions. A Fail state has no exit
-event; it raises the failure for the enclosing program.
+event: its work raises the failure (:class:`StateFailed`) for the enclosing program.
 """
 
 from __future__ import annotations
@@ -10,10 +10,10 @@ from __future__ import annotations
 from typing import Any
 
 from orchestrator.engine.errors import AslDefinitionError, StatesError
-from orchestrator.engine.execution import Path
+from orchestrator.engine.execution import Strand
+from orchestrator.engine.payload_templates import Evaluator, compile_jsonata_value, compile_payload
 from orchestrator.engine.scope import Env
-from orchestrator.engine.states.base import BuildContext, State, StepResult, located
-from orchestrator.engine.templates import Evaluator, compile_jsonata_value, compile_payload
+from orchestrator.engine.states.base import BuildContext, State, StateFailed
 
 __all__ = ["FailState"]
 
@@ -55,25 +55,7 @@ class FailState(State):
             return evaluate
         return None
 
-    def execute(self, path: Path, raw_input: Any) -> tuple[Any, str | None]:
-        entered_at = path.timeline.now()
-        entered = path.event(
-            self.entered_type,
-            {"name": self.name, "input": _json(raw_input), "inputDetails": {"truncated": False}},
-        )
-        env = Env(raw_input, path.variables, lambda: self.context(path, entered_at))
-        try:
-            error = self.error(env) if self.error is not None else None
-            cause = self.cause(env) if self.cause is not None else None
-        except StatesError as err:
-            raise located(err, self.name, entered) from None
-        raise StatesError(error, cause)
-
-    def run(self, path: Path, env: Env) -> StepResult:  # pragma: no cover - execute() overrides
-        raise NotImplementedError
-
-
-def _json(value: Any) -> str:
-    from orchestrator.engine.jsonvalue import to_json
-
-    return to_json(value)
+    def work(self, strand: Strand, env: Env, effective: Any) -> Any:
+        error = self.error(env) if self.error is not None else None
+        cause = self.cause(env) if self.cause is not None else None
+        raise StateFailed(error, cause)

@@ -12,7 +12,7 @@ Contract
   with ``ToleratedFailureCount``/``Percentage`` the state fails with
   ``States.ExceedToleratedFailureThreshold`` once the failures exceed it, and a tolerated
   failed iteration contributes its error output (``{"Error", "Cause"}``) to the result.
-* Inline iterations see outer variables (read-only); ``ProcessorConfig.Mode = DISTRIBUTED``
+* The iterations run in :mod:`~orchestrator.engine.states.map_run`. Inline iterations see outer variables (read-only); ``ProcessorConfig.Mode = DISTRIBUTED``
   iterations run as child executions: isolated variables, no per-iteration events in the
   parent history (``MapRunStarted``/``MapRunSucceeded``|``MapRunFailed`` instead).
 """
@@ -20,20 +20,15 @@ Contract
 from __future__ import annotations
 
 import re
-import threading
-import uuid
 from functools import partial
 from typing import Any
 
-from orchestrator.engine.clock import CancelScope, PathCancelled, Timeline
 from orchestrator.engine.errors import AslDefinitionError, StatesError
-from orchestrator.engine.execution import Execution, Path, Program
+from orchestrator.engine.execution import Strand
 from orchestrator.engine.item_reader import check_reader, read_items
 from orchestrator.engine.jsonata_expr import is_expression
 from orchestrator.engine.jsonvalue import to_json, type_name
-from orchestrator.engine.scope import Env
-from orchestrator.engine.states.base import BuildContext, State, StepResult
-from orchestrator.engine.templates import (
+from orchestrator.engine.payload_templates import (
     Evaluator,
     compile_jsonata_value,
     compile_path_getter,
@@ -41,12 +36,13 @@ from orchestrator.engine.templates import (
     jsonata_error,
     unexpected_type,
 )
+from orchestrator.engine.program import Program
+from orchestrator.engine.scope import Env
+from orchestrator.engine.states.base import BuildContext, State
+from orchestrator.engine.states.fields import compile_limit_field
+from orchestrator.engine.states.map_run import MAP_ITEMS_EVENT, run_iterations
 
 __all__ = ["MAP_ITEMS_EVENT", "MapState"]
-
-MAP_ITEMS_EVENT = "FlowctlMapItemCount"
-"""Listener-only notice (never in the history) after ``MapStateStarted`` of a batching Map:
-``items`` is the number of items before batching (``length`` counts batches)."""
 
 _LABEL_FORBIDDEN = re.compile(r"[\s{}\[\]?*\"#%\\^|~`$&,;:/<>'\x00-\x1f\x7f-\x9f]")
 _BATCHER_FIELDS = (
@@ -127,10 +123,6 @@ class MapState(State):
                 if self.jsonata
                 else compile_payload(self.batcher["BatchInput"], at)
             )
-        self.result_selector = (
-            compile_payload(spec["ResultSelector"], f"{where}/ResultSelector") if "ResultSelector" in spec else None
-        )
-        self.result_path = None if self.jsonata else self.compile_result_path(spec, f"{where}/ResultPath")
         self.label = spec.get("Label")
         if self.label is not None and (
             not isinstance(self.label, str) or not 0 < len(self.label) <= 40 or _LABEL_FORBIDDEN.search(self.label)
@@ -172,23 +164,15 @@ class MapState(State):
 
     def _number_field(self, key: str, integer: bool) -> tuple[str, Any] | None:
         """(kind, value): ("const", n) | ("path", getter) | ("jsonata", evaluator)."""
-        spec, where = self.spec, self.where
-        path_key = f"{key}Path"
-        if key in spec and path_key in spec:
-            raise AslDefinitionError(f"'{key}' and '{path_key}' are mutually exclusive", where)
-        if key in spec:
-            value = spec[key]
-            if self.jsonata and is_expression(value):
-                return "jsonata", compile_jsonata_value(value, f"{where}/{key}", key)
+
+        def check(value: Any) -> None:
             ok = isinstance(value, int | float) and not isinstance(value, bool)
             if ok and integer and isinstance(value, float) and not value.is_integer():
                 ok = False
             if not ok or value < 0 or (key == "ToleratedFailurePercentage" and value > 100):
-                raise AslDefinitionError(f"The value of '{key}' is invalid: {value!r}", f"{where}/{key}")
-            return "const", value
-        if path_key in spec:
-            return "path", compile_path_getter(spec[path_key], f"{where}/{path_key}", path_key)
-        return None
+                raise AslDefinitionError(f"The value of '{key}' is invalid: {value!r}", f"{self.where}/{key}")
+
+        return compile_limit_field(self.spec, key, self.where, self.jsonata, check)
 
     def _resolve_number(self, key: str, field: tuple[str, Any] | None, env: Env, integer: bool) -> Any:
         """The value of a limit given by a path or a JSONata expression, checked as AWS does:
@@ -222,9 +206,6 @@ class MapState(State):
         if cause is not None:
             raise StatesError(error, cause)
         return int(number) if integer else float(number)
-
-    def context(self, path: Path, entered_at: float) -> dict[str, Any]:
-        return path.context(self.name, entered_at, retry_count=0)
 
     # -- runtime -----------------------------------------------------------------------------
     def _items(self, env: Env, effective: Any) -> list[Any]:
@@ -296,7 +277,7 @@ class MapState(State):
         return out
 
     def _iteration_inputs(
-        self, path: Path, env: Env, items: list[Any], effective: Any, entered_at: float, retries: int
+        self, strand: Strand, env: Env, items: list[Any], effective: Any, entered_at: float, retries: int
     ) -> list[Any]:
         selector = self.item_selector
         if selector is None:
@@ -305,131 +286,26 @@ class MapState(State):
         base = env.input if self.jsonata else effective
         for index, value in enumerate(items):
             extra = {"Map": {"Item": {"Index": index, "Value": value}}}
-            item_env = Env(base, env.variables, partial(path.context, self.name, entered_at, retries, extra))
+            item_env = Env(base, env.variables, partial(strand.context, self.name, entered_at, retries, extra))
             inputs.append(selector(item_env))
         return inputs
 
-    def run(self, path: Path, env: Env) -> StepResult:
-        entered_at = path.timeline.now()
-        effective = env.input if self.jsonata else self.effective_input(env)
-
-        def attempt(retries: int) -> Any:
-            # Items, ItemSelector and the limits are evaluated per attempt ($$.State.RetryCount).
-            attempt_env = Env(env.input, env.variables, lambda: path.context(self.name, entered_at, retries))
-            items = self._items(attempt_env, effective)
-            number_env = attempt_env if self.jsonata else attempt_env.with_input(effective)
-            max_concurrency = self._resolve_number("MaxConcurrency", self.max_concurrency, number_env, True) or 0
-            tolerated_count = self._resolve_number("ToleratedFailureCount", self.tolerated_count, number_env, True)
-            tolerated_pct = self._resolve_number(
-                "ToleratedFailurePercentage", self.tolerated_percentage, number_env, False
-            )
-            inputs = self._iteration_inputs(path, attempt_env, items, effective, entered_at, retries)
-            if self.batcher is not None:
-                inputs = self._batches(attempt_env, inputs, effective)
-            item_count = len(items) if self.batcher is not None else None
-            return self._run_iterations(path, inputs, max_concurrency, tolerated_count, tolerated_pct, item_count)
-
-        ok, value = self.run_with_retry(path, env, attempt)
-        if not ok:
-            return self.caught(path, env, *value)
-        result = value
-        if self.jsonata:
-            env.result = result
-            output = self.output(env) if self.output is not None else result
-            return output, self.next, self.evaluate_assign(env)
-        if self.result_selector is not None:
-            result = self.result_selector(env.with_input(result))
-        assigned = self.assign(env.with_input(result)) if self.assign is not None else None
-        output = self.apply_result_path(self.result_path, env.input, result)
-        return self.apply_output_path(env, output), self.next, assigned
-
-    def _run_iterations(
-        self,
-        path: Path,
-        inputs: list[Any],
-        max_concurrency: int,
-        tolerated_count: int | None,
-        tolerated_pct: float | None,
-        item_count: int | None = None,
-    ) -> list[Any]:
-        total = len(inputs)
-        started = path.event("MapStateStarted", {"length": total})
-        if item_count is not None and path.ex.listener is not None:
-            # Batches hide how many items there are: tell the listener (not the history).
-            path.ex.listener({"type": MAP_ITEMS_EVENT, "id": 0, "previousEventId": started, "items": item_count})
-        distributed = self.distributed
-        run_path = path
-        map_run_arn = ""
-        if distributed:
-            map_run_arn = _map_run_arn(path.ex, self.label or self.name)
-            path.event("MapRunStarted", {"mapRunArn": map_run_arn})
-            run_path = _child_execution_path(path, map_run_arn)
-        results: list[Any] = [None] * total
-        failures: list[StatesError] = []
-        fatal: list[StatesError] = []
-        lock = threading.Lock()
-        cancel = CancelScope(path.cancel)
-        has_tolerance = tolerated_count is not None or tolerated_pct is not None
-        processor = self.processor
-        name = self.name
-
-        def exceeded(count: int) -> bool:
-            if not has_tolerance:
-                return count > 0
-            if tolerated_count is not None and count > tolerated_count:
-                return True
-            return tolerated_pct is not None and total > 0 and count * 100.0 / total > tolerated_pct
-
-        def job(index: int) -> Any:
-            def run(timeline: Timeline) -> None:
-                child = run_path.fork(timeline, cancel, distributed)
-                child.map_index = run_path.map_index + (index,)
-                details = {"name": name, "index": index}
-                if not distributed:
-                    child.event("MapIterationStarted", details)
-                try:
-                    results[index] = processor.run(child, inputs[index])
-                except StatesError as err:
-                    if not distributed:
-                        child.event("MapIterationFailed", details)
-                    with lock:
-                        failures.append(err)
-                        over = exceeded(len(failures))
-                        if over and not fatal:
-                            fatal.append(err)
-                    if over:
-                        cancel.cancel(PathCancelled())
-                    else:
-                        results[index] = _error_output(err)
-                    return
-                except PathCancelled:
-                    if not distributed:
-                        child.event("MapIterationAborted", details)
-                    return
-                if not distributed:
-                    child.event("MapIterationSucceeded", details)
-
-            return run
-
-        path.ex.clock.run_concurrently(
-            path.timeline, [job(i) for i in range(total)], max_concurrency, cancel, lambda: bool(fatal)
+    def attempt(self, strand: Strand, env: Env, effective: Any, entered_at: float, retries: int) -> Any:
+        # Items, ItemSelector and the limits are evaluated per attempt ($$.State.RetryCount).
+        attempt_env = Env(env.input, env.variables, lambda: strand.context(self.name, entered_at, retries))
+        items = self._items(attempt_env, effective)
+        number_env = attempt_env if self.jsonata else attempt_env.with_input(effective)
+        max_concurrency = self._resolve_number("MaxConcurrency", self.max_concurrency, number_env, True) or 0
+        tolerated_count = self._resolve_number("ToleratedFailureCount", self.tolerated_count, number_env, True)
+        tolerated_pct = self._resolve_number("ToleratedFailurePercentage", self.tolerated_percentage, number_env, False)
+        inputs = self._iteration_inputs(strand, attempt_env, items, effective, entered_at, retries)
+        if self.batcher is not None:
+            inputs = self._batches(attempt_env, inputs, effective)
+        item_count = len(items) if self.batcher is not None else None
+        limits = (max_concurrency, tolerated_count, tolerated_pct)
+        return run_iterations(
+            strand, self.processor, self.name, self.label or self.name, self.distributed, inputs, limits, item_count
         )
-        path.cancel.check()
-        if fatal:
-            err = fatal[0]
-            if has_tolerance:
-                err = StatesError(
-                    "States.ExceedToleratedFailureThreshold", "The specified tolerance threshold was exceeded"
-                )
-            if distributed:
-                path.event("MapRunFailed", {"error": err.error, "cause": err.cause})
-            path.event("MapStateFailed")
-            raise err
-        if distributed:
-            path.event("MapRunSucceeded")
-        path.event("MapStateSucceeded")
-        return results
-
 
 def _as_number(raw: Any, integer: bool) -> int | float | None:
     """A number, or a string holding one (AWS parses those); None when it is neither."""
@@ -474,47 +350,3 @@ def _range_problem(key: str, number: float) -> str | None:
     if key == "MaxConcurrency":
         return f"Expected non-negative integer for MaxConcurrency, got '{int(number)}' instead."
     return f"{key} cannot be negative."
-
-
-def _error_output(err: StatesError) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    if err.error is not None:
-        out["Error"] = err.error
-    if err.cause is not None:
-        out["Cause"] = err.cause
-    return out
-
-
-def _map_run_arn(ex: Execution, label: str) -> str:
-    # arn:aws:states:REGION:ACCOUNT:mapRun:MACHINE/LABEL:UUID
-    parts = ex.context_state_machine["Id"].split(":")
-    machine = parts[-1] if parts else "local"
-    prefix = ":".join(parts[:5]) if len(parts) >= 5 else "arn:aws:states:us-east-1:123456789012"
-    return f"{prefix}:mapRun:{machine}/{label}:{uuid.uuid4()}"
-
-
-def _child_execution_path(path: Path, map_run_arn: str) -> Path:
-    """A path whose events go to a child execution (not the parent's history)."""
-    parent = path.ex
-    child = Execution(
-        name=map_run_arn.rsplit(":", 1)[-1],
-        arn=parent.arn,
-        state_machine_arn=parent.context_state_machine["Id"],
-        state_machine_name=parent.context_state_machine["Name"],
-        role_arn=parent.context_execution.get("RoleArn", ""),
-        input=parent.input,
-        start_time=parent.start_time,
-        clock=parent.clock,
-        runner=parent.runner,
-        listener=None,
-        express=parent.express,
-        record_history=False,
-        # Each child execution has its own quota in AWS; iterations share this object, so none.
-        max_history_events=None,
-    )
-    child.context_execution = parent.context_execution
-    child.cancel = parent.cancel
-    child_path = Path(child, path.timeline, path.variables, 0, path.cancel)
-    child_path.map_index = path.map_index
-    return child_path
-

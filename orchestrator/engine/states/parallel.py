@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from orchestrator.engine.clock import CancelScope, PathCancelled, Timeline
+from orchestrator.engine.clock import CancelScope, StrandCancelled, Timeline
 from orchestrator.engine.errors import AslDefinitionError, StatesError
-from orchestrator.engine.execution import Path, Program
+from orchestrator.engine.execution import Strand
+from orchestrator.engine.payload_templates import compile_jsonata_value, compile_payload
+from orchestrator.engine.program import Program
 from orchestrator.engine.scope import Env
-from orchestrator.engine.states.base import BuildContext, State, StepResult
-from orchestrator.engine.templates import compile_jsonata_value, compile_payload
+from orchestrator.engine.states.base import BuildContext, State
 
 __all__ = ["ParallelState", "run_children"]
 
@@ -43,75 +44,50 @@ class ParallelState(State):
         self.arguments = (
             compile_jsonata_value(spec["Arguments"], f"{where}/Arguments", "Arguments") if "Arguments" in spec else None
         )
-        self.result_selector = (
-            compile_payload(spec["ResultSelector"], f"{where}/ResultSelector") if "ResultSelector" in spec else None
-        )
-        self.result_path = None if self.jsonata else self.compile_result_path(spec, f"{where}/ResultPath")
 
-    def context(self, path: Path, entered_at: float) -> dict[str, Any]:
-        return path.context(self.name, entered_at, retry_count=0)
-
-    def run(self, path: Path, env: Env) -> StepResult:
-        entered_at = path.timeline.now()
-        effective = env.input if self.jsonata else self.effective_input(env)
-
-        def attempt(retries: int) -> Any:
-            # Arguments/Parameters are evaluated per attempt: $$.State.RetryCount changes.
-            attempt_env = Env(env.input, env.variables, lambda: path.context(self.name, entered_at, retries))
-            if self.jsonata:
-                branch_input = self.arguments(attempt_env) if self.arguments is not None else env.input
-            else:
-                branch_input = self.parameters(attempt_env.with_input(effective)) if self.parameters else effective
-            path.event("ParallelStateStarted")
-            try:
-                results = run_children(path, [(b, branch_input) for b in self.branches], 0, False)
-            except StatesError:
-                path.event("ParallelStateFailed")
-                raise
-            path.event("ParallelStateSucceeded")
-            return results
-
-        ok, value = self.run_with_retry(path, env, attempt)
-        if not ok:
-            return self.caught(path, env, *value)
-        result = value
+    def attempt(self, strand: Strand, env: Env, effective: Any, entered_at: float, retries: int) -> Any:
+        # Arguments/Parameters are evaluated per attempt: $$.State.RetryCount changes.
+        attempt_env = Env(env.input, env.variables, lambda: strand.context(self.name, entered_at, retries))
         if self.jsonata:
-            env.result = result
-            output = self.output(env) if self.output is not None else result
-            return output, self.next, self.evaluate_assign(env)
-        if self.result_selector is not None:
-            result = self.result_selector(env.with_input(result))
-        assigned = self.assign(env.with_input(result)) if self.assign is not None else None
-        output = self.apply_result_path(self.result_path, env.input, result)
-        return self.apply_output_path(env, output), self.next, assigned
+            branch_input = self.arguments(attempt_env) if self.arguments is not None else env.input
+        else:
+            branch_input = self.parameters(attempt_env.with_input(effective)) if self.parameters else effective
+        strand.event("ParallelStateStarted")
+        try:
+            results = run_children(strand, [(b, branch_input) for b in self.branches], 0, False)
+        except StatesError:
+            strand.event("ParallelStateFailed")
+            raise
+        strand.event("ParallelStateSucceeded")
+        return results
 
 
-def run_children(path: Path, work: list[tuple[Program, Any]], max_concurrency: int, isolated: bool) -> list[Any]:
+def run_children(strand: Strand, work: list[tuple[Program, Any]], max_concurrency: int, isolated: bool) -> list[Any]:
     """Run programs concurrently; the first failure cancels the rest and is raised."""
     results: list[Any] = [None] * len(work)
     failure: list[StatesError] = []
-    cancel = CancelScope(path.cancel)
+    cancel = CancelScope(strand.cancel)
 
     def job(i: int) -> Any:
         program, value = work[i]
 
         def run(timeline: Timeline) -> None:
-            child = path.fork(timeline, cancel, isolated)
+            child = strand.fork(timeline, cancel, isolated)
             try:
                 results[i] = program.run(child, value)
             except StatesError as err:
                 if not failure:
                     failure.append(err)
-                    cancel.cancel(PathCancelled())
-            except PathCancelled:
+                    cancel.cancel(StrandCancelled())
+            except StrandCancelled:
                 pass
 
         return run
 
-    path.ex.clock.run_concurrently(
-        path.timeline, [job(i) for i in range(len(work))], max_concurrency, cancel, lambda: bool(failure)
+    strand.ex.clock.run_concurrently(
+        strand.timeline, [job(i) for i in range(len(work))], max_concurrency, cancel, lambda: bool(failure)
     )
-    path.cancel.check()
+    strand.cancel.check()
     if failure:
         raise failure[0]
     return results

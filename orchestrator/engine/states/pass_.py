@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from orchestrator.engine.execution import Path
+from orchestrator.engine.execution import Strand
+from orchestrator.engine.payload_templates import compile_payload
 from orchestrator.engine.scope import Env
-from orchestrator.engine.states.base import BuildContext, State, StepResult
-from orchestrator.engine.templates import compile_payload
+from orchestrator.engine.states.base import BuildContext, State
 
 __all__ = ["PassState"]
 
@@ -23,19 +23,10 @@ class PassState(State):
         self.has_result = "Result" in spec
         self.result = spec.get("Result")
         self.parameters = compile_payload(spec["Parameters"], f"{where}/Parameters") if "Parameters" in spec else None
-        self.result_path = None if self.jsonata else self.compile_result_path(spec, f"{where}/ResultPath")
 
-    def run(self, path: Path, env: Env) -> StepResult:
-        if self.jsonata:
-            output = self.output(env) if self.output is not None else env.input
-            return output, self.next, self.evaluate_assign(env)
-        effective = self.effective_input(env)
+    def work(self, strand: Strand, env: Env, effective: Any) -> Any:
         if self.has_result:
-            result = self.result
-        elif self.parameters is not None:
-            result = self.parameters(env.with_input(effective))
-        else:
-            result = effective
-        assigned = self.assign(env.with_input(result)) if self.assign is not None else None
-        output = self.apply_result_path(self.result_path, env.input, result)
-        return self.apply_output_path(env, output), self.next, assigned
+            return self.result
+        if self.parameters is not None:
+            return self.parameters(env.with_input(effective))
+        return effective

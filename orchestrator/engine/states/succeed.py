@@ -1,10 +1,9 @@
-"""Succeed: ends the execution (or branch) successfully with its (filtered) input."""
+"""Succeed: ends the execution (or branch) successfully with its (filtered) input: the
+common pipeline with no work of its own and no next state."""
 
 from __future__ import annotations
 
-from orchestrator.engine.execution import Path
-from orchestrator.engine.scope import Env
-from orchestrator.engine.states.base import State, StepResult
+from orchestrator.engine.states.base import State
 
 __all__ = ["SucceedState"]
 
@@ -13,8 +12,3 @@ class SucceedState(State):
     type = "Succeed"
     fields = frozenset({"InputPath", "OutputPath", "Output"})
     has_transition = False
-
-    def run(self, path: Path, env: Env) -> StepResult:
-        if self.jsonata:
-            return (self.output(env) if self.output is not None else env.input), None, None
-        return self.apply_output_path(env, self.effective_input(env)), None, None

@@ -12,19 +12,18 @@ from __future__ import annotations
 from typing import Any
 
 from orchestrator.engine.errors import AslDefinitionError, StatesError
-from orchestrator.engine.execution import Path
-from orchestrator.engine.jsonata_expr import is_expression
+from orchestrator.engine.execution import Strand
 from orchestrator.engine.jsonvalue import to_json
-from orchestrator.engine.resources import parse_resource
-from orchestrator.engine.scope import Env
-from orchestrator.engine.states.base import BuildContext, State, StepResult
-from orchestrator.engine.tasks import TaskCall
-from orchestrator.engine.templates import (
+from orchestrator.engine.payload_templates import (
     compile_jsonata_value,
-    compile_path_getter,
     compile_payload,
     unexpected_type,
 )
+from orchestrator.engine.resources import parse_resource
+from orchestrator.engine.scope import Env
+from orchestrator.engine.states.base import BuildContext, State
+from orchestrator.engine.states.fields import compile_limit_field
+from orchestrator.engine.task_runner import TaskCall
 
 __all__ = ["TaskState"]
 
@@ -59,10 +58,6 @@ class TaskState(State):
         self.arguments = (
             compile_jsonata_value(spec["Arguments"], f"{where}/Arguments", "Arguments") if "Arguments" in spec else None
         )
-        self.result_selector = (
-            compile_payload(spec["ResultSelector"], f"{where}/ResultSelector") if "ResultSelector" in spec else None
-        )
-        self.result_path = None if self.jsonata else self.compile_result_path(spec, f"{where}/ResultPath")
         self.timeout = self._seconds_field("TimeoutSeconds")
         self.heartbeat = self._seconds_field("HeartbeatSeconds")
         if (
@@ -84,20 +79,11 @@ class TaskState(State):
             self.resource_name = r.api + (f".{r.pattern}" if r.pattern else "")
 
     def _seconds_field(self, key: str) -> tuple[str, Any] | None:
-        spec, where = self.spec, self.where
-        path_key = f"{key}Path"
-        if key in spec and path_key in spec:
-            raise AslDefinitionError(f"'{key}' and '{path_key}' are mutually exclusive", where)
-        if key in spec:
-            value = spec[key]
-            if self.jsonata and is_expression(value):
-                return "jsonata", compile_jsonata_value(value, f"{where}/{key}", key)
+        def check(value: Any) -> None:
             if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= _MAX_SECONDS:
-                raise AslDefinitionError(f"'{key}' must be a positive integer", f"{where}/{key}")
-            return "const", value
-        if path_key in spec:
-            return "path", compile_path_getter(spec[path_key], f"{where}/{path_key}", path_key)
-        return None
+                raise AslDefinitionError(f"'{key}' must be a positive integer", f"{self.where}/{key}")
+
+        return compile_limit_field(self.spec, key, self.where, self.jsonata, check)
 
     def _resolve_seconds(self, key: str, field: tuple[str, Any] | None, env: Env) -> float | None:
         if field is None:
@@ -114,42 +100,18 @@ class TaskState(State):
             raise StatesError(error, f"The {name} field refers to value {to_json(raw)} which is not a valid positive integer")
         return float(raw)
 
-    def context(self, path: Path, entered_at: float) -> dict[str, Any]:
-        return path.context(self.name, entered_at, retry_count=0)
+    def attempt(self, strand: Strand, env: Env, effective: Any, entered_at: float, retries: int) -> Any:
+        runner = strand.ex.runner
+        waiter = runner.tokens.register() if self.resource.callback else None
+        extra = {"Task": {"Token": waiter.token}} if waiter is not None else None
+        attempt_env = Env(env.input, env.variables, lambda: strand.context(self.name, entered_at, retries, extra))
+        try:
+            return self._attempt(strand, attempt_env, effective, retries, waiter)
+        finally:
+            if waiter is not None:
+                runner.tokens.release(waiter.token)
 
-    def run(self, path: Path, env: Env) -> StepResult:
-        entered_at = path.timeline.now()
-        effective = env.input if self.jsonata else self.effective_input(env)
-        runner = path.ex.runner
-        resource = self.resource
-
-        def attempt(retries: int) -> Any:
-            waiter = runner.tokens.register() if resource.callback else None
-            extra = {"Task": {"Token": waiter.token}} if waiter is not None else None
-            attempt_env = Env(
-                env.input, env.variables, lambda: path.context(self.name, entered_at, retries, extra)
-            )
-            try:
-                return self._attempt(path, attempt_env, effective, retries, waiter)
-            finally:
-                if waiter is not None:
-                    runner.tokens.release(waiter.token)
-
-        ok, value = self.run_with_retry(path, env, attempt)
-        if not ok:
-            return self.caught(path, env, *value)
-        result = value
-        if self.jsonata:
-            env.result = result
-            output = self.output(env) if self.output is not None else result
-            return output, self.next, self.evaluate_assign(env)
-        if self.result_selector is not None:
-            result = self.result_selector(env.with_input(result))
-        assigned = self.assign(env.with_input(result)) if self.assign is not None else None
-        output = self.apply_result_path(self.result_path, env.input, result)
-        return self.apply_output_path(env, output), self.next, assigned
-
-    def _attempt(self, path: Path, env: Env, effective: Any, retries: int, waiter: Any) -> Any:
+    def _attempt(self, strand: Strand, env: Env, effective: Any, retries: int, waiter: Any) -> Any:
         if self.jsonata:
             payload = self.arguments(env) if self.arguments is not None else env.input
             timeout_env = env
@@ -169,47 +131,47 @@ class TaskState(State):
             }
             if timeout is not None:
                 details["timeoutInSeconds"] = int(timeout)
-            path.event(scheduled, details)
-            path.event(started)
+            strand.event(scheduled, details)
+            strand.event(started)
         else:
             details = {
                 "resourceType": self.resource_type,
                 "resource": self.resource_name,
-                "region": path.ex.runner.region,
+                "region": strand.ex.runner.region,
                 "parameters": to_json(payload),
             }
             if timeout is not None:
                 details["timeoutInSeconds"] = int(timeout)
             if heartbeat is not None:
                 details["heartbeatInSeconds"] = int(heartbeat)
-            path.event(scheduled, details)
-            path.event(started, {"resourceType": self.resource_type, "resource": self.resource_name})
+            strand.event(scheduled, details)
+            strand.event(started, {"resourceType": self.resource_type, "resource": self.resource_name})
         ident = {} if lambda_events else {"resourceType": self.resource_type, "resource": self.resource_name}
-        runner = path.ex.runner
+        runner = strand.ex.runner
         call = TaskCall(self.name, self.resource, payload, retries, timeout, waiter.token if waiter else None,
-                        path.map_index)
-        start = path.timeline.now()
+                        strand.map_index)
+        start = strand.timeline.now()
         try:
             mock = runner.mock(call)
             if mock is not None:
-                result = runner.mocked_result(call, mock, path.timeline)
+                result = runner.mocked_result(call, mock, strand.timeline)
             else:
-                result = runner.call(call, path.timeline)
+                result = runner.call(call, strand.timeline)
                 if waiter is not None:
-                    path.event("TaskSubmitted", {**ident, "output": to_json(result), "outputDetails": {"truncated": False}})
-                    left = None if timeout is None else max(timeout - (path.timeline.now() - start), 0.0)
-                    result = waiter.wait(path.timeline, left, heartbeat)
+                    strand.event("TaskSubmitted", {**ident, "output": to_json(result), "outputDetails": {"truncated": False}})
+                    left = None if timeout is None else max(timeout - (strand.timeline.now() - start), 0.0)
+                    result = waiter.wait(strand.timeline, left, heartbeat)
         except StatesError as err:
             if err.error in ("States.Timeout", "States.HeartbeatTimeout"):
-                path.event(timed_out, {**ident, "error": err.error, "cause": err.cause or ""})
+                strand.event(timed_out, {**ident, "error": err.error, "cause": err.cause or ""})
             else:
                 fail_details = dict(ident)
                 if err.error is not None:
                     fail_details["error"] = err.error
                 if err.cause is not None:
                     fail_details["cause"] = err.cause
-                path.event(failed, fail_details)
+                strand.event(failed, fail_details)
             raise
-        path.event(succeeded, {**ident, "output": to_json(result), "outputDetails": {"truncated": False}})
+        strand.event(succeeded, {**ident, "output": to_json(result), "outputDetails": {"truncated": False}})
         return result
 

@@ -10,16 +10,16 @@ from __future__ import annotations
 from typing import Any
 
 from orchestrator.engine.errors import AslDefinitionError, StatesError
-from orchestrator.engine.execution import Path
+from orchestrator.engine.execution import Strand
 from orchestrator.engine.jsonata_expr import is_expression
 from orchestrator.engine.jsonvalue import to_json
-from orchestrator.engine.scope import Env
-from orchestrator.engine.states.base import BuildContext, State, StepResult
-from orchestrator.engine.templates import (
+from orchestrator.engine.payload_templates import (
     compile_jsonata_value,
     compile_path_getter,
     unexpected_type,
 )
+from orchestrator.engine.scope import Env
+from orchestrator.engine.states.base import BuildContext, State, StepResult
 from orchestrator.engine.timestamps import parse_timestamp, timestamp_seconds
 
 __all__ = ["WaitState"]
@@ -56,7 +56,7 @@ class WaitState(State):
         else:
             self.getter = compile_path_getter(value, at, self.kind)
 
-    def _seconds(self, path: Path, env: Env) -> float:
+    def _seconds(self, strand: Strand, env: Env) -> float:
         kind, getter = self.kind, self.getter
         if kind == "Seconds":
             if getter is None:
@@ -104,16 +104,11 @@ class WaitState(State):
                     f"The TimestampPath parameter does not reference a valid ISO-8601 extended offset "
                     f"date-time format string: {self.value} == {shown}",
                 )
-        return max(timestamp_seconds(parsed) - path.timeline.now(), 0.0)
+        return max(timestamp_seconds(parsed) - strand.timeline.now(), 0.0)
 
-    def run(self, path: Path, env: Env) -> StepResult:
-        seconds = self._seconds(path, env)
-        if self.jsonata:
-            assigned = self.evaluate_assign(env)
-            output = self.output(env) if self.output is not None else env.input
-        else:
-            effective = self.effective_input(env)
-            assigned = self.assign(env.with_input(effective)) if self.assign is not None else None
-            output = self.apply_output_path(env, effective)
-        path.timeline.sleep(seconds)
-        return output, self.next, assigned
+    def run(self, strand: Strand, env: Env, entered_at: float) -> StepResult:
+        # AWS differs here: the wait comes after the output and assignments are evaluated.
+        seconds = self._seconds(strand, env)
+        step = super().run(strand, env, entered_at)
+        strand.timeline.sleep(seconds)
+        return step

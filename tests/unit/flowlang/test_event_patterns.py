@@ -447,8 +447,8 @@ def test_invalid_patterns_are_reported(pattern: dict[str, Any]) -> None:
 def test_validate_reports_a_bad_trigger_pattern(tmp_path) -> None:
     import json
 
+    from orchestrator.compiler.validate import validate_flow_file
     from orchestrator.errors import FlowctlError
-    from orchestrator.flowlang.validate import validate_flow_file
 
     flow = {"name": "bad", "triggers": [{"pattern": {"detail": {"n": [{"numeric": [">", "x"]}]}}}],
             "nodes": {"a": {"set": {"x": 1}}}}

@@ -9,9 +9,9 @@ import pytest
 from typer.testing import CliRunner
 
 from orchestrator.cli.app import app
+from orchestrator.compiler.validate import check_flow
 from orchestrator.flowlang.loader import load_flow
 from orchestrator.flowlang.project import Project
-from orchestrator.flowlang.validate import check_flow
 
 ROOT = Path(__file__).resolve().parents[3]
 

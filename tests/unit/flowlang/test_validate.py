@@ -8,8 +8,8 @@ import pytest
 from typer.testing import CliRunner
 
 from orchestrator.cli.app import app
+from orchestrator.compiler.validate import validate_flow_file
 from orchestrator.flowlang.errors import FlowValidationError
-from orchestrator.flowlang.validate import validate_flow_file
 
 
 def flow(nodes: dict[str, Any], **extra: Any) -> dict[str, Any]:

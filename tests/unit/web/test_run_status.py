@@ -20,7 +20,7 @@ def test_a_finished_runs_history_gives_every_node_its_status_input_and_output() 
     run = LocalRunner(Project(ROOT), None).run(compiled, {"n": 7})
     assert run.status == "SUCCEEDED"
     # WHEN its history is replayed
-    steps, running = history_steps(run.history)
+    steps, running = history_steps(run.history, compiled.state_nodes)
     nodes = node_statuses(list(compiled.flow.nodes), steps, running)
     # THEN each node has the status the run gave it, with its input and output
     statuses = {node: info["status"] for node, info in nodes.items()}

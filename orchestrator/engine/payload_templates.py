@@ -95,7 +95,11 @@ def compile_path_field(text: Any, where: str, field: str) -> JsonPath:
 
 def compile_path_getter(text: Any, where: str, field: str) -> Callable[[Env], Any]:
     """A getter for a path field; a missing value raises States.Runtime naming ``field``."""
-    path = compile_path_field(text, where, field)
+    return _getter(compile_path_field(text, where, field), field)
+
+
+def _getter(path: JsonPath, field: str) -> Evaluator:
+    """The value ``path`` selects; a miss raises States.Runtime naming ``field``."""
     if path.root == "$" and not path.steps:
         return lambda env: env.input
 
@@ -105,7 +109,6 @@ def compile_path_getter(text: Any, where: str, field: str) -> Callable[[Env], An
         except PathNotFound:
             raise path_not_found(path, field, env) from None
 
-    get.path = path  # type: ignore[attr-defined]
     return get
 
 
@@ -116,19 +119,9 @@ def _compile_dynamic(key: str, text: Any, where: str) -> Evaluator:
         raise AslDefinitionError(bad, where)
     if text.startswith("$"):
         try:
-            path = compile_path(text)
+            return _getter(compile_path(text), key)
         except PathSyntaxError:
             raise AslDefinitionError(bad, where) from None
-        if path.root == "$" and not path.steps:
-            return lambda env: env.input
-
-        def get(env: Env) -> Any:
-            try:
-                return find_path(path, env)
-            except PathNotFound:
-                raise path_not_found(path, key, env) from None
-
-        return get
     try:
         intrinsics = intrinsics_module()
     except ImportError:

@@ -1,28 +1,20 @@
-"""Semantic validation of a flow: everything the JSON Schema cannot say.
-
-:func:`check_flow` returns *every* problem (an empty list means valid); :func:`validate_flow_file`
-loads a file and raises :class:`FlowValidationError` with all problems of the schema or, when the
-schema passes, of the semantics. Problems carry a JSON pointer and a hint.
-
-Checked: exactly one kind per node; references (``after``, switch ``then``/``default``, ``catch``,
-sub-flows); cycles (with the cycle path); unreachable nodes (after ``fail``/``succeed``) and
-misplaced handlers; ``uses`` functions without a ``functions/<name>/app.py``; JSONata syntax and
-variables that no earlier node defines; EventBridge cron/rate and time zones; parameter defaults;
-typed edges (:mod:`orchestrator.flowlang.typed_edges`): ``with`` against the function's input schema.
+"""The semantic checks of a flow (everything its JSON Schema cannot say), one :class:`Checker` per
+flow. What is particular to a node kind is asked of the kind's module
+(:meth:`orchestrator.compiler.kinds.NodeKind.check`, ``expressions`` and its flags); the rest
+(references, graph, parameters, schedules, expressions and the variables they read) is here.
 """
 
 from __future__ import annotations
 
 import contextlib
 import difflib
-import re
 import zoneinfo
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+from orchestrator.compiler.kinds import NO_KIND, NodeKind
 from orchestrator.errors import Problem
-from orchestrator.flowlang.errors import FlowValidationError
 from orchestrator.flowlang.event_patterns import check_pattern
 from orchestrator.flowlang.expressions import (
     expression_body,
@@ -31,85 +23,49 @@ from orchestrator.flowlang.expressions import (
     syntax_error,
     var_name,
 )
-from orchestrator.flowlang.fanout import (
-    READER_FORMATS,
-    aggregated_nodes,
-    reader_format,
-    results_mode,
-)
+from orchestrator.flowlang.fanout import aggregated_nodes, results_mode
 from orchestrator.flowlang.graph import FlowGraph, flow_graph, switch_targets
-from orchestrator.flowlang.loader import load_flow, pointer
+from orchestrator.flowlang.loader import pointer
 from orchestrator.flowlang.model import NODE_KINDS, Body, Flow, Node, Param
+from orchestrator.flowlang.params import PYTHON_TYPES
 from orchestrator.flowlang.project import PLATFORM_FUNCTIONS, Project
+from orchestrator.flowlang.schedules import cron_problem, rate_problem
 from orchestrator.flowlang.typed_edges import typed_edge_problems
 
-__all__ = ["RESERVED_VARIABLES", "check_flow", "validate_flow_file"]
+__all__ = ["RESERVED_VARIABLES", "Checker", "close_hint"]
 
 RESERVED_VARIABLES = frozenset({"params", "states", "item", "index", "iteration", "inputs", "error"})
-_RATE = re.compile(r"^(?:rate\()?\s*(\d+)\s+(minute|minutes|hour|hours|day|days)\s*\)?$")
-_PY_TYPES: dict[str, tuple[type, ...]] = {
-    "string": (str,),
-    "number": (int, float),
-    "integer": (int,),
-    "boolean": (bool,),
-    "object": (dict,),
-    "array": (list,),
-}
 
 
-def _close(name: str, choices: Iterable[str]) -> str:
+def close_hint(name: str, choices: Iterable[str]) -> str:
+    """``did you mean 'x'?`` for the choice closest to ``name``, else the known choices."""
     match = difflib.get_close_matches(name, list(choices), n=1)
     return f"did you mean '{match[0]}'?" if match else f"known: {', '.join(sorted(choices)) or 'none'}"
 
 
-def normalize_cron(expr: str) -> str:
-    """``cron(0 2 * * ? *)`` or ``0 2 * * ? *`` → ``0 2 * * ? *``."""
-    text = expr.strip()
-    if text.startswith("cron(") and text.endswith(")"):
-        text = text[5:-1]
-    return " ".join(text.split())
+def _either(kinds: Mapping[str, NodeKind], flag: str) -> str:
+    """The kinds with ``flag``, as prose: ``uses, set, fail or succeed``."""
+    names = [k.name for k in kinds.values() if getattr(k, flag)]
+    return ", ".join(names[:-1]) + " or " + names[-1] if len(names) > 1 else "".join(names)
 
 
-def cron_problem(expr: str) -> str | None:
-    """Why ``expr`` is not a valid EventBridge cron expression, or None."""
-    text = normalize_cron(expr)
-    fields = text.split()
-    if len(fields) != 6:
-        return f"EventBridge cron has 6 fields (minutes hours day-of-month month day-of-week year), got {len(fields)}"
-    if fields[2] != "?" and fields[4] != "?":
-        return "one of day-of-month or day-of-week must be '?'"
-    try:
-        from aws_croniter import AwsCroniter
+class Checker:
+    """Collects the problems of one flow; ``kinds`` (kind name → its module's
+    :class:`~orchestrator.compiler.kinds.NodeKind`) check their own fields."""
 
-        AwsCroniter(text)
-    except ImportError:  # pragma: no cover - dependency is pinned
-        return None
-    except Exception as exc:
-        return f"invalid cron: {exc}"
-    return None
-
-
-def rate_problem(expr: str) -> str | None:
-    match = _RATE.match(expr.strip())
-    if not match:
-        return "a rate is 'N minutes|hours|days', e.g. '5 minutes' or 'rate(1 hour)'"
-    value, unit = int(match.group(1)), match.group(2)
-    if value < 1:
-        return "a rate must be at least 1"
-    if (value == 1) != (not unit.endswith("s")):
-        return f"use '{value} {unit.rstrip('s') if value == 1 else unit + ('' if unit.endswith('s') else 's')}'"
-    return None
-
-
-class _Checker:
-    def __init__(self, flow: Flow, project: Project | None) -> None:
+    def __init__(self, flow: Flow, project: Project | None, kinds: Mapping[str, NodeKind]) -> None:
         self.flow = flow
+        self.kinds = kinds
         self.project = project
         self.problems: list[Problem] = []
         self.graph: FlowGraph = flow_graph(flow)
 
     def add(self, path: Iterable[Any], message: str, hint: str = "") -> None:
         self.problems.append(Problem(pointer(list(path)), message, hint))
+
+    def kind(self, node: Node) -> NodeKind:
+        """The node's kind (a stand-in without flags for a node without one)."""
+        return self.kinds.get(node.kind, NO_KIND)
 
     # -- entry -------------------------------------------------------------------------------
     def run(self) -> list[Problem]:
@@ -140,9 +96,9 @@ class _Checker:
                 pass  # params live under $params; no clash
 
     # -- nodes -------------------------------------------------------------------------------
-    def _ref(self, path: list[Any], target: str, what: str) -> bool:
+    def ref(self, path: list[Any], target: str, what: str) -> bool:
         if target not in self.flow.nodes:
-            self.add(path, f"{what} '{target}' is not a node of this flow", _close(target, self.flow.nodes))
+            self.add(path, f"{what} '{target}' is not a node of this flow", close_hint(target, self.flow.nodes))
             return False
         return True
 
@@ -157,71 +113,27 @@ class _Checker:
             if pred == node_id:
                 self.add([*base, "after", i], "a node cannot run after itself")
             else:
-                self._ref([*base, "after", i], pred, "after:")
+                self.ref([*base, "after", i], pred, "after:")
         if node.default is not None and node.switch is None:
             self.add([*base, "default"], "'default' belongs to switch nodes", "remove it or make this a switch")
-        if node.switch is not None:
-            if not node.switch:
-                self.add([*base, "switch"], "a switch needs at least one case")
-            for i, case in enumerate(node.switch):
-                targets = [case.then] if isinstance(case.then, str) else case.then
-                for target in targets:
-                    self._ref([*base, "switch", i, "then"], target, "then:")
-                if expression_body(case.when, bare=True) is None:
-                    self.add([*base, "switch", i, "when"], "a condition must be a JSONata expression")
-            defaults = [node.default] if isinstance(node.default, str) else node.default or []
-            for target in defaults:
-                self._ref([*base, "default"], target, "default:")
         for i, catch in enumerate(node.catch):
-            if self._ref([*base, "catch", i, "then"], catch.then, "catch handler"):
+            if self.ref([*base, "catch", i, "then"], catch.then, "catch handler"):
                 handler = self.flow.nodes[catch.then]
                 if catch.then == node_id:
                     self.add([*base, "catch", i, "then"], "a node cannot handle its own errors")
-                elif handler.kind not in ("uses", "set", "fail", "succeed"):
-                    self.add([*base, "catch", i, "then"], f"a handler must be a uses, set, fail or succeed node, not {handler.kind or 'an empty node'}")
+                elif not self.kind(handler).handles_errors:
+                    self.add([*base, "catch", i, "then"], f"a handler must be a {_either(self.kinds, 'handles_errors')} node, not {handler.kind or 'an empty node'}")
         self._check_error_lists(base, node)
         if node.catch and node.on_error == "continue":
             self.add([*base, "on_error"], "'on_error: continue' and 'catch' exclude each other", "use a catch with errors ['States.ALL'] instead")
-        if node.uses is not None:
-            self._check_function([*base, "uses"], node.uses)
-        if node.flow is not None:
-            self._check_subflow([*base, "flow"], node.flow)
-        if node.foreach is not None:
-            self._check_body([*base, "foreach", "do"], node.foreach.do)
-            tolerated = node.foreach.tolerated_failures
-            if isinstance(tolerated, str) and not re.fullmatch(r"\d+(\.\d+)?%", tolerated):
-                self.add([*base, "foreach", "tolerated_failures"], f"'{tolerated}' is not a count or a percentage", "write 5 or '10%'")
-            if node.foreach.mode == "inline" and (tolerated is not None or node.foreach.batch_size):
-                self.add([*base, "foreach", "mode"], "tolerated_failures and batch_size need distributed mode", "set mode to 'distributed' or 'auto'")
-            self._check_foreach_items(base, node)
-        if node.while_ is not None:
-            self._check_body([*base, "while", "do"], node.while_.do)
-        if node.wait is not None and (node.wait.seconds is None) == (node.wait.until is None):
-            self.add([*base, "wait"], "a wait needs exactly one of 'seconds' or 'until'")
-        if node.with_ is not None and node.kind not in ("uses", "flow"):
-            self.add([*base, "with"], f"'with' is the input of uses/flow nodes, not of {node.kind or 'this'} node", "remove it (use 'set' to shape data)")
-        if node.aggregate is not None and node.kind not in ("uses", "flow", "set", "foreach"):
-            self.add([*base, "aggregate"], "'aggregate' shapes the input of uses, flow, set or foreach nodes")
-
-    def _check_foreach_items(self, base: list[Any], node: Node) -> None:
-        spec = node.foreach
-        assert spec is not None
-        where = [*base, "foreach"]
-        if (spec.items is None) == (spec.items_from is None):
-            self.add(where, "a foreach needs exactly one of 'items' or 'items_from'",
-                     "items: a JSONata expression or an array; items_from: a .csv, .json or .jsonl file")
-        if spec.items_from is not None:
-            if reader_format(spec.items_from) is None:
-                self.add([*where, "items_from"], f"cannot tell the format of '{spec.items_from}'",
-                         f"name the file with one of: {', '.join(READER_FORMATS)}")
-            if spec.mode == "inline":
-                self.add([*where, "mode"], "items_from reads items like Distributed Map's ItemReader: it needs distributed mode",
-                         "set mode to 'distributed' or 'auto'")
-            if spec.items_from.startswith("s3://") and "/" not in spec.items_from[5:].strip("/"):
-                self.add([*where, "items_from"], f"'{spec.items_from}' names a bucket, not an object", "write s3://bucket/key.csv")
-        if spec.results == "aggregate" and spec.do.uses is None:
-            self.add([*where, "results"], "only a function body ('uses') can aggregate its results (@node writes them)",
-                     "make the body a function, or set results to 'inline'")
+        for name in kinds:  # each kind field given (one, unless that is the problem)
+            self.kinds[name].check(self, base, node_id, node)
+        kind = self.kind(node)
+        if node.with_ is not None and not kind.takes_with:
+            takers = "/".join(k.name for k in self.kinds.values() if k.takes_with)
+            self.add([*base, "with"], f"'with' is the input of {takers} nodes, not of {node.kind or 'this'} node", "remove it (use 'set' to shape data)")
+        if node.aggregate is not None and not kind.takes_aggregate:
+            self.add([*base, "aggregate"], f"'aggregate' shapes the input of {_either(self.kinds, 'takes_aggregate')} nodes")
 
     def _check_error_lists(self, base: list[Any], node: Node) -> None:
         retries = [("retry", node.retry)] if node.retry else []
@@ -231,14 +143,11 @@ class _Checker:
         for i, catch in enumerate(node.catch):
             if "States.ALL" in catch.errors and (len(catch.errors) > 1 or i != len(node.catch) - 1):
                 self.add([*base, "catch", i, "errors"], "States.ALL must be alone and in the last catch", "move it to its own, last catch")
-        timeout_kinds = ("uses", "flow")
-        if node.timeout is not None and node.kind not in timeout_kinds:
-            hint = "use wait_for.timeout" if node.kind == "wait_for" else "Step Functions supports timeouts on tasks only; put the timeout on the function"
-            self.add([*base, "timeout"], f"'timeout' is not supported on {node.kind or 'this'} nodes", hint)
-        if node.timeout is not None and node.kind == "flow" and (isinstance(node.flow, str) or (node.flow is not None and node.flow.mode == "inline")):
-            self.add([*base, "timeout"], "'timeout' on a sub-flow needs mode 'nested'", "set flow: {name: ..., mode: nested}")
+        kind = self.kind(node)
+        if node.timeout is not None and not kind.takes_timeout:
+            self.add([*base, "timeout"], f"'timeout' is not supported on {node.kind or 'this'} nodes", kind.timeout_hint)
 
-    def _check_function(self, path: list[Any], name: str) -> None:
+    def check_function(self, path: list[Any], name: str) -> None:
         if name in PLATFORM_FUNCTIONS:
             self.add(
                 path,
@@ -251,26 +160,26 @@ class _Checker:
             folder = self.project.functions_dir / name
             with contextlib.suppress(ValueError):
                 folder = folder.relative_to(Path.cwd())
-            hint = _close(name, known) if known else f"create {folder}/app.py with a lambda_handler (README: Writing a node function)"
+            hint = close_hint(name, known) if known else f"create {folder}/app.py with a lambda_handler (README: Writing a node function)"
             if not known and self.project.root != Path.cwd().resolve():
                 hint += f"; functions are looked up next to the flow's project, {self.project.root}"
             self.add(path, f"function '{name}' has no folder {folder}/ with an app.py", hint)
 
-    def _check_subflow(self, path: list[Any], ref: Any) -> None:
+    def check_subflow(self, path: list[Any], ref: Any) -> None:
         name = ref if isinstance(ref, str) else ref.name
         if name == self.flow.name:
             self.add(path, "a flow cannot run itself as a sub-flow")
         elif self.project is not None and self.project.flow_path(name) is None:
             self.add(path, f"sub-flow '{name}' is not in flows/", "add flows/<name>.json")
 
-    def _check_body(self, path: list[Any], body: Body) -> None:
+    def check_body(self, path: list[Any], body: Body) -> None:
         given = [k for k in ("uses", "flow", "set") if k in body.model_fields_set and (k == "set" or getattr(body, k) is not None)]
         if len(given) != 1:
             self.add(path, "a body needs exactly one of 'uses', 'flow' or 'set'", f"found: {', '.join(given) or 'none'}")
         if body.uses is not None:
-            self._check_function([*path, "uses"], body.uses)
+            self.check_function([*path, "uses"], body.uses)
         if body.flow is not None:
-            self._check_subflow([*path, "flow"], body.flow)
+            self.check_subflow([*path, "flow"], body.flow)
 
     # -- graph -------------------------------------------------------------------------------
     def _check_graph(self) -> None:
@@ -289,7 +198,7 @@ class _Checker:
                 self.add(["nodes", handler], f"catch handler '{handler}' is also used as a step by {', '.join(users)}", "use a separate node as the handler")
         for node_id in graph.nodes:
             node = flow.nodes[node_id]
-            if node.kind in ("fail", "succeed") and graph.succs[node_id]:
+            if self.kind(node).ends_path and graph.succs[node_id]:
                 for succ in graph.succs[node_id]:
                     self.add(["nodes", succ, "after"], f"'{succ}' runs after the {node.kind} node '{node_id}' and can never run", "remove the dependency")
 
@@ -300,7 +209,7 @@ class _Checker:
                 self._check_value(["params", name, "default"], param, param.default)
 
     def _check_value(self, path: list[Any], param: Param, value: Any) -> None:
-        types = _PY_TYPES[param.type]
+        types = PYTHON_TYPES[param.type]
         wrong = isinstance(value, bool) and param.type != "boolean" or not isinstance(value, types)
         if wrong and not (isinstance(value, str) and expression_body(value) is not None):
             self.add(path, f"{value!r} is not of type {param.type}")
@@ -325,10 +234,10 @@ class _Checker:
             except (zoneinfo.ZoneInfoNotFoundError, ValueError):
                 self.add([*path, "timezone"], f"unknown time zone '{schedule.timezone}'", "use an IANA name such as 'Europe/Paris' or 'UTC'")
             if schedule.time_param is not None and schedule.time_param not in self.flow.params:
-                self.add([*path, "time_param"], f"'{schedule.time_param}' is not a parameter of this flow", _close(schedule.time_param, self.flow.params))
+                self.add([*path, "time_param"], f"'{schedule.time_param}' is not a parameter of this flow", close_hint(schedule.time_param, self.flow.params))
             for name in schedule.input:
                 if name not in self.flow.params:
-                    self.add([*path, "input", name], f"'{name}' is not a parameter of this flow", _close(name, self.flow.params))
+                    self.add([*path, "input", name], f"'{name}' is not a parameter of this flow", close_hint(name, self.flow.params))
         for i, trigger in enumerate(self.flow.triggers):  # EventBridge refuses a bad pattern at deploy
             self.problems.extend(check_pattern(trigger.pattern, pointer(["triggers", i, "pattern"])))
 
@@ -349,31 +258,11 @@ class _Checker:
 
         handler_vars = {"error"} if node_id in self.graph.handlers else set()
         template([*base, "with"], node.with_, handler_vars)
-        if "set" in node.model_fields_set:
-            template([*base, "set"], node.set, handler_vars)
         if node.aggregate is not None:
             bare([*base, "aggregate"], node.aggregate, {"inputs"})
-        for i, case in enumerate(node.switch or []):
-            bare([*base, "switch", i, "when"], case.when, set())
-        if node.foreach is not None:
-            if isinstance(node.foreach.items, str):
-                bare([*base, "foreach", "items"], node.foreach.items, set())
-            do = node.foreach.do
-            template([*base, "foreach", "do", "with"], do.with_, {"item", "index"})
-            template([*base, "foreach", "do", "set"], do.set, {"item", "index"})
-        if node.while_ is not None:
-            me = {var_name(node_id), "iteration"}
-            bare([*base, "while", "condition"], node.while_.condition, me)
-            template([*base, "while", "do", "with"], node.while_.do.with_, me)
-            template([*base, "while", "do", "set"], node.while_.do.set, me)
-        if node.wait is not None:
-            template([*base, "wait", "seconds"], node.wait.seconds, set())
-            template([*base, "wait", "until"], node.wait.until, set())
-        if node.wait_for is not None:
-            template([*base, "wait_for", "key"], node.wait_for.key, set())
-        if node.fail is not None:
-            template([*base, "fail", "error"], node.fail.error, handler_vars)
-            template([*base, "fail", "cause"], node.fail.cause, handler_vars)
+        for kind in node.kinds():
+            for sub, value, extra, is_bare in self.kinds[kind].expressions(node_id, node, handler_vars):
+                (bare if is_bare else template)([*base, *sub], value, extra)
         return found
 
     def _check_expressions(self) -> None:
@@ -406,7 +295,7 @@ class _Checker:
                 readers.append((where, body, lambda_input))
             # The default input (the predecessors' outputs) reaches a sub-flow; 'aggregate'
             # reshapes it with an expression.
-            implicit = node.aggregate is not None or (node.kind == "flow" and node.with_ is None)
+            implicit = node.aggregate is not None or (node.kind == "flow" and node.with_ is None)  # a sub-flow's input
             for pred in self.graph.preds.get(node_id, []) if implicit else []:
                 if pred in aggregated.values():
                     field = "aggregate" if node.aggregate is not None else "flow"
@@ -440,7 +329,7 @@ class _Checker:
             if name in node_vars:
                 self.add(path, f"${name} is the output of '{node_vars[name]}', which does not run before this expression", f"add '{node_vars[name]}' to 'after'")
             else:
-                self.add(path, f"unknown variable ${name}", _close(name, ["params", *sorted(allowed)]))
+                self.add(path, f"unknown variable ${name}", close_hint(name, ["params", *sorted(allowed)]))
 
 
 class _Upstream(Collection[str]):
@@ -470,33 +359,3 @@ class _Upstream(Collection[str]):
 
     def __len__(self) -> int:
         return len(self._all())
-
-
-def check_flow(flow: Flow, project: Project | None = None) -> list[Problem]:
-    """Every semantic problem of ``flow`` (``project`` enables the functions/ and flows/ checks)."""
-    return _Checker(flow, project).run()
-
-
-def _project_of(path: Path | str) -> Project:
-    """The flow's project; a flow outside any ``flows/`` (e.g. ``docs/examples/``) uses the
-    nearest parent folder holding ``functions/``, as git finds ``.git``."""
-    project = Project.for_flow(path)
-    if project.functions_dir.is_dir():
-        return project
-    for folder in project.root.parents:
-        if (folder / "functions").is_dir():
-            return Project(folder)
-    return project
-
-
-def validate_flow_file(path: Path | str, project: Project | None = None) -> Flow:
-    """Load and fully validate a flow file; raise FlowValidationError with all problems."""
-    flow = load_flow(path)
-    project = project or _project_of(path)
-    problems = check_flow(flow, project)
-    stem = Path(path).stem
-    if stem != flow.name:
-        problems.insert(0, Problem("/name", f"flow '{flow.name}' is in a file named '{stem}'"))
-    if problems:
-        raise FlowValidationError(str(path), problems)
-    return flow

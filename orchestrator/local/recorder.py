@@ -1,0 +1,254 @@
+"""Execution history → step records and progress events, through the compiler's state → node map.
+
+:class:`StepRecorder` is called with every history event of a run (the local engine's listener,
+or a stored history replayed by the dashboard). Which node a state belongs to comes from the
+map the compiler returned with the definition (:attr:`orchestrator.compiler.CompiledFlow.state_nodes`),
+never from the state's name (names are cut at 80 characters).
+
+A node's steps are recorded under its node path: ``fetch``; ``verify/check`` for a node of the
+inlined sub-flow ``verify``; ``<node>/do`` for each item of a foreach or iteration of a while
+(with its ``index``); a catch handler under its own id.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from orchestrator.compiler.build import BODY, HANDLER, LIMIT, NODE, SKIPPED, StateNode
+from orchestrator.local.failures import failure_headline
+from orchestrator.store.models import Step
+
+__all__ = ["NodeEvent", "StepRecorder", "StepSink", "iso_time", "maybe_json", "state_names", "step_names"]
+
+BODY_STEP = "/do"
+"""Suffix of the step path of a foreach item or a while iteration (``<node>/do``)."""
+
+
+class StepSink(Protocol):
+    """Where a recorder writes steps: a :class:`~orchestrator.store.base.RunStore`, or a list."""
+
+    def record_step(self, step: Step) -> None: ...
+
+
+@dataclass
+class NodeEvent:
+    """A change of one node, for progress displays: status RUNNING/SUCCEEDED/FAILED/SKIPPED/RETRY,
+    BREAKPOINT for the node a ``break_at`` run stopped before, or PROGRESS (a foreach's counters
+    changed)."""
+
+    node: str
+    status: str
+    index: int | None = None
+    attempt: int = 0
+    detail: str = ""
+    counters: dict[str, int] | None = None
+    """For status PROGRESS: a foreach's progress counters (succeeded, failed, total)."""
+
+
+
+def step_names(state_nodes: Mapping[str, StateNode]) -> tuple[dict[str, str], dict[str, str]]:
+    """(state → step path of the states that record steps, state → node of the states that mark
+    a node skipped). Plumbing states record nothing."""
+    steps: dict[str, str] = {}
+    skipped: dict[str, str] = {}
+    for state, owner in state_nodes.items():
+        if owner.role in (NODE, HANDLER, LIMIT):
+            steps[state] = owner.node
+        elif owner.role == BODY:
+            steps[state] = owner.node + BODY_STEP
+        elif owner.role == SKIPPED:
+            skipped[state] = owner.node
+    return steps, skipped
+
+
+def state_names(state_nodes: Mapping[str, StateNode]) -> dict[str, str]:
+    """Step path → the state that runs it (a node's own state, a foreach's or while's body): for
+    mocks and redrive replays given by node."""
+    found: dict[str, str] = {}
+    for state, owner in state_nodes.items():
+        if owner.role == NODE:
+            found[owner.node] = state
+        elif owner.role == BODY:
+            found[owner.node + BODY_STEP] = state
+    return found
+
+
+def maybe_json(text: Any) -> Any:
+    """``text`` parsed as JSON when it is a JSON string, else as it is."""
+    if isinstance(text, str):
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError:
+            return text
+    return text
+
+
+class StepRecorder:
+    """Turns engine history events into step records (of redrive round ``redrive``) and progress
+    events. Nodes in ``replayed`` return the output recorded in an earlier round without running:
+    as in AWS, a redrive does not run them again, so they get no step of this round."""
+
+    def __init__(self, run_id: str, store: StepSink | None, on_node: Callable[[NodeEvent], None] | None,
+                 state_nodes: Mapping[str, StateNode], redrive: int = 0, replayed: frozenset[str] = frozenset(),
+                 params: Any = None, replayed_items: frozenset[tuple[str, int]] = frozenset()) -> None:
+        self.run_id = run_id
+        self.step_names, self.skipped = step_names(state_nodes)
+        self.params = params
+        self.store = store
+        self.on_node = on_node
+        self.redrive = redrive
+        self.replayed = replayed
+        self.replayed_items = replayed_items
+        self.lock = threading.Lock()
+        self.open: dict[tuple[str, int], dict[str, Any]] = {}
+        self.by_event: dict[int, tuple[str, int]] = {}
+        self.ids: dict[tuple[str, int], list[int]] = {}
+        """Event ids of each open state (forgotten when it exits)."""
+        self.history: list[dict[str, Any]] = []
+        self.outputs: dict[str, Any] = {}
+        """Output of every top-level node that finished (None for a skipped one)."""
+        self.stopped: str | None = None
+        """The node a breakpoint stopped before: its later events are not recorded."""
+
+    def stop_at(self, node: str) -> None:
+        """Show ``node`` as stopped at a breakpoint and record nothing more of it."""
+        with self.lock:
+            self.stopped = node
+        if self.on_node is not None:
+            self.on_node(NodeEvent(node, "BREAKPOINT"))
+
+    def emit(self, event: NodeEvent) -> None:
+        if self.on_node is not None and event.node != self.stopped:
+            self.on_node(event)
+
+    def __call__(self, event: dict[str, Any]) -> None:
+        with self.lock:
+            self.history.append(event)
+            kind = event["type"]
+            key_of_details = _DETAILS_KEY.get(kind)
+            if key_of_details is None:  # one details key per event type (AWS's naming)
+                key_of_details = next((k for k in event if k.endswith("EventDetails")), None)
+                if key_of_details is not None:
+                    _DETAILS_KEY[kind] = key_of_details
+            details: dict[str, Any] = (event.get(key_of_details) if key_of_details else None) or {}
+            if kind.endswith("StateEntered"):
+                self._entered(details, event)
+                return
+            # Events of one path chain through previousEventId back to their StateEntered.
+            key = self.by_event.get(event.get("previousEventId", -1))
+            if key is None:
+                return
+            self.by_event[event["id"]] = key
+            self.ids.setdefault(key, []).append(event["id"])
+            if kind == "TaskScheduled":
+                self._scheduled(key, details)
+            elif kind.endswith("StateExited"):
+                self._exited(key, details, event)
+            elif kind in ("TaskFailed", "TaskTimedOut", "LambdaFunctionFailed", "LambdaFunctionTimedOut"):
+                self._failed(key, details)
+
+    def _entered(self, details: dict[str, Any], event: dict[str, Any]) -> None:
+        name = details.get("name", "")
+        node = self.step_names.get(name)
+        if node is None:
+            skipped = self.skipped.get(name)
+            if skipped is not None:
+                self.outputs.setdefault(skipped, None)
+                self._store(Step(self.run_id, skipped, "SKIPPED"))
+                self.emit(NodeEvent(skipped, "SKIPPED"))
+            return
+        key = (node, event["id"])
+        self.by_event[event["id"]] = key
+        self.ids[key] = [event["id"]]
+        self.open[key] = {"started": event.get("timestamp", time.time()), "input": maybe_json(details.get("input")), "attempt": 0, "index": None}
+        self.emit(NodeEvent(node, "RUNNING"))
+
+    def _scheduled(self, key: tuple[str, int], details: dict[str, Any]) -> None:
+        params = maybe_json(details.get("parameters"))
+        payload = params.get("Payload") if isinstance(params, dict) else None
+        if not isinstance(payload, dict) or not isinstance(payload.get("context"), dict):
+            return
+        context: dict[str, Any] = payload["context"]
+        node = key[0]
+        record = self.open.get(key)
+        if record is None:
+            return
+        attempt = int(context.get("attempt") or 0)
+        record.pop("failed", None)  # a new attempt: an earlier failure was retried
+        if attempt > record["attempt"]:
+            self.emit(NodeEvent(node, "RETRY", record.get("index"), attempt))
+        record["attempt"] = attempt
+        record["index"] = context.get("index") if isinstance(context.get("index"), int) else None
+        record["input"] = payload.get("input")
+        # The payload, for `flowctl events sample`: its params only where they are not the run's own
+        # (a sub-flow's), so the run's parameters are not copied into every step.
+        record["payload"] = {"context": context} | (
+            {"params": payload.get("params")} if payload.get("params") != self.params else {})
+        if "token" in payload and "event" in payload:  # a wait_for node, parked on the waiter
+            self.emit(NodeEvent(node, "RUNNING", record["index"], attempt,
+                                detail=f"waiting for event {payload['event']!r}, key {payload.get('key')!r}"))
+
+    def _failed(self, key: tuple[str, int], details: dict[str, Any]) -> None:
+        error, cause = details.get("error"), details.get("cause")
+        record = self.open.get(key)
+        if record is None:
+            return
+        started = float(record["started"])
+        record["failed"] = (error, cause)
+        self._store(Step(self.run_id, key[0], "FAILED", record.get("index") or 0, record["attempt"],
+                         output={"input": record.get("input"), **record.get("payload", {})}, error=error, cause=cause,
+                         started_at=iso_time(started)))
+        self.emit(NodeEvent(key[0], "FAILED", record.get("index"), record["attempt"], failure_headline(error, cause)))
+
+    def _exited(self, key: tuple[str, int], details: dict[str, Any], event: dict[str, Any]) -> None:
+        node = key[0]
+        record = self.open.pop(key, None)
+        for event_id in self.ids.pop(key, ()):  # the state is done: its events lead nowhere now
+            self.by_event.pop(event_id, None)
+        if record is None:
+            return
+        started = float(record["started"]) if isinstance(record["started"], (int, float)) else time.time()
+        stopped = float(event.get("timestamp", time.time()))
+        output = maybe_json(details.get("output"))
+        if "/" not in node:  # a top-level node (not one item or iteration of a loop)
+            self.outputs[node] = output
+        failed = record.get("failed")
+        if failed is not None:
+            # Its last attempt failed and a catch (or on_error: continue) handled it: the node
+            # stays FAILED with its error; the output is what the catch passed on.
+            error, cause = failed
+            self._store(Step(
+                self.run_id, node, "FAILED", record.get("index") or 0, record["attempt"],
+                started_at=iso_time(started), stopped_at=iso_time(stopped), duration_ms=int((stopped - started) * 1000),
+                output={"input": record.get("input"), "output": output, "caught": True, **record.get("payload", {})},
+                error=error, cause=cause,
+            ))
+            return
+        self._store(Step(
+            self.run_id, node, "SUCCEEDED", record.get("index") or 0, record["attempt"],
+            started_at=iso_time(started), stopped_at=iso_time(stopped), duration_ms=int((stopped - started) * 1000),
+            output={"input": record.get("input"), "output": output, **record.get("payload", {})},
+        ))
+        self.emit(NodeEvent(node, "SUCCEEDED", record.get("index"), record["attempt"]))
+
+    def _store(self, step: Step) -> None:
+        if (self.store is not None and step.node not in self.replayed and step.node != self.stopped
+                and (step.node, step.index) not in self.replayed_items):
+            step.redrive = self.redrive
+            self.store.record_step(step)
+
+
+
+_DETAILS_KEY: dict[str, str] = {}
+"""Event type → the key of its details (``TaskScheduled`` → ``taskScheduledEventDetails``)."""
+
+
+def iso_time(epoch: float) -> str:
+    """``epoch`` as an ISO 8601 UTC time with milliseconds (``2026-01-02T03:04:05.678Z``)."""
+    return datetime.fromtimestamp(epoch, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
