@@ -37,8 +37,9 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from orchestrator.io import StorageError, join_uri, resolve, write_text
-from orchestrator.nodekit.reconciliation import cents
 from orchestrator.runtime import node
+
+from shared.reconciliation import cents
 
 COLUMNS = (
     "status", "score", "bank_id", "ledger_id", "bank_date", "ledger_date", "reference",

@@ -22,8 +22,9 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from orchestrator.nodekit.contracts import Point, Signal
 from orchestrator.runtime import node
+
+from shared.contracts import Point, Signal
 
 
 class SignalInputError(Exception):

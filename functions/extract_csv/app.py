@@ -25,8 +25,8 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from orchestrator.io import resolve
-from orchestrator.nodekit.inputs import read_text_or_raise, require_input
 from orchestrator.runtime import node
+from orchestrator.runtime.inputs import read_text_or_raise, require_input
 
 
 class CsvFileError(Exception):

@@ -21,8 +21,9 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from orchestrator.nodekit.contracts import Point
 from orchestrator.runtime import node
+
+from shared.contracts import Point
 
 
 class PeriodError(Exception):

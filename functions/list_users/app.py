@@ -28,8 +28,8 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from orchestrator.io import join_uri, resolve
-from orchestrator.nodekit.inputs import read_text_or_raise, require_input
 from orchestrator.runtime import node
+from orchestrator.runtime.inputs import read_text_or_raise, require_input
 
 _ABSOLUTE = re.compile(r"^(/|[A-Za-z][A-Za-z0-9+.-]*://)")
 

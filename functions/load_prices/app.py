@@ -24,9 +24,10 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from orchestrator.nodekit.contracts import Point
-from orchestrator.nodekit.inputs import read_text_or_raise, require_input
 from orchestrator.runtime import node
+from orchestrator.runtime.inputs import read_text_or_raise, require_input
+
+from shared.contracts import Point
 
 
 class PriceDataError(Exception):

@@ -22,8 +22,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from orchestrator.nodekit.kyc import plain_user_id, utc_now, write_user_file
 from orchestrator.runtime import node
+
+from shared.kyc import plain_user_id, utc_now, write_user_file
 
 
 class ProfileError(Exception):

@@ -5,16 +5,17 @@ Runs on the ``decide`` switch's pass branch of kyc-verify. Input ``{"user", "res
 an ``s3://`` prefix); output ``{"user_id": "u001", "status": "verified", "reasons": [],
 "record": "<out_dir>/verified/u001.json"}``. The record keeps the user, the decision, the run
 id and the time. ``RecordError`` when the id is not a plain name or the file cannot be
-written. The logic is shared with ``flag_review``: :func:`orchestrator.nodekit.kyc.record_decision`.
+written. The logic is shared with ``flag_review``: :func:`shared.kyc.record_decision`.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from orchestrator.nodekit.contracts import DecisionInput, DecisionOutput
-from orchestrator.nodekit.kyc import RecordError, record_decision
 from orchestrator.runtime import node
+
+from shared.contracts import DecisionInput, DecisionOutput
+from shared.kyc import RecordError, record_decision
 
 __all__ = ["STATUS", "RecordError", "handle", "lambda_handler"]
 

@@ -32,9 +32,10 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from orchestrator.nodekit.contracts import MatchOutput
-from orchestrator.nodekit.reconciliation import ReconciliationInputError, outcome, row_cents
 from orchestrator.runtime import node
+
+from shared.contracts import MatchOutput
+from shared.reconciliation import ReconciliationInputError, outcome, row_cents
 
 SIDES = ("bank", "ledger")
 

@@ -36,9 +36,10 @@ from pydantic import BaseModel, Field
 from rapidfuzz import fuzz
 from rapidfuzz.utils import default_process
 
-from orchestrator.nodekit.contracts import MatchOutput
-from orchestrator.nodekit.reconciliation import ReconciliationInputError, cents, outcome, row_cents
 from orchestrator.runtime import node
+
+from shared.contracts import MatchOutput
+from shared.reconciliation import ReconciliationInputError, cents, outcome, row_cents
 
 MIN_PREFIX = 12
 """Names at least this long are also compared against the other name's prefix."""

@@ -28,8 +28,9 @@ from matplotlib.figure import Figure
 from pydantic import BaseModel, Field
 
 from orchestrator.io import StorageError, write_bytes
-from orchestrator.nodekit.contracts import Point, Signal
 from orchestrator.runtime import node
+
+from shared.contracts import Point, Signal
 
 SIZE_INCHES, DPI = (12, 6), 100
 

@@ -21,8 +21,7 @@ _PROJECT = typer.Option(None, "--project", help="Project folder (default: found 
 
 
 def _project(project_dir: Path | None):  # type: ignore[no-untyped-def]
-    from orchestrator.flowlang.project import Project
-    from orchestrator.store.factory import find_project_root
+    from orchestrator.flowlang.project import Project, find_project_root
 
     root = project_dir.resolve() if project_dir is not None else find_project_root(Path.cwd())
     if root is None or not (root / "functions").is_dir():

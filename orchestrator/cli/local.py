@@ -75,7 +75,7 @@ def _project_root(command: str) -> Path:
     """The project of the current folder (see the module docstring); outside a project, the
     current folder when ``$FLOWCTL_HOME`` names the store, else a FlowctlError for ``command``."""
     from orchestrator.constants import FLOWCTL_HOME
-    from orchestrator.store.factory import find_project_root
+    from orchestrator.flowlang.project import find_project_root
 
     root = find_project_root(Path.cwd())
     if root is not None:

@@ -6,8 +6,9 @@ Contract
 * :class:`LocalFunctions` resolves a reference — a function name (``get_image``), a function
   ARN, a DefinitionSubstitutions key (``GetImageFunctionArn``) or a ``${...}`` placeholder — to
   a callable: first among ``handlers`` (keyed by any of those names), then in ``functions_dir``
-  (``<dir>/<snake_name>/app.py:lambda_handler``, imported once with the function's folder on
-  ``sys.path``). ``resolve`` returns None when nothing matches.
+  (``<dir>/<snake_name>/app.py:lambda_handler``, imported once with the function's folder and
+  the project's shared code on ``sys.path``: :mod:`orchestrator.function_import`). ``resolve``
+  returns None when nothing matches.
 * :meth:`LocalFunctions.timeout` is a function's own timeout (``function.json`` ``"timeout"``, else
   ``default_timeout``): a call that outlives it fails with Lambda's ``Sandbox.Timedout``
   (:func:`lambda_timed_out`), as Step Functions reports it.
@@ -20,10 +21,8 @@ Contract
 from __future__ import annotations
 
 import contextlib
-import importlib.util
 import json
 import re
-import sys
 import threading
 import time
 import traceback
@@ -33,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from orchestrator.engine.errors import StatesError
+from orchestrator.function_import import import_app
 
 __all__ = ["LambdaContext", "LocalFunctions", "function_candidates", "invoke_handler", "lambda_timed_out"]
 
@@ -165,26 +165,15 @@ class LocalFunctions:
             handler = self._modules.get(app)
             if handler is not None:
                 return handler
-            folder = str(app.parent)
-            module_name = f"flowctl_fn_{app.parent.name}_{abs(hash(folder)):x}"
-            spec = importlib.util.spec_from_file_location(module_name, app)
-            if spec is None or spec.loader is None:
-                raise StatesError("Lambda.ResourceNotFoundException", f"Cannot load {app}")
-            module = importlib.util.module_from_spec(spec)
-            sys.path.insert(0, folder)
+            module_name = f"flowctl_fn_{app.parent.name}_{abs(hash(str(app.parent))):x}"
             try:
-                sys.modules[module_name] = module
-                spec.loader.exec_module(module)
+                module = import_app(app, module_name)
             except Exception as exc:
-                sys.modules.pop(module_name, None)
                 raise StatesError(
                     "Runtime.ImportModuleError",
                     json.dumps({"errorMessage": f"Unable to import module 'app': {exc}",
                                 "errorType": "Runtime.ImportModuleError", "stackTrace": []}),
                 ) from exc
-            finally:
-                with contextlib.suppress(ValueError):
-                    sys.path.remove(folder)
             handler = getattr(module, "lambda_handler", None)
             if not callable(handler):
                 raise StatesError(

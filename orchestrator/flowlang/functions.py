@@ -9,15 +9,13 @@ cannot type rather than guess. Results are cached per file and modification time
 from __future__ import annotations
 
 import ast
-import contextlib
-import importlib.util
-import sys
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from orchestrator.flowlang.project import Project
+from orchestrator.function_import import import_app
 
 __all__ = ["FunctionInfo", "load_function", "load_functions"]
 
@@ -59,23 +57,7 @@ def _docstring(app: Path) -> str:
 
 
 def _import(app: Path) -> Any:
-    folder = str(app.parent)
-    module_name = f"flowctl_contract_{app.parent.name}_{abs(hash(folder)):x}"
-    spec = importlib.util.spec_from_file_location(module_name, app)
-    if spec is None or spec.loader is None:
-        raise ImportError(f"cannot load {app}")
-    module = importlib.util.module_from_spec(spec)
-    sys.path.insert(0, folder)
-    sys.modules[module_name] = module
-    try:
-        spec.loader.exec_module(module)
-    except BaseException:
-        sys.modules.pop(module_name, None)
-        raise
-    finally:
-        with contextlib.suppress(ValueError):
-            sys.path.remove(folder)
-    return module
+    return import_app(app, f"flowctl_contract_{app.parent.name}_{abs(hash(str(app.parent))):x}")
 
 
 def _read(name: str, app: Path) -> FunctionInfo:

@@ -1,7 +1,9 @@
 """Where a flow's neighbours live: ``flows/`` (sub-flows) and ``functions/`` (node functions).
 
-A project is a folder holding ``flows/`` and ``functions/``. Explicit paths override the
-defaults; nothing is read at import time.
+A project is a folder holding ``flows/`` and ``functions/``; this module is the one place that
+says which folder is a project's root: :meth:`Project.for_flow` (the project of a flow file) and
+:func:`find_project_root` (the project around a folder, as git finds ``.git``). Explicit paths
+override the defaults; nothing is read at import time.
 """
 
 from __future__ import annotations
@@ -10,12 +12,32 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["FLOW_SUFFIXES", "PLATFORM_FUNCTIONS", "Project"]
+from orchestrator.constants import DEFAULT_HOME
+
+__all__ = ["FLOW_SUFFIXES", "PLATFORM_FUNCTIONS", "PROJECT_MARKERS", "Project", "find_project_root"]
 
 FLOW_SUFFIXES = (".json", ".yaml", ".yml")
 PLATFORM_FUNCTIONS = ("api", "tracker", "waiter", "event_router")
 """Function names the platform deploys (:mod:`orchestrator.platform`); reserved for it."""
+PROJECT_MARKERS = ("flows", DEFAULT_HOME)
+"""A folder holding one of these folders is a flowctl project root."""
 _FLOW_NAME = re.compile(r"[a-z][a-z0-9-]{0,62}")  # orchestrator.flowlang.model.FLOW_NAME
+
+
+def find_project_root(start: Path | str) -> Path | None:
+    """The first of ``start`` and its parents that holds ``flows/`` or ``.flowctl/`` (as git
+    finds ``.git``), or None when there is none.
+
+    Example::
+
+        >>> find_project_root("my-project/flows/sub")   # my-project/ holds flows/
+        PosixPath('/home/me/my-project')
+    """
+    folder = Path(start).resolve()
+    for candidate in (folder, *folder.parents):
+        if any((candidate / marker).is_dir() for marker in PROJECT_MARKERS):
+            return candidate
+    return None
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,9 @@
 """The S3 side of :mod:`orchestrator.io`: a lazily created client and get/put with domain errors.
 
-The client is created on first use (never at import time) and cached; :func:`set_s3_client`
-injects one (tests, custom sessions) and ``set_s3_client(None)`` forgets it.
+The one place that makes the process's S3 client: created on first use (never at import time)
+and cached; :func:`set_s3_client` injects one (tests, custom sessions) and
+``set_s3_client(None)`` forgets it. The payload store of the node runtime
+(:class:`~orchestrator.runtime.payloads.PayloadStore`) uses it unless it is given its own.
 """
 
 from __future__ import annotations

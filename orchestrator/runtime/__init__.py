@@ -1,4 +1,5 @@
-"""What runs inside a node Lambda: ``@node``, the node context, payload offload.
+"""What runs inside a node Lambda: ``@node``, the node context, payload offload, and the
+helpers for a function's required inputs (:mod:`orchestrator.runtime.inputs`).
 
 Example (``functions/detect_face/app.py``)::
 

@@ -14,7 +14,8 @@ Contract:
   node sees the original value; :meth:`PayloadStore.resolve` also resolves
   ``{"$ref": "agg://<run>/<node>"}`` (an aggregated foreach) to the list of its items' outputs. Refs are read with their own bucket, whatever is configured.
 
-The S3 client is injected or created on first use (never at import time).
+The S3 client is injected (``s3_client=``), else :mod:`orchestrator.io`'s, which creates it on
+first use (never at import time).
 
 Example::
 
@@ -75,11 +76,13 @@ class PayloadStore:
 
     @property
     def s3(self) -> Any:
-        if self._s3 is None:
-            import boto3
+        """The injected client, else the one of :mod:`orchestrator.io` (created there on first
+        use, replaced with :func:`~orchestrator.io.set_s3_client`): one S3 client per process."""
+        if self._s3 is not None:
+            return self._s3
+        from orchestrator.io.s3 import get_s3_client
 
-            self._s3 = boto3.client("s3")
-        return self._s3
+        return get_s3_client()
 
     @property
     def can_offload(self) -> bool:

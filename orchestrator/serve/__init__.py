@@ -1,7 +1,7 @@
 """``flowctl serve``: the application layer of a project, locally, in one process.
 
 The cloud API handler over the local run store, the local engine in place of Step Functions
-(:class:`~orchestrator.local.cloud.StepFunctionsBridge`), a scheduler in place of EventBridge
+(:class:`~orchestrator.testing.StepFunctionsBridge`), a scheduler in place of EventBridge
 Scheduler and a local event bus in place of EventBridge. Modules: :mod:`.http` (request and
 response of mounted handlers), :mod:`.schedules` (fire times), :mod:`.scheduler`, :mod:`.bus`
 (with EventBridge patterns from :mod:`orchestrator.flowlang.event_patterns`), :mod:`.app`

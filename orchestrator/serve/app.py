@@ -5,7 +5,7 @@ What the cloud deploys, locally (the same code paths; only the backends differ):
 * the platform's **API handler** (the cloud's ``lambda_handler``, called in-process with API
   Gateway proxy events by :meth:`ServeApp.api`) over the service layer, with the project's
   local run store in place of DynamoDB and the local engine
-  (:class:`~orchestrator.local.cloud.StepFunctionsBridge`) in place of Step Functions;
+  (:class:`~orchestrator.testing.StepFunctionsBridge`) in place of Step Functions;
 * the **waiter** (``wait_for`` nodes register their task token in the store) and the **tracker**
   (execution status changes → run records, pumped from the bridge);
 * a **scheduler** in place of EventBridge Scheduler (:mod:`orchestrator.serve.scheduler`);
@@ -86,10 +86,10 @@ class ServeApp:
         from orchestrator.compiler import compile_flow_file
         from orchestrator.engine import RealClock
         from orchestrator.flowlang.project import Project
-        from orchestrator.local.cloud import StepFunctionsBridge
         from orchestrator.runtime.config import NodeRuntime, configure
         from orchestrator.service import Platform, PlatformConfig
         from orchestrator.store.local import LocalRunStore
+        from orchestrator.testing.stepfunctions import StepFunctionsBridge
 
         self.project_root = project_root.resolve()
         self.project = Project(self.project_root)

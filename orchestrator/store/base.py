@@ -1,9 +1,10 @@
 """The RunStore contract: all the logic, over eight small backend hooks.
 
 Backends (:class:`~orchestrator.store.dynamodb.DynamoRunStore`,
-:class:`~orchestrator.store.local.LocalRunStore`) implement only the hooks — get, query, put,
-conditional update, conditional delete, atomic pair delete, atomic add — on the flat items of
-:mod:`orchestrator.store.items`; every hook that can lose a race is conditional and raises
+:class:`~orchestrator.store.local.LocalRunStore`) implement only the hooks
+(:mod:`orchestrator.store.hooks`) — get, query, put, conditional update, conditional delete,
+atomic pair delete, atomic add — on the flat items of :mod:`orchestrator.store.items`; the
+waiter and buffered-event logic is :mod:`orchestrator.store.waiters`'. Every hook that can lose a race is conditional and raises
 :class:`~orchestrator.store.exceptions.ConditionFailedError` when it does not apply. Nothing is
 read-modify-write without a condition.
 
@@ -33,110 +34,39 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-import time
-import uuid
-from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
-from orchestrator.constants import DEFAULT_EVENT_TTL_SECONDS, DEFAULT_INLINE_LIMIT_BYTES
 from orchestrator.store import items as it
 from orchestrator.store.exceptions import (
     ConditionFailedError,
     InvalidNextTokenError,
     RunAlreadyExistsError,
 )
+from orchestrator.store.hooks import Offloader
 from orchestrator.store.models import (
     TERMINAL_STATUSES,
-    BufferedEvent,
     Run,
     RunPage,
     Step,
-    Waiter,
-    format_time,
     status_sequence,
 )
+from orchestrator.store.waiters import WaiterStore
 
 __all__ = ["Offloader", "RunStore"]
-
-Offloader = Callable[[Any, str], Any]
-"""``offload(value, hint) -> small value`` (typically ``{"$ref": "s3://..."}``)."""
 
 _UNSET: Any = object()
 
 
-class RunStore(ABC):
+class RunStore(WaiterStore):
     """Runs, steps, progress counters, waiters and buffered events of flowctl.
 
-    ``inline_limit``: JSON payloads (run input/output, step output) larger than this many bytes
-    go through ``offload`` (when given) or are replaced by ``{"$omitted": true, "bytes": n}``.
-    ``clock``: epoch seconds, injectable for tests.
+    The settings (``inline_limit``, ``offload``, ``clock``) and the backend hooks are
+    :class:`~orchestrator.store.hooks.StoreHooks`'; waiters and buffered events are
+    :class:`~orchestrator.store.waiters.WaiterStore`'s.
     """
 
-    def __init__(
-        self,
-        *,
-        inline_limit: int = DEFAULT_INLINE_LIMIT_BYTES,
-        offload: Offloader | None = None,
-        clock: Callable[[], float] = time.time,
-    ) -> None:
-        self.inline_limit = inline_limit
-        self.offload = offload
-        self.clock = clock
-
-    # ------------------------------------------------------------------ backend hooks
-    @abstractmethod
-    def _get_item(self, key: it.Key) -> it.Item | None:
-        """The item with this (PK, SK), or None."""
-
-    @abstractmethod
-    def _query(self, pk: str, sk_prefix: str = "") -> list[it.Item]:
-        """Every item of partition ``pk`` whose SK starts with ``sk_prefix``, SK ascending."""
-
-    @abstractmethod
-    def _query_flow(self, gsi1pk: str, limit: int, after: it.Item | None) -> list[it.Item]:
-        """Up to ``limit`` runs with this GSI1PK, GSI1SK descending, strictly after ``after``
-        (an item holding PK, SK, GSI1PK, GSI1SK of the last run of the previous page)."""
-
-    @abstractmethod
-    def _put_item(self, item: it.Item, *, if_absent: bool = False) -> None:
-        """Write ``item``; with ``if_absent``, raise ConditionFailedError when its key exists."""
-
-    @abstractmethod
-    def _update_if_newer(
-        self,
-        key: it.Key,
-        seq: int,
-        set_always: it.Item,
-        set_if_absent: it.Item,
-        remove: Sequence[str],
-    ) -> None:
-        """Create or update the item when its ``status_seq`` is absent or lower than ``seq``:
-        set ``set_always`` (which holds ``status_seq``), set each of ``set_if_absent`` only
-        where the attribute is missing, delete ``remove``. Else raise ConditionFailedError."""
-
-    @abstractmethod
-    def _delete_item(self, key: it.Key) -> it.Item:
-        """Delete the item and return it; raise ConditionFailedError when it does not exist."""
-
-    @abstractmethod
-    def _delete_items(self, keys: Sequence[it.Key]) -> None:
-        """Delete every item atomically, only if all exist; else raise ConditionFailedError."""
-
-    @abstractmethod
-    def _add_counters(
-        self, key: it.Key, counters: Mapping[str, int], set_if_absent: it.Item
-    ) -> it.Item:
-        """Atomically add ``counters`` to numeric attributes (missing = 0); return the item."""
-
-    def _put_batched(self, item: it.Item) -> None:
-        """Write an item no condition depends on (a step record). A backend may queue it and
-        write in batches, as long as its own reads see it; by default, one ``_put_item``."""
-        self._put_item(item)
-
-    # ------------------------------------------------------------------ helpers
-    def now(self) -> str:
-        return format_time(self.clock())
+    # ------------------------------------------------------------------ payloads
 
     def _payload(self, value: Any, hint: str) -> str | None:
         if value is None:
@@ -351,125 +281,6 @@ class RunStore(ABC):
         for item in self._iter_query(it.run_pk(run_id), it.result_prefix(node)):
             yield it.decode_json(item.get("output_json"))
 
-    def _iter_query(self, pk: str, sk_prefix: str) -> Iterator[it.Item]:
-        """Like ``_query``, but may stream (backends override it to avoid one big list)."""
-        yield from self._query(pk, sk_prefix)
-
-    # ------------------------------------------------------------------ waiters and events
-    def register_waiter(
-        self, event: str, key: str, *, run_id: str, node: str, token: str, expires_in: int
-    ) -> Waiter:
-        """Store a task token waiting for ``(event, key)``; it expires after ``expires_in`` s."""
-        waiter = Waiter(
-            event, key, run_id, node, token, self.now(), int(self.clock()) + int(expires_in)
-        )
-        self._put_item(it.waiter_item(waiter))
-        return waiter
-
-    def list_waiters(self, event: str, key: str) -> list[Waiter]:
-        """Live (unexpired) waiters of ``(event, key)``, without consuming them."""
-        limit = self.clock()
-        found = (it.waiter_from_item(i) for i in self._query(it.event_pk(event, key), "WAIT#"))
-        return [w for w in found if w.expires_at > limit]
-
-    def take_waiters(self, event: str, key: str) -> list[Waiter]:
-        """Consume every waiter of ``(event, key)``; each is returned to exactly one caller.
-
-        Expired waiters are deleted too but not returned.
-        """
-        taken = []
-        for item in self._query(it.event_pk(event, key), "WAIT#"):
-            try:
-                old = self._delete_item((item["PK"], item["SK"]))
-            except ConditionFailedError:
-                continue  # another caller took it
-            waiter = it.waiter_from_item(old)
-            if waiter.expires_at > self.clock():
-                taken.append(waiter)
-        return taken
-
-    def drop_waiters(self, event: str, key: str, run_id: str) -> int:
-        """Delete the waiters of ``(event, key)`` registered by ``run_id`` (a run that stopped
-        waiting: an event published later is then buffered, not sent to it); returns how many."""
-        dropped = 0
-        for item in self._query(it.event_pk(event, key), f"WAIT#{run_id}#"):
-            try:
-                self._delete_item((item["PK"], item["SK"]))
-            except ConditionFailedError:
-                continue  # taken meanwhile
-            dropped += 1
-        return dropped
-
-    def buffer_event(
-        self,
-        event: str,
-        key: str,
-        data: Any,
-        *,
-        ttl_seconds: int = DEFAULT_EVENT_TTL_SECONDS,
-        event_id: str | None = None,
-    ) -> BufferedEvent:
-        """Keep an event that found no waiter for ``ttl_seconds``."""
-        now = self.clock()
-        buffered = BufferedEvent(
-            event,
-            key,
-            event_id or uuid.uuid4().hex,
-            data,
-            format_time(now),
-            int(now) + int(ttl_seconds),
-        )
-        self._put_item(it.buffered_event_item(buffered))
-        return buffered
-
-    def list_buffered_events(self, event: str, key: str) -> list[BufferedEvent]:
-        """Live buffered events of ``(event, key)``, oldest first, without consuming them."""
-        found = (
-            it.buffered_event_from_item(i) for i in self._query(it.event_pk(event, key), "EVT#")
-        )
-        return [e for e in found if e.expires_at > self.clock()]
-
-    def take_buffered_event(self, event: str, key: str) -> BufferedEvent | None:
-        """Consume the oldest live buffered event of ``(event, key)`` (once, for one caller)."""
-        for buffered in self.list_buffered_events(event, key):
-            try:
-                self._delete_item(_event_key(buffered))
-            except ConditionFailedError:
-                continue
-            return buffered
-        return None
-
-    def claim_buffered_event(self, waiter: Waiter) -> BufferedEvent | None:
-        """Consume the oldest buffered event *together with* ``waiter`` (one atomic delete).
-
-        None when there is no buffered event, or when the waiter is gone (another caller took it
-        and resumes it). This closes the race of an event published while a waiter registers.
-        """
-        for buffered in self.list_buffered_events(waiter.event, waiter.key):
-            try:
-                self._delete_items([_waiter_key(waiter), _event_key(buffered)])
-            except ConditionFailedError:
-                if self._get_item(_waiter_key(waiter)) is None:
-                    return None
-                continue
-            return buffered
-        return None
-
-    def claim_waiter(self, buffered: BufferedEvent) -> Waiter | None:
-        """Consume one live waiter *together with* the buffered event (one atomic delete).
-
-        None when there is no waiter, or when the event is gone (a waiter consumed it).
-        """
-        for waiter in self.list_waiters(buffered.event, buffered.key):
-            try:
-                self._delete_items([_waiter_key(waiter), _event_key(buffered)])
-            except ConditionFailedError:
-                if self._get_item(_event_key(buffered)) is None:
-                    return None
-                continue
-            return waiter
-        return None
-
     # ------------------------------------------------------------------ pagination tokens
     @staticmethod
     def _encode_token(item: it.Item) -> str:
@@ -498,13 +309,3 @@ class RunStore(ABC):
 def _counters(item: it.Item) -> dict[str, int]:
     n = len(it.COUNTER_PREFIX)
     return {k[n:]: int(v) for k, v in item.items() if k.startswith(it.COUNTER_PREFIX)}
-
-
-def _waiter_key(waiter: Waiter) -> it.Key:
-    return it.event_pk(waiter.event, waiter.key), f"WAIT#{waiter.run_id}#{waiter.node}"
-
-
-def _event_key(buffered: BufferedEvent) -> it.Key:
-    return it.event_pk(
-        buffered.event, buffered.key
-    ), f"EVT#{buffered.published_at}#{buffered.event_id}"

@@ -21,27 +21,7 @@ from orchestrator.constants import (
 from orchestrator.store.base import RunStore
 from orchestrator.store.local import LocalRunStore
 
-__all__ = ["find_project_root", "local_store_path", "store_from_env"]
-
-PROJECT_MARKERS = ("flows", DEFAULT_HOME)
-"""A folder holding one of these folders is a flowctl project root."""
-
-
-def find_project_root(start: Path | str) -> Path | None:
-    """The first of ``start`` and its parents that holds ``flows/`` or ``.flowctl/`` (as git
-    finds ``.git``), or None when there is none.
-
-    Example::
-
-        >>> find_project_root("my-project/flows/sub")   # my-project/ holds flows/
-        PosixPath('/home/me/my-project')
-    """
-    folder = Path(start).resolve()
-    for candidate in (folder, *folder.parents):
-        if any((candidate / marker).is_dir() for marker in PROJECT_MARKERS):
-            return candidate
-    return None
-
+__all__ = ["local_store_path", "store_from_env"]
 
 def local_store_path(env: Mapping[str, str], home: Path | str | None = None) -> Path:
     """``<FLOWCTL_HOME or .flowctl>/runs.sqlite3``."""

@@ -14,6 +14,8 @@ from types import ModuleType
 
 import pytest
 
+from orchestrator.function_import import import_app
+
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "data"
 
@@ -30,8 +32,12 @@ def _load(path: Path, module_name: str) -> ModuleType:
 
 
 def load_app(name: str) -> ModuleType:
-    """The ``app`` module of ``functions/<name>/``."""
-    return _load(ROOT / "functions" / name / "app.py", f"fn_{name}_app")
+    """The ``app`` module of ``functions/<name>/``, imported as flowctl imports it (its folder and
+    ``functions/``, where the ``shared`` package is, on the path)."""
+    module_name = f"fn_{name}_app"
+    if module_name in sys.modules:
+        return sys.modules[module_name]
+    return import_app(ROOT / "functions" / name / "app.py", module_name)
 
 
 @pytest.fixture

@@ -1,5 +1,5 @@
 """KYC nodes that record decisions: mark_verified, flag_review (one shared implementation in
-orchestrator.nodekit.kyc), mark_profile, list_users, and combine_results' reasons."""
+shared.kyc), mark_profile, list_users, and combine_results' reasons."""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
 """Every third-party module a node function imports reaches its Lambda: from the runtime layer
-(orchestrator/deploy/layer/requirements.txt) or from the function's own pinned requirements.txt."""
+(orchestrator/deploy/layer/requirements.txt, and functions/shared/ as ``shared``) or from the
+function's own pinned requirements.txt."""
 
 from __future__ import annotations
 
@@ -10,11 +11,13 @@ from pathlib import Path
 
 import pytest
 
+from orchestrator.function_import import SHARED_PACKAGE
+
 ROOT = Path(__file__).resolve().parents[2]
 FUNCTIONS = sorted(p.parent for p in (ROOT / "functions").glob("*/app.py"))
 # import name -> distribution name, where they differ
 DISTRIBUTIONS = {"PIL": "pillow", "yaml": "pyyaml", "jsonata": "jsonata-python", "dateutil": "python-dateutil"}
-PROVIDED = {"orchestrator", "aws_lambda_powertools", "boto3", "botocore", "pydantic"}
+PROVIDED = {"orchestrator", SHARED_PACKAGE, "aws_lambda_powertools", "boto3", "botocore", "pydantic"}
 
 
 def _pins(path: Path) -> dict[str, str]:

@@ -2,9 +2,12 @@
 
 ``sam build`` builds the layer (``BuildMethod: makefile``) from ``<project>/.flowctl/layer/``:
 a copy of the parts of the installed ``orchestrator`` package that Lambdas import (the node
-runtime, the run store, io, the service layer, the flow models, the platform handlers and the
-helpers node functions share), the pinned third-party requirements and the Makefile, both shipped
-in this package. Not the compiler, the engine, the CLI, the deploy code or test helpers.
+runtime, the run store, io, the service layer, the flow models and the platform handlers), the
+pinned third-party requirements and the Makefile, both shipped in this package. Not the
+compiler, the engine, the CLI, the deploy code or the testing package. The project's own shared
+code, ``functions/shared/`` (the ``shared`` package its functions import; see
+:mod:`orchestrator.function_import`), goes in too, next to ``orchestrator``: on Lambda a
+function's package holds only its own folder.
 
 :func:`write_layer_source` (called by ``flowctl synth`` and before ``sam build``) replaces the
 folder; it is generated, never committed (``.flowctl/`` is ignored).
@@ -22,13 +25,14 @@ import shutil
 from pathlib import Path
 
 import orchestrator
+from orchestrator.function_import import SHARED_PACKAGE
 
 __all__ = ["LAYER_DIR", "LAYER_MODULES", "LAYER_PACKAGES", "imported_modules", "layer_sources", "write_layer_source"]
 
 LAYER_DIR = Path(".flowctl") / "layer"
 """The layer's source folder, relative to the project root (the template's ``ContentUri``)."""
 
-LAYER_PACKAGES = ("flowlang", "io", "nodekit", "platform", "runtime", "service", "store")
+LAYER_PACKAGES = ("flowlang", "io", "platform", "runtime", "service", "store")
 """Sub-packages of ``orchestrator`` that run in a Lambda."""
 
 LAYER_MODULES = ("__init__.py", "constants.py", "errors.py", "py.typed")
@@ -76,8 +80,9 @@ def layer_sources(package_dir: Path | None = None) -> list[Path]:
 
 
 def write_layer_source(project_root: Path, package_dir: Path | None = None) -> Path:
-    """(Re)write ``<project_root>/.flowctl/layer/``: the Makefile, requirements.txt and the slim
-    ``orchestrator`` package copied from the installed one. Returns the folder."""
+    """(Re)write ``<project_root>/.flowctl/layer/``: the Makefile, requirements.txt, the slim
+    ``orchestrator`` package copied from the installed one and, when the project has one, its
+    ``functions/shared/`` package. Returns the folder."""
     target = project_root / LAYER_DIR
     if target.exists():
         shutil.rmtree(target)
@@ -88,6 +93,9 @@ def write_layer_source(project_root: Path, package_dir: Path | None = None) -> P
             shutil.copytree(source, package / source.name, ignore=_SKIP)
         elif source.exists():
             shutil.copy2(source, package / source.name)
+    shared = project_root / "functions" / SHARED_PACKAGE
+    if shared.is_dir():
+        shutil.copytree(shared, target / SHARED_PACKAGE, ignore=_SKIP)
     for name in ("Makefile", "requirements.txt"):
         shutil.copy2(_HERE / name, target / name)
     return target

@@ -11,9 +11,9 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from orchestrator.engine.lambda_local import LambdaContext
-from orchestrator.local.cloud import StepFunctionsBridge
 from orchestrator.runtime import PayloadStore
 from orchestrator.store import DynamoRunStore
+from orchestrator.testing import StepFunctionsBridge
 
 ROOT = Path(__file__).resolve().parents[3]
 PAYLOAD_BUCKET = "flowctl-payloads"

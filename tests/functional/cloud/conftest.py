@@ -1,5 +1,5 @@
 """The cloud path without AWS: the application deployed on moto, Step Functions played by the
-local engine (:class:`~orchestrator.local.cloud.StepFunctionsBridge`).
+local engine (:class:`~orchestrator.testing.StepFunctionsBridge`).
 
 What is real: the api, tracker, waiter and event_router handlers (their platform given the bridge
 as its Step Functions client, nothing else), the compiled ASL, every node's ``@node`` handler
@@ -34,10 +34,10 @@ from cloudpath import (
 from orchestrator.compiler import CompiledFlow, compile_flow_file
 from orchestrator.engine import VirtualClock
 from orchestrator.io import get_s3_client, set_s3_client
-from orchestrator.local.cloud import StepFunctionsBridge
 from orchestrator.platform import PLATFORM_FUNCTIONS
 from orchestrator.runtime import get_runtime, reset_runtime
 from orchestrator.service import Platform
+from orchestrator.testing import StepFunctionsBridge
 
 
 @pytest.fixture(scope="session")

@@ -7,7 +7,7 @@
 
 Example (``functions/moving_average/app.py``)::
 
-    from orchestrator.nodekit.contracts import Point
+    from shared.contracts import Point
 
     class Input(BaseModel):
         series: list[Point]

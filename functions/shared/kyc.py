@@ -6,7 +6,7 @@ an ``s3://`` prefix, relative folders resolved against ``FLOWCTL_PROJECT_DIR``, 
 
 Example (``functions/mark_verified/app.py``)::
 
-    from orchestrator.nodekit.kyc import RecordError, record_decision
+    from shared.kyc import RecordError, record_decision
 
     def handle(inputs, ctx=None):
         return record_decision(inputs, ctx, "verified")

@@ -31,7 +31,7 @@ __all__ = ["FlowRun", "find_project", "invoke", "run_flow"]
 def find_project(start: Path | str | None = None) -> Path:
     """The project around ``start`` (default: the current folder): the first of it and its
     parents that holds ``flows/`` or ``.flowctl/``. Raises :class:`FlowctlError` outside one."""
-    from orchestrator.store.factory import find_project_root
+    from orchestrator.flowlang.project import find_project_root
 
     folder = Path(start) if start is not None else Path.cwd()
     root = find_project_root(folder)

@@ -13,7 +13,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from orchestrator.engine import VirtualClock
-from orchestrator.local.cloud import StepFunctionsBridge
+from orchestrator.testing import StepFunctionsBridge
 
 EVENTS = Path(__file__).resolve().parents[3] / "events"
 ROLE = "arn:aws:iam::123456789012:role/test"

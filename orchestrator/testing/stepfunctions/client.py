@@ -1,39 +1,33 @@
-"""Step Functions without AWS: the cloud path of a flow, executed by the local engine.
+"""Step Functions without AWS: a boto3 ``stepfunctions`` client whose executions run in the
+local engine.
 
-:class:`StepFunctionsBridge` stands in for a boto3 ``stepfunctions`` client. It answers the calls
-flowctl's platform makes by running every execution of a deployed definition on its own thread
-in :class:`~orchestrator.engine.Engine`. Each Lambda task calls the function's real
-``lambda_handler`` in-process, found by function name among ``functions`` first, then as
-``<functions_dir>/<name>/app.py``. Give it to the platform where it takes its client
-(``Platform(config, sfn=bridge)``) and the API, the waiter and the event router drive real
-executions; hand :meth:`take_events` to the tracker.
+:class:`StepFunctionsBridge` answers the calls flowctl's platform makes by running every
+execution of a deployed definition on its own thread in :class:`~orchestrator.engine.Engine`.
+Each Lambda task calls the function's real ``lambda_handler`` in-process, found by function name
+among ``functions`` first, then as ``<functions_dir>/<name>/app.py``. Give it to the platform
+where it takes its client (``Platform(config, sfn=bridge)``) and the API, the waiter and the
+event router drive real executions; hand :meth:`~StepFunctionsBridge.take_events` to the tracker.
 
 Contract (AWS's behaviour, as far as flowctl relies on it)
 ---------------------------------------------------------
 * ``create_state_machine`` validates the definition (``InvalidDefinition``); the same name with
   the same definition, type and role returns the machine, anything else under that name is
-  ``StateMachineAlreadyExists``. :meth:`deploy_flow` deploys a compiled flow with each
-  ``${XFunctionArn}`` bound to the ARN of function ``x`` (:meth:`lambda_arn`).
+  ``StateMachineAlreadyExists``. ``deploy_flow`` deploys a compiled flow with each
+  ``${XFunctionArn}`` bound to the ARN of function ``x`` (``lambda_arn``).
 * STANDARD: ``start_execution`` with the name and input of a *running* execution returns that
-  execution; any other reuse of a name is ``ExecutionAlreadyExists``. Every status change
-  (RUNNING at a start or a redrive, then the terminal status) puts a "Step Functions Execution
-  Status Change" event, shaped like EventBridge's, on :attr:`events`.
+  execution; any other reuse of a name is ``ExecutionAlreadyExists``. Every status change puts
+  an EventBridge status change event on ``events`` (:mod:`.events`).
 * EXPRESS: every start is a new execution (ARN ``...:express:<machine>:<name>:<id>``);
   describe, stop, redrive and history answer ``InvalidArn``, ``list_executions``
-  ``StateMachineTypeNotSupported``; instead of a status event, the execution-level record of
-  its log group (ExecutionStarted, then ExecutionSucceeded/Failed/...) is put on
-  :attr:`events` as a CloudWatch Logs subscription delivery (``{"awslogs": ...}``).
+  ``StateMachineTypeNotSupported``; its execution log records go on ``events`` instead.
 * ``redrive_execution`` (STANDARD, FAILED/TIMED_OUT/ABORTED) runs the execution again under its
-  ARN with ``redriveCount`` + 1 (the context object's ``Execution.RedriveCount`` and
-  ``RedriveTime`` in the states it runs); a Task state entered once that succeeded returns its
-  recorded result instead of running again, and so does one entered once in each iteration of
-  an inline Map (only failed and not-started iterations run again); states entered several
-  times in a loop run again.
+  ARN, replaying what succeeded (:mod:`.redrive`); the context object's
+  ``Execution.RedriveCount`` and ``RedriveTime`` say which round runs.
 * ``send_task_success|failure|heartbeat`` reach the ``.waitForTaskToken`` task of any running
   execution; an unknown or completed token is ``TaskDoesNotExist``.
 * Errors are :class:`botocore.exceptions.ClientError` with AWS's codes; dates are UTC datetimes.
-* Not AWS: :meth:`wait` blocks until an execution is no longer RUNNING, :meth:`wait_until` until
-  its history satisfies a predicate, :meth:`shutdown` aborts whatever still runs.
+* Not AWS: ``wait`` blocks until an execution is no longer RUNNING, ``wait_until`` until its
+  history satisfies a predicate, ``shutdown`` aborts whatever still runs.
 
 Example::
 
@@ -45,17 +39,13 @@ Example::
 
 from __future__ import annotations
 
-import base64
 import contextlib
-import gzip
 import json
 import re
 import threading
 import time
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -72,80 +62,29 @@ from orchestrator.engine import (
     VirtualClock,
 )
 from orchestrator.engine.definition import load_definition, substitute
-from orchestrator.engine.jsonvalue import MAX_PAYLOAD_BYTES, payload_size, to_json
+from orchestrator.engine.jsonvalue import MAX_PAYLOAD_BYTES, payload_size
 from orchestrator.engine.states.map import MAP_ITEMS_EVENT
+from orchestrator.testing.stepfunctions.events import (
+    STATUS_CHANGE,
+    date,
+    describe,
+    listed,
+    log_delivery,
+    page,
+    status_change_event,
+)
+from orchestrator.testing.stepfunctions.records import RUNNING, Execution, History, Machine
+from orchestrator.testing.stepfunctions.redrive import begin_redrive, item_replay
 
 if TYPE_CHECKING:
     from orchestrator.compiler import CompiledFlow
 
 __all__ = ["STATUS_CHANGE", "StepFunctionsBridge"]
 
-STATUS_CHANGE = "Step Functions Execution Status Change"
-RUNNING = "RUNNING"
-EVENT_PAYLOAD_LIMIT = 248 * 1024
-"""Largest input or output a status change event carries (``included: false`` above)."""
-
 Handler = Callable[[Any, Any], Any]
 T = TypeVar("T")
-History = list[dict[str, Any]]
 _NAME = re.compile(r"^[^\s<>{}\[\]?*\"#%\\^|~`$&,;:/\x00-\x1f\x7f-\x9f]{1,80}$")
 _STOP_RETRY_SECONDS = 5.0
-_SUCCEEDED = {
-    "TaskSucceeded": "taskSucceededEventDetails",
-    "LambdaFunctionSucceeded": "lambdaFunctionSucceededEventDetails",
-}
-
-
-@dataclass
-class _Machine:
-    arn: str
-    name: str
-    definition: str
-    type: str
-    role_arn: str
-    created: float
-
-
-@dataclass
-class _Execution:
-    arn: str
-    name: str
-    machine: _Machine
-    input: str
-    started: float
-    outcome: ExecutionResult | None = None
-    """How the execution (its latest redrive) ended; None while it runs."""
-    redrive_count: int = 0
-    redriven: float | None = None
-    redrive_token: str | None = None
-    history: History = field(default_factory=list)
-    offset: int = 0
-    replay: dict[str, Any] = field(default_factory=dict)
-    replay_items: dict[tuple[str, tuple[int, ...]], Any] = field(default_factory=dict)
-    engine: Engine | None = None
-    thread: threading.Thread | None = None
-
-    @property
-    def status(self) -> str:
-        return self.outcome.status if self.outcome is not None else RUNNING
-
-    def ending(self) -> tuple[str | None, str | None, str | None, float | None]:
-        """(output as JSON text, error, cause, stop time) — all None while it runs."""
-        if self.outcome is None:
-            return None, None, None, None
-        result = self.outcome
-        output = to_json(result.output) if result.succeeded else None
-        return output, result.error, result.cause, result.stop_date
-
-
-# Execution status → the type of its execution-level record in an Express log group.
-_LOG_TYPES = {
-    RUNNING: "ExecutionStarted",
-    "SUCCEEDED": "ExecutionSucceeded",
-    "FAILED": "ExecutionFailed",
-    "ABORTED": "ExecutionAborted",
-    "TIMED_OUT": "ExecutionTimedOut",
-}
 
 
 def _error(code: str, message: str, operation: str) -> ClientError:
@@ -162,62 +101,6 @@ def _find(table: Mapping[str, T], arn: str, lock: threading.Condition, what: str
         code = what.replace(" ", "") + "DoesNotExist"
         raise _error(code, f"{what} Does Not Exist: '{arn}'", op)
     return found
-
-
-def _date(epoch: float) -> datetime:
-    return datetime.fromtimestamp(epoch, UTC)
-
-
-def _millis(epoch: float | None) -> int | None:
-    return None if epoch is None else int(epoch * 1000)
-
-
-def _redrive_status(ex: _Execution) -> tuple[str, str | None]:
-    if ex.status in (RUNNING, "SUCCEEDED"):
-        return "NOT_REDRIVABLE", f"Execution is {ex.status} and cannot be redriven"
-    return "REDRIVABLE", None
-
-
-def _replayable(history: History) -> tuple[dict[str, Any], dict[tuple[str, tuple[int, ...]], Any]]:
-    """What a redrive does not run again, from the history of the round that failed: mocks (by
-    state name) returning the result of each Task state entered once that succeeded, and the
-    results of Task states inside inline Map iterations by (state, iteration indices) — as AWS
-    reruns only the failed and not-started iterations of a Map."""
-    state_of: dict[int, str] = {}
-    index_of: dict[int, tuple[int, ...]] = {}
-    entered: dict[tuple[str, tuple[int, ...]], int] = {}
-    results: dict[tuple[str, tuple[int, ...]], Any] = {}
-    for event in history:
-        prev = event.get("previousEventId", 0)
-        where = index_of.get(prev, ())
-        if event["type"] == "MapIterationStarted":
-            where = (*where, int(event["mapIterationStartedEventDetails"]["index"]))
-        index_of[event["id"]] = where
-        if event["type"].endswith("StateEntered"):
-            name = event["stateEnteredEventDetails"]["name"]
-            state_of[event["id"]] = name
-            entered[(name, where)] = entered.get((name, where), 0) + 1
-            continue
-        state = state_of.get(prev)
-        if state is None:
-            continue
-        state_of[event["id"]] = state
-        if event["type"] in _SUCCEEDED:
-            results[(state, where)] = json.loads(event[_SUCCEEDED[event["type"]]]["output"])
-    once = {key: value for key, value in results.items() if entered[key] == 1}
-    by_state = {state: {"return": value} for (state, where), value in once.items() if not where}
-    by_item = {key: value for key, value in once.items() if key[1]}
-    return by_state, by_item
-
-
-def _item_replay(results: dict[tuple[str, tuple[int, ...]], Any]) -> Any:
-    """The engine's replay hook: a Task state of a Map iteration that succeeded returns its result."""
-
-    def replay(state: str, payload: Any, map_index: tuple[int, ...]) -> Any:
-        key = (state, map_index)
-        return {"return": results[key]} if map_index and key in results else None
-
-    return replay
 
 
 class StepFunctionsBridge:
@@ -238,8 +121,8 @@ class StepFunctionsBridge:
         self.region = region
         self.account = account
         self.events: list[dict[str, Any]] = []
-        self._machines: dict[str, _Machine] = {}
-        self._executions: dict[str, _Execution] = {}
+        self._machines: dict[str, Machine] = {}
+        self._executions: dict[str, Execution] = {}
         self._changed = threading.Condition()
 
     # ------------------------------------------------------------------ deployment
@@ -281,13 +164,11 @@ class StepFunctionsBridge:
         with self._changed:
             machine = self._machines.get(arn)
             if machine is None:
-                machine = _Machine(arn, name, definition, type, roleArn, self.clock.now())
+                machine = Machine(arn, name, definition, type, roleArn, self.clock.now())
                 self._machines[arn] = machine
-            elif machine != _Machine(arn, name, definition, type, roleArn, machine.created):
-                raise _error(
-                    "StateMachineAlreadyExists", f"State Machine Already Exists: '{arn}'", op
-                )
-        return {"stateMachineArn": arn, "creationDate": _date(machine.created)}
+            elif machine != Machine(arn, name, definition, type, roleArn, machine.created):
+                raise _error("StateMachineAlreadyExists", f"State Machine Already Exists: '{arn}'", op)
+        return {"stateMachineArn": arn, "creationDate": date(machine.created)}
 
     # ------------------------------------------------------------------ executions
     def start_execution(
@@ -302,9 +183,7 @@ class StepFunctionsBridge:
         try:
             value = json.loads(text)
         except ValueError as exc:
-            raise _error(
-                "InvalidExecutionInput", f"Invalid State Machine Execution Input: {exc}", op
-            ) from exc
+            raise _error("InvalidExecutionInput", f"Invalid State Machine Execution Input: {exc}", op) from exc
         if payload_size(text) > MAX_PAYLOAD_BYTES:
             raise _error("InvalidExecutionInput", "The input exceeds 262144 bytes", op)
         with self._changed:
@@ -315,17 +194,17 @@ class StepFunctionsBridge:
                 found = self._executions.get(arn)
                 if found is not None:
                     if found.status == RUNNING and found.input == text:
-                        return {"executionArn": arn, "startDate": _date(found.started)}
+                        return {"executionArn": arn, "startDate": date(found.started)}
                     raise _error("ExecutionAlreadyExists", f"Execution Already Exists: '{arn}'", op)
-            ex = _Execution(arn, name, machine, text, self.clock.now())
+            ex = Execution(arn, name, machine, text, self.clock.now())
             self._executions[arn] = ex
             self._launch(ex, value)
-        return {"executionArn": arn, "startDate": _date(ex.started)}
+        return {"executionArn": arn, "startDate": date(ex.started)}
 
     def describe_execution(self, *, executionArn: str, **_: Any) -> dict[str, Any]:
         ex = self._standard(executionArn, "DescribeExecution")
         with self._changed:
-            return self._describe(ex)
+            return describe(ex)
 
     def list_executions(
         self,
@@ -339,25 +218,11 @@ class StepFunctionsBridge:
         op = "ListExecutions"
         machine = self._machine(stateMachineArn, op)
         if machine.type == "EXPRESS":
-            raise _error(
-                "StateMachineTypeNotSupported",
-                "This operation is not supported by EXPRESS state machines",
-                op,
-            )
+            raise _error("StateMachineTypeNotSupported", "This operation is not supported by EXPRESS state machines", op)
         with self._changed:
-            found = [
-                ex
-                for ex in self._executions.values()
-                if ex.machine is machine and statusFilter in (None, ex.status)
-            ]
+            found = [ex for ex in self._executions.values() if ex.machine is machine and statusFilter in (None, ex.status)]
             found.sort(key=lambda ex: ex.started, reverse=True)
-            start = int(nextToken or 0)
-            page = found[start : start + (maxResults or 100)]
-            listed = [{k: v for k, v in self._describe(ex).items() if k in _LISTED} for ex in page]
-        answer: dict[str, Any] = {"executions": listed}
-        if start + len(page) < len(found):
-            answer["nextToken"] = str(start + len(page))
-        return answer
+            return page("executions", [listed(ex) for ex in found], maxResults, nextToken)
 
     def get_execution_history(
         self,
@@ -370,15 +235,10 @@ class StepFunctionsBridge:
     ) -> dict[str, Any]:
         ex = self._standard(executionArn, "GetExecutionHistory")
         with self._changed:
-            events = [{**e, "timestamp": _date(e["timestamp"])} for e in ex.history]
+            events = [{**e, "timestamp": date(e["timestamp"])} for e in ex.history]
         if reverseOrder:
             events.reverse()
-        start = int(nextToken or 0)
-        page = events[start : start + (maxResults or 100)]
-        answer: dict[str, Any] = {"events": page}
-        if start + len(page) < len(events):
-            answer["nextToken"] = str(start + len(page))
-        return answer
+        return page("events", events, maxResults, nextToken)
 
     def stop_execution(
         self, *, executionArn: str, error: str | None = None, cause: str | None = None, **_: Any
@@ -409,30 +269,14 @@ class StepFunctionsBridge:
         with self._changed:
             if ex.status == RUNNING and clientToken and clientToken == ex.redrive_token:
                 assert ex.redriven is not None
-                return {"redriveDate": _date(ex.redriven)}
+                return {"redriveDate": date(ex.redriven)}
             if ex.status in (RUNNING, "SUCCEEDED"):
                 raise _error(
                     "ExecutionNotRedrivable", f"Execution is {ex.status} and cannot be redriven", op
                 )
-            by_state, by_item = _replayable(ex.history[ex.offset :])
-            ex.replay.update(by_state)
-            ex.replay_items.update(by_item)
-            ex.outcome = None
-            ex.redrive_count += 1
-            ex.redriven = self.clock.now()
-            ex.redrive_token = clientToken
-            ex.history.append(
-                {
-                    "id": len(ex.history) + 1,
-                    "previousEventId": 0,
-                    "timestamp": ex.redriven,
-                    "type": "ExecutionRedriven",
-                    "executionRedrivenEventDetails": {"redriveCount": ex.redrive_count},
-                }
-            )
-            ex.offset = len(ex.history)
+            redriven = begin_redrive(ex, self.clock.now(), clientToken)
             self._launch(ex, json.loads(ex.input))
-        return {"redriveDate": _date(ex.redriven)}
+        return {"redriveDate": date(redriven)}
 
     # ------------------------------------------------------------------ callbacks
     def send_task_success(self, *, taskToken: str, output: str, **_: Any) -> dict[str, Any]:
@@ -473,7 +317,7 @@ class StepFunctionsBridge:
         if not self._wait_for(lambda: ex.status != RUNNING, timeout):
             raise TimeoutError(f"{executionArn} is still running after {timeout} s")
         with self._changed:
-            return self._describe(ex)
+            return describe(ex)
 
     def wait_until(
         self, executionArn: str, predicate: Callable[[History], bool], timeout: float = 30.0
@@ -504,15 +348,15 @@ class StepFunctionsBridge:
         with self._changed:
             return self._changed.wait_for(ready, timeout)
 
-    def _machine(self, arn: str, op: str) -> _Machine:
+    def _machine(self, arn: str, op: str) -> Machine:
         if not arn.startswith("arn:aws:states:") or ":stateMachine:" not in arn:
             raise _error("InvalidArn", f"Invalid Arn: '{arn}'", op)
         return _find(self._machines, arn, self._changed, "State Machine", op)
 
-    def _execution(self, arn: str, op: str) -> _Execution:
+    def _execution(self, arn: str, op: str) -> Execution:
         return _find(self._executions, arn, self._changed, "Execution", op)
 
-    def _standard(self, arn: str, op: str) -> _Execution:
+    def _standard(self, arn: str, op: str) -> Execution:
         if ":express:" in arn:
             raise _error(
                 "InvalidArn",
@@ -532,7 +376,7 @@ class StepFunctionsBridge:
                 continue
         raise _error("TaskDoesNotExist", "Task Token does not exist or has been completed", op)
 
-    def _launch(self, ex: _Execution, value: Any) -> None:
+    def _launch(self, ex: Execution, value: Any) -> None:
         """Start ``ex`` on its own thread (the lock is held)."""
         engine = Engine(
             ex.machine.definition,
@@ -540,7 +384,7 @@ class StepFunctionsBridge:
             function_timeout=DEFAULT_FUNCTION_TIMEOUT_SECONDS,
             handlers=self.functions,
             mocks=dict(ex.replay) or None,
-            replay=_item_replay(dict(ex.replay_items)) if ex.replay_items else None,
+            replay=item_replay(dict(ex.replay_items)) if ex.replay_items else None,
             listener=lambda event: self._record(ex, event),
             clock=self.clock,
             state_machine_type=ex.machine.type,
@@ -562,7 +406,7 @@ class StepFunctionsBridge:
 
     def _run(
         self,
-        ex: _Execution,
+        ex: Execution,
         engine: Engine,
         value: Any,
         redrive_count: int,
@@ -584,7 +428,7 @@ class StepFunctionsBridge:
             self._publish(ex)
             self._changed.notify_all()
 
-    def _record(self, ex: _Execution, event: dict[str, Any]) -> None:
+    def _record(self, ex: Execution, event: dict[str, Any]) -> None:
         if event["type"] == MAP_ITEMS_EVENT:  # the engine's notice for local views, no history event
             return
         event = dict(event)
@@ -594,117 +438,12 @@ class StepFunctionsBridge:
         with self._changed:
             ex.history.append(event)
             self._changed.notify_all()
-
-    def _publish(self, ex: _Execution) -> None:
+    def _publish(self, ex: Execution) -> None:
         """Send the status change of ``ex`` (the lock is held): STANDARD → an EventBridge status
         change event; EXPRESS → its execution log record, as the CloudWatch Logs subscription
         of the state machine's log group delivers it (EventBridge has nothing for Express)."""
         if ex.machine.type != "STANDARD":
-            self.events.append(self._log_delivery(ex))
-            return
-        redrive_status, reason = _redrive_status(ex)
-        output, error, cause, stopped = ex.ending()
-        output_included = output is None or payload_size(output) <= EVENT_PAYLOAD_LIMIT
-        input_included = payload_size(ex.input) <= EVENT_PAYLOAD_LIMIT
-        detail = {
-            "executionArn": ex.arn,
-            "stateMachineArn": ex.machine.arn,
-            "name": ex.name,
-            "status": ex.status,
-            "startDate": _millis(ex.started),
-            "stopDate": _millis(stopped),
-            "input": ex.input if input_included else None,
-            "output": output if output_included else None,
-            "inputDetails": {"included": input_included},
-            "outputDetails": None if output is None else {"included": output_included},
-            "error": error,
-            "cause": cause,
-            "redriveCount": ex.redrive_count,
-            "redriveDate": _millis(ex.redriven),
-            "redriveStatus": redrive_status,
-            "redriveStatusReason": reason,
-        }
-        now = _date(self.clock.now()).strftime("%Y-%m-%dT%H:%M:%SZ")
-        self.events.append(
-            {
-                "version": "0",
-                "id": str(uuid.uuid4()),
-                "detail-type": STATUS_CHANGE,
-                "source": "aws.states",
-                "account": self.account,
-                "time": now,
-                "region": self.region,
-                "resources": [ex.arn],
-                "detail": detail,
-            }
-        )
-
-    def _log_delivery(self, ex: _Execution) -> dict[str, Any]:
-        output, error, cause, stopped = ex.ending()
-        kind = _LOG_TYPES[ex.status]
-        if ex.status == RUNNING:
-            details: dict[str, Any] = {"input": ex.input, "inputDetails": {"truncated": False},
-                                       "roleArn": ex.machine.role_arn}
-        elif ex.status == "SUCCEEDED":
-            details = {"output": output, "outputDetails": {"truncated": False}}
+            self.events.append(log_delivery(ex, account=self.account))
         else:
-            details = {"error": error, "cause": cause}
-        millis = _millis(ex.started if ex.status == RUNNING else stopped)
-        record = {
-            "id": "1" if ex.status == RUNNING else str(len(ex.history) or 2),
-            "type": kind,
-            "details": details,
-            "previous_event_id": "0",
-            "event_timestamp": str(millis),
-            "execution_arn": ex.arn,
-            "redrive_count": "0",
-        }
-        data = {
-            "messageType": "DATA_MESSAGE",
-            "owner": self.account,
-            "logGroup": f"/aws/vendedlogs/states/{ex.machine.name}",
-            "logStream": f"states/{ex.machine.name}/{ex.name}",
-            "subscriptionFilters": ["flowctl-tracker"],
-            "logEvents": [{"id": str(uuid.uuid4().int), "timestamp": millis, "message": json.dumps(record)}],
-        }
-        return {"awslogs": {"data": base64.b64encode(gzip.compress(json.dumps(data).encode())).decode()}}
-
-    def _describe(self, ex: _Execution) -> dict[str, Any]:
-        redrive_status, reason = _redrive_status(ex)
-        output, error, cause, stopped = ex.ending()
-        info: dict[str, Any] = {
-            "executionArn": ex.arn,
-            "stateMachineArn": ex.machine.arn,
-            "name": ex.name,
-            "status": ex.status,
-            "startDate": _date(ex.started),
-            "input": ex.input,
-            "inputDetails": {"included": True},
-            "redriveCount": ex.redrive_count,
-            "redriveStatus": redrive_status,
-        }
-        optional = {
-            "stopDate": None if stopped is None else _date(stopped),
-            "output": output,
-            "outputDetails": None if output is None else {"included": True},
-            "error": error,
-            "cause": cause,
-            "redriveDate": None if ex.redriven is None else _date(ex.redriven),
-            "redriveStatusReason": reason,
-        }
-        info.update({k: v for k, v in optional.items() if v is not None})
-        return info
-
-
-_LISTED = frozenset(
-    {
-        "executionArn",
-        "stateMachineArn",
-        "name",
-        "status",
-        "startDate",
-        "stopDate",
-        "redriveCount",
-        "redriveDate",
-    }
-)
+            now = self.clock.now()
+            self.events.append(status_change_event(ex, region=self.region, account=self.account, now=now))
