@@ -16,11 +16,10 @@ Contract
 from __future__ import annotations
 
 import csv
-import io
-import json
 from typing import Any
 
 from orchestrator.engine.errors import AslDefinitionError, StatesError
+from orchestrator.io.items import item_source, parse_items, read_source
 
 __all__ = ["INPUT_TYPES", "check_reader", "read_items"]
 
@@ -49,43 +48,12 @@ def read_items(arguments: Any, config: dict[str, Any]) -> list[Any]:
     bucket, key = str(arguments.get("Bucket") or ""), arguments["Key"]
     where = f"s3://{bucket}/{key}"
     try:
-        if bucket.startswith("${") or not bucket:
-            from orchestrator.io.storage import read_bytes, resolve
-
-            where = resolve(key)
-            body = read_bytes(key)
-        else:
-            from orchestrator.io.s3 import get_object
-
-            body = get_object(bucket, key)
+        where = item_source(bucket, key)
+        body = read_source(bucket, key)
     except Exception as exc:  # noqa: BLE001 - any read failure is the state's error
         raise StatesError("States.ItemReaderFailed", f"cannot read {where}: {exc}") from exc
     kind = config.get("InputType", "JSON")
     try:
-        items = _parse(body.decode("utf-8-sig"), kind, config)
+        return parse_items(body.decode("utf-8-sig"), kind, config)
     except (ValueError, csv.Error) as exc:
         raise StatesError("States.ItemReaderFailed", f"{where} is not valid {kind}: {exc}") from exc
-    limit = config.get("MaxItems")
-    return items[: int(limit)] if isinstance(limit, int) and limit > 0 else items
-
-
-def _parse(text: str, kind: str, config: dict[str, Any]) -> list[Any]:
-    if kind == "JSON":
-        value = json.loads(text)
-        if not isinstance(value, list):
-            raise ValueError("the object must hold a JSON array")
-        return value
-    if kind == "JSONL":
-        return [json.loads(line) for line in text.splitlines() if line.strip()]
-    delimiter = {"TAB": "\t", "SEMICOLON": ";", "PIPE": "|", "SPACE": " "}.get(str(config.get("CSVDelimiter")), ",")
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    if config.get("CSVHeaderLocation") == "GIVEN":
-        header = [str(h) for h in config.get("CSVHeaders") or []]
-    else:
-        header = next(reader, [])
-    rows = []
-    for row in reader:
-        if not row:
-            continue
-        rows.append({name: row[i] if i < len(row) else "" for i, name in enumerate(header)})
-    return rows

@@ -21,12 +21,10 @@ The flows are read from ``FLOWCTL_FLOWS_DIR``, else from the function's code fol
 from __future__ import annotations
 
 import json
-import os
 import sys
 from pathlib import Path
 from typing import Annotated, Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Query
@@ -34,11 +32,10 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from orchestrator import __version__
-from orchestrator.constants import DEFAULT_METRICS_NAMESPACE, POWERTOOLS_METRICS_NAMESPACE
 from orchestrator.errors import FlowctlError
+from orchestrator.platform.kit import HandlerKit
 from orchestrator.service import (
     EventPublish,
-    LazyPlatform,
     body_refusal,
     error_body,
     error_response,
@@ -46,10 +43,8 @@ from orchestrator.service import (
 )
 from orchestrator.service.schemas import ErrorBody
 
-logger = Logger()
-tracer = Tracer()
-metrics = Metrics(namespace=os.getenv(POWERTOOLS_METRICS_NAMESPACE, DEFAULT_METRICS_NAMESPACE))
-platform = LazyPlatform()
+kit = HandlerKit.create()
+logger, tracer, metrics, platform = kit.logger, kit.tracer, kit.metrics, kit.platform
 app = APIGatewayRestResolver(enable_validation=True)
 
 OPENAPI_PATH = Path(__file__).resolve().with_name("openapi.json")
@@ -173,9 +168,7 @@ def publish_event(event: EventPublish) -> Response[dict[str, Any]]:
     return _json(202 if result["published"] == "bus" else 200, result)
 
 
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
-@tracer.capture_lambda_handler
-@metrics.log_metrics(capture_cold_start_metric=True)
+@kit.handler(correlation_id_path=correlation_paths.API_GATEWAY_REST, cold_start_metric=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return body_refusal(event) or app.resolve(event, context)
 

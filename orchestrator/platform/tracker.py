@@ -10,25 +10,17 @@ started outside the API (a schedule, a rule) is created from the event. Try it:
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
-from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from orchestrator.constants import DEFAULT_METRICS_NAMESPACE, POWERTOOLS_METRICS_NAMESPACE
-from orchestrator.service import LazyPlatform
+from orchestrator.platform.kit import HandlerKit
 
-logger = Logger()
-tracer = Tracer()
-metrics = Metrics(namespace=os.getenv(POWERTOOLS_METRICS_NAMESPACE, DEFAULT_METRICS_NAMESPACE))
-platform = LazyPlatform()
+kit = HandlerKit.create()
+logger, tracer, metrics, platform = kit.logger, kit.tracer, kit.metrics, kit.platform
 
 
-@logger.inject_lambda_context(correlation_id_path="detail.name")
-@tracer.capture_lambda_handler
-@metrics.log_metrics
+@kit.handler(correlation_id_path="detail.name")
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     results = platform().track(event)
     for result in results:
@@ -36,11 +28,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
             "run status",
             extra={"run_id": result.run_id, "status": result.status, "applied": result.applied},
         )
-        metrics.add_metric(
-            name="StatusApplied" if result.applied else "StatusIgnored",
-            unit=MetricUnit.Count,
-            value=1,
-        )
+        kit.count("StatusApplied" if result.applied else "StatusIgnored")
     if len(results) == 1:
         only = results[0]
         return {"run_id": only.run_id, "status": only.status, "applied": only.applied}

@@ -1,9 +1,13 @@
 """Foreach items inside ``@node``: aggregation items, progress counters, aggregate references.
 
 The compiler puts a ``fanout`` entry in the payload context of every foreach body that is a
-function: ``{"fanout": "<node key>", "aggregate": true?, "retry": {"errors", "max_attempts"}?}``.
+function: ``{"fanout": "<node key>", "aggregate": true?, "retry": {"errors", "max_attempts"}?,
+"total": n?, "items_from": {...}?}``.
 Per item, ``@node`` then
 
+- on the first item (index 0; a batch is numbered by its first item): records the foreach's
+  ``total`` progress counter once, from ``"total"`` (a literal list) or by counting the items
+  of ``"items_from"`` (the Map's ItemReader ``{"Bucket", "Key", "ReaderConfig"}``);
 - on success: adds ``succeeded: 1`` to the node's progress counters (atomic ADD) and, for an
   aggregated foreach, writes the output as the item ``SK=AGG#<key>#<index>`` and returns
   ``null`` (the Map collects only nulls; its own output is :func:`aggregate_ref`);
@@ -77,6 +81,10 @@ class Fanout:
     max_attempts: int = 1
     batch: bool = False
     """The input is a batch ``[{"input": ..., "index": n}, ...]``: one call of the function each."""
+    total: int | None = None
+    """How many items the foreach has, when the compiler knows it (a literal list)."""
+    items_from: dict[str, Any] | None = None
+    """Where the foreach reads its items (``{"Bucket", "Key", "ReaderConfig"}``, its ItemReader)."""
 
     @classmethod
     def from_context(cls, context: dict[str, Any]) -> Fanout | None:
@@ -91,8 +99,11 @@ class Fanout:
             attempts = max(1, int(retry.get("max_attempts") or 1))
         except (TypeError, ValueError):
             attempts = 1
+        total = context.get("total")
+        reader = context.get("items_from")
         return cls(key, bool(context.get("aggregate")), tuple(str(e) for e in errors), attempts,
-                   bool(context.get("batch")))
+                   bool(context.get("batch")), total if isinstance(total, int) and not isinstance(total, bool) else None,
+                   reader if isinstance(reader, dict) else None)
 
     def is_final(self, error: str, attempt: int) -> bool:
         """Whether a failure with ``error`` at ``attempt`` (0-based) is the item's last."""
@@ -100,6 +111,27 @@ class Fanout:
             return True
         retried = "States.ALL" in self.retry_errors or "States.TaskFailed" in self.retry_errors
         return not (retried or error in self.retry_errors)
+
+    def started(self, store: Any, run_id: str, index: int) -> None:
+        """The first item (or batch) records the foreach's ``total`` before its function runs,
+        unless a total is there already (a local run's engine counts the items as the Map
+        starts; a retry or redrive of the first item finds its own). Items read from an
+        object are counted by reading it, as the ItemReader does: in the cloud nothing else
+        knows how many there are (a Distributed Map does not tell its items)."""
+        if store is None or index != 0 or (self.total is None and self.items_from is None):
+            return
+        if "total" in store.get_progress(run_id, self.key):
+            return
+        total = self.total
+        if total is None and self.items_from is not None:
+            from orchestrator.io.items import count_items
+
+            reader = self.items_from
+            config = reader.get("ReaderConfig")
+            total = count_items(str(reader.get("Bucket") or ""), str(reader.get("Key") or ""),
+                                config if isinstance(config, dict) else {})
+        if total is not None:
+            store.set_progress_total(run_id, self.key, total)
 
     def succeeded(self, store: Any, run_id: str, results: list[tuple[int, Any]]) -> Any:
         """Record succeeded items (``(index, output)``: one, or a batch); what the Lambda returns:

@@ -17,7 +17,8 @@ Per invocation the handler:
 3. calls the function with the correlation keys on every log line (Powertools Logger),
 4. checks that the output is JSON (``OutputNotJsonError`` names the node and the key path),
    offloads an output larger than the threshold and returns ``{"$ref": ...}`` instead,
-5. for an item of a foreach: counts it in the node's progress (succeeded / failed for good)
+5. for an item of a foreach: counts it in the node's progress (the first item records the
+   total, every item succeeded / failed for good)
    and, when the foreach aggregates its results, stores the output as an aggregation item and
    returns ``null`` (see :mod:`orchestrator.runtime.fanout`); an input holding an aggregate
    reference receives the full list,
@@ -128,6 +129,7 @@ def _wrap(
         rt.logger.thread_safe_append_keys(**keys)
         started = time.time()
         runs = store_for(payload.run_id, rt.store) if payload.tracked else rt.store
+        _count_total(rt, runs, payload)
         try:
             try:
                 inputs = rt.payloads.resolve(payload.input, runs)
@@ -221,6 +223,16 @@ def _record(
         rt.store.record_step(step)
     except Exception:
         rt.logger.exception("could not record the step", extra={"status": status})
+
+
+def _count_total(rt: NodeRuntime, runs: Any, payload: NodePayload) -> None:
+    """The first item of a foreach records its item count (observability: never raised)."""
+    if payload.fanout is None or not payload.tracked:
+        return
+    try:
+        payload.fanout.started(runs, payload.run_id, payload.index)
+    except Exception:
+        rt.logger.exception("could not record the foreach's item count")
 
 
 def _count_failure(rt: NodeRuntime, runs: Any, payload: NodePayload, error: str) -> None:

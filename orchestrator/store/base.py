@@ -239,6 +239,13 @@ class RunStore(WaiterStore):
         item = self._add_counters(key, named, {"type": "progress", "run_id": run_id, "node": node})
         return _counters(item)
 
+    def set_progress_total(self, run_id: str, node: str, total: int) -> dict[str, int]:
+        """Record how many items a fan-out node has, once: the first writer wins (one write; a
+        retried or redriven first item writes the same count again and changes nothing)."""
+        key = (it.run_pk(run_id), f"AGG#{node}")
+        absent = {"type": "progress", "run_id": run_id, "node": node, f"{it.COUNTER_PREFIX}total": int(total)}
+        return _counters(self._add_counters(key, {}, absent))
+
     def get_progress(self, run_id: str, node: str) -> dict[str, int]:
         item = self._get_item((it.run_pk(run_id), f"AGG#{node}"))
         return _counters(item) if item else {}

@@ -136,9 +136,9 @@ class Run:
 def progress_text(counters: dict[str, int]) -> str:
     """A foreach's progress as people read it: ``1,234/20,000`` (+ ``, 3 failed``).
 
-    ``total`` is recorded when the foreach starts (local engine); where it is not known (a
-    Distributed Map in AWS does not tell its items how many there are) the items done so far
-    stand in for it, so a finished foreach still reads ``n/n``."""
+    ``total`` is recorded before the items finish (by the local engine when the foreach
+    starts; in the cloud by its first item, see :mod:`orchestrator.runtime.fanout`); until it
+    is there the items done so far stand in for it, so a finished foreach still reads ``n/n``."""
     succeeded, failed = counters.get("succeeded", 0), counters.get("failed", 0)
     total = max(counters.get("total", 0), succeeded + failed)
     text = f"{succeeded:,}/{total:,}"

@@ -11,11 +11,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from orchestrator.flowlang.model import Flow
-from orchestrator.store.models import Run
+from orchestrator.store.models import Run, progress_text
 from orchestrator.web.layout import flow_layout
 from orchestrator.web.status import history_steps, node_statuses
 
-__all__ = ["TERMINAL", "duration", "flow_info", "list_runs", "run_graph", "schedules"]
+__all__ = ["TERMINAL", "duration", "flow_info", "list_runs", "progress_rows", "run_graph", "schedules"]
 
 TERMINAL = frozenset({"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"})
 STATUSES = ("RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED", "PENDING")
@@ -61,7 +61,31 @@ def list_runs(app: Any, flow: str | None = None, status: str | None = None, page
                 break
     found.sort(key=lambda r: r.started_at or "", reverse=True)
     start = (max(page, 1) - 1) * size
-    return found[start:start + size], len(found) > start + size
+    shown = found[start:start + size]
+    flows = flows_of(app)
+    for run in shown:  # the page's runs only: one read per foreach node of the run's flow
+        flow_ = flows.get(run.flow)
+        foreach = [n for n, spec in flow_.nodes.items() if spec.foreach is not None] if flow_ is not None else []
+        if foreach:
+            run.progress = app.store.list_progress(run.run_id, foreach)
+    return shown, len(found) > start + size
+
+
+def progress_rows(progress: dict[str, dict[str, int]]) -> list[dict[str, Any]]:
+    """A run's foreach progress as the pages show it: per fan-out key (a node id, or a nested
+    path), the counters and the text the CLI prints (``1,234/20,000``, ``, 3 failed``)."""
+    rows = []
+    for key, counters in sorted(progress.items()):
+        succeeded, failed = counters.get("succeeded", 0), counters.get("failed", 0)
+        rows.append({
+            "key": key,
+            "node": key.split("/", 1)[0].split("@", 1)[0],
+            "succeeded": succeeded,
+            "failed": failed,
+            "total": max(counters.get("total", 0), succeeded + failed),
+            "text": progress_text(counters),
+        })
+    return rows
 
 
 def flow_info(app: Any, name: str) -> dict[str, Any] | None:
@@ -122,7 +146,8 @@ def _history(app: Any, run: Run) -> list[dict[str, Any]] | None:
 
 
 def run_graph(app: Any, run_id: str, logs: dict[str, list[dict[str, Any]]] | None = None) -> dict[str, Any] | None:
-    """The run, its flow's layout, and every node's status, steps and log lines."""
+    """The run, its flow's layout, every node's status, steps and log lines, and the progress
+    of its foreach nodes (also under each node as ``progress``)."""
     run = app.store.get_run(run_id)
     if run is None:
         return None
@@ -147,7 +172,12 @@ def run_graph(app: Any, run_id: str, logs: dict[str, list[dict[str, Any]]] | Non
         entry = nodes.get(node.split("/")[0])
         if entry is not None:
             entry.setdefault("logs", []).extend(lines)
+    progress = progress_rows(run.progress)
+    for row in progress:
+        entry = nodes.get(row["node"])
+        if entry is not None:
+            entry.setdefault("progress", []).append(row)
     data = run.to_dict()
     data.pop("steps", None)
     data["duration"] = duration(run)
-    return {"run": data, "layout": layout, "nodes": nodes, "terminal": run.status in TERMINAL}
+    return {"run": data, "layout": layout, "nodes": nodes, "progress": progress, "terminal": run.status in TERMINAL}

@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from orchestrator.store.models import Run
-from orchestrator.web.data import STATUSES, duration
+from orchestrator.web.data import STATUSES, duration, progress_rows
 
 __all__ = ["builder_page", "dashboard_page", "events_page", "flow_page", "not_found_page", "run_page"]
 
@@ -55,16 +55,25 @@ def _badge(status: str) -> str:
     return f'<span class="badge s-{escape(status.lower())}">{escape(status)}</span>'
 
 
+def _progress_cell(run: Run) -> str:
+    """``each 1,234/20,000`` per foreach of the run (the CLI's progress text)."""
+    parts = [f'<span class="progress" data-node="{escape(r["key"])}">{escape(r["key"])} {escape(r["text"])}</span>'
+             for r in progress_rows(run.progress)]
+    return f'<td class="items">{" ".join(parts)}</td>'
+
+
 def _runs_table(runs: list[Run], show_flow: bool = True) -> str:
     if not runs:
         return '<p class="empty">No runs yet.</p>'
-    head = "<th>run</th>" + ("<th>flow</th>" if show_flow else "") + "<th>status</th><th>trigger</th><th>started</th><th>duration</th>"
+    items = any(run.progress for run in runs)  # a column only when a run on the page fans out
+    head = ("<th>run</th>" + ("<th>flow</th>" if show_flow else "") + "<th>status</th>"
+            + ("<th>items</th>" if items else "") + "<th>trigger</th><th>started</th><th>duration</th>")
     rows = []
     for run in runs:
         flow_cell = f'<td><a href="/ui/flows/{escape(run.flow)}">{escape(run.flow)}</a></td>' if show_flow else ""
         rows.append(
             f'<tr data-run="{escape(run.run_id)}"><td><a href="/ui/runs/{escape(run.run_id)}">{escape(run.run_id)}</a></td>'
-            f"{flow_cell}<td>{_badge(run.status)}</td><td>{escape(run.trigger or '')}</td>"
+            f"{flow_cell}<td>{_badge(run.status)}</td>{_progress_cell(run) if items else ''}<td>{escape(run.trigger or '')}</td>"
             f"<td>{escape(run.started_at or '')}</td><td>{escape(duration(run))}</td></tr>"
         )
     return f'<table class="runs"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
@@ -191,6 +200,7 @@ def run_page(run_id: str) -> str:
   <button type="button" id="redrive-run" hidden>Redrive</button>
 </div>
 <p id="run-error" class="error" role="alert"></p>
+<ul id="run-progress" class="run-progress" aria-label="foreach progress" aria-live="polite" hidden></ul>
 <div class="columns">
 <section class="wide" aria-labelledby="graph-title">
   <h2 id="graph-title">Graph <small class="muted">(click a node)</small></h2>

@@ -1,7 +1,8 @@
 """The dashboard and the builder in a real headless Chromium, against `flowctl serve`.
 
-Each test is one item of issue 11's "Done when" list; together they take the README's
-screenshots (dashboard, run page, builder).
+Each test is one item of issue 11's "Done when" list (and issue 16's dashboard progress
+counters); together they take the README's screenshots (dashboard, run page, foreach run
+page, builder).
 """
 
 from __future__ import annotations
@@ -215,6 +216,38 @@ def test_an_event_is_published_from_the_events_page(page: Any, server: Any) -> N
     page.get_by_label("Data (JSON)").fill('{"n": 1}')
     page.get_by_role("button", name="Publish").click()
     expect(page.locator("#event-result")).to_contain_text('"published": "bus"')
+
+
+def test_a_foreach_shows_its_items_done_of_total_while_it_runs(page: Any, server: Any, screenshot: Any) -> None:
+    gate: Path = server.project / "gate-open.txt"
+    # GIVEN a run of a foreach over 24 items, two at a time, whose items from the 7th on wait
+    # for a gate file
+    params = {"count": 24, "hold_from": 6, "gate": str(gate)}
+    started = server.call("POST", "/flows/demo-fanout/runs", params)["run"]["run_id"]
+    # WHEN its run page is opened while it runs
+    page.goto(f"/ui/runs/{started}")
+    row = page.locator('#run-progress li[data-node="each"]')
+    # THEN the page shows the foreach's items done of its total, as `flowctl runs show` does,
+    # while the run is RUNNING
+    expect(row).to_have_text(re.compile(r"^each 6/24"), timeout=60_000)
+    expect(page.locator("#run-status")).to_have_text("RUNNING")
+    bar = row.locator("progress")
+    assert (bar.get_attribute("max"), bar.evaluate("b => b.value")) == ("24", 6)
+    # AND the graph's foreach node carries the same count
+    expect(node(page, "each").locator(".node-progress")).to_have_text("6/24")
+    assert "items 6/24" in (node(page, "each").get_attribute("aria-label") or "")
+    screenshot(page, "fanout")
+    # WHEN the gate opens, THEN the counts move on live and read 24/24 when the run ends,
+    # on the page, the node and its panel
+    gate.write_text("open")
+    page.wait_for_function("document.getElementById('run-status').textContent === 'SUCCEEDED'", timeout=60_000)
+    expect(row).to_have_text(re.compile(r"^each 24/24"))
+    expect(node(page, "each").locator(".node-progress")).to_have_text("24/24")
+    node(page, "each").click()
+    expect(page.locator("#node-panel .node-items")).to_have_text("Items 24/24")
+    # AND the dashboard's run list shows them too
+    page.goto("/?flow=demo-fanout")
+    expect(page.locator(f'tr[data-run="{started}"] td.items')).to_have_text("each 24/24")
 
 
 def test_the_dashboard_shows_every_run_of_the_session(page: Any, server: Any, screenshot: Any) -> None:

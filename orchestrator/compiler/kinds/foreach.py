@@ -28,7 +28,8 @@ from orchestrator.flowlang.model import Node
 __all__ = ["Foreach"]
 
 
-def _map_state(b: Emitter, node_id: str, node: Node, scope: Scope) -> dict[str, Any]:
+def _map_state(b: Emitter, node_id: str, node: Node, scope: Scope) -> tuple[dict[str, Any], str | None]:
+    """The Map state, and the JSONata of its items when a Pass before it is to count them."""
     spec = node.foreach
     assert spec is not None
     var = scope.var(node_id)
@@ -98,6 +99,24 @@ def _map_state(b: Emitter, node_id: str, node: Node, scope: Scope) -> dict[str, 
     if aggregate:
         fanout["aggregate"] = True
         b.build.aggregated_maps.append(scope.path + node_id)
+    # The first item records the foreach's total (in the cloud nothing else knows it): it counts
+    # the object the ItemReader reads, or reads the count the compiler gives it.
+    reader = _item_reader(b, spec.items_from) if spec.items_from is not None else None
+    counted: str | None = None
+    if reader is not None:
+        fanout["items_from"] = {**reader["Arguments"], "ReaderConfig": reader["ReaderConfig"]}
+    elif isinstance(spec.items, list):
+        fanout["total"] = len(spec.items)
+    elif spec.do.uses is not None:
+        # Items from an expression: a Pass before the Map counts them once (Foreach.emit); the
+        # items read the count as a variable (a count per item would be interpreted per item).
+        counted = _unwrap(items)
+        if distributed:
+            shared["total"] = expr(f"$Total_{var}")
+            first_assign[f"Total_{var}"] = expr(f"{first}.total")
+            if not spec.batch_size:
+                selector["total"] = shared["total"]
+        fanout["total"] = expr(f"$Total_{var}")
     retry = spec.do.retry
     if retry is not None and retry.max_attempts > 1:
         fanout["retry"] = {"errors": list(retry.errors), "max_attempts": retry.max_attempts}
@@ -110,8 +129,8 @@ def _map_state(b: Emitter, node_id: str, node: Node, scope: Scope) -> dict[str, 
         "States": dict(sorted(iteration.items(), key=lambda kv: kv[0] != start)),
     }
     state: dict[str, Any] = {"Type": "Map"}
-    if spec.items_from is not None:
-        state["ItemReader"] = _item_reader(b, spec.items_from)
+    if reader is not None:
+        state["ItemReader"] = reader
     else:
         state["Items"] = items
     state.update({"ItemSelector": selector, "ItemProcessor": processor})
@@ -137,7 +156,7 @@ def _map_state(b: Emitter, node_id: str, node: Node, scope: Scope) -> dict[str, 
         result = '{"$ref": ' + json.dumps(AGG_SCHEME) + " & $states.context.Execution.Name & \"/\" & " + _unwrap(key) + "}"
     state["Assign"] = {var: expr(result)}
     state["Output"] = expr(result)
-    return state
+    return state, counted
 
 def _fanout_key(node_id: str, scope: Scope) -> str:
     """Progress/aggregation key of a foreach: its node path, plus the enclosing loop's index
@@ -182,7 +201,13 @@ class Foreach(NodeKind):
     def emit(self, b: Emitter, node_id: str, node: Node, scope: Scope, states: dict[str, Any], nxt: str,
              out: dict[str, Any] | None) -> str:
         name = b.own_name(node_id, scope)
-        return b.finish(name, _map_state(b, node_id, node, scope), node_id, node, scope, states, nxt)
+        state, counted = _map_state(b, node_id, node, scope)
+        entry = b.finish(name, state, node_id, node, scope, states, nxt)
+        if counted is None:
+            return entry
+        count = b.name(f"{scope.prefix}{node_id}/count", scope.path + node_id, INTERNAL)
+        states[count] = {"Type": "Pass", "Assign": {f"Total_{scope.var(node_id)}": expr(f"$count({counted})")}, "Next": entry}
+        return count
 
     def cost(self, est: Estimator, node: Node) -> Cost:
         assert node.foreach is not None

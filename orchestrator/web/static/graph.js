@@ -1,4 +1,6 @@
 // Draws a flow layout ({nodes, edges, width, height}) as SVG. Used by the flow, run and builder pages.
+// Options: statuses {node: STATUS}, progress {node: {succeeded, failed, total, text}} (a foreach's
+// items), problems {node: [text]}, selected, onSelect, empty.
 (function () {
   "use strict";
   const NS = "http://www.w3.org/2000/svg";
@@ -14,6 +16,7 @@
   function render(container, layout, opts) {
     opts = opts || {};
     const statuses = opts.statuses || {};
+    const progress = opts.progress || {};
     const problems = opts.problems || {};
     container.textContent = "";
     if (!layout || !layout.nodes.length) {
@@ -44,13 +47,21 @@
       if (status) classes.push("s-" + status);
       if (bad) classes.push("has-problem");
       if (opts.selected === n.id) classes.push("selected");
-      const label = `${n.id}, ${n.summary}` + (status ? `, ${status}` : "") + (bad ? `, ${problems[n.id].length} problem(s)` : "");
+      const items = progress[n.id];
+      const label = `${n.id}, ${n.summary}` + (status ? `, ${status}` : "") + (items ? `, items ${items.text}` : "") + (bad ? `, ${problems[n.id].length} problem(s)` : "");
       const g = el("g", { class: classes.join(" "), "data-node": n.id, "data-status": status.toUpperCase(), transform: `translate(${n.x},${n.y})`, tabindex: "0", role: "button", "aria-label": label }, svg);
       el("rect", { width: W, height: H, rx: 8 }, g);
       const title = el("text", { x: 10, y: 22, class: "node-id" }, g);
       title.textContent = n.id.length > 20 ? n.id.slice(0, 19) + "…" : n.id;
       const sub = el("text", { x: 10, y: 41, class: "node-summary" }, g);
       sub.textContent = n.summary.length > 24 ? n.summary.slice(0, 23) + "…" : n.summary;
+      if (items) {  // a foreach's items: done/total as text and a bar along the bottom
+        sub.textContent = items.text;
+        sub.setAttribute("class", "node-summary node-progress");
+        const done = items.total ? (items.succeeded + items.failed) / items.total : 0;
+        el("rect", { x: 8, y: H - 8, width: W - 16, height: 4, rx: 2, class: "progress-track" }, g);
+        el("rect", { x: 8, y: H - 8, width: Math.round((W - 16) * Math.min(done, 1)), height: 4, rx: 2, class: "progress-done" + (items.failed ? " has-failed" : "") }, g);
+      }
       if (bad) {
         el("circle", { cx: W - 12, cy: 12, r: 9, class: "problem-dot" }, g);
         const mark = el("text", { x: W - 12, y: 16, class: "problem-mark", "text-anchor": "middle" }, g);

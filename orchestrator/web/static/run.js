@@ -9,6 +9,7 @@
   const errorEl = document.getElementById("run-error");
   const cancelBtn = document.getElementById("cancel-run");
   const redriveBtn = document.getElementById("redrive-run");
+  const progressEl = document.getElementById("run-progress");
   let current = null, selected = null, timer = null;
 
   function text(tag, value, cls) {
@@ -49,6 +50,9 @@
       panel.appendChild(h_p(link));
     }
     if (info.detail) panel.appendChild(text("p", info.detail, info.status === "FAILED" ? "error node-error" : "muted"));
+    for (const row of info.progress || []) {
+      panel.appendChild(text("p", `Items ${row.key === id ? "" : row.key + " "}${row.text}`, "node-items"));
+    }
     if (!info.steps.length) {
       panel.appendChild(text("p", info.status === "PENDING" ? "Not run yet." : "No step recorded.", "muted"));
     }
@@ -81,9 +85,28 @@
   }
 
   function draw() {
-    const statuses = {};
+    const statuses = {}, progress = {};
     for (const [id, info] of Object.entries(current.nodes)) statuses[id] = info.status;
-    FlowGraph.render(graph, current.layout, { statuses: statuses, selected: selected, onSelect: showNode });
+    for (const row of current.progress || []) if (row.key === row.node) progress[row.node] = row;
+    FlowGraph.render(graph, current.layout, { statuses: statuses, progress: progress, selected: selected, onSelect: showNode });
+  }
+
+  // Each foreach's items, as `flowctl runs show` prints them: "each 1,234/20,000".
+  function showProgress(rows) {
+    progressEl.textContent = "";
+    for (const row of rows || []) {
+      const item = document.createElement("li");
+      item.dataset.node = row.key;
+      item.appendChild(text("span", row.key, "mono"));
+      item.append(" " + row.text);
+      const bar = document.createElement("progress");
+      bar.max = row.total || 1;
+      bar.value = row.succeeded + row.failed;
+      bar.setAttribute("aria-label", `${row.key} items done`);
+      item.appendChild(bar);
+      progressEl.appendChild(item);
+    }
+    progressEl.hidden = !(rows && rows.length);
   }
 
   function update(data) {
@@ -96,6 +119,7 @@
     link.href = "/ui/flows/" + encodeURIComponent(run.flow);
     meta.append("flow ", link, ` · trigger ${run.trigger} · started ${run.started_at || "-"} · ${run.duration}` + (run.redrive_count ? ` · redriven ${run.redrive_count}×` : ""));
     errorEl.textContent = run.error ? `${run.error}: ${run.cause || ""}` : "";
+    showProgress(data.progress);
     document.getElementById("run-output").textContent = run.output === null || run.output === undefined ? "" : FlowGraph.pretty(run.output);
     cancelBtn.hidden = data.terminal;
     redriveBtn.hidden = !(data.terminal && run.status !== "SUCCEEDED");

@@ -6,6 +6,7 @@ full list through ``@node`` → ``GET /runs/{id}`` shows the totals and the prog
 from __future__ import annotations
 
 import runpy
+import time
 from typing import Any
 
 import boto3
@@ -29,13 +30,26 @@ def run_orders(cloud: Cloud, rows: int | None = None) -> dict[str, Any]:
     return cloud.run("order-totals")
 
 
+def first_total_while_running(cloud: Cloud, run_id: str) -> dict[str, int] | None:
+    """The ``price`` counters of ``GET /runs/{id}`` the first time they hold a total while the
+    run is RUNNING; None when the run ended first."""
+    while True:
+        run = cloud.get_run(run_id)
+        counters = run["progress"].get("price", {})
+        if run["status"] != "RUNNING" or cloud.bridge.describe_execution(executionArn=run["execution_arn"])["status"] != "RUNNING":
+            return None
+        if "total" in counters:
+            return dict(counters)
+        time.sleep(0.05)
+
+
 def test_a_few_hundred_orders_fan_out_and_in(cloud: Cloud) -> None:
     # WHEN 300 orders run the cloud way
     run = run_orders(cloud, 300)
     # THEN the fan-in saw every order, in order, and the run shows the counters
     assert run["status"] == "SUCCEEDED", run["cause"]
     assert run["output"] == expected_totals(300)
-    assert run["progress"] == {"price": {"succeeded": 300}}
+    assert run["progress"] == {"price": {"succeeded": 300, "total": 300}}
     assert progress_text(run["progress"]["price"]) == "300/300"
     # AND every Lambda call (a batch of 100 items, numbered by its first) was recorded as a step
     batches = sorted(s["index"] for s in run["steps"] if s["node"] == "price")
@@ -47,11 +61,18 @@ def test_twenty_thousand_orders_of_200_bytes_each_are_summed_exactly(cloud: Clou
     # GIVEN the shipped CSV of 20,000 orders (each priced output is ~200 bytes: 4 MB in all,
     # sixteen times Step Functions' 256 KiB payload limit)
     assert (ROOT / "data" / "fanout" / "orders.csv").read_text() == ORDERS["orders_csv"]()
-    # WHEN the flow runs through the API
-    run = run_orders(cloud)
-    # THEN it succeeds, the fan-in node's count and sums are exact
-    assert run["status"] == "SUCCEEDED", run["cause"]
+    # WHEN the flow runs through the API, read while it runs
+    started = cloud.start("order-totals")
+    while_running = first_total_while_running(cloud, started["run_id"])
+    run = cloud.finish(started)
+    # THEN the foreach's total was recorded while its items were still running (the first
+    # batch counts the CSV's rows, as the ItemReader reads them, before its function runs)
+    assert while_running is not None, "no total was recorded before the run ended"
+    assert while_running["total"] == 20_000
+    assert while_running.get("succeeded", 0) < 20_000
+    # AND it succeeds, the fan-in node's count and sums are exact
+    assert run["status"] == "SUCCEEDED", (run["cause"], [(s["node"], s["index"], s["status"], s.get("duration_ms")) for s in run["steps"] if s["status"] != "SUCCEEDED" or s["node"] != "price"])
     assert run["output"] == expected_totals(20_000)
     # AND the progress counters read 20,000/20,000
-    assert run["progress"]["price"]["succeeded"] == 20_000
+    assert run["progress"]["price"] == {"succeeded": 20_000, "total": 20_000}
     assert progress_text(run["progress"]["price"]) == "20,000/20,000"

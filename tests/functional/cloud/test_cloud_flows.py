@@ -69,6 +69,8 @@ def foreach(cloud: Cloud) -> list[Run]:
         (2, "X", 1),
     ]
     assert steps_of(run) == [("each", i, "SUCCEEDED") for i in range(3)]
+    # the items were counted before the Map, and the first one recorded the total
+    assert run["progress"] == {"each": {"succeeded": 3, "total": 3}}
     return [run]
 
 
@@ -255,7 +257,7 @@ def order_totals(cloud: Cloud) -> list[Run]:
 
     run = run_orders(cloud, 250)  # the 20,000 rows: test_cloud_fanout.py (slow)
     assert run["output"] == expected_totals(250)
-    assert run["progress"] == {"price": {"succeeded": 250}}
+    assert run["progress"] == {"price": {"succeeded": 250, "total": 250}}
     return [run]
 
 

@@ -58,6 +58,9 @@ def test_items_from_a_project_file_compile_to_an_item_reader(write):
     assert context["fanout"] == "each" and context["aggregate"] is True
     # the items of a child execution belong to the parent's run
     assert context["run_id"] == "{% $Run_each.run_id %}"
+    # AND the first item can count the items, as the ItemReader reads them (the foreach's total)
+    assert context["items_from"] == {"Bucket": "${ProjectDataBucket}", "Key": "data/rows.csv",
+                                     "ReaderConfig": {"InputType": "CSV", "CSVHeaderLocation": "FIRST_ROW"}}
     assert compiled.report.foreach_results["each"].startswith("aggregated")
     assert "items are read from a file" in compiled.report.foreach_results["each"]
 
@@ -136,3 +139,31 @@ def test_the_flow_output_cannot_read_an_aggregate(write):
 def test_bad_foreach_sources_are_refused(write, foreach, where, message):
     problems = _problems(write({"each": {"foreach": foreach}}))
     assert any(p.startswith(where + ":") and message in p for p in problems), problems
+
+
+
+def test_a_literal_list_tells_each_item_payload_the_foreach_total(write):
+    compiled = compile_flow_file(write({"each": {"foreach": {"items": [1, 2, 3], "do": {"uses": "step"}}}}))
+    state = compiled.definition["States"]["each"]
+    context = state["ItemProcessor"]["States"]["each/do"]["Arguments"]["Payload"]["context"]
+    assert context["total"] == 3
+    assert "total" not in state["ItemSelector"]
+
+
+@pytest.mark.parametrize("batch", [None, 10])
+def test_items_from_an_expression_are_counted_once_before_the_map(write, batch):
+    # GIVEN a foreach over an expression (inline, or distributed with batches)
+    spec: dict[str, Any] = {"items": "{% $params.rows %}", "do": {"uses": "step"}}
+    if batch:
+        spec["batch_size"] = batch
+    compiled = compile_flow_file(write({"each": {"foreach": spec}}, params={"rows": {"type": "array"}}))
+    states = compiled.definition["States"]
+    # THEN a Pass before the Map counts the items once, into a variable
+    assert states["Params"]["Next"] == "each/count"
+    assert states["each/count"] == {"Type": "Pass", "Assign": {"Total_each": "{% $count(($params.rows)) %}"}, "Next": "each"}
+    # AND each item's payload reads the count (a variable: no count per item)
+    processor = states["each"]["ItemProcessor"]["States"]
+    assert processor["each/do"]["Arguments"]["Payload"]["context"]["total"] == "{% $Total_each %}"
+    if batch:  # a child execution does not see the parent's variables: the batch carries it
+        assert states["each"]["ItemBatcher"]["BatchInput"]["total"] == "{% $Total_each %}"
+        assert processor["each/item"]["Assign"]["Total_each"] == "{% $states.input.BatchInput.total %}"

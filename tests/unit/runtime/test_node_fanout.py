@@ -98,3 +98,57 @@ def test_a_batch_calls_the_function_once_per_item_and_stores_the_batch(tmp_path:
     assert list(store.iter_results(run_id, "price")) == [
         {"order_id": 100, "cents": 91901}, {"order_id": 101, "cents": 99820}]
     assert store.get_progress(run_id, "price") == {"succeeded": 2}
+
+
+def _first(index: int, **fanout: Any) -> dict:
+    event = _item(index, index, aggregate=False)
+    event["context"].update(fanout)
+    return event
+
+
+def test_the_first_item_records_the_total_the_compiler_knows(store):
+    # GIVEN a foreach over a literal list of 3 (the compiler puts "total": 3 in the context)
+    # WHEN its items run, the first one last
+    for index in (2, 1):
+        double(_first(index, total=3), None)
+    assert store.get_progress("r1", "each") == {"succeeded": 2}
+    double(_first(0, total=3), None)
+    # THEN the first item recorded the total (the others do not write it)
+    assert store.get_progress("r1", "each") == {"succeeded": 3, "total": 3}
+
+
+def test_the_first_item_counts_the_items_of_the_object_it_reads(store, tmp_path: Path, monkeypatch):
+    # GIVEN a foreach reading a CSV of 4 rows (and a blank line) from the project
+    (tmp_path / "rows.csv").write_text("id,amount\n1,10\n2,20\n\n3,30\n4,40\n")
+    monkeypatch.setenv("FLOWCTL_PROJECT_DIR", str(tmp_path))
+    reader = {"Bucket": "${ProjectDataBucket}", "Key": "rows.csv",
+              "ReaderConfig": {"InputType": "CSV", "CSVHeaderLocation": "FIRST_ROW"}}
+    seen: list[dict[str, int]] = []
+
+    @node
+    def look(value: Any) -> Any:
+        seen.append(store.get_progress("r1", "each"))
+        return value
+
+    # WHEN its first item runs
+    look(_first(0, items_from=reader), None)
+    # THEN the total was there before the function ran, as the ItemReader counts the rows
+    assert seen == [{"total": 4}]
+    assert store.get_progress("r1", "each") == {"total": 4, "succeeded": 1}
+
+
+def test_a_total_already_recorded_is_kept_and_the_object_not_read(store):
+    # GIVEN a total the local engine recorded when the Map started
+    store.add_progress("r1", "each", {"total": 7})
+    # WHEN the first item runs again (a retry), naming an object that does not exist
+    reader = {"Bucket": "no-such-bucket", "Key": "rows.csv", "ReaderConfig": {"InputType": "CSV"}}
+    double(_first(0, items_from=reader, total=99), None)
+    # THEN the recorded total stands
+    assert store.get_progress("r1", "each") == {"total": 7, "succeeded": 1}
+
+
+def test_an_object_that_cannot_be_counted_does_not_fail_the_item(store, tmp_path: Path, monkeypatch):
+    monkeypatch.setenv("FLOWCTL_PROJECT_DIR", str(tmp_path))
+    reader = {"Bucket": "", "Key": "missing.csv", "ReaderConfig": {"InputType": "CSV"}}
+    assert double(_first(0, items_from=reader), None) == {"doubled": 0}
+    assert store.get_progress("r1", "each") == {"succeeded": 1}

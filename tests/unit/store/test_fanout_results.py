@@ -58,5 +58,18 @@ def test_progress_of_a_run_lists_its_fanout_nodes_not_its_results(make_store):
 def test_progress_reads_like_a_count_of_items():
     assert progress_text({"total": 20000, "succeeded": 1234}) == "1,234/20,000"
     assert progress_text({"total": 10, "succeeded": 7, "failed": 3}) == "7/10, 3 failed"
-    # no total recorded (a Distributed Map in AWS): the items done stand in for it
+    # no total recorded yet (the first item has not started): the items done stand in for it
     assert progress_text({"succeeded": 5}) == "5/5"
+
+
+def test_a_foreach_total_is_recorded_once_the_first_writer_wins(make_store):
+    # GIVEN two Lambdas of the same run (a retried first item)
+    a, b = make_store(), make_store()
+    a.add_progress("r1", "each", {"succeeded": 2})
+    # WHEN both record the item count
+    assert a.set_progress_total("r1", "each", 5) == {"succeeded": 2, "total": 5}
+    assert b.set_progress_total("r1", "each", 6) == {"succeeded": 2, "total": 5}
+    # THEN the first count stays and the counters still add up
+    b.add_progress("r1", "each", {"succeeded": 1})
+    assert a.get_progress("r1", "each") == {"succeeded": 3, "total": 5}
+    assert progress_text(a.get_progress("r1", "each")) == "3/5"

@@ -103,6 +103,36 @@ def test_a_run_graph_colours_nodes_from_the_recorded_steps(app: FakeApp) -> None
     assert missing is not None and missing.status == 404
 
 
+def test_a_running_foreach_shows_its_items_done_of_total_on_the_run_and_in_the_lists(app: FakeApp) -> None:
+    # GIVEN a run of liteflow-foreach whose 'each' has done 1,234 of 20,000 items, 3 failed
+    shutil.copytree(ROOT / "functions" / "process_item", app.project_root / "functions" / "process_item")
+    flow = load_flow(ROOT / "flows" / "liteflow-foreach.json")
+    app.flows[flow.name] = flow
+    app.store.create_run(Run(run_id="f1", flow=flow.name, status="RUNNING", started_at="2026-01-01T00:00:00Z"))
+    app.store.record_step(Step(run_id="f1", node="each", status="SUCCEEDED", index=0, started_at="2026-01-01T00:00:01Z"))
+    app.store.set_progress_total("f1", "each", 20_000)
+    app.store.add_progress("f1", "each", {"succeeded": 1_234, "failed": 3})
+    # WHEN the run page's data is read
+    answer = call(app, "GET", "/ui/api/runs/f1/graph")
+    assert answer is not None
+    graph = answer.data()
+    # THEN it has the counters and the CLI's text, for the run and under the node
+    row = {"key": "each", "node": "each", "succeeded": 1_234, "failed": 3, "total": 20_000, "text": "1,234/20,000, 3 failed"}
+    assert graph["progress"] == [row]
+    assert graph["nodes"]["each"]["progress"] == [row]
+    # AND the dashboard's run list has an items column with it (a flow without foreach: none)
+    app.store.create_run(Run(run_id="h1", flow="liteflow-hello", status="SUCCEEDED", started_at="2026-01-01T00:00:00Z"))
+    home = call(app, "GET", "/")
+    assert home is not None
+    html = home.body.decode()
+    assert "<th>items</th>" in html
+    assert '<span class="progress" data-node="each">each 1,234/20,000, 3 failed</span>' in html
+    listed = call(app, "GET", "/ui/api/runs")
+    assert listed is not None
+    assert {r["run_id"]: r["progress"] for r in listed.data()["runs"]} == {
+        "f1": {"each": {"succeeded": 1_234, "failed": 3, "total": 20_000}}, "h1": {}}
+
+
 def test_live_validation_reports_problems_at_their_node(app: FakeApp) -> None:
     doc = {"name": "f", "nodes": {"a": {"uses": "add_numbers", "with": {"a": "x"}}}}
     answer = call(app, "POST", "/ui/api/validate", doc)
@@ -169,7 +199,7 @@ def test_writes_another_web_site_could_send_are_refused(app: FakeApp) -> None:
 
 def test_the_readme_shows_the_screenshots_the_browser_tests_take() -> None:
     readme = (ROOT / "README.md").read_text()
-    for name in ("dashboard", "run", "builder"):
+    for name in ("dashboard", "run", "fanout", "builder"):
         shot = ROOT / "docs" / "screenshots" / f"{name}.png"
         assert shot.is_file(), f"{shot} is missing: run the browser tests (tests/browser) to take it"
         assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
