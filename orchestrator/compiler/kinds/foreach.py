@@ -107,9 +107,11 @@ def _map_state(b: Emitter, node_id: str, node: Node, scope: Scope) -> tuple[dict
         fanout["items_from"] = {**reader["Arguments"], "ReaderConfig": reader["ReaderConfig"]}
     elif isinstance(spec.items, list):
         fanout["total"] = len(spec.items)
-    elif spec.do.uses is not None:
+    elif spec.do.uses is not None and not node.catch and node.on_error != "continue":
         # Items from an expression: a Pass before the Map counts them once (Foreach.emit); the
         # items read the count as a variable (a count per item would be interpreted per item).
+        # Not when the node catches errors: a Pass has no Catch, so an items expression that
+        # fails there would escape the node's catch; its counters then show the items done.
         counted = _unwrap(items)
         if distributed:
             shared["total"] = expr(f"$Total_{var}")

@@ -167,3 +167,23 @@ def test_items_from_an_expression_are_counted_once_before_the_map(write, batch):
     if batch:  # a child execution does not see the parent's variables: the batch carries it
         assert states["each"]["ItemBatcher"]["BatchInput"]["total"] == "{% $Total_each %}"
         assert processor["each/item"]["Assign"]["Total_each"] == "{% $states.input.BatchInput.total %}"
+
+
+def test_a_foreach_that_catches_errors_is_not_counted_by_a_pass_its_catch_would_not_cover(write, tmp_path):
+    # GIVEN a foreach over an expression that catches errors (on_error: continue)
+    (tmp_path / "functions" / "step" / "app.py").write_text(
+        "from orchestrator.runtime import node\n\nlambda_handler = node(lambda inputs, ctx=None: inputs)\n"
+    )
+    path = write({"each": {"foreach": {"items": "{% $params.rows.($ + 1) %}", "do": {"uses": "step"}},
+                           "on_error": "continue"}}, params={"rows": {"type": "array"}})
+    compiled = compile_flow_file(path)
+    # THEN no Pass counts the items before the Map (a Pass has no Catch)
+    assert "each/count" not in compiled.definition["States"]
+    # AND an items expression that fails is caught by the node, as before: the flow continues
+    from orchestrator.testing import run_flow
+
+    ok = run_flow(path, {"rows": [1, 2]}, project=tmp_path)
+    assert ok.status == "SUCCEEDED" and ok.output == [2, 3]
+    caught = run_flow(path, {"rows": ["a"]}, project=tmp_path)
+    assert caught.status == "SUCCEEDED"
+    assert caught.output["error"] == "States.QueryEvaluationError"
