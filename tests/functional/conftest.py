@@ -18,7 +18,13 @@ from orchestrator.store.dynamodb_schema import create_table_kwargs, ttl_specific
 
 RUN_TABLE = "flowctl-runs"
 ROOT = Path(__file__).resolve().parents[2]
-FLOWCTL_COMMAND = [sys.executable, "-c", "from orchestrator.cli.app import main; main()"]
+# Ctrl-C as a terminal's foreground job gets it: a test run started in the background of a
+# non-interactive shell ignores SIGINT, and its children would inherit that and ignore it too.
+FLOWCTL_COMMAND = [
+    sys.executable, "-c",
+    "import signal; signal.signal(signal.SIGINT, signal.default_int_handler)\n"
+    "from orchestrator.cli.app import main; main()",
+]
 PARKED_WITHIN = 30.0  # seconds for a `flowctl run` process to reach its wait_for node
 
 
