@@ -231,13 +231,8 @@ class JsonataExpr:
         interpreted = self._jsonata
         if interpreted is None:  # (loads the interpreter, and with it its null, first)
             interpreted = self._jsonata = _parse(self.text)
-        bindings: dict[str, Any] = {}
-        for name in self.names:
-            if name == "states":
-                bindings["states"] = states
-                continue
-            with contextlib.suppress(KeyError):
-                bindings[name] = _to_jsonata(lookup(name))
+        bindings = {name: value if name == "states" else _to_jsonata(value)
+                    for name, value in self._bindings(states, lookup).items()}
         try:
             with evaluating():
                 result = interpreted.evaluate(None, bindings)
@@ -255,7 +250,9 @@ class JsonataExpr:
             raise JsonataEvalError(self.text, None)
         return _from_jsonata(result)
 
-    def _evaluate_jlens(self, engine: JlensExpression, states: Mapping[str, Any], lookup: Callable[[str], Any]) -> Any:
+    def _bindings(self, states: Mapping[str, Any], lookup: Callable[[str], Any]) -> dict[str, Any]:
+        """The values of the names the expression reads: ``$states``, and the variables in
+        scope (a name no scope holds is left unbound)."""
         bindings: dict[str, Any] = {}
         for name in self.names:
             if name == "states":
@@ -263,8 +260,11 @@ class JsonataExpr:
                 continue
             with contextlib.suppress(KeyError):
                 bindings[name] = lookup(name)
+        return bindings
+
+    def _evaluate_jlens(self, engine: JlensExpression, states: Mapping[str, Any], lookup: Callable[[str], Any]) -> Any:
         try:
-            return engine.evaluate(bindings)
+            return engine.evaluate(self._bindings(states, lookup))
         except (StatesError, NotJson):
             raise
         except JlensEvalError as exc:

@@ -4,14 +4,13 @@ run `flowctl` in it as another process (a second terminal, or one to send Ctrl-C
 
 from __future__ import annotations
 
-import json
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from tests.functional.local.functions_src import FUNCTIONS
+from tests.functional.local.functions_src import FUNCTIONS, write_project
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -25,14 +24,7 @@ FLOWS = {
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
     """A project folder with the ``flaky`` and ``broken`` flows and their functions."""
-    root = tmp_path / "project"
-    (root / "flows").mkdir(parents=True)
-    for name, flow in FLOWS.items():
-        (root / "flows" / f"{name}.json").write_text(json.dumps(flow))
-    for name, source in FUNCTIONS.items():
-        (root / "functions" / name).mkdir(parents=True)
-        (root / "functions" / name / "app.py").write_text(source)
-    return root
+    return write_project(tmp_path / "project", FLOWS, FUNCTIONS)
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 from orchestrator.cli.app import app
 from orchestrator.cli.context import local_store
 from tests.functional.local.functions_src import FUNCTIONS as SHARED_FUNCTIONS
+from tests.functional.local.functions_src import write_project
 
 FUNCTIONS = {
     **SHARED_FUNCTIONS,
@@ -110,13 +111,7 @@ FLOWS: dict[str, Any] = {
 
 @pytest.fixture
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    root = tmp_path / "project"
-    (root / "flows").mkdir(parents=True)
-    for name, flow in FLOWS.items():
-        (root / "flows" / f"{name}.json").write_text(json.dumps(flow))
-    for name, source in FUNCTIONS.items():
-        (root / "functions" / name).mkdir(parents=True)
-        (root / "functions" / name / "app.py").write_text(source)
+    root = write_project(tmp_path / "project", FLOWS, FUNCTIONS)
     (root / "functions" / "sleepy" / "function.json").write_text(json.dumps({"timeout": 1}))
     monkeypatch.setenv("FLOWCTL_HOME", str(tmp_path / "home"))
     monkeypatch.chdir(root)
