@@ -12,7 +12,6 @@ import importlib.util
 import json
 import re
 import subprocess
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,7 +26,6 @@ from orchestrator.cli.app import app
 ROOT = Path(__file__).resolve().parents[3]
 FLOWS = ROOT / "flows"
 DATA = ROOT / "data"
-FLOWCTL_COMMAND = [sys.executable, "-c", "from orchestrator.cli.app import main; main()"]
 _RUN_ID = re.compile(r"\brun ([\w.:-]+)")
 
 
