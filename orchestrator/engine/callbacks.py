@@ -25,7 +25,7 @@ __all__ = ["TokenRegistry", "Waiter"]
 class Waiter:
     """The pending outcome of one callback task."""
 
-    __slots__ = ("_beats", "_event", "_lock", "_notify", "_outcome", "token")
+    __slots__ = ("_beats", "_event", "_lock", "_outcome", "token")
 
     def __init__(self, token: str) -> None:
         self.token = token
@@ -33,28 +33,19 @@ class Waiter:
         self._lock = threading.Lock()
         self._outcome: tuple[str, Any, Any] | None = None
         self._beats = 0
-        self._notify: Any = None
 
     def _complete(self, outcome: tuple[str, Any, Any]) -> None:
         with self._lock:
             if self._outcome is None:
                 self._outcome = outcome
         self._event.set()
-        self._wake()
-
-    def _wake(self) -> None:
-        notify = self._notify
-        if notify is not None:
-            notify()
 
     def _beat(self) -> None:
         with self._lock:
             self._beats += 1
         self._event.set()
-        self._wake()
 
     def wait(self, timeline: Timeline, timeout: float | None, heartbeat: float | None) -> Any:
-        self._notify = timeline.cancel.notify
         started = timeline.now()
         window_start = started
         while True:

@@ -30,8 +30,9 @@ import collections
 import heapq
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from datetime import datetime
 
 __all__ = [
@@ -83,27 +84,30 @@ class HistoryLimitExceeded(StrandCancelled):
 class CancelScope:
     """A cancellation flag with a parent: cancelling a scope cancels every scope below it.
 
-    ``reason`` is the exception raised by waits inside the scope once cancelled.
+    ``reason`` is the exception raised by waits inside the scope once cancelled. A waiting
+    strand waits on an event of its own (a finished handler wakes only the strand that waits
+    for it) and registers it with :meth:`watch`; cancelling a scope sets the watched events of
+    the waits in it and below it, so they wake and raise.
     """
 
-    __slots__ = ("_cond", "_flag", "parent", "reason")
+    __slots__ = ("_flag", "_watched", "parent", "reason")
 
     def __init__(self, parent: CancelScope | None = None) -> None:
         self.parent = parent
         self._flag = False
         self.reason: Halt | None = None
-        self._cond: threading.Condition = parent._cond if parent else threading.Condition()
-
-    @property
-    def condition(self) -> threading.Condition:
-        return self._cond
+        # (scope, event) of every wait in the tree of scopes, shared with the root
+        self._watched: _Watched = parent._watched if parent else _Watched()
 
     def cancel(self, reason: Halt) -> None:
-        with self._cond:
+        with self._watched.lock:
             if not self._flag:
                 self._flag = True
                 self.reason = reason
-            self._cond.notify_all()
+            waits = list(self._watched.waits)
+        for scope, event in waits:
+            if scope.cancelled() is not None:
+                event.set()
 
     def cancelled(self) -> Halt | None:
         """The reason of the nearest cancelled scope (self or an ancestor), or None."""
@@ -119,9 +123,30 @@ class CancelScope:
         if reason is not None:
             raise reason
 
-    def notify(self) -> None:
-        with self._cond:
-            self._cond.notify_all()
+    @contextmanager
+    def watch(self, event: threading.Event) -> Iterator[None]:
+        """While the block runs, cancelling this scope (or one above it) sets ``event``: a wait
+        for it wakes, and its next :meth:`check` raises. (Set only once this scope is
+        cancelled: a wait in another part of the tree never sees its event set by it.)"""
+        entry = (self, event)
+        watched = self._watched
+        with watched.lock:
+            watched.waits.add(entry)
+        try:
+            yield
+        finally:
+            with watched.lock:
+                watched.waits.discard(entry)
+
+
+class _Watched:
+    """The waits of one tree of cancel scopes."""
+
+    __slots__ = ("lock", "waits")
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.waits: set[tuple[CancelScope, threading.Event]] = set()
 
 
 class Timeline:
@@ -163,32 +188,32 @@ class _RealTimeline(Timeline):
     def now(self) -> float:
         return time.time()
 
-    def _wait(self, seconds: float, predicate: Callable[[], bool]) -> bool:
+    def _wait(self, seconds: float, event: threading.Event) -> bool:
         end = time.time() + max(seconds, 0.0)
         timed_out_execution = False
         if self.deadline is not None and end > self.deadline:
             end, timed_out_execution = self.deadline, True
-        cond = self.cancel.condition
-        with cond:
+        cancel = self.cancel
+        with cancel.watch(event):
             while True:
-                self.cancel.check()
-                if predicate():
+                cancel.check()
+                if event.is_set():
                     return True
                 remaining = end - time.time()
                 if remaining <= 0:
                     break
-                cond.wait(min(remaining, 0.5))
+                event.wait(min(remaining, 0.5))
         if timed_out_execution:
             raise ExecutionTimedOut()
         return False
 
     def sleep(self, seconds: float) -> None:
-        self._wait(seconds, lambda: False)
+        self._wait(seconds, threading.Event())  # set only by a cancellation
 
     def wait_event(self, event: threading.Event, timeout: float | None) -> bool:
         if timeout is None:
             timeout = 10.0 * 365 * 86400
-        return self._wait(timeout, event.is_set)
+        return self._wait(timeout, event)
 
     def fork(self, cancel: CancelScope) -> Timeline:
         return _RealTimeline(self.deadline, cancel)
@@ -227,10 +252,10 @@ class _VirtualTimeline(Timeline):
             limit = left if limit is None else min(limit, left)
         real_limit = None if limit is None else limit * scale
         started = time.monotonic()
-        cond = self.cancel.condition
-        with cond:
+        cancel = self.cancel
+        with cancel.watch(event):
             while True:
-                self.cancel.check()
+                cancel.check()
                 if event.is_set():
                     elapsed = time.monotonic() - started
                     self.t += elapsed / scale if scale > 0 else 0.0
@@ -239,7 +264,7 @@ class _VirtualTimeline(Timeline):
                 if real_limit is not None and waited >= real_limit:
                     break
                 step = 0.5 if real_limit is None else min(0.5, real_limit - waited)
-                cond.wait(max(step, 0.0))
+                event.wait(max(step, 0.0))
         assert limit is not None
         self.t += limit
         if self.deadline is not None and self.t >= self.deadline and (

@@ -174,7 +174,6 @@ class TaskRunner:
                 box["error"] = exc
             finally:
                 done.set()
-                timeline.cancel.notify()
 
         run_in_thread(work)
         if not timeline.wait_event(done, limit):

@@ -1,0 +1,93 @@
+"""GIVEN strands waiting on the real clock WHEN a cancel scope is cancelled THEN exactly the waits
+inside it wake and raise; a wait elsewhere in the tree keeps waiting for its own event.
+
+No assertion reads the wall clock: every wait here would last an hour unless woken."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import pytest
+
+from orchestrator.engine import Engine, RealClock
+from orchestrator.engine.clock import CancelScope, StrandCancelled
+
+HOUR = 3600.0
+
+
+def _wait_in_thread(call: Any) -> tuple[threading.Thread, dict[str, Any]]:
+    box: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            box["result"] = call()
+        except BaseException as exc:  # noqa: BLE001 - handed to the test
+            box["error"] = exc
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    return thread, box
+
+
+def test_cancelling_a_scope_wakes_the_waits_inside_it_and_not_those_beside_it() -> None:
+    # GIVEN a root scope with two child scopes, a strand waiting for an event in each
+    root = CancelScope()
+    left, right = CancelScope(root), CancelScope(root)
+    clock = RealClock()
+    left_event, right_event = threading.Event(), threading.Event()
+    left_thread, left_box = _wait_in_thread(lambda: clock.timeline(None, left).wait_event(left_event, HOUR))
+    right_thread, right_box = _wait_in_thread(lambda: clock.timeline(None, right).wait_event(right_event, HOUR))
+    while len(root._watched.waits) < 2:  # both are waiting
+        threading.Event().wait(0.001)
+    # WHEN the left scope is cancelled
+    left.cancel(StrandCancelled())
+    left_thread.join(HOUR)
+    # THEN the left wait raised the scope's reason, the right one still waits for its event
+    assert isinstance(left_box.get("error"), StrandCancelled)
+    assert right_thread.is_alive() and not right_event.is_set()
+    right_event.set()
+    right_thread.join(HOUR)
+    assert right_box == {"result": True}
+    assert root._watched.waits == set()
+
+
+def test_cancelling_the_root_wakes_a_real_sleep_below_it() -> None:
+    # GIVEN a strand sleeping an hour in a grandchild scope
+    root = CancelScope()
+    inner = CancelScope(CancelScope(root))
+    thread, box = _wait_in_thread(lambda: RealClock().timeline(None, inner).sleep(HOUR))
+    while not root._watched.waits:
+        threading.Event().wait(0.001)
+    # WHEN the root is cancelled
+    root.cancel(StrandCancelled())
+    thread.join(HOUR)
+    # THEN the sleep ended with the cancellation
+    assert isinstance(box.get("error"), StrandCancelled)
+
+
+@pytest.mark.parametrize("finished_first", [True, False])
+def test_a_handler_that_finishes_wakes_only_its_own_task(finished_first: bool) -> None:
+    # GIVEN a Parallel of two local handlers with timeouts (each runs on a handler thread),
+    # the first one held until the second has finished
+    gate = threading.Event()
+
+    def held(event: Any, context: Any) -> str:
+        gate.wait(HOUR)
+        return "held"
+
+    def quick(event: Any, context: Any) -> str:
+        gate.set()
+        return "quick"
+
+    first, second = (held, quick) if finished_first else (quick, held)
+    task = {"Type": "Task", "TimeoutSeconds": 3600, "End": True}
+    d = {"StartAt": "P", "States": {"P": {"Type": "Parallel", "End": True, "Branches": [
+        {"StartAt": "A", "States": {"A": {**task, "Resource": "arn:aws:lambda:us-east-1:123456789012:function:a"}}},
+        {"StartAt": "B", "States": {"B": {**task, "Resource": "arn:aws:lambda:us-east-1:123456789012:function:b"}}},
+    ]}}}
+    # WHEN it runs on the real clock
+    r = Engine(d, clock=RealClock(), handlers={"a": first, "b": second}).start({})
+    # THEN both results arrive, each to its own branch
+    assert r.status == "SUCCEEDED"
+    assert r.output == ([first.__name__, second.__name__])
