@@ -26,12 +26,10 @@ Example::
 
 from __future__ import annotations
 
-import collections
 import heapq
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import datetime
 
@@ -348,17 +346,32 @@ class RealClock(Clock):
             for job in jobs:
                 run(job)
             return
-        # At most two jobs per worker are submitted ahead: 100,000 Map items do not become
-        # 100,000 futures and queued work items at once.
-        window = 2 * workers
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="asl") as pool:
-            pending: collections.deque[Future[None]] = collections.deque()
-            for job in jobs:
-                if len(pending) >= window:
-                    pending.popleft().result()
-                pending.append(pool.submit(run, job))
-            while pending:
-                pending.popleft().result()
+        # ``workers`` threads each take the next job when done with one (the caller waits): no
+        # future or hand-off per job, and 100,000 Map items are never queued at once.
+        queue = iter(jobs)
+        lock = threading.Lock()
+        errors: list[BaseException] = []
+
+        def work() -> None:
+            while True:
+                with lock:
+                    job = None if errors else next(queue, None)
+                if job is None:
+                    return
+                try:
+                    run(job)
+                except BaseException as exc:  # raised in the caller once every worker is done
+                    with lock:
+                        errors.append(exc)
+                    return
+
+        threads = [threading.Thread(target=work, name=f"asl-{i}", daemon=True) for i in range(workers)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        if errors:
+            raise errors[0]
 
 
 class VirtualClock(Clock):

@@ -1,5 +1,6 @@
-"""GIVEN strands waiting on the real clock WHEN a cancel scope is cancelled THEN exactly the waits
-inside it wake and raise; a wait elsewhere in the tree keeps waiting for its own event.
+"""GIVEN strands on the real clock WHEN a cancel scope is cancelled THEN exactly the waits inside
+it wake and raise (a wait elsewhere in the tree keeps waiting for its own event); WHEN a Map runs
+THEN its iterations run MaxConcurrency at a time on worker threads.
 
 No assertion reads the wall clock: every wait here would last an hour unless woken."""
 
@@ -91,3 +92,32 @@ def test_a_handler_that_finishes_wakes_only_its_own_task(finished_first: bool) -
     # THEN both results arrive, each to its own branch
     assert r.status == "SUCCEEDED"
     assert r.output == ([first.__name__, second.__name__])
+
+
+def test_a_real_clock_map_runs_max_concurrency_iterations_at_a_time() -> None:
+    # GIVEN a Map of 7 items, MaxConcurrency 2, whose task passes only when two tasks run at
+    # once (a barrier of two; the odd last item meets a barrier of one)
+    pairs = threading.Barrier(2, timeout=60)
+    lock = threading.Lock()
+    running: list[int] = [0]
+    peak: list[int] = [0]
+
+    def meet(event: Any, context: Any) -> int:
+        with lock:
+            running[0] += 1
+            peak[0] = max(peak[0], running[0])
+        if event < 6:
+            pairs.wait()
+        with lock:
+            running[0] -= 1
+        return event
+
+    task = {"Type": "Task", "Resource": "arn:aws:lambda:us-east-1:123456789012:function:meet", "End": True}
+    d = {"StartAt": "M", "States": {"M": {"Type": "Map", "MaxConcurrency": 2, "End": True,
+                                          "ItemProcessor": {"StartAt": "T", "States": {"T": task}}}}}
+    # WHEN it runs on the real clock
+    r = Engine(d, clock=RealClock(), handlers={"meet": meet}).start(list(range(7)))
+    # THEN every pair met (two ran at once), never more than two ran, results in item order
+    assert r.status == "SUCCEEDED", r.history[-1]
+    assert r.output == list(range(7))
+    assert peak[0] == 2
