@@ -29,9 +29,19 @@ from __future__ import annotations
 import heapq
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from datetime import datetime
+
+from orchestrator.engine.cancel import (
+    CancelScope,
+    ExecutionAborted,
+    ExecutionTimedOut,
+    Halt,
+    HistoryLimitExceeded,
+    Signal,
+    StrandCancelled,
+    Wakeable,
+)
 
 __all__ = [
     "CancelScope",
@@ -42,109 +52,10 @@ __all__ = [
     "HistoryLimitExceeded",
     "StrandCancelled",
     "RealClock",
+    "Signal",
     "Timeline",
     "VirtualClock",
 ]
-
-
-class Halt(BaseException):  # noqa: N818 - control flow, not an error a user handles
-    """Stops a strand; never matched by Retry/Catch (derives from BaseException on purpose)."""
-
-
-class ExecutionTimedOut(Halt):
-    """The execution-level ``TimeoutSeconds`` elapsed."""
-
-
-class ExecutionAborted(Halt):
-    """``Engine.stop`` was called for the execution."""
-
-    def __init__(self, error: str | None = None, cause: str | None = None) -> None:
-        super().__init__(error)
-        self.error = error
-        self.cause = cause
-
-
-class StrandCancelled(Halt):
-    """A sibling branch/iteration failed; this strand stops without a result."""
-
-
-class HistoryLimitExceeded(StrandCancelled):
-    """A Standard execution would write more history events than AWS allows (25,000): every
-    strand stops, and the execution fails with ``error``/``cause`` (AWS's ``States.Runtime``)."""
-
-    error = "States.Runtime"
-
-    def __init__(self, limit: int) -> None:
-        self.cause = f"The execution reached the maximum number of history events ({limit})."
-        super().__init__(self.cause)
-
-
-class CancelScope:
-    """A cancellation flag with a parent: cancelling a scope cancels every scope below it.
-
-    ``reason`` is the exception raised by waits inside the scope once cancelled. A waiting
-    strand waits on an event of its own (a finished handler wakes only the strand that waits
-    for it) and registers it with :meth:`watch`; cancelling a scope sets the watched events of
-    the waits in it and below it, so they wake and raise.
-    """
-
-    __slots__ = ("_flag", "_watched", "parent", "reason")
-
-    def __init__(self, parent: CancelScope | None = None) -> None:
-        self.parent = parent
-        self._flag = False
-        self.reason: Halt | None = None
-        # (scope, event) of every wait in the tree of scopes, shared with the root
-        self._watched: _Watched = parent._watched if parent else _Watched()
-
-    def cancel(self, reason: Halt) -> None:
-        with self._watched.lock:
-            if not self._flag:
-                self._flag = True
-                self.reason = reason
-            waits = list(self._watched.waits)
-        for scope, event in waits:
-            if scope.cancelled() is not None:
-                event.set()
-
-    def cancelled(self) -> Halt | None:
-        """The reason of the nearest cancelled scope (self or an ancestor), or None."""
-        scope: CancelScope | None = self
-        while scope is not None:
-            if scope._flag:
-                return scope.reason
-            scope = scope.parent
-        return None
-
-    def check(self) -> None:
-        reason = self.cancelled()
-        if reason is not None:
-            raise reason
-
-    @contextmanager
-    def watch(self, event: threading.Event) -> Iterator[None]:
-        """While the block runs, cancelling this scope (or one above it) sets ``event``: a wait
-        for it wakes, and its next :meth:`check` raises. (Set only once this scope is
-        cancelled: a wait in another part of the tree never sees its event set by it.)"""
-        entry = (self, event)
-        watched = self._watched
-        with watched.lock:
-            watched.waits.add(entry)
-        try:
-            yield
-        finally:
-            with watched.lock:
-                watched.waits.discard(entry)
-
-
-class _Watched:
-    """The waits of one tree of cancel scopes."""
-
-    __slots__ = ("lock", "waits")
-
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.waits: set[tuple[CancelScope, threading.Event]] = set()
 
 
 class Timeline:
@@ -165,7 +76,7 @@ class Timeline:
     def advance(self, seconds: float) -> None:
         """Account for ``seconds`` of work done (virtual only; real time passes by itself)."""
 
-    def wait_event(self, event: threading.Event, timeout: float | None) -> bool:
+    def wait_event(self, event: Wakeable, timeout: float | None) -> bool:
         """Wait for ``event`` (set by another thread); False when ``timeout`` elapsed first."""
         raise NotImplementedError
 
@@ -186,13 +97,14 @@ class _RealTimeline(Timeline):
     def now(self) -> float:
         return time.time()
 
-    def _wait(self, seconds: float, event: threading.Event) -> bool:
+    def _wait(self, seconds: float, event: Wakeable) -> bool:
         end = time.time() + max(seconds, 0.0)
         timed_out_execution = False
         if self.deadline is not None and end > self.deadline:
             end, timed_out_execution = self.deadline, True
         cancel = self.cancel
-        with cancel.watch(event):
+        watching = cancel.watch(event)
+        try:
             while True:
                 cancel.check()
                 if event.is_set():
@@ -201,14 +113,16 @@ class _RealTimeline(Timeline):
                 if remaining <= 0:
                     break
                 event.wait(min(remaining, 0.5))
+        finally:
+            cancel.unwatch(watching)
         if timed_out_execution:
             raise ExecutionTimedOut()
         return False
 
     def sleep(self, seconds: float) -> None:
-        self._wait(seconds, threading.Event())  # set only by a cancellation
+        self._wait(seconds, Signal())  # set only by a cancellation
 
-    def wait_event(self, event: threading.Event, timeout: float | None) -> bool:
+    def wait_event(self, event: Wakeable, timeout: float | None) -> bool:
         if timeout is None:
             timeout = 10.0 * 365 * 86400
         return self._wait(timeout, event)
@@ -242,7 +156,7 @@ class _VirtualTimeline(Timeline):
         if seconds > 0:
             self.t += seconds
 
-    def wait_event(self, event: threading.Event, timeout: float | None) -> bool:
+    def wait_event(self, event: Wakeable, timeout: float | None) -> bool:
         scale = self.clock.callback_time_scale
         limit = timeout
         if self.deadline is not None:
@@ -251,7 +165,8 @@ class _VirtualTimeline(Timeline):
         real_limit = None if limit is None else limit * scale
         started = time.monotonic()
         cancel = self.cancel
-        with cancel.watch(event):
+        watching = cancel.watch(event)
+        try:
             while True:
                 cancel.check()
                 if event.is_set():
@@ -263,6 +178,8 @@ class _VirtualTimeline(Timeline):
                     break
                 step = 0.5 if real_limit is None else min(0.5, real_limit - waited)
                 event.wait(max(step, 0.0))
+        finally:
+            cancel.unwatch(watching)
         assert limit is not None
         self.t += limit
         if self.deadline is not None and self.t >= self.deadline and (

@@ -13,7 +13,6 @@ Lambda functions that are not local when a session/endpoint is configured). Fail
 from __future__ import annotations
 
 import json
-import threading
 import time
 import uuid
 from dataclasses import dataclass
@@ -21,7 +20,7 @@ from typing import Any
 
 from orchestrator.engine.aws_sdk import AwsServices, http_metadata
 from orchestrator.engine.callbacks import TokenRegistry
-from orchestrator.engine.clock import Clock, Timeline
+from orchestrator.engine.clock import Clock, Signal, Timeline
 from orchestrator.engine.errors import StatesError
 from orchestrator.engine.handler_threads import run_in_thread
 from orchestrator.engine.lambda_local import (
@@ -165,7 +164,7 @@ class TaskRunner:
             timeline.advance(elapsed)
             return result
         box: dict[str, Any] = {}
-        done = threading.Event()
+        done = Signal()
 
         def work() -> None:
             try:

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from orchestrator.engine import Engine, RealClock
-from orchestrator.engine.clock import CancelScope, StrandCancelled
+from orchestrator.engine.clock import CancelScope, Signal, StrandCancelled
 
 HOUR = 3600.0
 
@@ -121,3 +121,17 @@ def test_a_real_clock_map_runs_max_concurrency_iterations_at_a_time() -> None:
     assert r.status == "SUCCEEDED", r.history[-1]
     assert r.output == list(range(7))
     assert peak[0] == 2
+
+
+def test_a_signal_is_set_once_and_wakes_its_waiter() -> None:
+    # GIVEN a signal a thread waits for (an hour at most)
+    signal = Signal()
+    assert not signal.is_set() and signal.wait(0) is False
+    thread, box = _wait_in_thread(lambda: signal.wait(HOUR))
+    # WHEN it is set, twice (a handler finished, and a cancellation came)
+    signal.set()
+    signal.set()
+    thread.join(HOUR)
+    # THEN the waiter woke with it set, and it stays set
+    assert box == {"result": True}
+    assert signal.is_set() and signal.wait(0) is True
