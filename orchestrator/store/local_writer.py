@@ -28,7 +28,6 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -84,13 +83,22 @@ def open_connection(path: Path) -> sqlite3.Connection:
     return conn
 
 
-@dataclass(frozen=True)
 class CounterAdd:
-    """A queued addition to the progress counters of one item."""
+    """A queued addition to the progress counters of one item. While it waits in the queue,
+    later additions to the same item are added to it (one read and write per item and batch)."""
 
-    key: it.Key
-    counters: Mapping[str, int]
-    set_if_absent: Mapping[str, Any]
+    __slots__ = ("counters", "key", "set_if_absent")
+
+    def __init__(self, key: it.Key, counters: Mapping[str, int], set_if_absent: Mapping[str, Any]) -> None:
+        self.key = key
+        self.counters = dict(counters)
+        self.set_if_absent = dict(set_if_absent)
+
+    def merge(self, counters: Mapping[str, int], set_if_absent: Mapping[str, Any]) -> None:
+        for name, value in set_if_absent.items():
+            self.set_if_absent.setdefault(name, value)
+        for name, amount in counters.items():
+            self.counters[name] = self.counters.get(name, 0) + int(amount)
 
 
 def _write_batch(conn: sqlite3.Connection, batch: list[Any]) -> None:
@@ -124,10 +132,14 @@ class BatchWriter:
         self._items: list[Any] = []  # rows of UPSERT and CounterAdds, in queue order
         self._queued = 0  # entries ever queued
         self._written = 0  # entries ever taken by a transaction (written, or failed)
+        self._taken = 0  # entries ever taken from the queue by the writer
         self._urgent = 0  # flushes waiting
         self._counters: dict[it.Key, tuple[it.Item, int]] = {}
         """Counter items with queued additions: the item once they are written, and the queue
         position of the last one (forgotten once it is written)."""
+        self._open_adds: dict[it.Key, tuple[CounterAdd, int]] = {}
+        """The queued addition of each counter item that the writer has not taken yet, and its
+        queue position: a later addition is added to it."""
         self._thread: threading.Thread | None = None
         self._error: BaseException | None = None
 
@@ -153,18 +165,27 @@ class BatchWriter:
         (``read()`` gives the committed item when none of this process's additions is queued)."""
         with self._cond:
             known = self._counters.get(key)
-            item = dict(known[0]) if known is not None else (read() or {"PK": key[0], "SK": key[1]})
+            item = known[0] if known is not None else (read() or {"PK": key[0], "SK": key[1]})
             add_counters(item, counters, set_if_absent)
-            self._enqueue(CounterAdd(key, dict(counters), dict(set_if_absent)))
-            self._counters[key] = (item, self._queued)
+            waiting = self._open_adds.get(key)
+            if waiting is not None and waiting[1] > self._taken:
+                waiting[0].merge(counters, set_if_absent)
+                position = waiting[1]
+            else:
+                entry = CounterAdd(key, counters, set_if_absent)
+                self._enqueue(entry)
+                position = self._queued
+                self._open_adds[key] = (entry, position)
+            self._counters[key] = (item, position)
             return dict(item)
 
     def _enqueue(self, entry: Any) -> None:
         self._items.append(entry)
         self._queued += 1
-        if len(self._items) == 1 or len(self._items) >= self.batch_size:
+        queued = len(self._items)
+        if queued == 1 or queued == self.batch_size:  # the writer waits for the first, or a full batch
             self._cond.notify_all()
-        if self._thread is None or not self._thread.is_alive():
+        if self._thread is None:
             self._thread = threading.Thread(
                 target=self._run, name=f"flowctl-store-writer:{self.path.name}", daemon=True
             )
@@ -185,6 +206,14 @@ class BatchWriter:
             raise error
 
     def _run(self) -> None:
+        try:
+            self._write_until_idle()
+        finally:
+            with self._cond:
+                if self._thread is threading.current_thread():
+                    self._thread = None  # the next put starts a new writer
+
+    def _write_until_idle(self) -> None:
         conn = open_connection(self.path)
         cond = self._cond
         while True:
@@ -202,6 +231,7 @@ class BatchWriter:
                     cond.wait(remaining)
                 batch = self._items[: self.batch_size]
                 del self._items[: self.batch_size]
+                self._taken += len(batch)
             try:
                 _write_batch(conn, batch)
             except BaseException as exc:  # reported to the next flush
@@ -210,6 +240,8 @@ class BatchWriter:
                 self._written += len(batch)
                 for key in [k for k, (_, last) in self._counters.items() if last <= self._written]:
                     del self._counters[key]
+                for key in [k for k, (_, at) in self._open_adds.items() if at <= self._taken]:
+                    del self._open_adds[key]
                 cond.notify_all()
 
     @classmethod

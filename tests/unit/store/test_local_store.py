@@ -116,3 +116,25 @@ def test_a_database_of_the_previous_layout_is_migrated_in_place(tmp_path: Path):
             k for (k,) in conn.execute("SELECT sk FROM items WHERE sk LIKE 'STEP#%' ORDER BY sk")
         ]
     assert keys == [it.step_sk("fetch", 0, r, a) for r, a in ((0, 0), (0, 1), (0, 2), (1, 0))]
+
+
+def test_counter_additions_queued_together_are_written_as_one(tmp_path: Path):
+    # GIVEN a store whose writer commits at most every hour (or when a read flushes it)
+    store = LocalRunStore(tmp_path / "runs.sqlite3", flush_interval=3600)
+    store.create_run(Run(run_id="r1", flow="f"))
+    writer = store._writer
+    assert writer is not None
+    # WHEN 50 items are counted, the total set once and a step recorded in between
+    seen = [store.add_progress("r1", "each", {"succeeded": 1})["succeeded"] for _ in range(25)]
+    store.set_progress_total("r1", "each", 50)
+    store.record_step(Step("r1", "each/do", "SUCCEEDED", index=0, started_at=T0))
+    seen += [store.add_progress("r1", "each", {"succeeded": 1})["succeeded"] for _ in range(25)]
+    # THEN each call saw the count so far, the queue holds one addition of the node (and the
+    # step), and what is written is every addition
+    assert seen == list(range(1, 51))
+    assert len(writer._items) == 2
+    assert store.get_progress("r1", "each") == {"succeeded": 50, "total": 50}
+    # AND an addition queued after the writer took the earlier ones is written too
+    assert store.add_progress("r1", "each", {"failed": 1}) == {"succeeded": 50, "total": 50, "failed": 1}
+    assert store.get_progress("r1", "each") == {"succeeded": 50, "total": 50, "failed": 1}
+    store.close()
