@@ -128,30 +128,28 @@ class StepRecorder:
             self.on_node(event)
 
     def __call__(self, event: dict[str, Any]) -> None:
+        kind = event["type"]
+        action = _ACTIONS.get(kind)
+        if action is None:
+            action = _ACTIONS[kind] = _action(kind)
         with self.lock:
             self.history.append(event)
-            kind = event["type"]
-            key_of_details = _DETAILS_KEY.get(kind)
-            if key_of_details is None:  # one details key per event type (AWS's naming)
-                key_of_details = next((k for k in event if k.endswith("EventDetails")), None)
-                if key_of_details is not None:
-                    _DETAILS_KEY[kind] = key_of_details
-            details: dict[str, Any] = (event.get(key_of_details) if key_of_details else None) or {}
-            if kind.endswith("StateEntered"):
-                self._entered(details, event)
+            if action is _ENTERED:
+                self._entered(_details(event, kind), event)
                 return
             # Events of one path chain through previousEventId back to their StateEntered.
             key = self.by_event.get(event.get("previousEventId", -1))
             if key is None:
                 return
-            self.by_event[event["id"]] = key
-            self.ids.setdefault(key, []).append(event["id"])
-            if kind == "TaskScheduled":
-                self._scheduled(key, details)
-            elif kind.endswith("StateExited"):
-                self._exited(key, details, event)
-            elif kind in ("TaskFailed", "TaskTimedOut", "LambdaFunctionFailed", "LambdaFunctionTimedOut"):
-                self._failed(key, details)
+            event_id = event["id"]
+            self.by_event[event_id] = key
+            self.ids.setdefault(key, []).append(event_id)
+            if action is _SCHEDULED:
+                self._scheduled(key, _details(event, kind))
+            elif action is _EXITED:
+                self._exited(key, _details(event, kind), event)
+            elif action is _FAILED:
+                self._failed(key, _details(event, kind))
 
     def _entered(self, details: dict[str, Any], event: dict[str, Any]) -> None:
         name = details.get("name", "")
@@ -166,7 +164,9 @@ class StepRecorder:
         key = (node, event["id"])
         self.by_event[event["id"]] = key
         self.ids[key] = [event["id"]]
-        self.open[key] = {"started": event.get("timestamp", time.time()), "input": maybe_json(details.get("input")), "attempt": 0, "index": None}
+        # The input as text, parsed when it is recorded: a function's input replaces it.
+        self.open[key] = {"started": event.get("timestamp", time.time()), "input_text": details.get("input"),
+                          "attempt": 0, "index": None}
         self.emit(NodeEvent(node, "RUNNING"))
 
     def _scheduled(self, key: tuple[str, int], details: dict[str, Any]) -> None:
@@ -186,6 +186,7 @@ class StepRecorder:
         record["attempt"] = attempt
         record["index"] = context.get("index") if isinstance(context.get("index"), int) else None
         record["input"] = payload.get("input")
+        record.pop("input_text", None)
         # The payload, for `flowctl events sample`: its params only where they are not the run's own
         # (a sub-flow's), so the run's parameters are not copied into every step.
         record["payload"] = {"context": context} | (
@@ -202,7 +203,7 @@ class StepRecorder:
         started = float(record["started"])
         record["failed"] = (error, cause)
         self._store(Step(self.run_id, key[0], "FAILED", record.get("index") or 0, record["attempt"],
-                         output={"input": record.get("input"), **record.get("payload", {})}, error=error, cause=cause,
+                         output={"input": _input(record), **record.get("payload", {})}, error=error, cause=cause,
                          started_at=iso_time(started)))
         self.emit(NodeEvent(key[0], "FAILED", record.get("index"), record["attempt"], failure_headline(error, cause)))
 
@@ -226,14 +227,14 @@ class StepRecorder:
             self._store(Step(
                 self.run_id, node, "FAILED", record.get("index") or 0, record["attempt"],
                 started_at=iso_time(started), stopped_at=iso_time(stopped), duration_ms=int((stopped - started) * 1000),
-                output={"input": record.get("input"), "output": output, "caught": True, **record.get("payload", {})},
+                output={"input": _input(record), "output": output, "caught": True, **record.get("payload", {})},
                 error=error, cause=cause,
             ))
             return
         self._store(Step(
             self.run_id, node, "SUCCEEDED", record.get("index") or 0, record["attempt"],
             started_at=iso_time(started), stopped_at=iso_time(stopped), duration_ms=int((stopped - started) * 1000),
-            output={"input": record.get("input"), "output": output, **record.get("payload", {})},
+            output={"input": _input(record), "output": output, **record.get("payload", {})},
         ))
         self.emit(NodeEvent(node, "SUCCEEDED", record.get("index"), record["attempt"]))
 
@@ -247,6 +248,39 @@ class StepRecorder:
 
 _DETAILS_KEY: dict[str, str] = {}
 """Event type → the key of its details (``TaskScheduled`` → ``taskScheduledEventDetails``)."""
+
+_ENTERED, _SCHEDULED, _EXITED, _FAILED, _OTHER = "entered", "scheduled", "exited", "failed", "other"
+_FAILURES = frozenset({"TaskFailed", "TaskTimedOut", "LambdaFunctionFailed", "LambdaFunctionTimedOut"})
+_ACTIONS: dict[str, str] = {}
+"""Event type → what the recorder does with it."""
+
+
+def _action(kind: str) -> str:
+    if kind.endswith("StateEntered"):
+        return _ENTERED
+    if kind == "TaskScheduled":
+        return _SCHEDULED
+    if kind.endswith("StateExited"):
+        return _EXITED
+    return _FAILED if kind in _FAILURES else _OTHER
+
+
+def _details(event: dict[str, Any], kind: str) -> dict[str, Any]:
+    """The event's details (one details key per event type: AWS's naming), or ``{}``."""
+    key = _DETAILS_KEY.get(kind)
+    if key is None:
+        key = next((k for k in event if k.endswith("EventDetails")), None)
+        if key is None:
+            return {}
+        _DETAILS_KEY[kind] = key
+    return event.get(key) or {}
+
+
+def _input(record: dict[str, Any]) -> Any:
+    """The input of an open state's record (its entered input, parsed on first use)."""
+    if "input_text" in record:
+        record["input"] = maybe_json(record.pop("input_text"))
+    return record.get("input")
 
 
 def iso_time(epoch: float) -> str:
