@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import functools
 import json
 import sqlite3
 import threading
@@ -40,6 +41,17 @@ _IDLE_SECONDS = 10.0
 """A writer thread with nothing to write for this long ends (and closes its connection)."""
 
 UPSERT = "INSERT OR REPLACE INTO items (pk, sk, gsi1pk, gsi1sk, body) VALUES (?, ?, ?, ?, ?)"
+
+
+ROWS_PER_STATEMENT = 100
+"""Rows of one queued batch per INSERT statement: SQLite releases the GIL once per statement
+(not once per row), so the writer thread and the run's threads hand it over less often."""
+
+
+@functools.lru_cache(maxsize=128)
+def _upsert_rows(count: int) -> str:
+    """:data:`UPSERT` of ``count`` rows (``count`` is at most :data:`ROWS_PER_STATEMENT`)."""
+    return UPSERT.replace("(?, ?, ?, ?, ?)", ", ".join(["(?, ?, ?, ?, ?)"] * count))
 
 
 def row(item: it.Item) -> tuple[Any, ...]:
@@ -106,8 +118,9 @@ def _write_batch(conn: sqlite3.Connection, batch: list[Any]) -> None:
     counter item, inside the transaction: another process may count too), in one transaction."""
     rows = [entry for entry in batch if type(entry) is tuple]
     with transaction(conn):
-        if rows:
-            conn.executemany(UPSERT, rows)
+        for start in range(0, len(rows), ROWS_PER_STATEMENT):
+            chunk = rows[start : start + ROWS_PER_STATEMENT]
+            conn.execute(_upsert_rows(len(chunk)), [value for upsert in chunk for value in upsert])
         counted: dict[it.Key, it.Item] = {}
         for entry in batch:
             if type(entry) is CounterAdd:
