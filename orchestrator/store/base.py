@@ -73,6 +73,8 @@ class RunStore(WaiterStore):
         if value is None:
             return None
         text = it.encode_json(value)
+        if len(text) * 4 <= self.inline_limit:  # no character is more than 4 bytes in UTF-8
+            return text
         size = len(text.encode("utf-8"))
         if size <= self.inline_limit:
             return text

@@ -69,9 +69,12 @@ def event_pk(event: str, key: str) -> str:
     return f"EVENT#{event}#{key}"
 
 
+_ENCODER = json.JSONEncoder(separators=(",", ":"), sort_keys=True, ensure_ascii=False)
+
+
 def encode_json(value: Any) -> str:
     """Compact, key-sorted JSON (deterministic, so equal values give equal text)."""
-    return json.dumps(value, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
+    return _ENCODER.encode(value)
 
 
 def decode_json(text: str | None) -> Any:
