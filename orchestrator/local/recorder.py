@@ -13,6 +13,7 @@ inlined sub-flow ``verify``; ``<node>/do`` for each item of a foreach or iterati
 from __future__ import annotations
 
 import json
+import math
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -167,7 +168,8 @@ class StepRecorder:
         # The input as text, parsed when it is recorded: a function's input replaces it.
         self.open[key] = {"started": event.get("timestamp", time.time()), "input_text": details.get("input"),
                           "attempt": 0, "index": None}
-        self.emit(NodeEvent(node, "RUNNING"))
+        if self.on_node is not None:
+            self.emit(NodeEvent(node, "RUNNING"))
 
     def _scheduled(self, key: tuple[str, int], details: dict[str, Any]) -> None:
         params = maybe_json(details.get("parameters"))
@@ -236,7 +238,8 @@ class StepRecorder:
             started_at=iso_time(started), stopped_at=iso_time(stopped), duration_ms=int((stopped - started) * 1000),
             output={"input": _input(record), "output": output, **record.get("payload", {})},
         ))
-        self.emit(NodeEvent(node, "SUCCEEDED", record.get("index"), record["attempt"]))
+        if self.on_node is not None:
+            self.emit(NodeEvent(node, "SUCCEEDED", record.get("index"), record["attempt"]))
 
     def _store(self, step: Step) -> None:
         if (self.store is not None and step.node not in self.replayed and step.node != self.stopped
@@ -283,6 +286,24 @@ def _input(record: dict[str, Any]) -> Any:
     return record.get("input")
 
 
+_last_second: tuple[int, str] = (-1, "")
+"""The last whole second :func:`iso_time` formatted, and its text (steps come many a second)."""
+
+
 def iso_time(epoch: float) -> str:
-    """``epoch`` as an ISO 8601 UTC time with milliseconds (``2026-01-02T03:04:05.678Z``)."""
-    return datetime.fromtimestamp(epoch, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    """``epoch`` as an ISO 8601 UTC time with milliseconds (``2026-01-02T03:04:05.678Z``): the
+    text of ``datetime.fromtimestamp(epoch, UTC)`` (microseconds rounded half to even, then
+    cut to milliseconds), with the date and time of the second formatted once per second."""
+    global _last_second
+    fraction, whole = math.modf(epoch)
+    micro = round(fraction * 1e6)
+    if micro >= 1_000_000:
+        whole, micro = whole + 1.0, micro - 1_000_000
+    if epoch < 0:
+        return datetime.fromtimestamp(epoch, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    second, text = _last_second
+    if second != int(whole):
+        second = int(whole)
+        text = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
+        _last_second = (second, text)
+    return f"{text}.{micro // 1000:03d}Z"

@@ -1,0 +1,83 @@
+"""GIVEN engine history events WHEN the step recorder reads them THEN each node's step holds the
+input it ran with (its state's input, or the payload a function received) and its times."""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+from datetime import UTC, datetime
+from typing import Any
+
+from orchestrator.compiler.build import BODY, NODE, StateNode
+from orchestrator.local.recorder import StepRecorder, iso_time
+from orchestrator.store.models import Step
+
+T0 = 1_767_225_600.25  # 2026-01-01T00:00:00.250Z
+
+
+class _Steps(list[Step]):
+    def record_step(self, step: Step) -> None:
+        self.append(step)
+
+
+def _events(*events: tuple[str, dict[str, Any] | None]) -> list[dict[str, Any]]:
+    found = []
+    for number, (kind, details) in enumerate(events, start=1):
+        event: dict[str, Any] = {"id": number, "previousEventId": number - 1, "timestamp": T0 + number, "type": kind}
+        if details is not None:
+            key = ("stateEnteredEventDetails" if kind.endswith("StateEntered") else
+                   "stateExitedEventDetails" if kind.endswith("StateExited") else
+                   kind[0].lower() + kind[1:] + "EventDetails")
+            event[key] = details
+        found.append(event)
+    return found
+
+
+def test_a_state_without_a_function_records_the_input_it_entered_with() -> None:
+    # GIVEN a set node's Pass state entered with {"a": 1}
+    steps = _Steps()
+    recorder = StepRecorder("r1", steps, None, {"calc": StateNode("calc", NODE)})
+    # WHEN it enters and exits
+    for event in _events(("PassStateEntered", {"name": "calc", "input": '{"a": 1}'}),
+                         ("PassStateExited", {"name": "calc", "output": '{"b": 2}'})):
+        recorder(event)
+    # THEN its step holds that input and its output, with its times
+    [step] = steps
+    assert step.output == {"input": {"a": 1}, "output": {"b": 2}}
+    assert (step.status, step.started_at, step.stopped_at) == ("SUCCEEDED", iso_time(T0 + 1), iso_time(T0 + 2))
+    assert recorder.outputs == {"calc": {"b": 2}}
+
+
+def test_a_function_item_records_the_payload_input_it_received() -> None:
+    # GIVEN a foreach body task whose payload carries the item as its input
+    steps = _Steps()
+    recorder = StepRecorder("r1", steps, None, {"each/do": StateNode("each", BODY)}, params={"n": 2})
+    payload = {"input": {"item": 7}, "params": {"n": 2}, "context": {"node": "each", "index": 1, "attempt": 0}}
+    events = _events(
+        ("TaskStateEntered", {"name": "each/do", "input": '{"item": 7, "index": 1}'}),
+        ("TaskScheduled", {"parameters": json.dumps({"FunctionName": "f", "Payload": payload})}),
+        ("TaskStarted", None),
+        ("TaskSucceeded", {"output": '{"Payload": 14}'}),
+        ("TaskStateExited", {"name": "each/do", "output": "14"}),
+    )
+    # WHEN its events arrive
+    for event in events:
+        recorder(event)
+    # THEN its step is the item's (index 1), with the payload's input and context, not the
+    # run's params (they are the run's own)
+    [step] = steps
+    assert (step.node, step.index, step.attempt) == ("each/do", 1, 0)
+    assert step.output == {"input": {"item": 7}, "output": 14, "context": payload["context"]}
+
+
+def test_iso_time_is_the_datetime_text_of_the_moment() -> None:
+    # GIVEN moments at random, and at the edges of a millisecond and of a second
+    rng = random.Random(14)
+    moments = [rng.uniform(0, 4e9) for _ in range(20_000)] + [0.0, -1.5, T0]
+    for fraction in (0.9995, 0.9999995, 0.0000005, 0.99999949, 0.99999951, 0.0005):
+        moments += [math.floor(rng.uniform(1e9, 2e9)) + fraction for _ in range(200)]
+    # THEN each reads as datetime formats it (microseconds rounded, then cut to milliseconds)
+    for moment in moments:
+        expected = datetime.fromtimestamp(moment, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        assert iso_time(moment) == expected, moment
