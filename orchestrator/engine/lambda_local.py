@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import random
 import re
 import threading
 import time
@@ -42,6 +43,13 @@ _ARN_NAME = re.compile(r"arn:[^:]+:lambda:[^:]*:[^:]*:function:([^:]+)(?::.*)?")
 _PLACEHOLDER = re.compile(r"\$\{([^}]+)\}")
 
 
+def _random_uuid() -> uuid.UUID:
+    """A random (version 4) UUID from :mod:`random` (seeded from the system once, and again in a
+    forked child): ``uuid.uuid4()`` reads ``os.urandom``, which hands the GIL to another thread
+    on every call, and a real-clock foreach with 20 threads then waits for it back each time."""
+    return uuid.UUID(int=random.getrandbits(128), version=4)
+
+
 class LambdaContext:
     """The ``context`` argument of a handler (the attributes Lambda's Python runtime offers)."""
 
@@ -50,9 +58,9 @@ class LambdaContext:
         self.function_version = "$LATEST"
         self.invoked_function_arn = arn
         self.memory_limit_in_mb = memory_mb
-        self.aws_request_id = str(uuid.uuid4())
+        self.aws_request_id = str(_random_uuid())
         self.log_group_name = f"/aws/lambda/{function_name}"
-        self.log_stream_name = time.strftime("%Y/%m/%d/[$LATEST]") + uuid.uuid4().hex
+        self.log_stream_name = time.strftime("%Y/%m/%d/[$LATEST]") + _random_uuid().hex
         self.identity = None
         self.client_context = None
         self._deadline = time.monotonic() + (timeout if timeout is not None else 900.0)
