@@ -195,9 +195,12 @@ class _Waiters:
                 self.engine.stop(self.run_id, error=run.error or CANCEL_ERROR, cause=run.cause or "cancelled")
 
     def close(self, *, drop: bool = False) -> None:
-        """Stop polling; with ``drop``, also delete the run's waiters still registered (a run
-        that no longer waits must not be sent events)."""
+        """Stop polling (once a check under way is done: the store may be closed next); with
+        ``drop``, also delete the run's waiters still registered (a run that no longer waits
+        must not be sent events)."""
         self.stop.set()
+        if self.thread.ident is not None and self.thread is not threading.current_thread():
+            self.thread.join(STOP_GRACE_SECONDS)
         if not drop:
             return
         with self.lock:
