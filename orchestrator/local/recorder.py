@@ -22,6 +22,7 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from orchestrator.compiler.build import BODY, HANDLER, LIMIT, NODE, SKIPPED, StateNode
+from orchestrator.engine.execution import EXPRESS_HISTORY_KEPT
 from orchestrator.local.failures import failure_headline
 from orchestrator.store.models import Step
 
@@ -134,7 +135,8 @@ class StepRecorder:
         if action is None:
             action = _ACTIONS[kind] = _action(kind)
         with self.lock:
-            self.history.append(event)
+            if len(self.history) < HISTORY_KEPT or kind in _FINAL_EVENTS:
+                self.history.append(event)
             if action is _ENTERED:
                 self._entered(_details(event, kind), event)
                 return
@@ -248,6 +250,12 @@ class StepRecorder:
             self.store.record_step(step)
 
 
+
+HISTORY_KEPT = EXPRESS_HISTORY_KEPT
+"""Events of a run kept in :attr:`StepRecorder.history` (then only the execution's end), as the
+engine keeps them: a foreach of 10,000 items writes 90,000, and keeping every one cost memory
+and the garbage collector's time (it walks them all again and again)."""
+_FINAL_EVENTS = frozenset({"ExecutionSucceeded", "ExecutionFailed", "ExecutionTimedOut", "ExecutionAborted"})
 
 _DETAILS_KEY: dict[str, str] = {}
 """Event type → the key of its details (``TaskScheduled`` → ``taskScheduledEventDetails``)."""

@@ -9,7 +9,10 @@ import random
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
+
 from orchestrator.compiler.build import BODY, NODE, StateNode
+from orchestrator.local import recorder as recorder_module
 from orchestrator.local.recorder import StepRecorder, iso_time
 from orchestrator.store.models import Step
 
@@ -81,3 +84,16 @@ def test_iso_time_is_the_datetime_text_of_the_moment() -> None:
     for moment in moments:
         expected = datetime.fromtimestamp(moment, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
         assert iso_time(moment) == expected, moment
+
+
+def test_the_history_keeps_the_first_events_and_the_execution_end(monkeypatch: pytest.MonkeyPatch) -> None:
+    # GIVEN a recorder that keeps 3 events (as the engine keeps 25,000 of an Express execution)
+    monkeypatch.setattr(recorder_module, "HISTORY_KEPT", 3)
+    recorder = StepRecorder("r1", _Steps(), None, {"calc": StateNode("calc", NODE)})
+    events = _events(("ExecutionStarted", {}), *[("PassStateEntered", {"name": "other"})] * 5,
+                     ("ExecutionSucceeded", {"output": "{}"}))
+    # WHEN a run writes 7 events
+    for event in events:
+        recorder(event)
+    # THEN its history holds the first 3 and the execution's end
+    assert [e["id"] for e in recorder.history] == [1, 2, 3, 7]
