@@ -254,11 +254,19 @@ def test_an_items_expression_that_fails_is_caught_by_the_foreach_node(write, tmp
     assert sorted(s.node for s in steps) == (["each"] if how == "on_error" else ["each", "fix"])
 
 
-def test_a_retried_items_expression_is_retried_then_fails_the_run(write, tmp_path):
+def test_an_items_expression_that_fails_is_retried_by_the_foreach_node(write, tmp_path):
+    # GIVEN a foreach over an expression that retries its errors (twice in all) and does not catch them
     (tmp_path / "functions" / "step" / "app.py").write_text(STEP)
-    from orchestrator.testing import run_flow
+    from orchestrator.engine import VirtualClock
+    from orchestrator.flowlang.project import Project
+    from orchestrator.local.runner import LocalRunner
 
-    run = run_flow(_catching_flow(write, "retry"), {"rows": ["a"]}, project=tmp_path)
+    path = _catching_flow(write, "retry")
+    # WHEN its items expression fails
+    run = LocalRunner(Project(tmp_path), None, clock=VirtualClock()).run(compile_flow_file(path), {"rows": ["a"]})
+    # THEN the node's Retry ran it again (the count and the Map in the node's Parallel), then the run failed
+    counted = [e for e in run.history if (e.get("stateEnteredEventDetails") or {}).get("name") == "each/count"]
+    assert len(counted) == 2
     assert run.status == "FAILED" and run.error == "States.QueryEvaluationError"
 
 
