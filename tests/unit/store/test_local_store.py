@@ -138,3 +138,25 @@ def test_counter_additions_queued_together_are_written_as_one(tmp_path: Path):
     assert store.add_progress("r1", "each", {"failed": 1}) == {"succeeded": 50, "total": 50, "failed": 1}
     assert store.get_progress("r1", "each") == {"succeeded": 50, "total": 50, "failed": 1}
     store.close()
+
+
+def test_the_connection_that_creates_the_table_serves_its_thread(tmp_path: Path, monkeypatch) -> None:
+    # GIVEN a new store WHEN a thread first uses it THEN it opens the database once (closing the
+    # creating connection, the only one open, would checkpoint the WAL to disk: 3 syncs per start)
+    from orchestrator.store import local_writer
+
+    opened: list[sqlite3.Connection] = []
+    real = local_writer.open_connection
+
+    def counting(path: Path) -> sqlite3.Connection:
+        conn = real(path)
+        opened.append(conn)
+        return conn
+
+    monkeypatch.setattr(local_writer, "open_connection", counting)
+    store = LocalRunStore(tmp_path / "runs.sqlite3")
+    store.create_run(Run(run_id="r1", flow="orders"))
+    assert store.get_run("r1") is not None
+    assert len(opened) == 1
+    store.close()
+    assert LocalRunStore(tmp_path / "runs.sqlite3").get_run("r1") is not None
