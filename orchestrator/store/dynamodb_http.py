@@ -36,7 +36,7 @@ import threading
 import time
 import zlib
 from collections.abc import Callable, Mapping
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -130,7 +130,7 @@ class DynamoHttpClient:
         ca_bundle: str | None = None,
         sleep: Callable[[float], None] = time.sleep,
         jitter: Callable[[], float] = random.random,
-        clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         parts = urlsplit(endpoint)
         if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -253,9 +253,12 @@ class DynamoHttpClient:
         """This thread's connection, opened anew when the server closed the kept-alive one."""
         connection: http.client.HTTPConnection | None = getattr(self._local, "connection", None)
         if connection is not None and connection.sock is not None:
-            readable, _, _ = select.select([connection.sock], [], [], 0)
-            if readable:  # a kept-alive socket that is readable before a request: closed by the server
-                connection.close()
+            try:  # a kept-alive socket readable before a request was closed by the server
+                stale = bool(select.select([connection.sock], [], [], 0)[0])
+            except (OSError, ValueError):
+                stale = True
+            if stale:
+                connection.close()  # http.client connects again on the next request
         if connection is None:
             if self._https:
                 import ssl
