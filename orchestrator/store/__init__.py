@@ -20,7 +20,6 @@ from orchestrator.store.errors import (
     StoreError,
 )
 from orchestrator.store.factory import local_store_path, store_from_env
-from orchestrator.store.local import LocalRunStore
 from orchestrator.store.models import (
     ACTIVE_STATUSES,
     TERMINAL_STATUSES,
@@ -36,15 +35,20 @@ from orchestrator.store.models import (
 
 if TYPE_CHECKING:
     from orchestrator.store.dynamodb import DynamoRunStore
+    from orchestrator.store.local import LocalRunStore
 
 
 def __getattr__(name: str) -> object:
-    """``DynamoRunStore`` on first use: importing boto3 costs ~150 ms that local runs and
-    command-line start-up do not pay."""
+    """The backends on first use: a node Lambda recording to DynamoDB does not import SQLite,
+    and a local run does not import the DynamoDB client."""
     if name == "DynamoRunStore":
         from orchestrator.store.dynamodb import DynamoRunStore
 
         return DynamoRunStore
+    if name == "LocalRunStore":
+        from orchestrator.store.local import LocalRunStore
+
+        return LocalRunStore
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 

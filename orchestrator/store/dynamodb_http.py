@@ -1,5 +1,6 @@
 """A small DynamoDB client for the node runtime: the JSON protocol over one kept-alive
-``http.client`` connection per thread, signed with :mod:`orchestrator.store.sigv4`.
+HTTP/1.1 connection per thread (:mod:`orchestrator.store.http1`), signed with
+:mod:`orchestrator.store.sigv4`.
 
 Why: creating botocore's client costs a Lambda's cold start ~250 ms (importing botocore, loading
 the service model and endpoint rules), a node's whole budget. This client knows only the
@@ -28,10 +29,7 @@ Example::
 from __future__ import annotations
 
 import base64
-import http.client
 import json
-import random
-import select
 import threading
 import time
 import zlib
@@ -53,6 +51,7 @@ from orchestrator.constants import (
     FLOWCTL_DYNAMODB_CLIENT,
 )
 from orchestrator.store.errors import DynamoDBError, StoreError, StoreUnavailableError
+from orchestrator.store.http1 import Http1Connection
 from orchestrator.store.sigv4 import Credentials, sign_request
 
 __all__ = ["DynamoHttpClient", "endpoint_from_env", "region_from_env"]
@@ -116,8 +115,8 @@ class DynamoHttpClient:
 
     ``max_attempts`` (3), ``timeout`` (seconds to connect and per read, 60 as botocore),
     ``ca_bundle`` (a file of CA certificates for HTTPS; default: the system's),
-    ``sleep`` and ``jitter`` (the backoff's pause and its random factor in [0, 1); injectable for
-    tests) and ``clock`` (the signing time, UTC)."""
+    ``sleep`` and ``jitter`` (the backoff's pause and its random factor in [0, 1), default
+    ``random.random``; injectable for tests) and ``clock`` (the signing time, UTC)."""
 
     def __init__(
         self,
@@ -129,7 +128,7 @@ class DynamoHttpClient:
         timeout: float = 60.0,
         ca_bundle: str | None = None,
         sleep: Callable[[float], None] = time.sleep,
-        jitter: Callable[[], float] = random.random,
+        jitter: Callable[[], float] | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         parts = urlsplit(endpoint)
@@ -141,7 +140,7 @@ class DynamoHttpClient:
         self.max_attempts = max(1, max_attempts)
         self._https = parts.scheme == "https"
         self._host = parts.hostname
-        self._port = parts.port
+        self._port = parts.port or (443 if self._https else 80)
         default_port = 443 if self._https else 80
         self._host_header = parts.netloc if parts.port not in (None, default_port) else parts.hostname
         self._path = parts.path or "/"
@@ -202,7 +201,7 @@ class DynamoHttpClient:
             last = attempt == self.max_attempts
             try:
                 status, headers, data = self._send(operation, body)
-            except (OSError, http.client.HTTPException) as exc:
+            except OSError as exc:
                 self._drop()
                 if last:
                     raise StoreUnavailableError(self.endpoint, operation, attempt, f"{type(exc).__name__}: {exc}") from exc
@@ -229,6 +228,10 @@ class DynamoHttpClient:
         raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
 
     def _backoff(self, attempt: int, *, throttled: bool) -> None:
+        if self._jitter is None:
+            import random  # on a first retry only: a cold start without retries does not import it
+
+            self._jitter = random.random
         scale = _THROTTLING_SCALE if throttled else _OTHER_SCALE
         self._sleep(self._jitter() * min(scale * 2 ** (attempt - 1), _MAX_BACKOFF))
 
@@ -243,32 +246,23 @@ class DynamoHttpClient:
             body,
             now=self._clock(),
         )
-        connection = self._connection()
-        connection.request("POST", self._path, body=body, headers=headers)
-        response = connection.getresponse()
-        data = response.read()
-        return response.status, {k.lower(): v for k, v in response.getheaders()}, data
+        return self._connection().post(self._path, headers, body)
 
-    def _connection(self) -> http.client.HTTPConnection:
-        """This thread's connection, opened anew when the server closed the kept-alive one."""
-        connection: http.client.HTTPConnection | None = getattr(self._local, "connection", None)
-        if connection is not None and connection.sock is not None:
-            try:  # a kept-alive socket readable before a request was closed by the server
-                stale = bool(select.select([connection.sock], [], [], 0)[0])
-            except (OSError, ValueError):
-                stale = True
-            if stale:
-                connection.close()  # http.client connects again on the next request
+    def _connection(self) -> Http1Connection:
+        """This thread's connection (it reconnects by itself when the server closed it)."""
+        connection: Http1Connection | None = getattr(self._local, "connection", None)
         if connection is None:
+            wrap = None
             if self._https:
                 import ssl
 
-                connection = http.client.HTTPSConnection(
-                    self._host, self._port, timeout=self._timeout, context=ssl.create_default_context(cafile=self._ca_bundle)
-                )
-            else:
-                connection = http.client.HTTPConnection(self._host, self._port, timeout=self._timeout)
-            self._local.connection = connection
+                context = ssl.create_default_context(cafile=self._ca_bundle)
+                host = self._host
+
+                def wrap(sock: Any) -> Any:
+                    return context.wrap_socket(sock, server_hostname=host)
+
+            connection = self._local.connection = Http1Connection(self._host, self._port, timeout=self._timeout, wrap=wrap)
         return connection
 
     def _drop(self) -> None:

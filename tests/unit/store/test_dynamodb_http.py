@@ -32,7 +32,7 @@ class Script:
     def __init__(self) -> None:
         self.replies: list[Reply] = []
         self.requests: list[dict[str, Any]] = []
-        self.connections: set[int] = set()
+        self.connections: set[tuple[str, int]] = set()
         self.bad_crc = 0
         self.hang_up = 0
 
@@ -43,7 +43,7 @@ def _handler(script: Script) -> type[BaseHTTPRequestHandler]:
 
         def do_POST(self) -> None:  # noqa: N802 - http.server's naming
             body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-            script.connections.add(id(self.connection))
+            script.connections.add(self.client_address)
             script.requests.append({"target": self.headers["X-Amz-Target"], "headers": {k.lower(): v for k, v in self.headers.items()},
                                     "body": json.loads(body)})
             status, reply = script.replies.pop(0) if script.replies else (200, {})
