@@ -8,8 +8,17 @@ environment: callers pass a mapping (``os.environ`` in a Lambda, a dict in a tes
 from __future__ import annotations
 
 __all__ = [
+    "AWS_ACCESS_KEY_ID",
+    "AWS_CA_BUNDLE",
+    "AWS_DEFAULT_REGION",
+    "AWS_ENDPOINT_URL",
+    "AWS_ENDPOINT_URL_DYNAMODB",
+    "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS",
     "AWS_LAMBDA_FUNCTION_NAME",
     "AWS_REGION",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "BOTOCORE_ONLY_SETTINGS",
     "DEFAULT_EVENT_SOURCE",
     "DEFAULT_FUNCTION_TIMEOUT_SECONDS",
     "DEFAULT_EVENT_TTL_SECONDS",
@@ -18,6 +27,7 @@ __all__ = [
     "DEFAULT_METRICS_NAMESPACE",
     "DEFAULT_OFFLOAD_THRESHOLD_BYTES",
     "DEFAULT_SERVICE_NAME",
+    "FLOWCTL_DYNAMODB_CLIENT",
     "FLOWCTL_EVENT_BUS",
     "FLOWCTL_EVENT_SOURCE",
     "FLOWCTL_EVENT_TTL",
@@ -70,6 +80,11 @@ folder, which synth makes the project's ``flows/``)."""
 FLOWCTL_HOME = "FLOWCTL_HOME"
 """Local state directory (SQLite run store, offloaded payloads)."""
 
+FLOWCTL_DYNAMODB_CLIENT = "FLOWCTL_DYNAMODB_CLIENT"
+"""The run store's DynamoDB client: ``http`` (flowctl's own, signed with the environment's
+credentials), ``botocore``, or unset/``auto`` (``http`` when the environment holds credentials
+and a region, as in a Lambda; see :mod:`orchestrator.store.dynamodb_client`)."""
+
 # --- variables of the platform and of Powertools ------------------------------------------
 POWERTOOLS_SERVICE_NAME = "POWERTOOLS_SERVICE_NAME"
 POWERTOOLS_METRICS_NAMESPACE = "POWERTOOLS_METRICS_NAMESPACE"
@@ -77,6 +92,28 @@ POWERTOOLS_METRICS_DISABLED = "POWERTOOLS_METRICS_DISABLED"
 POWERTOOLS_TRACE_DISABLED = "POWERTOOLS_TRACE_DISABLED"
 AWS_LAMBDA_FUNCTION_NAME = "AWS_LAMBDA_FUNCTION_NAME"
 AWS_REGION = "AWS_REGION"
+AWS_DEFAULT_REGION = "AWS_DEFAULT_REGION"
+AWS_ACCESS_KEY_ID = "AWS_ACCESS_KEY_ID"
+AWS_SECRET_ACCESS_KEY = "AWS_SECRET_ACCESS_KEY"
+AWS_SESSION_TOKEN = "AWS_SESSION_TOKEN"
+AWS_CA_BUNDLE = "AWS_CA_BUNDLE"
+AWS_ENDPOINT_URL = "AWS_ENDPOINT_URL"
+AWS_ENDPOINT_URL_DYNAMODB = "AWS_ENDPOINT_URL_DYNAMODB"
+AWS_IGNORE_CONFIGURED_ENDPOINT_URLS = "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"
+BOTOCORE_ONLY_SETTINGS = (
+    "AWS_PROFILE",
+    "AWS_CONFIG_FILE",
+    "AWS_USE_FIPS_ENDPOINT",
+    "AWS_USE_DUALSTACK_ENDPOINT",
+    "AWS_MAX_ATTEMPTS",
+    "AWS_RETRY_MODE",
+    "HTTPS_PROXY",
+    "https_proxy",
+    "HTTP_PROXY",
+    "http_proxy",
+)
+"""Settings only botocore honours (profiles, FIPS/dual-stack endpoints, retry
+configuration, proxies): when one is set, the run store uses botocore's DynamoDB client."""
 LAMBDA_TASK_ROOT = "LAMBDA_TASK_ROOT"
 """The folder of a Lambda's code package (set by the Lambda runtime)."""
 

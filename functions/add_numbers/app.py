@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
-from orchestrator.runtime import node
+from orchestrator.runtime import ContractModel, node
 
 
 def handle(inputs: dict[str, Any], ctx: Any = None) -> dict[str, float]:
@@ -22,14 +22,14 @@ def handle(inputs: dict[str, Any], ctx: Any = None) -> dict[str, float]:
     return {"a": a, "b": b, "sum": a + b}
 
 
-class Input(BaseModel):
+class Input(ContractModel):
     """Two numbers to add."""
 
     a: float = Field(description="First addend.")
     b: float = Field(description="Second addend.")
 
 
-class Output(BaseModel):
+class Output(ContractModel):
     """The addends and their sum."""
 
     a: float

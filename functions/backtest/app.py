@@ -25,9 +25,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
-from orchestrator.runtime import node
+from orchestrator.runtime import ContractModel, node
 
 from shared.contracts import Point, Signal
 
@@ -81,7 +81,7 @@ def handle(inputs: dict[str, Any], ctx: Any = None) -> dict[str, Any]:
     return run(series, list(inputs.get("signals") or []), capital)
 
 
-class Input(BaseModel):
+class Input(ContractModel):
     """A series, its signals and the starting capital."""
 
     series: list[Point] = Field(description="Daily closes, sorted by date.")
@@ -89,7 +89,7 @@ class Input(BaseModel):
     capital: float = Field(10000, description="Starting cash.")
 
 
-class Output(BaseModel):
+class Output(ContractModel):
     """Strategy against buy-and-hold."""
 
     initial_capital: float

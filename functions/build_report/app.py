@@ -34,10 +34,10 @@ import io
 import json
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from orchestrator.io import StorageError, join_uri, resolve, write_text
-from orchestrator.runtime import node
+from orchestrator.runtime import ContractModel, node
 
 from shared.reconciliation import cents
 
@@ -148,7 +148,7 @@ def handle(inputs: dict[str, Any], ctx: Any = None) -> dict[str, Any]:
     return {"summary": summary, "location": resolve(destination), "files": files}
 
 
-class Input(BaseModel):
+class Input(ContractModel):
     """The matched pairs and the unmatched rows of both passes, and where to write."""
 
     exact: list[dict[str, Any]] = Field(default_factory=list, description="match_exact's matched pairs.")
@@ -158,7 +158,7 @@ class Input(BaseModel):
     destination: str = Field(description="Local folder or s3://bucket/prefix.")
 
 
-class Output(BaseModel):
+class Output(ContractModel):
     """The summary and the files written."""
 
     summary: dict[str, Any]

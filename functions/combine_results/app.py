@@ -22,9 +22,9 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
-from orchestrator.runtime import node
+from orchestrator.runtime import ContractModel, node
 
 
 class UserInputError(Exception):
@@ -75,7 +75,7 @@ def handle(inputs: dict[str, Any], ctx: Any = None) -> dict[str, Any]:
     }
 
 
-class Input(BaseModel):
+class Input(ContractModel):
     """The user and both checks of their photo."""
 
     user: dict[str, Any] = Field(description="{id, name, image, reference}.")
@@ -83,7 +83,7 @@ class Input(BaseModel):
     match: dict[str, Any] = Field(default_factory=dict, description="match_face's output.")
 
 
-class Output(BaseModel):
+class Output(ContractModel):
     """The KYC decision."""
 
     user_id: str

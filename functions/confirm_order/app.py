@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
-from orchestrator.runtime import node
+from orchestrator.runtime import ContractModel, node
 
 FREE_SHIPPING_FROM = 100
 
@@ -29,7 +29,7 @@ def handle(inputs: dict[str, Any], ctx: Any = None) -> dict[str, Any]:
     }
 
 
-class Input(BaseModel):
+class Input(ContractModel):
     """The order placed."""
 
     order_id: str = Field(description="The order's id.")
@@ -37,7 +37,7 @@ class Input(BaseModel):
     customer: str = Field("", description="Who ordered.")
 
 
-class Output(BaseModel):
+class Output(ContractModel):
     """The confirmed order and how it ships."""
 
     order_id: str

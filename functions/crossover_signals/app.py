@@ -20,9 +20,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
-from orchestrator.runtime import node
+from orchestrator.runtime import ContractModel, node
 
 from shared.contracts import Point, Signal
 
@@ -62,7 +62,7 @@ def handle(inputs: dict[str, Any], ctx: Any = None) -> dict[str, Any]:
     return {"signals": signals, "count": len(signals)}
 
 
-class Input(BaseModel):
+class Input(ContractModel):
     """A series and its two moving averages (aligned with it)."""
 
     series: list[Point] = Field(description="Daily closes.")
@@ -70,7 +70,7 @@ class Input(BaseModel):
     long: list[float | None] | dict[str, Any] = Field(description="Long moving average (values or moving_average's output).")
 
 
-class Output(BaseModel):
+class Output(ContractModel):
     """The buy and sell signals."""
 
     signals: list[Signal]

@@ -23,10 +23,10 @@ from collections import deque
 from typing import Any
 
 from PIL import Image, ImageFilter
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from orchestrator.io import StorageError, read_bytes
-from orchestrator.runtime import node
+from orchestrator.runtime import ContractModel, node
 
 ANALYSIS_SIDE = 128
 MIN_AREA = 0.02
@@ -130,7 +130,7 @@ def handle(inputs: dict[str, Any], ctx: Any = None) -> dict[str, Any]:
     }
 
 
-class Input(BaseModel):
+class Input(ContractModel):
     """verify_image's output."""
 
     image: str | None = Field(None, description="Resolved path of the photo.")
@@ -138,7 +138,7 @@ class Input(BaseModel):
     reason: str | None = Field(None, description="Why it is invalid.")
 
 
-class Box(BaseModel):
+class Box(ContractModel):
     """Where a face is, in pixels of the original photo."""
 
     x: int
@@ -148,7 +148,7 @@ class Box(BaseModel):
     confidence: float
 
 
-class Output(BaseModel):
+class Output(ContractModel):
     """The faces found."""
 
     faces: int

@@ -22,10 +22,10 @@ import csv
 import io
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from orchestrator.io import resolve
-from orchestrator.runtime import node
+from orchestrator.runtime import ContractModel, node
 from orchestrator.runtime.inputs import read_text_or_raise, require_input
 
 
@@ -65,7 +65,7 @@ def handle(inputs: dict[str, Any], ctx: Any = None) -> dict[str, Any]:
     }
 
 
-class Input(BaseModel):
+class Input(ContractModel):
     """The CSV file to read."""
 
     path: str = Field(description="Local path or s3:// URI.")
@@ -73,7 +73,7 @@ class Input(BaseModel):
     delimiter: str = Field(",", description="Column separator.")
 
 
-class Output(BaseModel):
+class Output(ContractModel):
     """The rows of the file."""
 
     source: str | None

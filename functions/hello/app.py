@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
-from orchestrator.runtime import node
+from orchestrator.runtime import ContractModel, node
 
 
 def handle(inputs: dict[str, Any] | None, ctx: Any = None) -> dict[str, str]:
@@ -18,13 +18,13 @@ def handle(inputs: dict[str, Any] | None, ctx: Any = None) -> dict[str, str]:
     return {"message": f"Hello, {name}!"}
 
 
-class Input(BaseModel):
+class Input(ContractModel):
     """Who to greet."""
 
     name: str | None = Field("World", description="Name of the person to greet.")
 
 
-class Output(BaseModel):
+class Output(ContractModel):
     """The greeting."""
 
     message: str = Field(description="'Hello, <name>!'")

@@ -37,9 +37,9 @@ import urllib.request
 from typing import Any
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
-from orchestrator.runtime import node
+from orchestrator.runtime import ContractModel, node
 
 LIST_KEYS = ("records", "data", "items")
 DEFAULT_TIMEOUT = 30.0
@@ -158,7 +158,7 @@ def handle(inputs: dict[str, Any], ctx: Any = None) -> dict[str, Any]:
     return {"records": records, "status": status, "count": len(records), "url": full_url}
 
 
-class Input(BaseModel):
+class Input(ContractModel):
     """What to GET."""
 
     url: str = Field(description="http(s) URL of the API.")
@@ -167,7 +167,7 @@ class Input(BaseModel):
     timeout: float = Field(30, description="Seconds.")
 
 
-class Output(BaseModel):
+class Output(ContractModel):
     """The records of the answer."""
 
     records: list[dict[str, Any]]

@@ -8,22 +8,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
-from orchestrator.runtime import node
+from orchestrator.runtime import ContractModel, node
 
 
 def handle(inputs: dict[str, Any] | None, ctx: Any = None) -> dict[str, int]:
     return {"count": int((inputs or {}).get("count") or 0) + 1}
 
 
-class Input(BaseModel):
+class Input(ContractModel):
     """The counter to increment."""
 
     count: int | None = Field(0, description="Current value (missing or null counts as 0).")
 
 
-class Output(BaseModel):
+class Output(ContractModel):
     """The incremented counter."""
 
     count: int

@@ -19,9 +19,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
-from orchestrator.runtime import node
+from orchestrator.runtime import ContractModel, node
 
 from shared.contracts import Point
 
@@ -47,7 +47,7 @@ def handle(inputs: dict[str, Any], ctx: Any = None) -> dict[str, Any]:
     return {"series": series, "days": len(series), "start": series[0]["date"], "end": series[-1]["date"]}
 
 
-class Input(BaseModel):
+class Input(ContractModel):
     """A series and the period to keep (both days inclusive)."""
 
     series: list[Point] = Field(description="Daily closes.")
@@ -55,7 +55,7 @@ class Input(BaseModel):
     end: str = Field(description="Last day, ISO date.")
 
 
-class Output(BaseModel):
+class Output(ContractModel):
     """The points of the period."""
 
     series: list[Point]

@@ -25,10 +25,10 @@ import json
 import re
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from orchestrator.io import join_uri, resolve
-from orchestrator.runtime import node
+from orchestrator.runtime import ContractModel, node
 from orchestrator.runtime.inputs import read_text_or_raise, require_input
 
 _ABSOLUTE = re.compile(r"^(/|[A-Za-z][A-Za-z0-9+.-]*://)")
@@ -74,13 +74,13 @@ def handle(inputs: dict[str, Any], ctx: Any = None) -> dict[str, Any]:
     return {"users": users, "count": len(users)}
 
 
-class Input(BaseModel):
+class Input(ContractModel):
     """The users file."""
 
     path: str = Field(description="JSON file: a list of {id, name, image, reference} (local or s3://).")
 
 
-class User(BaseModel):
+class User(ContractModel):
     """A user to verify, with resolved image paths."""
 
     id: str
@@ -89,7 +89,7 @@ class User(BaseModel):
     reference: str | None = None
 
 
-class Output(BaseModel):
+class Output(ContractModel):
     """The users."""
 
     users: list[User]

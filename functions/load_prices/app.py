@@ -22,9 +22,9 @@ import math
 from datetime import date
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
-from orchestrator.runtime import node
+from orchestrator.runtime import ContractModel, node
 from orchestrator.runtime.inputs import read_text_or_raise, require_input
 
 from shared.contracts import Point
@@ -70,7 +70,7 @@ def handle(inputs: dict[str, Any], ctx: Any = None) -> dict[str, Any]:
     }
 
 
-class Input(BaseModel):
+class Input(ContractModel):
     """The price file."""
 
     path: str = Field(description="CSV file (local or s3://).")
@@ -78,7 +78,7 @@ class Input(BaseModel):
     close_column: str = Field("close", description="Column of the closes.")
 
 
-class Output(BaseModel):
+class Output(ContractModel):
     """The series, sorted by date."""
 
     series: list[Point]

@@ -20,9 +20,9 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
-from orchestrator.runtime import node
+from orchestrator.runtime import ContractModel, node
 
 from shared.kyc import plain_user_id, utc_now, write_user_file
 
@@ -50,7 +50,7 @@ def handle(inputs: dict[str, Any], ctx: Any = None) -> dict[str, Any]:
     return {**profile, "profile": where}
 
 
-class Input(BaseModel):
+class Input(ContractModel):
     """The user, whether they were verified, and the combined result."""
 
     user: dict[str, Any] = Field(description="{id, name, ...}.")
@@ -59,7 +59,7 @@ class Input(BaseModel):
     out_dir: str | None = Field(None, description="Local folder or s3:// prefix.")
 
 
-class Output(BaseModel):
+class Output(ContractModel):
     """The profile as written."""
 
     user_id: str

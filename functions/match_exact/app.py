@@ -30,9 +30,9 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
-from orchestrator.runtime import node
+from orchestrator.runtime import ContractModel, node
 
 from shared.contracts import MatchOutput
 from shared.reconciliation import ReconciliationInputError, outcome, row_cents
@@ -97,7 +97,7 @@ def handle(inputs: dict[str, Any], ctx: Any = None) -> dict[str, Any]:
     return match(sides["bank"], sides["ledger"])
 
 
-class Input(BaseModel):
+class Input(ContractModel):
     """Both sides: the extract nodes' outputs keyed by node id, or {bank, ledger}."""
 
     model_config = ConfigDict(extra="allow")

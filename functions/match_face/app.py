@@ -22,10 +22,10 @@ import math
 from typing import Any
 
 from PIL import Image, ImageFilter, ImageOps, UnidentifiedImageError
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from orchestrator.io import StorageError, read_bytes
-from orchestrator.runtime import node
+from orchestrator.runtime import ContractModel, node
 
 THUMB = (24, 30)
 DEFAULT_THRESHOLD = 0.8
@@ -79,14 +79,14 @@ def handle(inputs: dict[str, Any], ctx: Any = None) -> dict[str, Any]:
     return {**result, "similarity": score, "match": score >= threshold}
 
 
-class Input(BaseModel):
+class Input(ContractModel):
     """verify_image's output and the similarity threshold."""
 
     image: dict[str, Any] = Field(default_factory=dict, description="verify_image's output.")
     threshold: float = Field(0.8, ge=0, le=1, description="Minimum similarity, 0-1.")
 
 
-class Output(BaseModel):
+class Output(ContractModel):
     """How similar the photo is to the reference."""
 
     similarity: float

@@ -32,11 +32,11 @@ import bisect
 from datetime import date
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 from rapidfuzz import fuzz
 from rapidfuzz.utils import default_process
 
-from orchestrator.runtime import node
+from orchestrator.runtime import ContractModel, node
 
 from shared.contracts import MatchOutput
 from shared.reconciliation import ReconciliationInputError, cents, outcome, row_cents
@@ -137,7 +137,7 @@ def handle(inputs: dict[str, Any], ctx: Any = None) -> dict[str, Any]:
     )
 
 
-class Input(BaseModel):
+class Input(ContractModel):
     """The rows left by the exact pass and the tolerances."""
 
     bank: list[dict[str, Any]] = Field(default_factory=list, description="Unmatched bank rows.")

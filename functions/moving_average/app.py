@@ -18,9 +18,9 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
-from orchestrator.runtime import node
+from orchestrator.runtime import ContractModel, node
 
 from shared.contracts import Point
 
@@ -45,14 +45,14 @@ def handle(inputs: dict[str, Any], ctx: Any = None) -> dict[str, Any]:
     return {"window": int(window), "values": simple_moving_average(closes, int(window))}
 
 
-class Input(BaseModel):
+class Input(ContractModel):
     """A series and the window."""
 
     series: list[Point] = Field(description="Daily closes.")
     window: int = Field(gt=0, description="Number of closes averaged.")
 
 
-class Output(BaseModel):
+class Output(ContractModel):
     """One value per point (null before the window is full)."""
 
     window: int

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
-from orchestrator.runtime import node
+from orchestrator.runtime import ContractModel, node
 
 
 def handle(inputs: dict[str, Any], ctx: Any = None) -> dict[str, Any]:
@@ -18,14 +18,14 @@ def handle(inputs: dict[str, Any], ctx: Any = None) -> dict[str, Any]:
     return {"index": inputs.get("index"), "item": item, "upper": item.upper(), "length": len(item)}
 
 
-class Input(BaseModel):
+class Input(ContractModel):
     """One item of a foreach."""
 
     item: Any = Field(description="The item (used as text).")
     index: int | None = Field(None, description="Its position in the list.")
 
 
-class Output(BaseModel):
+class Output(ContractModel):
     """The item, upper-cased, with its length."""
 
     index: int | None

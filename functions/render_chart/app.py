@@ -25,10 +25,10 @@ from typing import Any
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from orchestrator.io import StorageError, write_bytes
-from orchestrator.runtime import node
+from orchestrator.runtime import ContractModel, node
 
 from shared.contracts import Point, Signal
 
@@ -89,7 +89,7 @@ def handle(inputs: dict[str, Any], ctx: Any = None) -> dict[str, Any]:
     return {"path": where, "width": width, "height": height, "bytes": len(png)}
 
 
-class Input(BaseModel):
+class Input(ContractModel):
     """A series, its averages and signals, and where to write the PNG."""
 
     series: list[Point] = Field(description="Daily closes.")
@@ -100,7 +100,7 @@ class Input(BaseModel):
     title: str | None = Field(None, description="Chart title.")
 
 
-class Output(BaseModel):
+class Output(ContractModel):
     """The PNG written."""
 
     path: str

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
-from orchestrator.runtime import node
+from orchestrator.runtime import ContractModel, node
 
 TAX_PERCENT = 7
 
@@ -39,7 +39,7 @@ def handle(row: dict[str, Any], ctx: Any = None) -> dict[str, Any]:
     }
 
 
-class Input(BaseModel):
+class Input(ContractModel):
     """One order row of the CSV file, values as text (or already numbers)."""
 
     order_id: str | int = Field(description="The order's number.")
@@ -47,7 +47,7 @@ class Input(BaseModel):
     amount_cents: str | int = Field(description="The amount before tax, in cents.")
 
 
-class Output(BaseModel):
+class Output(ContractModel):
     """The priced order."""
 
     order_id: int

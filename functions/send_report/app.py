@@ -26,10 +26,10 @@ import os
 from email.message import EmailMessage
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from orchestrator.io import StorageError, join_uri, write_bytes
-from orchestrator.runtime import node
+from orchestrator.runtime import ContractModel, node
 
 SENDER_ENV = "FLOWCTL_EMAIL_SENDER"
 OUTBOX_NAME = "report.eml"
@@ -104,7 +104,7 @@ def handle(inputs: dict[str, Any], ctx: Any = None, *, ses: Any = None) -> dict[
     return {"sent": False, "outbox": outbox, "to": to}
 
 
-class Input(BaseModel):
+class Input(ContractModel):
     """Who gets the report and what it says."""
 
     to: str = Field(description="Recipient e-mail address.")
@@ -114,7 +114,7 @@ class Input(BaseModel):
     subject: str | None = Field(None, description="Subject line.")
 
 
-class Output(BaseModel):
+class Output(ContractModel):
     """Sent through SES, or left in the local outbox."""
 
     sent: bool

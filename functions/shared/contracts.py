@@ -9,7 +9,7 @@ Example (``functions/moving_average/app.py``)::
 
     from shared.contracts import Point
 
-    class Input(BaseModel):
+    class Input(ContractModel):
         series: list[Point]
 """
 
@@ -17,19 +17,21 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Field
+
+from orchestrator.runtime import ContractModel
 
 __all__ = ["DecisionInput", "DecisionOutput", "MatchOutput", "Point", "Signal"]
 
 
-class Point(BaseModel):
+class Point(ContractModel):
     """One day of a price series."""
 
     date: str
     close: float
 
 
-class Signal(BaseModel):
+class Signal(ContractModel):
     """A crossover: buy or sell at that day's close."""
 
     date: str
@@ -37,7 +39,7 @@ class Signal(BaseModel):
     price: float
 
 
-class MatchOutput(BaseModel):
+class MatchOutput(ContractModel):
     """The pairs of a matching pass and the rows it left."""
 
     matched: list[dict[str, Any]]
@@ -46,7 +48,7 @@ class MatchOutput(BaseModel):
     counts: dict[str, int]
 
 
-class DecisionInput(BaseModel):
+class DecisionInput(ContractModel):
     """The user, the combined result and where to write the record."""
 
     user: dict[str, Any] = Field(description="{id, name, ...}.")
@@ -54,7 +56,7 @@ class DecisionInput(BaseModel):
     out_dir: str | None = Field(None, description="Local folder or s3:// prefix (default out/kyc).")
 
 
-class DecisionOutput(BaseModel):
+class DecisionOutput(ContractModel):
     """The decision as recorded."""
 
     user_id: str

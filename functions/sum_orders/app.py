@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
-from orchestrator.runtime import node
+from orchestrator.runtime import ContractModel, node
 
 
 def handle(inputs: dict[str, Any], ctx: Any = None) -> dict[str, Any]:
@@ -31,13 +31,13 @@ def handle(inputs: dict[str, Any], ctx: Any = None) -> dict[str, Any]:
     }
 
 
-class Input(BaseModel):
+class Input(ContractModel):
     """The priced orders: an aggregated foreach's full list."""
 
     orders: list[dict[str, Any]] = Field(description="score_order outputs, in the rows' order.")
 
 
-class Output(BaseModel):
+class Output(ContractModel):
     """Count and sums of the orders, and how many fall in each size band."""
 
     count: int

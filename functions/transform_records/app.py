@@ -30,9 +30,9 @@ from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
-from orchestrator.runtime import node
+from orchestrator.runtime import ContractModel, node
 
 
 class UnknownSourceError(Exception):
@@ -158,14 +158,14 @@ def handle(inputs: dict[str, Any], ctx: Any = None) -> dict[str, Any]:
     return transform(list(inputs.get("records") or []), str(inputs.get("source") or ""))
 
 
-class Input(BaseModel):
+class Input(ContractModel):
     """Raw records of one source."""
 
     records: list[dict[str, Any]] = Field(default_factory=list, description="Raw API records.")
     source: Literal["orders", "customers"] = Field(description="Which source they come from.")
 
 
-class Output(BaseModel):
+class Output(ContractModel):
     """Clean records and the rejected ones."""
 
     records: list[dict[str, Any]]

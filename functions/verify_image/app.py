@@ -20,10 +20,10 @@ import io
 from typing import Any
 
 from PIL import Image, UnidentifiedImageError
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from orchestrator.io import ObjectNotFoundError, StorageError, read_bytes, resolve
-from orchestrator.runtime import node
+from orchestrator.runtime import ContractModel, node
 
 FORMATS = ("PNG", "JPEG")
 MIN_SIDE, MAX_SIDE = 64, 4096
@@ -71,13 +71,13 @@ def handle(inputs: dict[str, Any], ctx: Any = None) -> dict[str, Any]:
     return {**result, "format": fmt, "width": width, "height": height, "valid": reason is None, "reason": reason}
 
 
-class Input(BaseModel):
+class Input(ContractModel):
     """The user whose photo to check."""
 
     user: dict[str, Any] = Field(description="{id, name, image, reference}.")
 
 
-class Output(BaseModel):
+class Output(ContractModel):
     """The photo's format and size, and whether it is usable."""
 
     user_id: str

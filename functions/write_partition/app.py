@@ -26,10 +26,10 @@ import re
 from datetime import date, datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from orchestrator.io import StorageError, join_uri, write_bytes
-from orchestrator.runtime import node
+from orchestrator.runtime import ContractModel, node
 
 FORMATS = ("jsonl", "csv")
 PART_NAME = "part-0000"
@@ -82,7 +82,7 @@ def handle(inputs: dict[str, Any], ctx: Any = None) -> dict[str, Any]:
     return {"rows": len(records), "path": path, "format": fmt, "bytes": len(data)}
 
 
-class Input(BaseModel):
+class Input(ContractModel):
     """Records of one day and where they go."""
 
     records: list[dict[str, Any]] = Field(default_factory=list, description="Records to write.")
@@ -92,7 +92,7 @@ class Input(BaseModel):
     format: Literal["jsonl", "csv"] = Field("jsonl", description="File format.")
 
 
-class Output(BaseModel):
+class Output(ContractModel):
     """The partition file written."""
 
     rows: int

@@ -7,12 +7,17 @@ forms read it. Declaring a contract never changes what the function receives wit
 (the payload, as before); with a type hint the function receives the parsed model, as the hint
 says, and a returned model is dumped to JSON data.
 
+Models derived from :class:`~orchestrator.runtime.contract_model.ContractModel` (a pydantic
+``BaseModel``) are built on first use, so a Lambda whose contract only documents its payload
+never builds them. Importing this module does not import pydantic: a function without models
+does not pay for it.
+
 Example::
 
-    class In(BaseModel):
+    class In(ContractModel):
         name: str = "World"
 
-    class Out(BaseModel):
+    class Out(ContractModel):
         message: str
 
     lambda_handler = node(handle, input=In, output=Out)
@@ -22,14 +27,29 @@ Example::
 from __future__ import annotations
 
 import inspect
+import sys
 import typing
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel
+if TYPE_CHECKING:
+    from pydantic import BaseModel
 
-__all__ = ["Contract", "contract_of", "hinted_models"]
+__all__ = ["Contract", "contract_of", "hinted_models", "is_model", "is_model_class"]
+
+
+def is_model_class(value: Any) -> bool:
+    """Whether ``value`` is a pydantic model class (False without importing pydantic when no
+    code has imported it: then no model exists)."""
+    pydantic = sys.modules.get("pydantic")
+    return pydantic is not None and inspect.isclass(value) and issubclass(value, pydantic.BaseModel)
+
+
+def is_model(value: Any) -> bool:
+    """Whether ``value`` is a pydantic model instance (same as :func:`is_model_class`)."""
+    pydantic = sys.modules.get("pydantic")
+    return pydantic is not None and isinstance(value, pydantic.BaseModel)
 
 
 @dataclass(frozen=True)
@@ -53,7 +73,7 @@ class Contract:
 
 
 def _model(hint: Any) -> type[BaseModel] | None:
-    return hint if inspect.isclass(hint) and issubclass(hint, BaseModel) else None
+    return hint if is_model_class(hint) else None
 
 
 def hinted_models(func: Callable[..., Any]) -> tuple[type[BaseModel] | None, type[BaseModel] | None]:

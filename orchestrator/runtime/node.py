@@ -41,16 +41,17 @@ import os
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, overload
-
-from pydantic import BaseModel
+from typing import TYPE_CHECKING, Any, overload
 
 from orchestrator.constants import AWS_LAMBDA_FUNCTION_NAME
 from orchestrator.runtime.config import NodeRuntime, get_runtime
 from orchestrator.runtime.context import NodeContext, NodePayload, parse_payload
-from orchestrator.runtime.contract import Contract, hinted_models
+from orchestrator.runtime.contract import Contract, hinted_models, is_model
 from orchestrator.runtime.fanout import store_for
 from orchestrator.runtime.outputs import check_json_output
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
 
 __all__ = ["node"]
 
@@ -138,7 +139,7 @@ def _wrap(
                     if parse_model is not None:
                         value = parse_model.model_validate(value if value is not None else {})
                     result = user_func(value, call_ctx) if wants_context else user_func(value)
-                    if isinstance(result, BaseModel):
+                    if is_model(result):
                         result = result.model_dump(mode="json")
                     check_json_output(payload.node, result)
                     return result

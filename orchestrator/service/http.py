@@ -21,7 +21,7 @@ from orchestrator.service.errors import (
     StartRunError,
     StepFunctionsUnavailableError,
 )
-from orchestrator.store.errors import RunAlreadyExistsError
+from orchestrator.store.errors import DynamoDBError, RunAlreadyExistsError, StoreUnavailableError
 from orchestrator.strict_json import StrictJsonError
 
 __all__ = [
@@ -41,14 +41,17 @@ _STATUS: tuple[tuple[type[Exception], int], ...] = (
     (FlowNotDeployedError, 503),
     (StepFunctionsUnavailableError, 503),
     (EventPublishError, 503),
+    (StoreUnavailableError, 503),
+    (DynamoDBError, 500),  # the run table refused a request: not the caller's mistake
     (ConfigurationError, 500),
     (FlowctlError, 400),
 )
 
 
 def error_status(exc: Exception) -> int:
-    """404 unknown flow/run, 409 conflicts, 413 too large, 503 flow not deployed, 500
-    misconfiguration, 400 any other mistake of the caller; a refused start says its own."""
+    """404 unknown flow/run, 409 conflicts, 413 too large, 503 flow not deployed or a service
+    unreachable, 500 misconfiguration or a refused run-table request, 400 any other mistake of
+    the caller; a refused start says its own."""
     if isinstance(exc, StartRunError):
         return exc.status
     for cls, status in _STATUS:

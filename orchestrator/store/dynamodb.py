@@ -1,8 +1,12 @@
 """DynamoDB backend of the run store: one table (see :mod:`orchestrator.store.dynamodb_schema`).
 
-The boto3 DynamoDB *client* is injected (or created on first use, never at import time).
-Reads are strongly consistent; ``ConditionalCheckFailedException`` (and a transaction cancelled
-by a failed condition) becomes :class:`~orchestrator.store.errors.ConditionFailedError`.
+The DynamoDB *client* is injected (a boto3/botocore client, or flowctl's own
+:class:`~orchestrator.store.dynamodb_http.DynamoHttpClient`) or created on first use by
+:func:`~orchestrator.store.dynamodb_client.dynamodb_client`, never at import time. Both raise
+errors carrying ``response["Error"]["Code"]`` (botocore's ``ClientError``, flowctl's
+:class:`~orchestrator.store.errors.DynamoDBError`). Reads are strongly consistent;
+``ConditionalCheckFailedException`` (and a transaction cancelled by a failed condition) becomes
+:class:`~orchestrator.store.errors.ConditionFailedError`.
 
 Example::
 
@@ -16,8 +20,6 @@ from collections.abc import Iterator, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
-from botocore.exceptions import ClientError
-
 from orchestrator.store import dynamodb_types
 from orchestrator.store import items as it
 from orchestrator.store.base import RunStore
@@ -28,6 +30,7 @@ __all__ = ["DynamoRunStore"]
 
 _SERIALIZER = _DESERIALIZER = dynamodb_types  # boto3's TypeSerializer/TypeDeserializer, boto3-free
 _CONDITION_FAILED = "ConditionalCheckFailedException"
+_CONDITION_FAILED_REASONS = frozenset({"ConditionalCheckFailed", _CONDITION_FAILED})  # a transaction's reason code
 _TRANSACTION_RETRIES = 3
 
 
@@ -45,12 +48,19 @@ def _key(key: it.Key) -> dict[str, Any]:
     return {"PK": {"S": key[0]}, "SK": {"S": key[1]}}
 
 
-def _code(exc: ClientError) -> str:
-    return str(exc.response.get("Error", {}).get("Code", ""))
+def _response(exc: BaseException) -> Mapping[str, Any]:
+    """The response of a refused request (botocore's ``ClientError`` and flowctl's
+    ``DynamoDBError`` both carry it), or {} for any other exception."""
+    response = getattr(exc, "response", None)
+    return response if isinstance(response, Mapping) else {}
+
+
+def _code(exc: BaseException) -> str:
+    return str(_response(exc).get("Error", {}).get("Code", ""))
 
 
 class DynamoRunStore(RunStore):
-    """RunStore on the DynamoDB table ``table_name`` through a boto3 DynamoDB ``client``."""
+    """RunStore on the DynamoDB table ``table_name`` through a DynamoDB ``client`` (see above)."""
 
     def __init__(self, table_name: str, *, client: Any = None, **options: Any) -> None:
         super().__init__(**options)
@@ -106,9 +116,14 @@ class DynamoRunStore(RunStore):
 
     def _pages(self, args: dict[str, Any]) -> Iterator[it.Item]:
         """Every item of a query, one page in memory at a time."""
-        for page in self.client.get_paginator("query").paginate(**args):
+        start: Any = None
+        while True:
+            page = self.client.query(**args, ExclusiveStartKey=start) if start else self.client.query(**args)
             for raw in page.get("Items", []):
                 yield _load(raw)
+            start = page.get("LastEvaluatedKey")
+            if not start:
+                return
 
     def _query_flow(self, gsi1pk: str, limit: int, after: it.Item | None) -> list[it.Item]:
         args: dict[str, Any] = {
@@ -137,7 +152,7 @@ class DynamoRunStore(RunStore):
             args["ConditionExpression"] = "attribute_not_exists(PK)"
         try:
             self.client.put_item(**args)
-        except ClientError as exc:
+        except Exception as exc:
             if _code(exc) == _CONDITION_FAILED:
                 raise ConditionFailedError(f"item {item['PK']} {item['SK']} exists") from exc
             raise
@@ -174,7 +189,7 @@ class DynamoRunStore(RunStore):
                 ExpressionAttributeNames=names,
                 ExpressionAttributeValues=values,
             )
-        except ClientError as exc:
+        except Exception as exc:
             if _code(exc) == _CONDITION_FAILED:
                 raise ConditionFailedError(f"{key[0]} has a status as new as {seq}") from exc
             raise
@@ -187,7 +202,7 @@ class DynamoRunStore(RunStore):
                 ConditionExpression="attribute_exists(PK)",
                 ReturnValues="ALL_OLD",
             )
-        except ClientError as exc:
+        except Exception as exc:
             if _code(exc) == _CONDITION_FAILED:
                 raise ConditionFailedError(f"item {key[0]} {key[1]} is gone") from exc
             raise
@@ -208,11 +223,11 @@ class DynamoRunStore(RunStore):
             try:
                 self.client.transact_write_items(TransactItems=actions)
                 return
-            except ClientError as exc:
+            except Exception as exc:
                 if _code(exc) != "TransactionCanceledException":
                     raise
-                reasons = [r.get("Code", "") for r in exc.response.get("CancellationReasons", [])]
-                if _CONDITION_FAILED in reasons or not reasons:
+                reasons = [r.get("Code", "") for r in _response(exc).get("CancellationReasons", [])]
+                if _CONDITION_FAILED_REASONS.intersection(reasons) or not reasons:
                     raise ConditionFailedError("an item of the pair is gone") from exc
                 if attempt == _TRANSACTION_RETRIES - 1:
                     raise ConditionFailedError(f"transaction conflict: {reasons}") from exc

@@ -1,30 +1,86 @@
-"""The DynamoDB client a store creates for itself (when none is injected): botocore's, made on
-first use, without the work a Lambda's cold start does not need.
+"""The DynamoDB client a store creates for itself (when none is injected).
 
-``boto3.client("dynamodb")`` imports boto3 and, to check that the name ``dynamodb`` is a service,
-botocore's loader lists every service folder it ships (~440 of them, each listed again for its
-API versions), twice (the service model and its endpoint rule set): a third of creating the
-client on a cold start. :func:`dynamodb_client` creates the same client from a botocore session
-whose loader only looks for DynamoDB's files. Everything else (credentials, region, endpoint
-URL from ``AWS_ENDPOINT_URL_DYNAMODB``, retries, moto's mocking) is botocore's own.
+:func:`dynamodb_client` picks one of two:
+
+- flowctl's own :class:`~orchestrator.store.dynamodb_http.DynamoHttpClient` when the
+  environment holds credentials and a region (``AWS_ACCESS_KEY_ID``, ``AWS_SECRET_ACCESS_KEY``,
+  ``AWS_SESSION_TOKEN``, ``AWS_REGION``: what Lambda gives every function). It costs a cold
+  start a few milliseconds where botocore's costs ~250 ms.
+- botocore's client otherwise: credentials from a profile, SSO, a container or instance role
+  (the command line on a workstation), a setting only botocore honours (a profile, FIPS or
+  dual-stack endpoints, retry settings, a proxy:
+  :data:`~orchestrator.constants.BOTOCORE_ONLY_SETTINGS`), and while moto's in-process mock is
+  active (it intercepts botocore, not sockets). ``FLOWCTL_DYNAMODB_CLIENT=botocore`` asks for it
+  always; ``=http`` for flowctl's own always.
+
+botocore's client is made from a session whose loader looks only for DynamoDB's files:
+``boto3.client("dynamodb")`` would list every service folder botocore ships (~440, twice) to
+check that ``dynamodb`` is one. Everything else (credentials, region, endpoint URL, retries,
+moto) is botocore's own.
 
 Example::
 
     >>> client = dynamodb_client()
-    >>> client.describe_table(TableName="flowctl-runs")
+    >>> client.get_item(TableName="flowctl-runs", Key={"PK": {"S": "RUN#r1"}, "SK": {"S": "RUN"}})
 """
 
 from __future__ import annotations
 
 import os
+import sys
+from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["dynamodb_client"]
+from orchestrator.constants import (
+    AWS_ACCESS_KEY_ID,
+    AWS_SECRET_ACCESS_KEY,
+    BOTOCORE_ONLY_SETTINGS,
+    FLOWCTL_DYNAMODB_CLIENT,
+)
+
+__all__ = ["botocore_dynamodb_client", "dynamodb_client", "uses_http_client"]
 
 SERVICE = "dynamodb"
 
 
-def dynamodb_client() -> Any:
+def _moto_is_mocking() -> bool:
+    """Whether moto's ``mock_aws`` is active in this process (read without importing moto)."""
+    models = sys.modules.get("moto.core.models")
+    stubber = getattr(models, "botocore_stubber", None)
+    return bool(getattr(stubber, "enabled", False))
+
+
+def uses_http_client(env: Mapping[str, str]) -> bool:
+    """Whether :func:`dynamodb_client` gives flowctl's own client for ``env`` (see above)."""
+    from orchestrator.store.dynamodb_http import region_from_env
+
+    choice = (env.get(FLOWCTL_DYNAMODB_CLIENT) or "auto").lower()
+    if choice not in ("auto", "http", "botocore"):
+        from orchestrator.store.errors import StoreError
+
+        raise StoreError(
+            f"unknown DynamoDB client {choice!r}",
+            where=FLOWCTL_DYNAMODB_CLIENT,
+            hint="set it to 'auto' (the default), 'http' or 'botocore'",
+        )
+    if choice != "auto":
+        return choice == "http"
+    has_credentials = bool(env.get(AWS_ACCESS_KEY_ID) and env.get(AWS_SECRET_ACCESS_KEY) and region_from_env(env))
+    return has_credentials and not any(env.get(name) for name in BOTOCORE_ONLY_SETTINGS) and not _moto_is_mocking()
+
+
+def dynamodb_client(env: Mapping[str, str] | None = None) -> Any:
+    """A DynamoDB client configured from ``env`` (default: ``os.environ``): flowctl's own or
+    botocore's, as :func:`uses_http_client` says."""
+    env = os.environ if env is None else env
+    if uses_http_client(env):
+        from orchestrator.store.dynamodb_http import DynamoHttpClient
+
+        return DynamoHttpClient.from_env(env)
+    return botocore_dynamodb_client()
+
+
+def botocore_dynamodb_client() -> Any:
     """A botocore DynamoDB client configured from the environment, as ``boto3.client`` makes it."""
     import botocore.session
     from botocore.exceptions import DataNotFoundError

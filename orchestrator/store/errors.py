@@ -6,14 +6,18 @@ constraint violations) into these, chaining the original with ``raise ... from e
 
 from __future__ import annotations
 
+from typing import Any
+
 from orchestrator.errors import FlowctlError, Problem
 
 __all__ = [
     "ConditionFailedError",
+    "DynamoDBError",
     "InvalidCounterNameError",
     "InvalidNextTokenError",
     "RunAlreadyExistsError",
     "StoreError",
+    "StoreUnavailableError",
 ]
 
 
@@ -70,3 +74,31 @@ class InvalidCounterNameError(StoreError, ValueError):
             hint="name counters like 'succeeded' or 'failed_items'",
         )
         self.name = name
+
+
+class DynamoDBError(StoreError):
+    """DynamoDB refused a request of flowctl's own client
+    (:class:`~orchestrator.store.dynamodb_http.DynamoHttpClient`).
+
+    ``code`` is the error's name (``ConditionalCheckFailedException``...); ``response`` has the
+    shape of botocore's ``ClientError.response`` (``{"Error": {"Code", "Message"},
+    "ResponseMetadata": {...}}`` plus the error's own fields, e.g. ``CancellationReasons``), so
+    the store reads both clients' errors the same way."""
+
+    def __init__(self, operation: str, code: str, message: str, response: dict[str, Any]) -> None:
+        super().__init__(f"DynamoDB {operation}: {code}: {message}", code=code)
+        self.operation = operation
+        self.response = response
+
+
+class StoreUnavailableError(StoreError):
+    """The DynamoDB endpoint could not be reached (or kept failing) after every attempt."""
+
+    def __init__(self, endpoint: str, operation: str, attempts: int, reason: str) -> None:
+        super().__init__(
+            f"DynamoDB {operation} failed after {attempts} attempts at {endpoint}: {reason}",
+            where=endpoint,
+            hint="check the network and the endpoint (AWS_ENDPOINT_URL_DYNAMODB, AWS_ENDPOINT_URL, AWS_REGION)",
+        )
+        self.endpoint = endpoint
+        self.operation = operation

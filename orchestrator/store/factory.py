@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from orchestrator.constants import (
     DEFAULT_HOME,
@@ -18,8 +18,9 @@ from orchestrator.constants import (
     FLOWCTL_TABLE,
     LOCAL_STORE_FILENAME,
 )
-from orchestrator.store.base import RunStore
-from orchestrator.store.local import LocalRunStore
+
+if TYPE_CHECKING:
+    from orchestrator.store.base import RunStore
 
 __all__ = ["local_store_path", "store_from_env"]
 
@@ -38,5 +39,7 @@ def store_from_env(
 
         return DynamoRunStore(table, client=dynamodb_client, **options)
     if env.get(FLOWCTL_STORE, "").lower() == "local":
+        from orchestrator.store.local import LocalRunStore  # SQLite: only when configured
+
         return LocalRunStore(local_store_path(env), **options)
     return None

@@ -14,7 +14,12 @@ from orchestrator.flowlang.errors import FlowValidationError
 from orchestrator.io.errors import StorageError
 from orchestrator.service.errors import EventPublishError, ServiceError
 from orchestrator.service.http import error_response
-from orchestrator.store.errors import InvalidCounterNameError, StoreError
+from orchestrator.store.errors import (
+    DynamoDBError,
+    InvalidCounterNameError,
+    StoreError,
+    StoreUnavailableError,
+)
 
 
 def test_an_error_with_where_or_hint_is_its_own_problem() -> None:
@@ -61,6 +66,14 @@ def test_store_and_service_failures_are_flowctl_errors() -> None:
     assert status == 503
     assert body["message"] == "PutEvents failed: ThrottlingException: slow down"
     assert body["problems"][0]["hint"].startswith("retry later")
+
+
+def test_run_table_failures_are_the_server_s_not_the_caller_s() -> None:
+    # the store's own DynamoDB client raises flowctl errors; the API must not call them a 400
+    refused = DynamoDBError("PutItem", "InternalServerError", "boom", {"Error": {"Code": "InternalServerError"}})
+    assert error_response(refused)[0] == 500
+    unreachable = StoreUnavailableError("https://dynamodb.eu-west-1.amazonaws.com", "GetItem", 3, "timed out")
+    assert error_response(unreachable)[0] == 503
 
 
 def test_headline_of_any_exception() -> None:

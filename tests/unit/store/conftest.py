@@ -1,14 +1,18 @@
-"""Fixtures: the same RunStore contract on both backends (SQLite file; DynamoDB on moto)."""
+"""Fixtures: the same RunStore contract on every backend: SQLite file; DynamoDB on moto through
+botocore (moto's in-process mock); DynamoDB on a moto server through flowctl's own HTTP client."""
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 
 import boto3
 import pytest
 
 from orchestrator.store import DynamoRunStore, LocalRunStore, RunStore
+from orchestrator.store.dynamodb_http import DynamoHttpClient
 from orchestrator.store.dynamodb_schema import create_table_kwargs, ttl_specification
+from orchestrator.store.sigv4 import Credentials
 
 TABLE = "flowctl-test-runs"
 
@@ -32,7 +36,7 @@ def clock() -> Clock:
 
 
 
-@pytest.fixture(params=["local", "dynamodb"])
+@pytest.fixture(params=["local", "dynamodb", "dynamodb-http"])
 def backend(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
@@ -48,12 +52,26 @@ def make_store(backend: str, tmp_path: Path, clock: Clock, request: pytest.Fixtu
 
         def make(**options) -> RunStore:
             return DynamoRunStore(TABLE, client=client, clock=clock, **options)
+    elif backend == "dynamodb-http":
+        endpoint = request.getfixturevalue("moto_endpoint")
+        http_client = http_dynamodb(endpoint)
+        table = f"{TABLE}-{uuid.uuid4().hex[:12]}"  # one moto server for the session: a table per test
+        http_client.call("CreateTable", create_table_kwargs(table))
+        http_client.call("UpdateTimeToLive", {"TableName": table, "TimeToLiveSpecification": ttl_specification()})
+
+        def make(**options) -> RunStore:
+            return DynamoRunStore(table, client=http_dynamodb(endpoint), clock=clock, **options)
     else:
 
         def make(**options) -> RunStore:
             return LocalRunStore(tmp_path / ".flowctl" / "runs.sqlite3", clock=clock, **options)
 
     return make
+
+
+def http_dynamodb(endpoint: str, **options) -> DynamoHttpClient:
+    """flowctl's own DynamoDB client on ``endpoint``, with test credentials and a session token."""
+    return DynamoHttpClient(endpoint, "us-east-1", Credentials("testing", "testing", "session"), **options)
 
 
 @pytest.fixture
