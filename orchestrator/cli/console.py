@@ -4,6 +4,10 @@ command module.
 
 Errors are printed from their fields (``headline``, ``hint``, ``problems``), never by parsing
 ``str(exc)``.
+
+``out`` and ``err`` are rich consoles created on first need: a line of plain text to a pipe or
+a file (a run's status line) is written without importing rich (:mod:`orchestrator.cli.plain`),
+exactly as rich would write it.
 """
 
 from __future__ import annotations
@@ -11,21 +15,64 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import typer
-from rich.console import Console
 
 from orchestrator.cli.literal import lit
+from orchestrator.cli.plain import plain_line, plain_stream
 from orchestrator.errors import FlowctlError, Problem
 
-__all__ = ["err", "out", "print_error", "report_errors"]
+if TYPE_CHECKING:
+    from rich.console import Console
 
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
-for _console in (out, err):
-    if not _console.is_terminal:  # pipes and CI: wide enough that ids and tables are not cut
-        _console.width = 200
+__all__ = ["LazyConsole", "err", "out", "print_error", "report_errors"]
+
+
+class LazyConsole:
+    """A rich ``Console(highlight=False, soft_wrap=True)`` on stdout or stderr, 200 columns wide
+    when it is not a terminal (pipes and CI: ids and tables are not cut), created on first use
+    of anything but a plain line."""
+
+    def __init__(self, *, stderr: bool = False) -> None:
+        self._stderr = stderr
+        self._console: Console | None = None
+
+    @property
+    def console(self) -> Console:
+        """The rich console itself (for ``Live(console=...)`` and the like)."""
+        if self._console is None:
+            from rich.console import Console
+
+            console = Console(stderr=self._stderr, highlight=False, soft_wrap=True)
+            if not console.is_terminal:
+                console.width = 200
+            self._console = console
+        return self._console
+
+    @property
+    def is_terminal(self) -> bool:
+        if self._console is None and plain_stream(self._stderr) is not None:
+            return False
+        return self.console.is_terminal
+
+    def print(self, *objects: Any, **options: Any) -> None:
+        """``Console.print``; a single line of plain text to a pipe or file goes straight there."""
+        if self._console is None and len(objects) == 1 and isinstance(objects[0], str) and set(options) <= {"markup"}:
+            stream = plain_stream(self._stderr)
+            text = plain_line(objects[0], markup_enabled=options.get("markup", True) is not False)
+            if stream is not None and text is not None:
+                stream.write(text + "\n")
+                stream.flush()
+                return
+        self.console.print(*objects, **options)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.console, name)
+
+
+out = LazyConsole()
+err = LazyConsole(stderr=True)
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -8,9 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import typer
-from rich.console import Console
 
-from orchestrator.cli.console import err, out, print_error, report_errors
+from orchestrator.cli.console import LazyConsole, err, out, print_error, report_errors
 from orchestrator.cli.literal import cell, lit
 from orchestrator.errors import FlowctlError
 
@@ -37,7 +36,7 @@ def validate(flows: list[Path] = typer.Argument(..., help="Flow files (JSON or Y
     if failed:
         raise typer.Exit(1)
 
-def print_report(console: Console, data: dict[str, Any]) -> None:
+def print_report(console: LazyConsole, data: dict[str, Any]) -> None:
     from rich.table import Table
     from rich.text import Text
 

@@ -49,7 +49,7 @@ class Progress:
         if enabled:  # rich's live display only on a terminal (not with --quiet or in a pipe)
             from rich.live import Live
 
-            self.live = Live(self.render(), console=err, refresh_per_second=8, transient=False)
+            self.live = Live(self.render(), console=err.console, refresh_per_second=8, transient=False)
 
     def render(self) -> Table:
         from rich.table import Table

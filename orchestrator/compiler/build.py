@@ -15,6 +15,7 @@ from orchestrator.flowlang.model import Flow
 __all__ = [
     "AGG_SCHEME",
     "BODY",
+    "FANOUT",
     "HANDLER",
     "INTERNAL",
     "LAMBDA_INVOKE",
@@ -61,6 +62,10 @@ NODE = "node"
 """Role of a node's own state (the Task, Map, Choice, Pass, ... that stands for the node)."""
 BODY = "body"
 """Role of the state a foreach item or while iteration runs (recorded as ``<node>/do``)."""
+FANOUT = "fanout"
+"""Role of a foreach's Map when the node's own state is the Parallel around it (a foreach over an
+expression with Retry or Catch counts its items before the Map, inside them): no step of its
+own; its events count the foreach's items."""
 HANDLER = "handler"
 """Role of a catch handler's state (one per node whose errors it handles)."""
 SKIPPED = "skipped"

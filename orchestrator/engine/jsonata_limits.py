@@ -24,8 +24,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-import regex
-
 from orchestrator import limits
 
 __all__ = ["JsonataLimitError", "evaluating", "guard", "regex_engine"]
@@ -126,6 +124,8 @@ class _TimedPattern:
 
 def regex_engine(pattern: str, flags: Any) -> _TimedPattern:
     """jsonata-python's ``regex_engine`` hook: a time-limited pattern (same flags as ``re``)."""
+    import regex  # only for a regex literal jsonata-python evaluates: most runs never meet one
+
     native = regex.V0
     if getattr(flags, "case_insensitive", False):
         native |= regex.IGNORECASE

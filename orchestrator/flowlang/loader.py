@@ -10,19 +10,22 @@ from __future__ import annotations
 
 import difflib
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError
 from pydantic import ValidationError as PydanticValidationError
 
 from orchestrator import strict_json
 from orchestrator.errors import Problem
 from orchestrator.flowlang.errors import FlowLoadError, FlowValidationError
 from orchestrator.flowlang.model import Flow
-from orchestrator.flowlang.schema import flow_schema
+from orchestrator.flowlang.schema import flow_schema, validation_schema
+from orchestrator.flowlang.schema_check import conforms
 from orchestrator.limits import MAX_FLOW_FILE_BYTES
 from orchestrator.strict_json import StrictJsonError, check_value
+
+if TYPE_CHECKING:
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import ValidationError
 
 __all__ = ["load_flow", "load_flow_document", "parse_flow", "pointer", "schema_problems"]
 
@@ -70,6 +73,8 @@ def load_flow_document(path: Path | str) -> dict[str, Any]:
 def _validator() -> Draft202012Validator:
     global _VALIDATOR
     if _VALIDATOR is None:
+        from jsonschema import Draft202012Validator
+
         _VALIDATOR = Draft202012Validator(flow_schema())
     return _VALIDATOR
 
@@ -99,7 +104,10 @@ def _describe(error: ValidationError) -> tuple[str, str]:
 
 
 def schema_problems(doc: Any) -> list[Problem]:
-    """Every JSON Schema problem of ``doc``, sorted by location."""
+    """Every JSON Schema problem of ``doc``, sorted by location (jsonschema lists them; a valid
+    flow is recognised without it, see :mod:`orchestrator.flowlang.schema_check`)."""
+    if conforms(doc, validation_schema()):
+        return []
     problems = []
     for error in _validator().iter_errors(doc):
         message, hint = _describe(error)

@@ -46,6 +46,8 @@ FlowName = Annotated[str, Field(pattern=FLOW_NAME)]
 NODE_KINDS = ("uses", "switch", "foreach", "while", "flow", "wait", "wait_for", "set", "fail", "succeed")
 
 
+# Default factories are lambdas, not ``list``/``dict``: pydantic reads each factory's signature,
+# and a builtin's is parsed from its text signature by the tokenizer (a cost on every start-up).
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
@@ -82,7 +84,7 @@ class Schedule(_Model):
     )
     rate: str | None = Field(None, description="EventBridge rate, e.g. '5 minutes' or 'rate(1 hour)'.")
     timezone: str = Field("UTC", description="IANA time zone of the cron expression, e.g. 'Asia/Bangkok'.")
-    input: dict[str, Any] = Field(default_factory=dict, description="Parameters given to scheduled runs.")
+    input: dict[str, Any] = Field(default_factory=lambda: {}, description="Parameters given to scheduled runs.")
     enabled: bool = Field(True, description="Whether the schedule is active after deploy.")
     time_param: str | None = Field(
         None,
@@ -232,7 +234,7 @@ class Node(_Model):
     succeed: bool | None = Field(None, description="End this path successfully.")
     # common
     description: str = ""
-    after: list[str] = Field(default_factory=list, description="Ids of nodes that must finish before this one.")
+    after: list[str] = Field(default_factory=lambda: [], description="Ids of nodes that must finish before this one.")
     with_: Any = Field(
         None,
         alias="with",
@@ -244,7 +246,7 @@ class Node(_Model):
     )
     retry: Retry | None = None
     timeout: int | None = Field(None, ge=1, le=31536000, description="Seconds before the node fails with States.Timeout.")
-    catch: list[Catch] = Field(default_factory=list, description="Error handlers.")
+    catch: list[Catch] = Field(default_factory=lambda: [], description="Error handlers.")
     on_error: Literal["fail", "continue"] = Field(
         "fail", description="fail: the flow fails; continue: the node's output becomes {error, cause} and the flow goes on."
     )
@@ -278,9 +280,9 @@ class Flow(_Model):
         "auto", description="State machine type; auto picks EXPRESS unless the flow waits for events or long."
     )
     timeout: int | None = Field(None, ge=1, le=31536000, description="Execution timeout in seconds.")
-    params: dict[str, Param] = Field(default_factory=dict)
-    schedules: list[Schedule] = Field(default_factory=list)
-    triggers: list[Trigger] = Field(default_factory=list)
+    params: dict[str, Param] = Field(default_factory=lambda: {})
+    schedules: list[Schedule] = Field(default_factory=lambda: [])
+    triggers: list[Trigger] = Field(default_factory=lambda: [])
     nodes: dict[str, Node] = Field(description="The nodes, by id (lowercase letters, digits, '-' and '_').")
     output: Any = Field(
         None,

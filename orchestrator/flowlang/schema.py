@@ -14,7 +14,7 @@ from typing import Any
 
 from orchestrator.flowlang.model import FLOW_NAME, NODE_ID, Flow
 
-__all__ = ["SCHEMA_PATH", "flow_schema", "schema_text", "write_schema"]
+__all__ = ["SCHEMA_PATH", "flow_schema", "schema_text", "validation_schema", "write_schema"]
 
 SCHEMA_PATH = Path(__file__).with_name("flow.schema.json")
 SCHEMA_ID = "https://flowctl.dev/schema/flow.schema.json"
@@ -34,6 +34,21 @@ def flow_schema() -> dict[str, Any]:
     schema["properties"]["nodes"]["minProperties"] = 1
     schema["properties"]["params"]["propertyNames"] = {"pattern": r"^[A-Za-z_][A-Za-z0-9_]{0,63}$"}
     schema["properties"]["name"]["pattern"] = FLOW_NAME
+    return schema
+
+
+@cache
+def validation_schema() -> dict[str, Any]:
+    """The schema a valid flow is recognised by (:func:`orchestrator.flowlang.schema_check.conforms`):
+    the committed ``flow.schema.json`` (a test keeps it equal to :func:`flow_schema`), read
+    because generating it costs more than running a small flow; :func:`flow_schema` where the
+    file is not shipped (the Lambda layer ships modules only). jsonschema, which lists the
+    problems of a flow that does not conform, uses :func:`flow_schema`, whose property order the
+    hints follow."""
+    try:
+        schema: dict[str, Any] = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return flow_schema()
     return schema
 
 

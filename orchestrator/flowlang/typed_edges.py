@@ -20,14 +20,13 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from jsonschema import Draft202012Validator
-
 from orchestrator.errors import Problem
 from orchestrator.flowlang.expressions import expression_body, iter_expressions, var_name
 from orchestrator.flowlang.functions import FunctionInfo, load_function
 from orchestrator.flowlang.loader import pointer
 from orchestrator.flowlang.model import Flow, Node
 from orchestrator.flowlang.project import Project
+from orchestrator.flowlang.schema_check import conforms
 
 __all__ = ["simple_reference", "typed_edge_problems"]
 
@@ -211,7 +210,12 @@ class _TypedEdges:
                 if expected is not None and not _fits(actual, expected):
                     self.add(path, f"{what} wants {_describe(expected)}, got {_describe(actual)}")
             return
-        validator = Draft202012Validator({**schema, "$defs": root.get("$defs", {})})
+        full = {**schema, "$defs": root.get("$defs", {})}
+        if conforms(value, full):
+            return
+        from jsonschema import Draft202012Validator
+
+        validator = Draft202012Validator(full)
         error = next(iter(sorted(validator.iter_errors(value), key=lambda e: list(e.path))), None)
         if error is not None:
             sub_path = [*path, *error.path]

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from orchestrator.compiler.build import BODY, HANDLER, LIMIT, NODE, SKIPPED, StateNode
+from orchestrator.compiler.build import BODY, FANOUT, HANDLER, LIMIT, NODE, SKIPPED, StateNode
 from orchestrator.local.failures import failure_headline
 from orchestrator.store.models import Step
 
@@ -99,6 +99,8 @@ class StepRecorder:
                  params: Any = None, replayed_items: frozenset[tuple[str, int]] = frozenset()) -> None:
         self.run_id = run_id
         self.step_names, self.skipped = step_names(state_nodes)
+        self.fanouts = {state: owner.node for state, owner in state_nodes.items() if owner.role == FANOUT}
+        """State → node of the Maps of foreach nodes whose own state is a Parallel around the Map."""
         self.params = params
         self.store = store
         self.on_node = on_node
@@ -162,6 +164,13 @@ class StepRecorder:
                 self.outputs.setdefault(skipped, None)
                 self._store(Step(self.run_id, skipped, "SKIPPED"))
                 self.emit(NodeEvent(skipped, "SKIPPED"))
+            elif self.fanouts:
+                # A foreach's Map inside the node's Parallel: no step, but its events lead to the
+                # node (its MapStateStarted counts the items).
+                owner = self.fanouts.get(name)
+                if owner is not None:
+                    self.by_event[event["id"]] = (owner, event["id"])
+                    self.ids[(owner, event["id"])] = [event["id"]]
             return
         key = (node, event["id"])
         self.by_event[event["id"]] = key

@@ -97,7 +97,8 @@ class LocalRunStore(RunStore):
 
     def _initialise(self) -> None:
         """Create the folder, the table and switch to WAL once (retried: another process or
-        thread may hold the lock while doing the same)."""
+        thread may hold the lock while doing the same). The connection that did it stays this
+        thread's connection: closing it, the only one open, would checkpoint the WAL to disk."""
         with self._init_lock:
             if self._ready:
                 return
@@ -112,14 +113,21 @@ class LocalRunStore(RunStore):
                     self._writer = lw.BatchWriter.for_path(
                         self.path, self._flush_interval, self._batch_size
                     )
-                    self._ready = True
-                    return
                 except sqlite3.OperationalError:
+                    conn.close()
                     if time.monotonic() > deadline:
                         raise
                     time.sleep(0.05)
-                finally:
+                    continue
+                except BaseException:
                     conn.close()
+                    raise
+                if getattr(self._local, "conn", None) is None:
+                    self._local.conn = conn
+                else:
+                    conn.close()
+                self._ready = True
+                return
 
     def _connection(self) -> sqlite3.Connection:
         """This thread's connection to the file (opened once per thread and store)."""

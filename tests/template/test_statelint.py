@@ -18,10 +18,11 @@ from orchestrator.compiler import compile_flow_file
 ROOT = Path(__file__).resolve().parents[2]
 CONFIG = Config({ProblemType.URI})
 # statelint 3.1.0 predates these Distributed Map fields, which AWS documents and accepts: a Map's
-# Label, and an ItemReader's ReaderConfig.InputType / CSVHeaderLocation (items read from a CSV file).
+# Label, and an ItemReader's ReaderConfig.InputType / CSVHeaderLocation (items read from a CSV file),
+# at the top level or nested (a foreach with Retry or Catch has its Map in a Parallel's branch).
 STATELINT_GAPS = re.compile(
-    r'Field "(Label" not allowed in State Machine\.States\.[^.]+'
-    r'|(InputType|CSVHeaderLocation)" not allowed in State Machine\.States\.[^.]+\.ItemReader\.ReaderConfig)$'
+    r'Field "(Label" not allowed in State Machine\.(.*\.)?States\.[^.]+'
+    r'|(InputType|CSVHeaderLocation)" not allowed in State Machine\.(.*\.)?States\.[^.]+\.ItemReader\.ReaderConfig)$'
 )
 
 
@@ -45,3 +46,21 @@ def test_statelint_would_catch_an_integer_backoff_rate() -> None:
         "Type": "Task", "Resource": "arn:aws:lambda:us-east-1:123456789012:function:f",
         "Retry": [{"ErrorEquals": ["States.ALL"], "BackoffRate": 2}], "End": True}}}
     assert any("BackoffRate" in problem for problem in Linter.validate(definition, CONFIG))
+
+
+@pytest.mark.parametrize("mode", ["inline", "distributed"])
+def test_a_foreach_counted_inside_its_catch_passes_statelint(tmp_path: Path, mode: str) -> None:
+    # GIVEN a foreach over an expression with Retry and Catch (its count and Map in a Parallel)
+    (tmp_path / "flows").mkdir()
+    (tmp_path / "functions" / "step").mkdir(parents=True)
+    (tmp_path / "functions" / "step" / "app.py").write_text("")
+    spec = {"items": "{% $params.rows %}", "mode": mode, "do": {"uses": "step"}}
+    if mode == "distributed":
+        spec.update(batch_size=10, tolerated_failures=5)
+    path = tmp_path / "flows" / "caught.json"
+    path.write_text(json.dumps({"name": "caught", "params": {"rows": {"type": "array"}}, "nodes": {
+        "each": {"foreach": spec, "retry": {"max_attempts": 2}, "catch": [{"errors": ["States.ALL"], "then": "fix"}]},
+        "fix": {"set": "{% $error.error %}"}}}))
+    definition = compile_flow_file(path).definition
+    assert definition["States"]["each"]["Type"] == "Parallel"
+    assert lint(json.loads(json.dumps(definition))) == []

@@ -9,6 +9,7 @@ from typing import Any
 
 from orchestrator.compiler.build import (
     AGG_SCHEME,
+    FANOUT,
     INTERNAL,
     PROJECT_DATA_BUCKET_PLACEHOLDER,
     S3_GET_OBJECT,
@@ -107,11 +108,9 @@ def _map_state(b: Emitter, node_id: str, node: Node, scope: Scope) -> tuple[dict
         fanout["items_from"] = {**reader["Arguments"], "ReaderConfig": reader["ReaderConfig"]}
     elif isinstance(spec.items, list):
         fanout["total"] = len(spec.items)
-    elif spec.do.uses is not None and not node.catch and node.on_error != "continue":
+    elif _counted(node):
         # Items from an expression: a Pass before the Map counts them once (Foreach.emit); the
         # items read the count as a variable (a count per item would be interpreted per item).
-        # Not when the node catches errors: a Pass has no Catch, so an items expression that
-        # fails there would escape the node's catch; its counters then show the items done.
         counted = _unwrap(items)
         if distributed:
             shared["total"] = expr(f"$Total_{var}")
@@ -160,6 +159,19 @@ def _map_state(b: Emitter, node_id: str, node: Node, scope: Scope) -> tuple[dict
     state["Output"] = expr(result)
     return state, counted
 
+
+def _counted(node: Node) -> bool:
+    """Whether a Pass counts the foreach's items before its Map: items from an expression, for a
+    function body (``@node`` records the total)."""
+    spec = node.foreach
+    return spec is not None and isinstance(spec.items, str) and spec.do.uses is not None
+
+
+def _guarded(node: Node) -> bool:
+    """Whether the node has a Retry or a Catch, which its items expression must stay inside."""
+    return bool(node.catch) or node.on_error == "continue" or bool(Emitter.retry_policy(node.retry))
+
+
 def _fanout_key(node_id: str, scope: Scope) -> str:
     """Progress/aggregation key of a foreach: its node path, plus the enclosing loop's index
     when it runs inside one (each outer iteration fans out on its own)."""
@@ -204,12 +216,24 @@ class Foreach(NodeKind):
              out: dict[str, Any] | None) -> str:
         name = b.own_name(node_id, scope)
         state, counted = _map_state(b, node_id, node, scope)
-        entry = b.finish(name, state, node_id, node, scope, states, nxt)
         if counted is None:
-            return entry
+            return b.finish(name, state, node_id, node, scope, states, nxt)
+        count_items = {"Type": "Pass", "Assign": {f"Total_{scope.var(node_id)}": expr(f"$count({counted})")}}
+        if not _guarded(node):
+            entry = b.finish(name, state, node_id, node, scope, states, nxt)
+            count = b.name(f"{scope.prefix}{node_id}/count", scope.path + node_id, INTERNAL)
+            states[count] = {**count_items, "Next": entry}
+            return count
+        # The items expression runs first in the Pass, which has no Retry or Catch: the Pass and
+        # the Map run in a single-branch Parallel, the node's own state, with the node's Retry
+        # and Catch (an items expression that fails is retried and caught as the Map's would be).
         count = b.name(f"{scope.prefix}{node_id}/count", scope.path + node_id, INTERNAL)
-        states[count] = {"Type": "Pass", "Assign": {f"Total_{scope.var(node_id)}": expr(f"$count({counted})")}, "Next": entry}
-        return count
+        fanout = b.name(f"{scope.prefix}{node_id}/map", scope.path + node_id, FANOUT)
+        del state["Assign"]  # the Parallel assigns the node's variable, in the node's scope
+        state.pop("Retry", None)
+        state["End"] = True
+        branch = {count: {**count_items, "Next": fanout}, fanout: state}
+        return b.wrapped(name, node_id, node, scope, states, nxt, count, branch)
 
     def cost(self, est: Estimator, node: Node) -> Cost:
         assert node.foreach is not None
@@ -218,7 +242,10 @@ class Foreach(NodeKind):
         total = per_item.times(batches)
         # Concurrent items: duration is one item's unless concurrency limits it.
         waves = 1 if not node.foreach.concurrency else -(-batches // node.foreach.concurrency)
-        return Cost(1 + total.transitions, total.tasks, per_item.seconds * waves, per_item.unknown_wait)
+        # The Map; the Pass that counts its items, and the Parallel around both (Foreach.emit).
+        counted = _counted(node)
+        own = 1 + counted + (counted and _guarded(node))
+        return Cost(own + total.transitions, total.tasks, per_item.seconds * waves, per_item.unknown_wait)
 
     def label(self, node: Node) -> str:
         return f"foreach → {node.foreach.do.uses or node.foreach.do.flow or 'set'}" if node.foreach else ""

@@ -5,14 +5,18 @@ full list through ``@node`` → ``GET /runs/{id}`` shows the totals and the prog
 
 from __future__ import annotations
 
+import json
 import runpy
 import time
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
-from cloudpath import PROJECT_BUCKET, ROOT, Cloud
+from cloudpath import PROJECT_BUCKET, ROOT, Cloud, assert_steps_match_history
 
+from orchestrator.compiler import CompiledFlow, compile_flow_file
 from orchestrator.store.models import progress_text
 
 ORDERS = runpy.run_path(str(ROOT / "data" / "fanout" / "make_orders.py"))
@@ -76,3 +80,53 @@ def test_twenty_thousand_orders_of_200_bytes_each_are_summed_exactly(cloud: Clou
     # AND the progress counters read 20,000/20,000
     assert run["progress"]["price"] == {"succeeded": 20_000, "total": 20_000}
     assert progress_text(run["progress"]["price"]) == "20,000/20,000"
+
+
+CAUGHT_FANOUT = {
+    "name": "caught-fanout",
+    "params": {"rows": {"type": "array"}},
+    "nodes": {
+        "each": {
+            "foreach": {"items": "{% $params.rows.($ * 2) %}", "do": {"uses": "add_one"}},
+            "catch": [{"errors": ["States.ALL"], "then": "recover"}],
+        },
+        "recover": {"set": {"failed": "{% $error.error %}"}},
+    },
+}
+ADD_ONE = """
+from orchestrator.runtime import node
+
+
+@node
+def lambda_handler(inputs, ctx):
+    return inputs + 1
+"""
+
+
+@pytest.fixture
+def caught_fanout(tmp_path: Path) -> dict[str, CompiledFlow]:
+    """A project whose foreach over an expression catches its errors."""
+    (tmp_path / "flows").mkdir()
+    (tmp_path / "flows" / "caught-fanout.json").write_text(json.dumps(CAUGHT_FANOUT))
+    (tmp_path / "functions" / "add_one").mkdir(parents=True)
+    (tmp_path / "functions" / "add_one" / "app.py").write_text(ADD_ONE)
+    return {"caught-fanout": compile_flow_file(tmp_path / "flows" / "caught-fanout.json")}
+
+
+def test_a_foreach_that_catches_its_errors_records_its_total(
+    deploy: Callable[..., Cloud], caught_fanout: dict[str, CompiledFlow], tmp_path: Path
+) -> None:
+    cloud = deploy(caught_fanout, root=tmp_path)
+    # WHEN a foreach that catches its errors runs over its items the cloud way
+    run = cloud.run("caught-fanout", {"rows": [1, 2, 3]})
+    # THEN the first item recorded the total: the run shows items done of total
+    assert run["status"] == "SUCCEEDED", run["cause"]
+    assert run["output"] == [3, 5, 7]
+    assert run["progress"] == {"each": {"succeeded": 3, "total": 3}}
+    assert_steps_match_history(cloud, run)
+    # WHEN its items expression fails THEN the node's catch handles it, and no item ran
+    caught = cloud.run("caught-fanout", {"rows": ["a"]})
+    assert caught["status"] == "SUCCEEDED", caught["cause"]
+    assert caught["output"] == {"failed": "States.QueryEvaluationError"}
+    assert caught["progress"] == {}
+    assert_steps_match_history(cloud, caught)

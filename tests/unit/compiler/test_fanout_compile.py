@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from orchestrator.compiler import compile_flow_file
+from orchestrator.compiler.build import FANOUT, HANDLER, INTERNAL, NODE
 from orchestrator.flowlang.errors import FlowValidationError
 
 
@@ -169,21 +170,114 @@ def test_items_from_an_expression_are_counted_once_before_the_map(write, batch):
         assert processor["each/item"]["Assign"]["Total_each"] == "{% $states.input.BatchInput.total %}"
 
 
-def test_a_foreach_that_catches_errors_is_not_counted_by_a_pass_its_catch_would_not_cover(write, tmp_path):
-    # GIVEN a foreach over an expression that catches errors (on_error: continue)
-    (tmp_path / "functions" / "step" / "app.py").write_text(
-        "from orchestrator.runtime import node\n\nlambda_handler = node(lambda inputs, ctx=None: inputs)\n"
-    )
-    path = write({"each": {"foreach": {"items": "{% $params.rows.($ + 1) %}", "do": {"uses": "step"}},
-                           "on_error": "continue"}}, params={"rows": {"type": "array"}})
-    compiled = compile_flow_file(path)
-    # THEN no Pass counts the items before the Map (a Pass has no Catch)
-    assert "each/count" not in compiled.definition["States"]
-    # AND an items expression that fails is caught by the node, as before: the flow continues
+STEP = "from orchestrator.runtime import node\n\nlambda_handler = node(lambda inputs, ctx=None: inputs)\n"
+CATCHING: dict[str, dict[str, Any]] = {
+    "on_error": {"on_error": "continue"},
+    "catch": {"catch": [{"errors": ["States.QueryEvaluationError"], "then": "fix"}]},
+    "retry": {"retry": {"max_attempts": 2, "errors": ["States.QueryEvaluationError"]}},
+}
+
+
+def _catching_flow(write, how: str) -> Path:
+    nodes: dict[str, Any] = {"each": {"foreach": {"items": "{% $params.rows.($ + 1) %}", "do": {"uses": "step"}}, **CATCHING[how]}}
+    if how == "catch":
+        nodes["fix"] = {"set": {"recovered": "{% $error.error %}"}}
+    return write(nodes, params={"rows": {"type": "array"}})
+
+
+@pytest.mark.parametrize("how", sorted(CATCHING))
+def test_a_foreach_that_catches_or_retries_counts_its_items_inside_its_catch_and_retry(write, how):
+    # GIVEN a foreach over an expression whose node catches its errors (or retries them)
+    compiled = compile_flow_file(_catching_flow(write, how))
+    states = compiled.definition["States"]
+    # THEN the node's own state is a single-branch Parallel with the node's Retry and Catch
+    # (a Pass has neither), around the Pass that counts the items and the Map
+    each = states["each"]
+    assert states["Params"]["Next"] == "each"
+    assert each["Type"] == "Parallel"
+    assert ("Retry" in each, "Catch" in each) == ((True, False) if how == "retry" else (False, True))
+    branch = each["Branches"][0]
+    assert branch["StartAt"] == "each/count"
+    assert branch["States"]["each/count"] == {
+        "Type": "Pass", "Assign": {"Total_each": "{% $count(($params.rows.($ + 1))) %}"}, "Next": "each/map"}
+    fanout = branch["States"]["each/map"]
+    assert fanout["Type"] == "Map" and fanout["End"] is True
+    assert fanout["Items"] == "{% $params.rows.($ + 1) %}"
+    assert not {"Retry", "Catch", "Assign", "Next"} & set(fanout)
+    # AND the node's value and output are the Map's result, assigned in the node's scope
+    assert fanout["Output"] == "{% $states.result %}"
+    assert each["Assign"] == {"each": "{% $states.result[0] %}"} and each["Output"] == "{% $states.result[0] %}"
+    # AND each item's payload reads the count
+    task = fanout["ItemProcessor"]["States"]["each/do"]
+    assert task["Arguments"]["Payload"]["context"]["total"] == "{% $Total_each %}"
+    # AND the Parallel is the node's state; the Map's events count the items but record no step
+    roles = {name: (owner.node, owner.role) for name, owner in compiled.state_nodes.items()}
+    assert (roles["each"], roles["each/count"], roles["each/map"]) == (("each", NODE), ("each", INTERNAL), ("each", FANOUT))
+    assert [name for name, owner in roles.items() if owner == ("fix", HANDLER)] == (["fix (for each)"] if how == "catch" else [])
+
+
+def test_the_cost_estimate_counts_the_states_that_count_the_items(write):
+    def transitions(node: dict[str, Any]) -> int:
+        path = write({"each": node}, params={"rows": {"type": "array"}})
+        return int(compile_flow_file(path, items=10).report.as_dict()["worst_case_transitions"])
+
+    literal = transitions({"foreach": {"items": [1], "do": {"uses": "step"}}})
+    counted = transitions({"foreach": {"items": "{% $params.rows %}", "do": {"uses": "step"}}})
+    caught = transitions({"foreach": {"items": "{% $params.rows %}", "do": {"uses": "step"}}, "on_error": "continue"})
+    # a Pass counts the items; a foreach that catches its errors adds the Parallel around it
+    assert (counted - literal, caught - counted) == (1, 1)
+
+
+@pytest.mark.parametrize("how", ["on_error", "catch"])
+def test_an_items_expression_that_fails_is_caught_by_the_foreach_node(write, tmp_path, how):
+    # GIVEN a foreach over an expression that catches its errors
+    (tmp_path / "functions" / "step" / "app.py").write_text(STEP)
+    path = _catching_flow(write, how)
+    from orchestrator.store.local import LocalRunStore
     from orchestrator.testing import run_flow
 
-    ok = run_flow(path, {"rows": [1, 2]}, project=tmp_path)
+    # WHEN its items can be computed THEN every item runs, and the foreach has its total
+    ok = run_flow(path, {"rows": [1, 2]}, project=tmp_path, store_dir=tmp_path / "runs")
     assert ok.status == "SUCCEEDED" and ok.output == [2, 3]
-    caught = run_flow(path, {"rows": ["a"]}, project=tmp_path)
+    store = LocalRunStore(tmp_path / "runs" / "runs.sqlite3")
+    assert store.get_progress(ok.run_id, "each") == {"succeeded": 2, "total": 2}
+    # WHEN its items expression fails THEN the node's catch gets the error, as the Map's own would
+    caught = run_flow(path, {"rows": ["a"]}, project=tmp_path, store_dir=tmp_path / "runs")
     assert caught.status == "SUCCEEDED"
-    assert caught.output["error"] == "States.QueryEvaluationError"
+    if how == "on_error":  # the node's value is the error, and the flow goes on
+        assert caught.output["error"] == "States.QueryEvaluationError"
+        assert "$params.rows.($ + 1)" in caught.output["cause"]
+    else:  # the handler ran with the error instead of the node
+        assert caught.output == {"recovered": "States.QueryEvaluationError"}
+    # AND the foreach's step is there as before (no item ran)
+    steps = store.get_run(caught.run_id).steps
+    assert sorted(s.node for s in steps) == (["each"] if how == "on_error" else ["each", "fix"])
+
+
+def test_an_items_expression_that_fails_is_retried_by_the_foreach_node(write, tmp_path):
+    # GIVEN a foreach over an expression that retries its errors (twice in all) and does not catch them
+    (tmp_path / "functions" / "step" / "app.py").write_text(STEP)
+    from orchestrator.engine import VirtualClock
+    from orchestrator.flowlang.project import Project
+    from orchestrator.local.runner import LocalRunner
+
+    path = _catching_flow(write, "retry")
+    # WHEN its items expression fails
+    run = LocalRunner(Project(tmp_path), None, clock=VirtualClock()).run(compile_flow_file(path), {"rows": ["a"]})
+    # THEN the node's Retry ran it again (the count and the Map in the node's Parallel), then the run failed
+    counted = [e for e in run.history if (e.get("stateEnteredEventDetails") or {}).get("name") == "each/count"]
+    assert len(counted) == 2
+    assert run.status == "FAILED" and run.error == "States.QueryEvaluationError"
+
+
+def test_a_local_run_counts_the_items_of_a_catching_foreach_as_its_map_starts(write, tmp_path):
+    # GIVEN a catching foreach whose function does not count (no @node): only the engine does
+    (tmp_path / "functions" / "step" / "app.py").write_text("def lambda_handler(event, context):\n    return event['input']\n")
+    from orchestrator.store.local import LocalRunStore
+    from orchestrator.testing import run_flow
+
+    # WHEN it runs locally
+    run = run_flow(_catching_flow(write, "on_error"), {"rows": [1, 2]}, project=tmp_path, store_dir=tmp_path / "runs")
+    # THEN its Map, inside the node's Parallel, told the run store how many items it has
+    assert run.status == "SUCCEEDED" and run.output == [2, 3]
+    assert LocalRunStore(tmp_path / "runs" / "runs.sqlite3").get_progress(run.run_id, "each") == {"total": 2}

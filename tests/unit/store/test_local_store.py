@@ -116,3 +116,25 @@ def test_a_database_of_the_previous_layout_is_migrated_in_place(tmp_path: Path):
             k for (k,) in conn.execute("SELECT sk FROM items WHERE sk LIKE 'STEP#%' ORDER BY sk")
         ]
     assert keys == [it.step_sk("fetch", 0, r, a) for r, a in ((0, 0), (0, 1), (0, 2), (1, 0))]
+
+
+def test_the_connection_that_creates_the_table_serves_its_thread(tmp_path: Path, monkeypatch) -> None:
+    # GIVEN a new store WHEN a thread first uses it THEN it opens the database once (closing the
+    # creating connection, the only one open, would checkpoint the WAL to disk: 3 syncs per start)
+    from orchestrator.store import local_writer
+
+    opened: list[sqlite3.Connection] = []
+    real = local_writer.open_connection
+
+    def counting(path: Path) -> sqlite3.Connection:
+        conn = real(path)
+        opened.append(conn)
+        return conn
+
+    monkeypatch.setattr(local_writer, "open_connection", counting)
+    store = LocalRunStore(tmp_path / "runs.sqlite3")
+    store.create_run(Run(run_id="r1", flow="orders"))
+    assert store.get_run("r1") is not None
+    assert len(opened) == 1
+    store.close()
+    assert LocalRunStore(tmp_path / "runs.sqlite3").get_run("r1") is not None
