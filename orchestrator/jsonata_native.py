@@ -232,6 +232,31 @@ def _path(name: str, keys: tuple[str, ...]) -> NativeExpr:
     """``$name.keys...`` (``$states`` or a variable). Raises :class:`_Absent` when the variable
     is unset or a key is missing, Fallback at a value that is not an object (arrays map over
     their items: the interpreter's job)."""
+    if name != "states" and not keys:  # ``$var``
+
+        def var(states: Mapping[str, Any], lookup: Callable[[str], Any]) -> Any:
+            try:
+                return lookup(name)
+            except KeyError:
+                raise _Absent from None
+
+        return var
+    if name != "states" and len(keys) == 1:  # ``$var.key``, a set node's commonest read
+        (key,) = keys
+
+        def var_key(states: Mapping[str, Any], lookup: Callable[[str], Any]) -> Any:
+            try:
+                value = lookup(name)
+            except KeyError:
+                raise _Absent from None
+            if type(value) is not dict:
+                raise Fallback
+            value = value.get(key, _MISSING)
+            if value is _MISSING:
+                raise _Absent
+            return value
+
+        return var_key
 
     def path(states: Mapping[str, Any], lookup: Callable[[str], Any]) -> Any:
         if name == "states":

@@ -149,7 +149,9 @@ def _from_jsonata(value: Any) -> Any:
 class JsonataExpr:
     """A compiled ``{% %}`` expression. ``text`` is the body without the delimiters."""
 
-    __slots__ = ("_fast", "_jlens", "_jsonata", "_native", "names", "text", "uses_context", "uses_states")
+    __slots__ = (
+        "_fast", "_jlens", "_jsonata", "_native", "_quick", "names", "text", "uses_context", "uses_states",
+    )
 
     def __init__(self, text: str) -> None:
         self.text = text
@@ -164,6 +166,7 @@ class JsonataExpr:
             self._fast = (m.group(1), keys)
         native = compile_native(text)
         self._native: NativeExpr | None = None if m else native
+        self._quick: NativeExpr | None = None if self.uses_states else native
         # What the native path or jlens parses is valid JSONata: jsonata-python parses it only
         # if an evaluation falls back to it. Anything else is parsed now (syntax errors at load).
         self._jlens: JlensExpression | None = compile_jlens(text, self.names) if native is None else None
@@ -172,31 +175,12 @@ class JsonataExpr:
     def __repr__(self) -> str:
         return f"JsonataExpr({self.text!r})"
 
-    def quick(self) -> Callable[[Callable[[str], Any]], Any] | None:
-        """For an expression that does not read ``$states`` and takes a fast path: a function
-        of the variable lookup that returns its (defined) value or raises :class:`Fallback`
-        (then :meth:`evaluate` decides, errors included). None otherwise."""
-        if self.uses_states:
-            return None
-        native = self._native
-        if native is not None:
-            return lambda lookup: native(_NO_STATES, lookup)
-        if self._fast is None:
-            return None
-        name, keys = self._fast
-
-        def path(lookup: Callable[[str], Any]) -> Any:
-            try:
-                value = lookup(name)
-            except KeyError:
-                raise Fallback from None
-            for key in keys:
-                if type(value) is not dict or key not in value:
-                    raise Fallback
-                value = value[key]
-            return value
-
-        return path
+    def quick(self) -> NativeExpr | None:
+        """For an expression that does not read ``$states`` and is in the native subset: its
+        native closure, ``quick(states, lookup)`` (``states`` is never read), which returns the
+        (defined) value or raises :class:`Fallback` (then :meth:`evaluate` decides, errors
+        included). None otherwise."""
+        return self._quick
 
     def evaluate(self, states: Mapping[str, Any], lookup: Callable[[str], Any]) -> Any:
         """Evaluate with ``$states`` and variables (``lookup(name)`` raises KeyError if unset)."""

@@ -9,19 +9,34 @@
 from __future__ import annotations
 
 import json
+from json.encoder import c_make_encoder, encode_basestring  # type: ignore[attr-defined]
 from typing import Any
 
 __all__ = ["MAX_PAYLOAD_BYTES", "payload_size", "to_json", "type_name"]
 
 MAX_PAYLOAD_BYTES = 256 * 1024
 
-_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+_encode = _ENCODER.encode
+_iterencode: Any = (
+    c_make_encoder(None, _ENCODER.default, encode_basestring, None, ":", ",", False, False, False)
+    if c_make_encoder is not None
+    else None
+)
+"""The C encoder of :data:`_ENCODER`, made once and without its circular-reference check
+(``JSONEncoder.encode`` makes one per call, most of the cost of a small value). A cycle
+then ends in RecursionError, and :func:`to_json` asks the checking encoder, which says so."""
 
 
 def to_json(value: Any) -> str:
     if type(value) is int:  # the commonest scalar (counters, indexes): no encoder round trip
         return int.__repr__(value)
     try:
+        if _iterencode is not None:
+            try:
+                return "".join(_iterencode(value, 0))
+            except RecursionError:  # a cycle, or deep nesting: the checking encoder tells which
+                pass
         return _encode(value)
     except (TypeError, ValueError):
         return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)

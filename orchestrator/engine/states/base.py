@@ -79,7 +79,7 @@ class Route:
     the result for JSONata ``Output``/``Assign``: ``"result"`` (Task, Map, Parallel),
     ``"errorOutput"`` (a catcher) or None (the result is the input)."""
 
-    __slots__ = ("assign", "next", "output", "output_path", "result_as", "result_path", "selector")
+    __slots__ = ("assign", "assign_output", "next", "output", "output_path", "result_as", "result_path", "selector")
 
     def __init__(
         self,
@@ -95,6 +95,9 @@ class Route:
         self.next = next
         self.output = output
         self.assign = assign
+        # JSONata: the variables that take the value Output computed (a ``set`` node), if
+        # that is all Assign does (see fields.compile_output_assign)
+        self.assign_output: tuple[str, ...] | None = getattr(assign, "output_names", None)
         self.selector = selector
         self.result_path = result_path
         self.output_path = output_path
@@ -246,7 +249,10 @@ class State:
         details: dict[str, Any] = {"name": self.name, "output": text, "outputDetails": {"truncated": False}}
         if assigned:
             strand.variables.assign(assigned)
-            details["assignedVariables"] = {k: text if v is output else to_json(v) for k, v in assigned.items()}
+            shown = {}
+            for k, v in assigned.items():
+                shown[k] = text if v is output else int.__repr__(v) if type(v) is int else to_json(v)
+            details["assignedVariables"] = shown
             details["assignedVariablesDetails"] = {"truncated": False}
         strand.event(self.exited_type, details)
         strand.last_output = (output, text)
@@ -270,11 +276,15 @@ class State:
             route = self.route
         if self.jsonata:
             result_as = route.result_as
-            if result_as is RESULT:
-                env.result = result
-            elif result_as is ERROR_OUTPUT:
-                env.error_output = result
+            if result_as is not None:
+                if result_as is RESULT:
+                    env.result = result
+                else:
+                    env.error_output = result
             output = route.output(env) if route.output is not None else result
+            names = route.assign_output
+            if names is not None:
+                return output, route.next, dict.fromkeys(names, output)
             return output, route.next, route.assign(env) if route.assign is not None else None
         if route.selector is not None:
             result = route.selector(env.with_input(result))

@@ -196,12 +196,25 @@ def compile_output_assign(
     shared = [k for k, v in spec["Assign"].items() if json.dumps(v) == template]
     if not shared or _NONDETERMINISTIC.search(template):
         return output, assign
+    if len(shared) == len(spec["Assign"]):  # every variable takes the output (a ``set`` node)
+        return output, _assign_output(tuple(shared), output)
     output = _memoised(output)
     parts = [
         (k, output if k in shared else compile_jsonata_value(v, f"{where}/Assign", f"Assign/{k}"))
         for k, v in spec["Assign"].items()
     ]
     return output, lambda env: {k: part(env) for k, part in parts}
+
+
+def _assign_output(names: tuple[str, ...], output: Evaluator) -> Evaluator:
+    """The ``Assign`` of ``names`` that all take the value of ``Output``. Its ``output_names``
+    tells the pipeline to assign the output it has just computed (no second evaluation)."""
+
+    def assign(env: Env) -> dict[str, Any]:
+        return dict.fromkeys(names, output(env))
+
+    assign.output_names = names  # type: ignore[attr-defined]
+    return assign
 
 
 def _memoised(evaluator: Evaluator) -> Evaluator:

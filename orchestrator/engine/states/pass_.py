@@ -7,7 +7,7 @@ from typing import Any
 from orchestrator.engine.execution import Strand
 from orchestrator.engine.payload_templates import compile_payload
 from orchestrator.engine.scope import Env
-from orchestrator.engine.states.base import BuildContext, State
+from orchestrator.engine.states.base import BuildContext, State, StepResult
 
 __all__ = ["PassState"]
 
@@ -23,6 +23,17 @@ class PassState(State):
         self.has_result = "Result" in spec
         self.result = spec.get("Result")
         self.parameters = compile_payload(spec["Parameters"], f"{where}/Parameters") if "Parameters" in spec else None
+        if self.jsonata:  # no InputPath, Result or Parameters: the pipeline is Output and Assign
+            self.run = self._run_jsonata  # type: ignore[method-assign]
+
+    def _run_jsonata(self, strand: Strand, env: Env, entered_at: float) -> StepResult:
+        """:meth:`State.run` of a JSONata Pass, whose work is its input."""
+        route = self.route
+        output = route.output(env) if route.output is not None else env.input
+        names = route.assign_output
+        if names is not None:
+            return output, route.next, dict.fromkeys(names, output)
+        return output, route.next, route.assign(env) if route.assign is not None else None
 
     def work(self, strand: Strand, env: Env, effective: Any) -> Any:
         if self.has_result:
