@@ -257,3 +257,75 @@ def test_the_endpoint_comes_from_the_environment_as_botocore_reads_it():
     assert endpoint_from_env({"AWS_ENDPOINT_URL": "http://a", "AWS_ENDPOINT_URL_DYNAMODB": "http://b"}, "us-east-1") == "http://b"
     ignored = {"AWS_ENDPOINT_URL_DYNAMODB": "http://b", "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS": "true"}
     assert endpoint_from_env(ignored, "us-east-1") == "https://dynamodb.us-east-1.amazonaws.com"
+
+
+# ---------------------------------------------------------------- HTTPS, as in a Lambda
+def _self_signed(folder: Any) -> tuple[str, str]:
+    """A certificate for ``localhost`` signed by its own key: (certificate file, key file)."""
+    from datetime import UTC, datetime, timedelta
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
+    now = datetime.now(UTC)
+    cert = (
+        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+        .serial_number(x509.random_serial_number()).not_valid_before(now - timedelta(minutes=5))
+        .not_valid_after(now + timedelta(hours=1))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost")]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_file, key_file = folder / "cert.pem", folder / "key.pem"
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return str(cert_file), str(key_file)
+
+
+@pytest.fixture
+def tls_server(tmp_path: Any) -> Iterator[tuple[str, Script, str]]:
+    import ssl
+
+    cert_file, key_file = _self_signed(tmp_path)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert_file, key_file)
+    script = Script()
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(script))
+    httpd.socket = context.wrap_socket(httpd.socket, server_side=True)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"https://localhost:{httpd.server_address[1]}", script, cert_file
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def test_https_verifies_the_server_against_the_ca_bundle_and_keeps_the_connection(tls_server):
+    # GIVEN a DynamoDB endpoint over HTTPS whose certificate the CA bundle holds
+    endpoint, script, ca_bundle = tls_server
+    script.replies = [(200, {"Item": {"PK": {"S": "RUN#r1"}}}), (200, {})]
+    client = _client(endpoint, ca_bundle=ca_bundle)
+    # WHEN the client calls it twice
+    found = client.get_item(TableName="runs", Key=KEY)
+    client.get_item(TableName="runs", Key=KEY)
+    # THEN the answers come back over TLS, signed for the host the URL names, on one connection
+    assert found["Item"] == {"PK": {"S": "RUN#r1"}}
+    assert [r["target"] for r in script.requests] == ["DynamoDB_20120810.GetItem"] * 2
+    assert script.requests[0]["headers"]["host"] == endpoint.removeprefix("https://")
+    assert len(script.connections) == 1
+
+
+def test_https_refuses_a_server_whose_certificate_it_cannot_verify(tls_server):
+    # GIVEN an HTTPS endpoint with a self-signed certificate, and only the system's CAs
+    endpoint, script, _ = tls_server
+    pauses: list[float] = []
+    # WHEN the client calls it
+    with pytest.raises(StoreUnavailableError) as raised:
+        _client(endpoint, pauses).get_item(TableName="runs", Key=KEY)
+    # THEN no request reached the server, and the error says the certificate failed
+    assert script.requests == []
+    assert "certificate" in str(raised.value).lower()
