@@ -38,6 +38,7 @@ if TYPE_CHECKING:
 __all__ = [
     "EXPRESS_HISTORY_KEPT",
     "EXPRESS_MAX_SECONDS",
+    "FINAL_EVENTS",
     "MAX_HISTORY_EVENTS",
     "Execution",
     "Strand",
@@ -51,7 +52,8 @@ EXPRESS_MAX_SECONDS = 300.0
 """An Express execution runs at most 5 minutes (it then times out, ``States.Timeout``)."""
 EXPRESS_HISTORY_KEPT = 25_000
 """Express executions have no history quota; the engine keeps this many events in memory."""
-_FINAL_EVENTS = frozenset({"ExecutionSucceeded", "ExecutionFailed", "ExecutionTimedOut", "ExecutionAborted"})
+FINAL_EVENTS = frozenset({"ExecutionSucceeded", "ExecutionFailed", "ExecutionTimedOut", "ExecutionAborted"})
+"""The events that end an execution (kept, and written, whatever the history limits)."""
 
 _DETAIL_KEYS: dict[str, str] = {}
 
@@ -134,17 +136,17 @@ class Execution:
         if details is not None:
             event[details_key(event_type)] = details
         with self.lock:
-            if self.history_exceeded is not None and event_type not in _FINAL_EVENTS:
+            if self.history_exceeded is not None and event_type not in FINAL_EVENTS:
                 return strand.prev  # the execution is failing: nothing more is written
             limit = self.max_history_events
-            if limit is not None and self._count >= limit - 1 and event_type not in _FINAL_EVENTS:
+            if limit is not None and self._count >= limit - 1 and event_type not in FINAL_EVENTS:
                 self.history_exceeded = exceeded = HistoryLimitExceeded(limit)
                 self.cancel.cancel(exceeded)
                 raise exceeded
             self._count += 1
             event["id"] = eid = self._count
             if self.record_history and (
-                not self.express or len(self.history) < EXPRESS_HISTORY_KEPT or event_type in _FINAL_EVENTS
+                not self.express or len(self.history) < EXPRESS_HISTORY_KEPT or event_type in FINAL_EVENTS
             ):
                 self.history.append(event)
         strand.prev = eid

@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from orchestrator.compiler.build import BODY, FANOUT, HANDLER, LIMIT, NODE, SKIPPED, StateNode
-from orchestrator.engine.execution import EXPRESS_HISTORY_KEPT
+from orchestrator.engine.execution import EXPRESS_HISTORY_KEPT, FINAL_EVENTS, details_key
 from orchestrator.local.failures import failure_headline
 from orchestrator.store.models import Step
 
@@ -137,7 +137,7 @@ class StepRecorder:
         if action is None:
             action = _ACTIONS[kind] = _action(kind)
         with self.lock:
-            if len(self.history) < HISTORY_KEPT or kind in _FINAL_EVENTS:
+            if len(self.history) < HISTORY_KEPT or kind in FINAL_EVENTS:
                 self.history.append(event)
             if action is _ENTERED:
                 self._entered(_details(event, kind), event)
@@ -264,10 +264,6 @@ HISTORY_KEPT = EXPRESS_HISTORY_KEPT
 """Events of a run kept in :attr:`StepRecorder.history` (then only the execution's end), as the
 engine keeps them: a foreach of 10,000 items writes 90,000, and keeping every one cost memory
 and the garbage collector's time (it walks them all again and again)."""
-_FINAL_EVENTS = frozenset({"ExecutionSucceeded", "ExecutionFailed", "ExecutionTimedOut", "ExecutionAborted"})
-
-_DETAILS_KEY: dict[str, str] = {}
-"""Event type → the key of its details (``TaskScheduled`` → ``taskScheduledEventDetails``)."""
 
 _ENTERED, _SCHEDULED, _EXITED, _FAILED, _OTHER = "entered", "scheduled", "exited", "failed", "other"
 _FAILURES = frozenset({"TaskFailed", "TaskTimedOut", "LambdaFunctionFailed", "LambdaFunctionTimedOut"})
@@ -286,14 +282,8 @@ def _action(kind: str) -> str:
 
 
 def _details(event: dict[str, Any], kind: str) -> dict[str, Any]:
-    """The event's details (one details key per event type: AWS's naming), or ``{}``."""
-    key = _DETAILS_KEY.get(kind)
-    if key is None:
-        key = next((k for k in event if k.endswith("EventDetails")), None)
-        if key is None:
-            return {}
-        _DETAILS_KEY[kind] = key
-    return event.get(key) or {}
+    """The event's details (under the key the engine names them by: AWS's naming), or ``{}``."""
+    return event.get(details_key(kind)) or {}
 
 
 def _input(record: dict[str, Any]) -> Any:
