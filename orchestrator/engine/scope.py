@@ -5,7 +5,7 @@ Contract
 * :class:`Variables` — one scope of workflow variables (``Assign``). A Parallel branch or Map
   iteration gets a child scope: it reads the outer scopes and writes only its own. A
   distributed Map's child scope does not see the outer scopes (as in AWS).
-  ``lookup(name)`` (and ``read``, the same, faster) raises KeyError for an unset variable.
+  ``read(name)`` raises KeyError for an unset variable.
   Assignments are applied with ``assign(values)`` after the state has evaluated everything
   it reads, so every reference in a state sees the values from when the state was entered.
 * :class:`Env` — what expressions of one state can see: the input, the variables, the context
@@ -28,16 +28,8 @@ class Variables:
         self.parent = parent
         self.values: dict[str, Any] = {}  # updated in place, never replaced (see ``read``)
         self.read: Callable[[str], Any] = self.values.__getitem__ if parent is None else _reader(self.values, parent)
-        """:meth:`lookup`, as fast as it gets: a scope with no parent reads its own dict."""
-
-    def lookup(self, name: str) -> Any:
-        scope: Variables | None = self
-        while scope is not None:
-            values = scope.values
-            if name in values:
-                return values[name]
-            scope = scope.parent
-        raise KeyError(name)
+        """The value of a variable, from this scope or the nearest outer one that has it (KeyError
+        when none has): a scope with no parent reads its own dict."""
 
     def child(self, isolated: bool = False) -> Variables:
         return Variables(None if isolated else self)

@@ -88,7 +88,7 @@ def test_a_nested_scope_reads_its_own_variables_then_the_outer_ones() -> None:
     inner.assign({"b": 3})
     isolated = outer.child(isolated=True)
     assert (inner.read("a"), inner.read("b"), outer.read("b")) == (1, 3, 2)
-    assert inner.read("a") == inner.lookup("a")
+    assert {name: inner.read(name) for name in ("a", "b")} == inner.snapshot()
     with pytest.raises(KeyError):
         inner.read("c")
     with pytest.raises(KeyError):
