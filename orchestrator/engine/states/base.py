@@ -51,7 +51,7 @@ from orchestrator.engine.states.fields import (
     parse_transition,
 )
 
-__all__ = ["BuildContext", "Caught", "Route", "State", "StateFailed", "StepResult", "error_output", "located"]
+__all__ = ["BuildContext", "Caught", "Route", "State", "StateFailed", "StepResult", "error_output", "jsonata_outcome", "located"]
 
 StepResult = tuple[Any, str | None, dict[str, Any] | None]
 
@@ -136,6 +136,16 @@ class BuildContext:
     machine_type: str
     build_program: Callable[[Any, str, str, bool], Program]
     substitutions: dict[str, str]
+
+
+def jsonata_outcome(route: Route, env: Env, result: Any) -> StepResult:
+    """A JSONata state's result processing on ``route``: ``Output`` (default: ``result``), then
+    ``Assign`` (a ``set`` node's variables take the output just computed)."""
+    output = route.output(env) if route.output is not None else result
+    names = route.assign_output
+    if names is not None:
+        return output, route.next, dict.fromkeys(names, output)
+    return output, route.next, route.assign(env) if route.assign is not None else None
 
 
 class State:
@@ -281,11 +291,7 @@ class State:
                     env.result = result
                 else:
                     env.error_output = result
-            output = route.output(env) if route.output is not None else result
-            names = route.assign_output
-            if names is not None:
-                return output, route.next, dict.fromkeys(names, output)
-            return output, route.next, route.assign(env) if route.assign is not None else None
+            return jsonata_outcome(route, env, result)
         if route.selector is not None:
             result = route.selector(env.with_input(result))
         assigned = route.assign(env.with_input(result)) if route.assign is not None else None

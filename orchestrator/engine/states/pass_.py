@@ -7,7 +7,7 @@ from typing import Any
 from orchestrator.engine.execution import Strand
 from orchestrator.engine.payload_templates import compile_payload
 from orchestrator.engine.scope import Env
-from orchestrator.engine.states.base import BuildContext, State, StepResult
+from orchestrator.engine.states.base import BuildContext, State, StepResult, jsonata_outcome
 
 __all__ = ["PassState"]
 
@@ -28,12 +28,7 @@ class PassState(State):
 
     def _run_jsonata(self, strand: Strand, env: Env, entered_at: float) -> StepResult:
         """:meth:`State.run` of a JSONata Pass, whose work is its input."""
-        route = self.route
-        output = route.output(env) if route.output is not None else env.input
-        names = route.assign_output
-        if names is not None:
-            return output, route.next, dict.fromkeys(names, output)
-        return output, route.next, route.assign(env) if route.assign is not None else None
+        return jsonata_outcome(self.route, env, env.input)
 
     def work(self, strand: Strand, env: Env, effective: Any) -> Any:
         if self.has_result:
