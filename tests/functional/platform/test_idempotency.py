@@ -17,7 +17,7 @@ from orchestrator.service.errors import (
 )
 from orchestrator.service.http import error_status
 from orchestrator.service.runs import RunService
-from orchestrator.store import Run
+from orchestrator.store import DynamoRunStore, Run
 
 KEY = "order-42-start"
 PARAMS = {"user_id": "u-1001", "threshold": 0.9}
@@ -84,11 +84,30 @@ class _SlowStepFunctions:
         return getattr(self.sfn, name)
 
 
+class _AtomicDynamoDB:
+    """moto's DynamoDB client with one call at a time. DynamoDB checks a condition and writes the
+    item atomically; in-process moto does not lock, so under load two threads could both pass
+    one claim's condition — a flaw of the mock, not of the claim."""
+
+    def __init__(self, client) -> None:
+        self.client, self.lock = client, threading.Lock()
+
+    def __getattr__(self, name):
+        call = getattr(self.client, name)
+
+        def atomic(*args, **kwargs):
+            with self.lock:
+                return call(*args, **kwargs)
+
+        return atomic
+
+
 def test_concurrent_repeats_with_a_slow_start_start_one_execution(aws):
-    # GIVEN a StartExecution slower than any hand-off wait
+    # GIVEN a StartExecution slower than any hand-off wait, and DynamoDB's atomic conditional writes
     slow = _SlowStepFunctions(aws["sfn"], delay=0.5)
     machines = {"kyc-check": aws["state_machine_arn"]}
-    service = RunService(aws["store"], FlowCatalog(aws["flows_dir"]), machines, slow, handoff_seconds=0.1)
+    store = DynamoRunStore(aws["store"].table_name, client=_AtomicDynamoDB(aws["ddb"]))
+    service = RunService(store, FlowCatalog(aws["flows_dir"]), machines, slow, handoff_seconds=0.1)
     answers = []
     # WHEN ten requests with one key arrive together
     threads = [threading.Thread(target=lambda: answers.append(service.start_run("kyc-check", PARAMS, idempotency_key=KEY))) for _ in range(10)]
