@@ -33,6 +33,7 @@ __all__ = [
     "FLOWCTL_EVENT_TTL",
     "FLOWCTL_FLOWS_DIR",
     "FLOWCTL_HOME",
+    "FLOWCTL_NO_COMPILE_CACHE",
     "FLOWCTL_OFFLOAD_THRESHOLD",
     "FLOWCTL_PAYLOAD_BUCKET",
     "FLOWCTL_STATE_MACHINES",
@@ -78,7 +79,10 @@ FLOWCTL_FLOWS_DIR = "FLOWCTL_FLOWS_DIR"
 folder, which synth makes the project's ``flows/``)."""
 
 FLOWCTL_HOME = "FLOWCTL_HOME"
-"""Local state directory (SQLite run store, offloaded payloads)."""
+"""Local state directory (SQLite run store, offloaded payloads, the compile cache)."""
+
+FLOWCTL_NO_COMPILE_CACHE = "FLOWCTL_NO_COMPILE_CACHE"
+"""Set (to anything but empty or ``0``): ``flowctl run`` neither reads nor writes the compile cache."""
 
 FLOWCTL_DYNAMODB_CLIENT = "FLOWCTL_DYNAMODB_CLIENT"
 """The run store's DynamoDB client: ``http`` (flowctl's own, signed with the environment's

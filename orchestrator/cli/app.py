@@ -11,6 +11,8 @@ Layout (imports go one way, down this list):
 
 ``main`` imports only the module of the command it runs, so ``flowctl run`` does not pay for
 the deploy or serve code; ``app`` (the whole CLI, for help and tests) is built on first use.
+A plain ``flowctl run`` (options :mod:`orchestrator.cli.run_argv` reads exactly as typer does)
+runs without loading typer at all; any other command line goes through typer.
 Errors in user input print a clear message and exit 1.
 """
 
@@ -18,12 +20,10 @@ from __future__ import annotations
 
 import sys
 from importlib import import_module
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import typer
-
-from orchestrator import __version__
+if TYPE_CHECKING:
+    import typer
 
 __all__ = ["COMMAND_MODULES", "app", "build_app", "main"]
 
@@ -54,32 +54,12 @@ app: typer.Typer
 """The whole CLI (every command), built on first use by the module's ``__getattr__``."""
 
 
-def _version(value: bool) -> None:
-    if value:
-        typer.echo(f"flowctl {__version__}")
-        raise typer.Exit()
-
-
-def _root(
-    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show the version."),
-    directory: Path | None = typer.Option(
-        None, "-C", "--directory", help="Run as if flowctl was started in this folder (as `git -C`)."),
-) -> None:
-    """flowctl: flows as data, compiled to Step Functions, run locally with AWS's semantics."""
-    if directory is not None:
-        import os
-
-        try:
-            os.chdir(directory)
-        except OSError as exc:
-            from orchestrator.cli.console import err
-
-            err.print(f"error: -C {directory}: {exc.strerror}", markup=False)
-            raise typer.Exit(1) from None
-
-
 def build_app(command: str | None = None) -> typer.Typer:
     """The root app with the commands of ``command``'s module (every command when None or unknown)."""
+    import typer
+
+    from orchestrator.cli.root import root_options
+
     root = typer.Typer(
         name="flowctl",
         help="Serverless flow orchestrator for AWS: validate, compile, run locally, deploy.",
@@ -88,7 +68,7 @@ def build_app(command: str | None = None) -> typer.Typer:
         pretty_exceptions_enable=False,
         rich_markup_mode=None,
     )
-    root.callback()(_root)
+    root.callback()(root_options)
     wanted = [COMMAND_MODULES[command]] if command in COMMAND_MODULES else COMMAND_MODULES.values()
     for name in dict.fromkeys(wanted):
         root.add_typer(import_module(f"orchestrator.cli.{name}").commands)
@@ -108,7 +88,14 @@ def command_of(argv: list[str]) -> str | None:
 
 def main() -> None:
     """Console-script entry point."""
-    build_app(command_of(sys.argv[1:]))()
+    command = command_of(sys.argv[1:])
+    if command == "run":
+        from orchestrator.cli.run_argv import run_plain
+
+        code = run_plain(sys.argv[1:])
+        if code is not None:
+            sys.exit(code)
+    build_app(command)()
 
 
 def __getattr__(name: str) -> Any:

@@ -17,8 +17,6 @@ from functools import wraps
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-import typer
-
 from orchestrator.cli.literal import lit
 from orchestrator.cli.plain import plain_line, plain_stream
 from orchestrator.errors import FlowctlError, Problem
@@ -26,7 +24,7 @@ from orchestrator.errors import FlowctlError, Problem
 if TYPE_CHECKING:
     from rich.console import Console
 
-__all__ = ["LazyConsole", "err", "out", "print_error", "report_errors"]
+__all__ = ["LazyConsole", "check_arguments", "err", "out", "print_error", "report_errors"]
 
 
 class LazyConsole:
@@ -83,16 +81,18 @@ def report_errors(func: F) -> F:
     @wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
-            _check_arguments(kwargs)
+            check_arguments(kwargs)
             return func(*args, **kwargs)
         except FlowctlError as exc:
+            import typer  # already loaded: the command runs in typer
+
             print_error(exc)
             raise typer.Exit(1) from None
 
     return wrapper  # type: ignore[return-value]
 
 
-def _check_arguments(arguments: dict[str, Any]) -> None:
+def check_arguments(arguments: dict[str, Any]) -> None:
     """Refuse arguments that are not valid UTF-8 (the shell hands them over as lone surrogates)."""
     for name, value in arguments.items():
         for item in value if isinstance(value, list | tuple) else [value]:

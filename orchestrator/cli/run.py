@@ -1,71 +1,32 @@
 """``run`` and ``redrive``: a flow on the local engine, its functions in-process, its run
-recorded in the project's local store (see :mod:`orchestrator.cli.context`)."""
+recorded in the project's local store (see :mod:`orchestrator.cli.context`). What ``run`` does
+is :func:`orchestrator.cli.run_flow.run_flow`."""
 
 from __future__ import annotations
 
-import contextlib
-import json
-import signal
-import sys
 from pathlib import Path
 from typing import Any
 
 import typer
 
 from orchestrator.cli.console import err, out, report_errors
-from orchestrator.cli.context import local_store, parse_json_arg, project_root
-from orchestrator.cli.literal import cell, lit
-from orchestrator.cli.local_view import Progress, print_breakpoint
+from orchestrator.cli.context import local_store, project_root
+from orchestrator.cli.literal import lit
+from orchestrator.cli.local_view import Progress
+from orchestrator.cli.run_flow import (
+    INTERRUPTED_EXIT,
+    print_result,
+    run_flow,
+    run_with_progress,
+    signals_interrupt,
+)
 from orchestrator.errors import FlowctlError
-from orchestrator.local.failures import describe_failure
 from orchestrator.local.workdir import project_workdir
 
 __all__ = ["INTERRUPTED_EXIT", "commands"]
 
 commands = typer.Typer()
 
-INTERRUPTED_EXIT = 130
-"""Exit code of a run stopped with Ctrl-C (128 + SIGINT, as shells report it)."""
-
-
-def _flatten(value: Any, prefix: str = "") -> list[tuple[str, Any]]:
-    if isinstance(value, dict) and value:
-        rows: list[tuple[str, Any]] = []
-        for key, item in value.items():
-            rows.extend(_flatten(item, f"{prefix}.{key}" if prefix else str(key)))
-        return rows
-    if isinstance(value, list) and len(value) > 5:
-        return [(prefix, f"[{len(value)} items]")]
-    return [(prefix or "output", value)]
-
-def _print_table(output: Any) -> None:
-    from rich.table import Table
-
-    table = Table("field", "value", show_header=True, header_style="bold")
-    for key, value in _flatten(output):
-        table.add_row(cell(key), cell(value if isinstance(value, str) else json.dumps(value, default=str)))
-    out.print(table)
-
-def _print_result(run: Any, as_table: bool = False, full: bool = False) -> None:
-    if run.breakpoint:
-        print_breakpoint(run, full)
-        return
-    again = (f"flowctl redrive {run.run_id}" if getattr(run, "redrivable", True)
-             else "run it again (an Express flow's runs cannot be redriven)")
-    if run.interrupted:
-        resumes = f"{again} resumes it" if getattr(run, "redrivable", True) else again
-        err.print(f"[red]ABORTED[/] run [bold]{lit(run.run_id)}[/] — interrupted; {lit(resumes)}")
-        return
-    colour = "green" if run.status == "SUCCEEDED" else "red"
-    err.print(f"[{colour}]{lit(run.status)}[/] run [bold]{lit(run.run_id)}[/]")
-    if run.status == "SUCCEEDED" and as_table:
-        _print_table(run.output)
-    elif run.status == "SUCCEEDED":
-        sys.stdout.write(json.dumps(run.output, indent=2, default=str) + "\n")
-    else:
-        err.print(f"[red]{lit(describe_failure(run.error, run.cause))}[/]")
-        err.print(f"see `flowctl runs show {lit(run.run_id)}`; fix and `{lit(again)}`" if getattr(run, "redrivable", True)
-                  else f"see `flowctl runs show {lit(run.run_id)}`; fix and {lit(again)}")
 
 @commands.command()
 @report_errors
@@ -82,87 +43,19 @@ def run(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No live progress."),
     table: bool = typer.Option(False, "--table", help="Print the output as a table instead of JSON."),
     virtual_clock: bool = typer.Option(False, "--virtual-clock", help="Fast-forward wait nodes and retry back-off (time is simulated)."),
+    no_cache: bool = typer.Option(
+        False, "--no-cache",
+        help="Compile the flow in full, without the compile cache (.flowctl/cache/; also FLOWCTL_NO_COMPILE_CACHE=1)."),
 ) -> None:
-    """Compile a flow and run it on the local engine with its functions in-process."""
-    from orchestrator.compiler import compile_flow_file
-    from orchestrator.flowlang.params import coerce_param_assignments
-    from orchestrator.flowlang.project import Project
-    from orchestrator.local.runner import LocalRunner
+    """Compile a flow and run it on the local engine with its functions in-process.
 
-    compiled = compile_flow_file(flow)
-    params = parse_json_arg(input, "--input") or {}
-    if not isinstance(params, dict):
-        raise FlowctlError("--input must be a JSON object of parameters")
-    params.update(coerce_param_assignments(compiled.flow, param))
-    mock_doc = parse_json_arg(mocks, "--mocks")
-    if mock_doc is not None and not isinstance(mock_doc, dict):
-        raise FlowctlError("--mocks must be a JSON object keyed by node id")
-    _check_mocks(compiled.flow, mock_doc or {})
-    project = Project.for_flow(flow)
-    store = local_store(project.root)
-    progress = Progress(list(compiled.flow.nodes), enabled=not quiet and err.is_terminal)
-    clock = None
-    if virtual_clock:
-        from orchestrator.engine import VirtualClock
-
-        clock = VirtualClock()
-    runner = LocalRunner(project, store, on_node=progress, clock=clock)
-    # node functions run in the project root, wherever flowctl runs
-    with project_workdir(project.root), _signals_interrupt():
-        result = _run_with_progress(progress, lambda: runner.run(compiled, params, break_at=break_at, mocks=mock_doc))
-    _print_result(result, as_table=table, full=full)
-    if result.interrupted:
-        raise typer.Exit(INTERRUPTED_EXIT)
-    if result.breakpoint is None and result.status != "SUCCEEDED":
-        raise typer.Exit(1)
-
-class _Signalled(KeyboardInterrupt):
-    """SIGTERM or SIGHUP, handled like Ctrl-C: the run ends ABORTED and redrivable."""
-
-@contextlib.contextmanager
-def _signals_interrupt() -> Any:
-    """While a run runs, SIGTERM and SIGHUP interrupt it as Ctrl-C does (not a silent death that
-    leaves the run RUNNING for ever)."""
-    def interrupt(signum: int, frame: Any) -> None:
-        raise _Signalled(f"interrupted ({signal.Signals(signum).name})")
-
-    previous = {}
-    for sig in (signal.SIGTERM, signal.SIGHUP):
-        with contextlib.suppress(ValueError):  # not the main thread (embedded use): leave them
-            previous[sig] = signal.signal(sig, interrupt)
-    try:
-        yield
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-
-def _run_with_progress(progress: Progress, start: Any) -> Any:
-    """``start()`` with the live table shown while it runs."""
-    if progress.live is None:
-        return start()
-    with progress.live:
-        result = start()
-        progress.finish()
-    return result
-
-def _check_mocks(flow: Any, mocks: dict[str, Any]) -> None:
-    """Every key of ``--mocks`` must be a node, or ``<foreach node>/do`` (its function per item)."""
-    per_item = {f"{n}/do" for n, node in flow.nodes.items() if node.foreach is not None}
-    for key in mocks:
-        node = flow.nodes.get(key)
-        if node is not None and node.foreach is not None:
-            raise FlowctlError(f"--mocks: '{key}' is a foreach node; its function is mocked per item: "
-                               f"use '{key}/do' (the same mock for every item)")
-    unknown = sorted(set(mocks) - set(flow.nodes) - per_item)
-    if unknown:
-        raise FlowctlError(f"--mocks: {', '.join(unknown)} are not nodes of {flow.name}")
-    from orchestrator.flowlang.fanout import aggregated_nodes
-
-    for name in sorted(aggregated_nodes(flow)):
-        if f"{name}/do" in mocks:
-            raise FlowctlError(f"--mocks: '{name}' aggregates its results in the run store, which its function's "
-                               f"@node does and a mock would skip (the fan-in would get no items); mock the nodes "
-                               f"after it, or set results: inline on '{name}' while mocking")
+    A flow compiled before runs from the compile cache (.flowctl/cache/) while its file, its
+    sub-flows, its functions' code and flowctl itself are unchanged.
+    """
+    code = run_flow(flow, input=input, param=param, break_at=break_at, full=full, mocks=mocks, quiet=quiet,
+                    table=table, virtual_clock=virtual_clock, no_cache=no_cache)
+    if code:
+        raise typer.Exit(code)
 
 def _redrive_served(root: Path, run_id: str) -> None:
     from rich.text import Text
@@ -229,11 +122,11 @@ def redrive(
     items = f" and {len(replay_items)} item output(s) of foreach/while nodes" if replay_items else ""
     err.print(f"redriving {lit(run_id)}: reusing {len(replay)} recorded node output(s): "
               f"{lit(', '.join(sorted(replay)) or 'none')}{items}")
-    with project_workdir(project.root), _signals_interrupt():
-        result = _run_with_progress(
+    with project_workdir(project.root), signals_interrupt():
+        result = run_with_progress(
             progress, lambda: runner.run(compiled, previous.input, run_id=run_id, replay=replay, redrive_of=previous,
                                          replay_items=replay_items))
-    _print_result(result)
+    print_result(result)
     if result.interrupted:
         raise typer.Exit(INTERRUPTED_EXIT)
     if result.status != "SUCCEEDED":

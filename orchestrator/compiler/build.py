@@ -6,11 +6,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from orchestrator.compiler.names import function_arn_substitution, state_machine_arn_substitution
 from orchestrator.compiler.sp import Tree
-from orchestrator.flowlang.model import Flow
+
+if TYPE_CHECKING:  # the local recorder reads this module's roles without the flow models
+    from orchestrator.flowlang.model import Flow
 
 __all__ = [
     "AGG_SCHEME",
@@ -55,7 +57,7 @@ AGG_SCHEME = "agg://"
 WAITER_FUNCTION = "waiter"
 START_SYNC = "arn:aws:states:::states:startExecution.sync:2"
 
-FlowLoader = Callable[[str], Flow]
+FlowLoader = Callable[[str], "Flow"]
 
 
 NODE = "node"

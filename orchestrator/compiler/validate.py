@@ -23,6 +23,7 @@ from orchestrator.flowlang.errors import FlowValidationError
 from orchestrator.flowlang.loader import load_flow
 from orchestrator.flowlang.model import Flow
 from orchestrator.flowlang.project import Project
+from orchestrator.flowlang.reads import note_probe
 
 __all__ = ["RESERVED_VARIABLES", "check_flow", "validate_flow_file"]
 
@@ -36,9 +37,11 @@ def _project_of(path: Path | str) -> Project:
     """The flow's project; a flow outside any ``flows/`` (e.g. ``docs/examples/``) uses the
     nearest parent folder holding ``functions/``, as git finds ``.git``."""
     project = Project.for_flow(path)
+    note_probe(project.functions_dir)
     if project.functions_dir.is_dir():
         return project
     for folder in project.root.parents:
+        note_probe(folder / "functions")
         if (folder / "functions").is_dir():
             return Project(folder)
     return project

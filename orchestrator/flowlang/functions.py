@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from orchestrator.flowlang.project import Project
-from orchestrator.function_import import import_app
+from orchestrator.flowlang.reads import note_function
+from orchestrator.function_import import SHARED_PACKAGE, import_app
 
 __all__ = ["FunctionInfo", "load_function", "load_functions"]
 
@@ -80,6 +81,7 @@ def _read(name: str, app: Path) -> FunctionInfo:
 def load_function(project: Project, name: str) -> FunctionInfo | None:
     """The function ``name`` of ``project`` with its contract, or None when it has no app.py."""
     app = project.functions_dir / name / "app.py"
+    note_function(app.parent, project.functions_dir / SHARED_PACKAGE)
     try:
         mtime = app.stat().st_mtime
     except OSError:

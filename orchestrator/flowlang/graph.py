@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import graphlib
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from orchestrator.flowlang.model import Flow, Node
+if TYPE_CHECKING:
+    from orchestrator.flowlang.model import Flow, Node
 
 __all__ = ["FlowGraph", "flow_graph", "switch_targets"]
 

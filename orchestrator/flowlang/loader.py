@@ -18,6 +18,7 @@ from orchestrator import strict_json
 from orchestrator.errors import Problem
 from orchestrator.flowlang.errors import FlowLoadError, FlowValidationError
 from orchestrator.flowlang.model import Flow
+from orchestrator.flowlang.reads import note_file
 from orchestrator.flowlang.schema import flow_schema, validation_schema
 from orchestrator.flowlang.schema_check import conforms
 from orchestrator.limits import MAX_FLOW_FILE_BYTES
@@ -46,6 +47,7 @@ def load_flow_document(path: Path | str) -> dict[str, Any]:
     """
     path = Path(path)
     source = str(path)
+    note_file(path)
     try:
         size = path.stat().st_size
         if size > MAX_FLOW_FILE_BYTES:

@@ -68,10 +68,14 @@ class Param(_Model):
         None, description="String format checked when a run starts."
     )
 
+    def has_default(self) -> bool:
+        """Whether the flow gives a ``default`` (``null`` included)."""
+        return "default" in self.model_fields_set
+
     def is_required(self) -> bool:
         if self.required is not None:
             return self.required
-        return "default" not in self.model_fields_set
+        return not self.has_default()
 
 
 class Schedule(_Model):

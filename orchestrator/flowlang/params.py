@@ -10,16 +10,44 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Mapping
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from orchestrator import strict_json
 from orchestrator.errors import Problem
 from orchestrator.flowlang.errors import FlowValidationError
-from orchestrator.flowlang.model import Flow, Param
 from orchestrator.strict_json import StrictJsonError, check_value
 
-__all__ = ["PYTHON_TYPES", "coerce_param_assignments", "parse_param_assignments", "resolve_params"]
+__all__ = ["PYTHON_TYPES", "ParamSpec", "ParamsOf", "coerce_param_assignments", "parse_param_assignments", "resolve_params"]
+
+
+class ParamSpec(Protocol):
+    """What is read of a parameter: :class:`orchestrator.flowlang.model.Param`, or its copy in the
+    compile cache (:mod:`orchestrator.local.compile_cache`, which runs without the models)."""
+
+    @property
+    def type(self) -> str: ...
+    @property
+    def default(self) -> Any: ...
+    @property
+    def description(self) -> str: ...
+    @property
+    def enum(self) -> list[Any] | None: ...
+    @property
+    def format(self) -> str | None: ...
+    def has_default(self) -> bool: ...
+    def is_required(self) -> bool: ...
+
+
+class ParamsOf(Protocol):
+    """A flow as far as its parameters go (its name and typed ``params``)."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def params(self) -> Mapping[str, ParamSpec]: ...
+
 
 PYTHON_TYPES: dict[str, tuple[type, ...]] = {
     "string": (str,),
@@ -33,7 +61,7 @@ PYTHON_TYPES: dict[str, tuple[type, ...]] = {
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
-def _type_problem(param: Param, value: Any) -> str | None:
+def _type_problem(param: ParamSpec, value: Any) -> str | None:
     if value is None and not param.is_required():
         return None
     ok = isinstance(value, PYTHON_TYPES[param.type]) and not (isinstance(value, bool) and param.type != "boolean")
@@ -58,7 +86,7 @@ def _type_problem(param: Param, value: Any) -> str | None:
     return None
 
 
-def resolve_params(flow: Flow, given: dict[str, Any] | None, source: str = "params") -> dict[str, Any]:
+def resolve_params(flow: ParamsOf, given: dict[str, Any] | None, source: str = "params") -> dict[str, Any]:
     """Validated parameters of a run: ``given`` plus defaults; unknown names are errors."""
     given = dict(given or {})
     problems: list[Problem] = []
@@ -68,7 +96,7 @@ def resolve_params(flow: Flow, given: dict[str, Any] | None, source: str = "para
     for name, param in flow.params.items():
         if name in given:
             value = given[name]
-        elif "default" in param.model_fields_set:
+        elif param.has_default():
             value = param.default
         elif param.is_required():
             problems.append(Problem(f"/params/{name}", f"missing required parameter '{name}' ({param.type})", param.description))
@@ -112,7 +140,7 @@ def parse_param_assignments(pairs: list[str]) -> dict[str, Any]:
     return result
 
 
-def coerce_param_assignments(flow: Flow, pairs: list[str]) -> dict[str, Any]:
+def coerce_param_assignments(flow: ParamsOf, pairs: list[str]) -> dict[str, Any]:
     """CLI ``NAME=VALUE`` pairs typed by the flow: string parameters keep the raw text."""
     def is_text(pair: str) -> bool:
         param = flow.params.get(pair.partition("=")[0])

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from orchestrator.constants import DEFAULT_HOME
+from orchestrator.flowlang.reads import note_listing, note_probe
 
 __all__ = ["FLOW_SUFFIXES", "PLATFORM_FUNCTIONS", "PROJECT_MARKERS", "Project", "find_project_root"]
 
@@ -71,19 +72,24 @@ class Project:
             return None
         for suffix in FLOW_SUFFIXES:
             candidate = self.flows_dir / f"{name}{suffix}"
+            note_probe(candidate)
             if candidate.is_file():
                 return candidate
         return None
 
     def flow_paths(self) -> list[Path]:
         """Every flow file of the project, sorted by name."""
+        note_probe(self.flows_dir)
+        note_listing(self.flows_dir)
         if not self.flows_dir.is_dir():
             return []
         return sorted(p for p in self.flows_dir.iterdir() if p.suffix in FLOW_SUFFIXES and p.is_file())
 
     def has_function(self, name: str) -> bool:
         """Whether ``functions/<name>/app.py`` exists."""
-        return (self.functions_dir / name / "app.py").is_file()
+        app = self.functions_dir / name / "app.py"
+        note_probe(app)
+        return app.is_file()
 
     def reserved_function_folders(self) -> list[str]:
         """Folders of ``functions/`` that take a platform function's name (an error)."""
@@ -91,10 +97,12 @@ class Project:
 
     def function_names(self) -> list[str]:
         """Node function folders (platform functions excluded), sorted."""
+        note_probe(self.functions_dir)
+        note_listing(self.functions_dir)
         if not self.functions_dir.is_dir():
             return []
         return sorted(
             p.name
             for p in self.functions_dir.iterdir()
-            if (p / "app.py").is_file() and p.name not in PLATFORM_FUNCTIONS
+            if p.name not in PLATFORM_FUNCTIONS and self.has_function(p.name)
         )

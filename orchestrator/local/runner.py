@@ -43,9 +43,8 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
-from orchestrator.compiler import CompiledFlow
 from orchestrator.constants import DEFAULT_FUNCTION_TIMEOUT_SECONDS
 from orchestrator.engine.states.map import MAP_ITEMS_EVENT
 from orchestrator.errors import FlowctlError
@@ -57,6 +56,11 @@ from orchestrator.local.recorder import NodeEvent, StepRecorder, iso_time, maybe
 from orchestrator.runtime.fanout import register_store
 from orchestrator.store.base import RunStore
 from orchestrator.store.models import Run, RunStatus
+
+if TYPE_CHECKING:  # a run from the compile cache loads neither the compiler nor the flow models
+    from orchestrator.compiler import CompiledFlow
+    from orchestrator.flowlang.model import Flow
+    from orchestrator.local.compile_cache import CachedCompile
 
 __all__ = ["LocalRun", "LocalRunner", "NodeEvent", "new_run_id"]
 
@@ -220,7 +224,7 @@ class LocalRunner:
         self.on_node = on_node
         self.clock = clock
 
-    def run(self, compiled: CompiledFlow, params: dict[str, Any] | None, *, run_id: str | None = None,
+    def run(self, compiled: CompiledFlow | CachedCompile, params: dict[str, Any] | None, *, run_id: str | None = None,
             break_at: str | None = None, replay: dict[str, Any] | None = None, trigger: str = "local",
             redrive_of: Run | None = None, mocks: dict[str, Any] | None = None,
             replay_items: dict[tuple[str, int], Any] | None = None) -> LocalRun:
@@ -287,7 +291,8 @@ class LocalRunner:
             elif event["type"].endswith("StateEntered") and name == break_state and flow.nodes[break_at].uses is None:
                 # The state's input is the compiler's plumbing; the node reads flow variables
                 # (a switch's own value is plumbing too: which targets it chose).
-                before = {n for n in flow_graph(flow).ancestors(break_at) if flow.nodes[n].switch is None}
+                full = cast("Flow", flow)  # runs with --break-at are compiled in full (not from the cache)
+                before = {n for n in flow_graph(full).ancestors(break_at) if full.nodes[n].switch is None}
                 variables = {"params": resolved} | {n: v for n, v in recorder.outputs.items() if n in before}
                 caught.update({"node": break_at, "variables": variables})
                 engine_ref["engine"].stop(run_id, error="Flow.Breakpoint", cause=f"stopped before {break_at}")
