@@ -340,9 +340,14 @@ def startup_rows(sizes: Sizes) -> list[Row]:
     rows = []
     with tempfile.TemporaryDirectory() as home:
         env = {**os.environ, "FLOWCTL_HOME": home}
+        # the repeated command a user runs: the first run fills the compile cache, the best is a warm one
         hello = _best([*_flowctl(), "run", "flows/liteflow-hello.json"], runs, env=env, cwd=ROOT)
-        rows.append(Row("flowctl run liteflow-hello / python -c pass", _ms(hello), _ms(bare), hello / bare, "≤ 10×",
-                        hello / bare <= 10))
+        rows.append(Row("flowctl run liteflow-hello (compile cache warm) / python -c pass", _ms(hello), _ms(bare),
+                        hello / bare, "≤ 10×", hello / bare <= 10))
+        cold = min(_best([*_flowctl(), "run", "flows/liteflow-hello.json"], 1, env={**env, "FLOWCTL_HOME": fresh},
+                         cwd=ROOT) for fresh in (tempfile.mkdtemp(dir=home) for _ in range(runs)))
+        rows.append(Row("flowctl run liteflow-hello, compile cache cold (a flow's first run) / python -c pass",
+                        _ms(cold), _ms(bare), cold / bare, "-"))
         env = {k: v for k, v in os.environ.items() if not k.startswith(("FLOWCTL_", "AWS_"))}
         plain = _cold_start(env, runs)
         rows.append(Row("node cold start (import + first call)", _ms(plain), _ms(bare), plain / bare, "≤ 120 ms",

@@ -95,10 +95,25 @@ class _QuietFlush:
 
 def run_plain(argv: list[str]) -> int | None:
     """Run a plain ``flowctl run`` command line and give its exit code; None when it is not one
-    (see the module docstring)."""
+    (see the module docstring).
+
+    The process ends right after: the objects alive now are frozen out of the garbage collector,
+    so that the interpreter's last collection does not walk every module's objects (a sixth of
+    a cached run). Modules are still cleared and their objects released as usual; only objects
+    left in reference cycles are not finalized, which Python never promises at exit.
+    """
     options = parse_run(argv)
     if options is None:
         return None
+    try:
+        return _run(options)
+    finally:
+        import gc
+
+        gc.freeze()
+
+
+def _run(options: dict[str, Any]) -> int:
     from orchestrator.cli.console import check_arguments, print_error
     from orchestrator.cli.run_flow import INTERRUPTED_EXIT, run_flow
     from orchestrator.errors import FlowctlError

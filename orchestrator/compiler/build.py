@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from orchestrator.compiler.names import function_arn_substitution, state_machine_arn_substitution
-from orchestrator.compiler.sp import Tree
 
-if TYPE_CHECKING:  # the local recorder reads this module's roles without the flow models
+if TYPE_CHECKING:  # the local recorder reads this module's roles without the compiler or the flow models
+    from orchestrator.compiler.sp import Tree
     from orchestrator.flowlang.model import Flow
 
 __all__ = [

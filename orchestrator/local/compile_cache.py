@@ -30,7 +30,6 @@ import json
 import os
 import sys
 import zlib
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -53,17 +52,23 @@ _CODE_PACKAGES = ("compiler", "flowlang", "runtime")
 """Packages of ``orchestrator`` whose code decides what a compile gives (with its top-level modules)."""
 
 
-@dataclass(frozen=True)
 class CachedParam:
-    """A flow parameter as :func:`orchestrator.flowlang.params.resolve_params` reads it."""
+    """A flow parameter as :func:`orchestrator.flowlang.params.resolve_params` reads it.
 
-    type: str
-    default: Any
-    required: bool | None
-    description: str
-    enum: list[Any] | None
-    format: str | None
-    defaulted: bool
+    (The classes of a cached flow are plain classes: a dataclass costs a cached run more to
+    define than it saves.)"""
+
+    __slots__ = ("default", "defaulted", "description", "enum", "format", "required", "type")
+
+    def __init__(self, type: str, default: Any, required: bool | None, description: str, enum: list[Any] | None,
+                 format: str | None, defaulted: bool) -> None:
+        self.type = type
+        self.default = default
+        self.required = required
+        self.description = description
+        self.enum = enum
+        self.format = format
+        self.defaulted = defaulted
 
     def has_default(self) -> bool:
         return self.defaulted
@@ -72,43 +77,54 @@ class CachedParam:
         return self.required if self.required is not None else not self.defaulted
 
 
-@dataclass(frozen=True)
 class CachedBody:
-    uses: str | None
+    __slots__ = ("uses",)
+
+    def __init__(self, uses: str | None) -> None:
+        self.uses = uses
 
 
-@dataclass(frozen=True)
 class CachedForeach:
-    do: CachedBody
+    __slots__ = ("do",)
+
+    def __init__(self, do: CachedBody) -> None:
+        self.do = do
 
 
-@dataclass(frozen=True)
 class CachedNode:
     """What a run (without ``--break-at`` or ``--mocks``) reads of a node."""
 
-    uses: str | None
-    foreach: CachedForeach | None
+    __slots__ = ("foreach", "uses")
+
+    def __init__(self, uses: str | None, foreach: CachedForeach | None) -> None:
+        self.uses = uses
+        self.foreach = foreach
 
 
-@dataclass(frozen=True)
 class CachedFlow:
     """What a run reads of a flow (the parts of :class:`orchestrator.flowlang.model.Flow` it uses)."""
 
-    name: str
-    version: int
-    timeout: int | None
-    params: dict[str, CachedParam]
-    nodes: dict[str, CachedNode]
+    __slots__ = ("name", "nodes", "params", "timeout", "version")
+
+    def __init__(self, name: str, version: int, timeout: int | None, params: dict[str, CachedParam],
+                 nodes: dict[str, CachedNode]) -> None:
+        self.name = name
+        self.version = version
+        self.timeout = timeout
+        self.params = params
+        self.nodes = nodes
 
 
-@dataclass
 class CachedCompile:
     """A compiled flow from the cache: what :class:`orchestrator.local.runner.LocalRunner` runs."""
 
-    flow: CachedFlow
-    definition: dict[str, Any]
-    type: str
-    state_nodes: dict[str, StateNode] = field(default_factory=dict)
+    __slots__ = ("definition", "flow", "state_nodes", "type")
+
+    def __init__(self, flow: CachedFlow, definition: dict[str, Any], type: str, state_nodes: dict[str, StateNode]) -> None:
+        self.flow = flow
+        self.definition = definition
+        self.type = type
+        self.state_nodes = state_nodes
 
 
 def cache_dir(project_root: Path, env: Mapping[str, str]) -> Path:
