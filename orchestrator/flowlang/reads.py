@@ -64,12 +64,14 @@ def _digest(path: str) -> str | None:
         return None
 
 
-def _signature(path: str) -> tuple[int, int] | None:
+def _signature(path: str) -> list[int] | None:
+    """Size, modification time and status-change time (ns): the last one moves with any write or
+    time change, so a file replaced by one of the same size and preserved time (``cp -p``) differs."""
     try:
         found = os.stat(path)
     except (OSError, ValueError):
         return None
-    return found.st_size, found.st_mtime_ns
+    return [found.st_size, found.st_mtime_ns, found.st_ctime_ns]
 
 
 @dataclass
@@ -77,7 +79,8 @@ class Reads:
     """The disk inputs of one compile (paths are absolute)."""
 
     files: dict[str, list[Any]] = field(default_factory=dict)
-    """path → [size, mtime_ns, sha256 (None until sealed)]."""
+    """path → [size, mtime_ns, ctime_ns, sha256 (None until sealed)]; times of -1 when the file
+    was too new to be trusted by them (see the module docstring)."""
     probes: dict[str, str] = field(default_factory=dict)
     """path → what it was: ``file``, ``dir`` or ``""``."""
     listings: dict[str, list[str] | None] = field(default_factory=dict)
@@ -88,8 +91,7 @@ class Reads:
     def add_file(self, path: Path | str) -> None:
         key = os.path.abspath(path)
         if key not in self.files:
-            found = _signature(key)
-            self.files[key] = [found[0], found[1], None] if found else [-1, -1, None]
+            self.files[key] = [*(_signature(key) or [-1, -1, -1]), None]
 
     def add_tree(self, folder: Path | str, suffix: str = ".py") -> None:
         """Every ``suffix`` file under ``folder`` and every folder's listing (``__pycache__``
@@ -117,9 +119,9 @@ class Reads:
         racy = time.time_ns() - RACY_NS
         for path, entry in self.files.items():
             digest = _digest(path)
-            if digest is None or _signature(path) != (entry[0], entry[1]):
+            if digest is None or _signature(path) != entry[:3]:
                 return False
-            entry[1:] = [-1 if entry[1] > racy else entry[1], digest]
+            entry[1:] = [-1, -1, digest] if entry[2] > racy else [*entry[1:3], digest]
         return True
 
     def unchanged(self) -> bool:
@@ -127,15 +129,14 @@ class Reads:
         try:
             racy = time.time_ns() - RACY_NS
             for path, entry in self.files.items():
-                size, mtime, digest = entry
                 found = _signature(path)
-                if found is None or size < 0:
+                if found is None or entry[0] < 0:
                     return False
-                if found != (size, mtime):
-                    if _digest(path) != digest:
+                if found != entry[:3]:
+                    if _digest(path) != entry[3]:
                         return False
-                    if found[1] <= racy:  # settled: its size and time will do from now on
-                        entry[:2] = found
+                    if found[2] <= racy:  # settled: its size and times will do from now on
+                        entry[:3] = found
                         self.refreshed = True
             for path, kind in self.probes.items():
                 if _kind(path) != kind:
@@ -156,8 +157,8 @@ class Reads:
         if not (isinstance(files, dict) and isinstance(probes, dict) and isinstance(listings, dict)):
             raise ValueError("reads: missing parts")
         for entry in files.values():
-            if not (isinstance(entry, list) and len(entry) == 3 and all(isinstance(v, int) for v in entry[:2])
-                    and isinstance(entry[2], str)):
+            if not (isinstance(entry, list) and len(entry) == 4 and all(type(v) is int for v in entry[:3])
+                    and isinstance(entry[3], str)):
                 raise ValueError("reads: a file entry is malformed")
         if not all(isinstance(kind, str) for kind in probes.values()):
             raise ValueError("reads: a probe is malformed")

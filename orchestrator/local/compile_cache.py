@@ -45,7 +45,7 @@ if TYPE_CHECKING:
 
 __all__ = ["CachedCompile", "CachedFlow", "cache_dir", "compile_and_cache", "load_cached", "stamp"]
 
-FORMAT = 1
+FORMAT = 2
 """Version of the entry's shape: an entry of another format is a miss."""
 CACHE_DIRNAME = "cache"
 _CODE_PACKAGES = ("compiler", "flowlang", "runtime")

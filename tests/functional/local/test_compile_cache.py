@@ -8,7 +8,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -66,13 +65,6 @@ def project(tmp_path: Path) -> Path:
     _write(root / "functions" / "shared" / "__init__.py", "")
     _write(root / "functions" / "shared" / "words.py", WORDS)
     return root
-
-
-def _age(root: Path) -> None:
-    """Every file of the project as if written a minute ago (not 'racily' new: see flowlang.reads)."""
-    old = time.time() - 60
-    for path in root.rglob("*"):
-        os.utime(path, (old, old))
 
 
 def flowctl(root: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -176,7 +168,7 @@ def test_another_compiler_code_compiles_again(project: Path, monkeypatch: pytest
 def test_a_corrupt_entry_is_ignored_and_written_again(project: Path) -> None:
     output(flowctl(project))
     [entry] = (project / ".flowctl" / "cache").glob("*.json")
-    for garbage in ("{not json", json.dumps({"format": 1}), json.dumps([1, 2]), ""):
+    for garbage in ("{not json", json.dumps({"format": 2}), json.dumps([1, 2]), ""):
         entry.write_text(garbage)
         assert cached(project) is None
         assert output(flowctl(project))["greeting"] == "Hello, World!"
@@ -227,6 +219,21 @@ def test_concurrent_runs_share_the_cache_safely(project: Path) -> None:
     assert cached(project) is not None
 
 
+def test_a_file_replaced_with_its_size_and_time_kept_is_seen(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # GIVEN a settled entry WHEN a sub-flow is replaced by a file of the same size and the same
+    # modification time (cp -p, rsync -t) THEN its status-change time gives it away
+    output(flowctl(project))
+    monkeypatch.setattr("orchestrator.flowlang.reads.RACY_NS", 0)
+    assert cached(project) is not None  # settled: checked by size and times from now on
+    part = project / "flows" / "part.json"
+    before = part.stat()
+    part.write_text(part.read_text().replace("one", "two"))
+    os.utime(part, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert part.stat().st_size == before.st_size
+    assert cached(project) is None
+    assert output(flowctl(project))["part"] == {"mark": "two"}
+
+
 def test_a_file_edited_just_before_its_compile_is_checked_by_content(project: Path) -> None:
     # GIVEN a flow written just now (within the file system's clock tick of its compile) WHEN it
     # is rewritten with the same size and time THEN the cache still sees the new content
@@ -239,13 +246,13 @@ def test_a_file_edited_just_before_its_compile_is_checked_by_content(project: Pa
     assert output(flowctl(project))["greeting"] == "Hello, Earth!"
 
 
-def test_a_settled_file_is_checked_by_its_time_again(project: Path) -> None:
+def test_a_settled_file_is_checked_by_its_time_again(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # GIVEN an entry written just after its files (checked by content) WHEN they have settled THEN a
     # hit keeps their times again (the entry is rewritten once)
     output(flowctl(project))
     [entry] = (project / ".flowctl" / "cache").glob("*.json")
-    assert any(mtime == -1 for _, mtime, _ in json.loads(entry.read_text())["reads"]["files"].values())
-    _age(project)
+    assert any(mtime == -1 for _, mtime, _, _ in json.loads(entry.read_text())["reads"]["files"].values())
+    monkeypatch.setattr("orchestrator.flowlang.reads.RACY_NS", 0)  # as if two seconds had passed
     assert cached(project) is not None
-    assert all(mtime != -1 for _, mtime, _ in json.loads(entry.read_text())["reads"]["files"].values())
+    assert all(mtime != -1 for _, mtime, _, _ in json.loads(entry.read_text())["reads"]["files"].values())
     assert cached(project) is not None
