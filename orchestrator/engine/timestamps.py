@@ -9,7 +9,6 @@
 
 from __future__ import annotations
 
-import calendar
 import re
 import time
 from typing import Any
@@ -27,6 +26,7 @@ def parse_timestamp(text: Any) -> tuple[int, int] | None:
     m = _RFC3339.fullmatch(text)
     if not m:
         return None
+    import calendar  # on first use: with locale, ~1 % of a flowctl run that parses no timestamp
     year, month, day, hour, minute, second = (int(g) for g in m.groups()[:6])
     if not (1 <= month <= 12 and 0 <= hour <= 23 and 0 <= minute <= 59 and 0 <= second <= 60):
         return None

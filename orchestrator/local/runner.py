@@ -48,7 +48,6 @@ from typing import TYPE_CHECKING, Any, cast
 from orchestrator.constants import DEFAULT_FUNCTION_TIMEOUT_SECONDS
 from orchestrator.engine.states.map import MAP_ITEMS_EVENT
 from orchestrator.errors import FlowctlError
-from orchestrator.flowlang.graph import flow_graph
 from orchestrator.flowlang.params import resolve_params
 from orchestrator.flowlang.project import Project
 from orchestrator.local.offloaded import explain_offloaded_read
@@ -302,6 +301,8 @@ class LocalRunner:
             elif event["type"].endswith("StateEntered") and name == break_state and flow.nodes[break_at].uses is None:
                 # The state's input is the compiler's plumbing; the node reads flow variables
                 # (a switch's own value is plumbing too: which targets it chose).
+                from orchestrator.flowlang.graph import flow_graph
+
                 full = cast("Flow", flow)  # runs with --break-at are compiled in full (not from the cache)
                 before = {n for n in flow_graph(full).ancestors(break_at) if full.nodes[n].switch is None}
                 variables = {"params": resolved} | {n: v for n, v in recorder.outputs.items() if n in before}
