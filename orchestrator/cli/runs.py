@@ -101,7 +101,7 @@ def runs_cancel(run_id: str = typer.Argument(..., help="A running run.")) -> Non
     from orchestrator.serve.app import project_home
     from orchestrator.serve.client import call_server
     from orchestrator.serve.discovery import running_server
-    from orchestrator.service.runs import CANCEL_ERROR
+    from orchestrator.store.models import CANCEL_ERROR
 
     root = project_root("runs cancel")
     store = local_store(root)

@@ -54,7 +54,7 @@ from orchestrator.local.offloaded import explain_offloaded_read
 from orchestrator.local.recorder import NodeEvent, StepRecorder, iso_time, maybe_json, state_names
 from orchestrator.runtime.fanout import register_store
 from orchestrator.store.base import RunStore
-from orchestrator.store.models import Run, RunStatus
+from orchestrator.store.models import CANCEL_ERROR, Run, RunStatus
 
 if TYPE_CHECKING:  # a run from the compile cache loads neither the compiler nor the flow models
     from orchestrator.compiler import CompiledFlow
@@ -201,8 +201,6 @@ class _Waiters:
 
     def _check_cancelled(self) -> None:
         """``flowctl runs cancel`` (another process) marks the run ABORTED: stop the engine."""
-        from orchestrator.service.runs import CANCEL_ERROR
-
         run = self.store.get_run(self.run_id, steps=False)
         if run is not None and run.status == RunStatus.ABORTED and self.engine is not None:
             with contextlib.suppress(Exception):  # it may have just ended

@@ -48,11 +48,17 @@ from orchestrator.service.errors import (
 from orchestrator.store.base import RunStore
 from orchestrator.store.errors import RunAlreadyExistsError
 from orchestrator.store.items import encode_json
-from orchestrator.store.models import TERMINAL_STATUSES, Run, RunPage, RunStatus, format_time
+from orchestrator.store.models import (
+    CANCEL_ERROR,
+    TERMINAL_STATUSES,
+    Run,
+    RunPage,
+    RunStatus,
+    format_time,
+)
 
 __all__ = ["CANCEL_ERROR", "RunService", "StartedRun", "execution_arn_for", "is_express_execution"]
 
-CANCEL_ERROR = "flowctl.Cancelled"
 _EXECUTION_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,80}$")
 _CALLER_ERRORS = {"ValidationException", "InvalidExecutionInput", "InvalidName"}
 """StartExecution errors caused by the request (400); any other is the service's (503)."""

@@ -16,6 +16,7 @@ from typing import Any
 
 __all__ = [
     "ACTIVE_STATUSES",
+    "CANCEL_ERROR",
     "TERMINAL_STATUSES",
     "BufferedEvent",
     "Run",
@@ -43,6 +44,9 @@ TERMINAL_STATUSES = frozenset(
     {RunStatus.SUCCEEDED, RunStatus.FAILED, RunStatus.TIMED_OUT, RunStatus.ABORTED}
 )
 ACTIVE_STATUSES = frozenset({RunStatus.PENDING, RunStatus.RUNNING})
+CANCEL_ERROR = "flowctl.Cancelled"
+"""Error of a run cancelled by ``flowctl runs cancel`` or the API (a run's status vocabulary, here so
+that a local run's cancel poller reads it without loading the run service)."""
 _RANK = {RunStatus.PENDING: 0, RunStatus.RUNNING: 1}
 
 

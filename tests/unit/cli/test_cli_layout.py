@@ -77,3 +77,18 @@ def test_an_error_prints_from_its_fields(capsys) -> None:  # type: ignore[no-unt
     assert "hint: declare it" in text
     assert "error: 2 problems" in text and "✗ /a: bad" in text and "hint: fix b" in text
     assert "error: plain" in text
+
+
+def test_a_run_that_outlasts_a_cancel_poll_loads_no_service_or_aws_sdk(tmp_path: Path) -> None:
+    # GIVEN a flow that waits a second (its run's cancel poller checks the store every 0.2 s) WHEN
+    # it runs THEN the poller has not loaded the run service or botocore (it once imported the
+    # service for one constant: ~100 ms of CPU in every run over 0.2 s)
+    (tmp_path / "flows").mkdir()
+    (tmp_path / "flows" / "w.json").write_text(json.dumps(
+        {"name": "w", "type": "STANDARD", "nodes": {"a": {"wait": {"seconds": 1}}}, "output": "done"}))
+    probe = _PROBE.replace("flows/liteflow-hello.json", "flows/w.json")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("FLOWCTL_", "FORCE_COLOR", "TTY_"))}
+    done = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, capture_output=True, text=True, check=True, env=env)
+    probe_out = json.loads(done.stdout.strip().splitlines()[-1])
+    assert probe_out["code"] in (0, None)
+    assert not {"orchestrator.service.runs", "botocore"} & set(probe_out["modules"])
