@@ -112,8 +112,7 @@ class StepRecorder:
         self.lock = threading.Lock()
         self.open: dict[tuple[str, int], dict[str, Any]] = {}
         self.by_event: dict[int, tuple[str, int]] = {}
-        self.ids: dict[tuple[str, int], list[int]] = {}
-        """Event ids of each open state (forgotten when it exits)."""
+        """The last event of each open state → (its step path, the id of its StateEntered)."""
         self.history: list[dict[str, Any]] = []
         self.outputs: dict[str, Any] = {}
         """Output of every top-level node that finished (None for a skipped one)."""
@@ -140,19 +139,23 @@ class StepRecorder:
             if len(self.history) < HISTORY_KEPT or kind in FINAL_EVENTS:
                 self.history.append(event)
             if action is _ENTERED:
-                self._entered(_details(event, kind), event)
+                self._entered(event.get("stateEnteredEventDetails") or {}, event)
                 return
-            # Events of one path chain through previousEventId back to their StateEntered.
-            key = self.by_event.get(event.get("previousEventId", -1))
+            if action is _ITERATION:
+                return
+            # The events of one state follow each other (previousEventId) from its StateEntered:
+            # each takes over its predecessor's place, so only the last event of each open state
+            # is known. (Only a Map's or Parallel's start precedes several events: its
+            # iterations' and branches' first events, which are never followed here.)
+            key = self.by_event.pop(event.get("previousEventId", -1), None)
             if key is None:
                 return
-            event_id = event["id"]
-            self.by_event[event_id] = key
-            self.ids.setdefault(key, []).append(event_id)
+            if action is _EXITED:  # the state is done: its events lead nowhere now
+                self._exited(key, event.get("stateExitedEventDetails") or {}, event)
+                return
+            self.by_event[event["id"]] = key
             if action is _SCHEDULED:
                 self._scheduled(key, _details(event, kind))
-            elif action is _EXITED:
-                self._exited(key, _details(event, kind), event)
             elif action is _FAILED:
                 self._failed(key, _details(event, kind))
 
@@ -171,11 +174,9 @@ class StepRecorder:
                 owner = self.fanouts.get(name)
                 if owner is not None:
                     self.by_event[event["id"]] = (owner, event["id"])
-                    self.ids[(owner, event["id"])] = [event["id"]]
             return
         key = (node, event["id"])
         self.by_event[event["id"]] = key
-        self.ids[key] = [event["id"]]
         # The input as text, parsed when it is recorded: a function's input replaces it.
         self.open[key] = {"started": event.get("timestamp", time.time()), "input_text": details.get("input"),
                           "attempt": 0, "index": None}
@@ -223,8 +224,6 @@ class StepRecorder:
     def _exited(self, key: tuple[str, int], details: dict[str, Any], event: dict[str, Any]) -> None:
         node = key[0]
         record = self.open.pop(key, None)
-        for event_id in self.ids.pop(key, ()):  # the state is done: its events lead nowhere now
-            self.by_event.pop(event_id, None)
         if record is None:
             return
         started = float(record["started"]) if isinstance(record["started"], (int, float)) else time.time()
@@ -265,7 +264,8 @@ HISTORY_KEPT = EXPRESS_HISTORY_KEPT
 engine keeps them: a foreach of 10,000 items writes 90,000, and keeping every one cost memory
 and the garbage collector's time (it walks them all again and again)."""
 
-_ENTERED, _SCHEDULED, _EXITED, _FAILED, _OTHER = "entered", "scheduled", "exited", "failed", "other"
+_ENTERED, _SCHEDULED, _EXITED, _FAILED, _ITERATION, _OTHER = (
+    "entered", "scheduled", "exited", "failed", "iteration", "other")
 _FAILURES = frozenset({"TaskFailed", "TaskTimedOut", "LambdaFunctionFailed", "LambdaFunctionTimedOut"})
 _ACTIONS: dict[str, str] = {}
 """Event type → what the recorder does with it."""
@@ -278,6 +278,8 @@ def _action(kind: str) -> str:
         return _SCHEDULED
     if kind.endswith("StateExited"):
         return _EXITED
+    if kind.startswith("MapIteration"):  # an inline Map's iteration begins or ends: no state's own
+        return _ITERATION
     return _FAILED if kind in _FAILURES else _OTHER
 
 
