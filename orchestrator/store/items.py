@@ -26,6 +26,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from orchestrator.json_text import json_encoder
 from orchestrator.store.models import BufferedEvent, Run, Step, Waiter, status_sequence
 
 __all__ = [
@@ -69,12 +70,12 @@ def event_pk(event: str, key: str) -> str:
     return f"EVENT#{event}#{key}"
 
 
-_ENCODER = json.JSONEncoder(separators=(",", ":"), sort_keys=True, ensure_ascii=False)
+_encode = json_encoder(separators=(",", ":"), sort_keys=True, ensure_ascii=False)
 
 
 def encode_json(value: Any) -> str:
     """Compact, key-sorted JSON (deterministic, so equal values give equal text)."""
-    return _ENCODER.encode(value)
+    return _encode(value)
 
 
 def decode_json(text: str | None) -> Any:
