@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from orchestrator.compiler.build import BODY, FANOUT, HANDLER, LIMIT, NODE, SKIPPED, StateNode
-from orchestrator.engine.execution import EXPRESS_HISTORY_KEPT, FINAL_EVENTS, details_key
+from orchestrator.engine.execution import EXPRESS_HISTORY_KEPT, FINAL_EVENTS, NO_VALUE, details_key
 from orchestrator.local.failures import failure_headline
 from orchestrator.store.models import Step
 
@@ -130,7 +130,9 @@ class StepRecorder:
         if self.on_node is not None and event.node != self.stopped:
             self.on_node(event)
 
-    def __call__(self, event: dict[str, Any]) -> None:
+    def __call__(self, event: dict[str, Any], value: Any = NO_VALUE) -> None:
+        """Take one history event; ``value`` is the value behind its JSON text when the engine
+        gives it (an engine's ``value_listener``), so that text is not decoded again."""
         kind = event["type"]
         action = _ACTIONS.get(kind)
         if action is None:
@@ -139,7 +141,7 @@ class StepRecorder:
             if len(self.history) < HISTORY_KEPT or kind in FINAL_EVENTS:
                 self.history.append(event)
             if action is _ENTERED:
-                self._entered(event.get("stateEnteredEventDetails") or {}, event)
+                self._entered(event.get("stateEnteredEventDetails") or {}, event, value)
                 return
             if action is _ITERATION:
                 return
@@ -151,15 +153,15 @@ class StepRecorder:
             if key is None:
                 return
             if action is _EXITED:  # the state is done: its events lead nowhere now
-                self._exited(key, event.get("stateExitedEventDetails") or {}, event)
+                self._exited(key, event.get("stateExitedEventDetails") or {}, event, value)
                 return
             self.by_event[event["id"]] = key
             if action is _SCHEDULED:
-                self._scheduled(key, _details(event, kind))
+                self._scheduled(key, _details(event, kind), value)
             elif action is _FAILED:
                 self._failed(key, _details(event, kind))
 
-    def _entered(self, details: dict[str, Any], event: dict[str, Any]) -> None:
+    def _entered(self, details: dict[str, Any], event: dict[str, Any], value: Any) -> None:
         name = details.get("name", "")
         node = self.step_names.get(name)
         if node is None:
@@ -177,14 +179,18 @@ class StepRecorder:
             return
         key = (node, event["id"])
         self.by_event[event["id"]] = key
-        # The input as text, parsed when it is recorded: a function's input replaces it.
-        self.open[key] = {"started": event.get("timestamp", time.time()), "input_text": details.get("input"),
-                          "attempt": 0, "index": None}
+        # The input (as text, parsed when it is recorded, unless the engine gave its value): a
+        # function's input replaces it.
+        self.open[key] = {"started": event.get("timestamp", time.time()), "attempt": 0, "index": None,
+                          **({"input_text": details.get("input")} if value is NO_VALUE else {"input": value})}
         if self.on_node is not None:
             self.emit(NodeEvent(node, "RUNNING"))
 
-    def _scheduled(self, key: tuple[str, int], details: dict[str, Any]) -> None:
-        params = maybe_json(details.get("parameters"))
+    def _scheduled(self, key: tuple[str, int], details: dict[str, Any], value: Any) -> None:
+        text = details.get("parameters")
+        if text is None:
+            return
+        params = maybe_json(text) if value is NO_VALUE else value
         payload = params.get("Payload") if isinstance(params, dict) else None
         if not isinstance(payload, dict) or not isinstance(payload.get("context"), dict):
             return
@@ -221,14 +227,14 @@ class StepRecorder:
                          started_at=iso_time(started)))
         self.emit(NodeEvent(key[0], "FAILED", record.get("index"), record["attempt"], failure_headline(error, cause)))
 
-    def _exited(self, key: tuple[str, int], details: dict[str, Any], event: dict[str, Any]) -> None:
+    def _exited(self, key: tuple[str, int], details: dict[str, Any], event: dict[str, Any], value: Any) -> None:
         node = key[0]
         record = self.open.pop(key, None)
         if record is None:
             return
         started = float(record["started"]) if isinstance(record["started"], (int, float)) else time.time()
         stopped = float(event.get("timestamp", time.time()))
-        output = maybe_json(details.get("output"))
+        output = maybe_json(details.get("output")) if value is NO_VALUE else value
         if "/" not in node:  # a top-level node (not one item or iteration of a loop)
             self.outputs[node] = output
         failed = record.get("failed")

@@ -262,14 +262,14 @@ class LocalRunner:
         counted_nodes = frozenset(n for n, spec in flow.nodes.items() if spec.foreach is not None and spec.foreach.do.uses)
         counted: Any = _CountingStore(self.store, recorder.emit) if self.store is not None and self.on_node else self.store
 
-        def listener(event: dict[str, Any]) -> None:
+        def listener(event: dict[str, Any], value: Any) -> None:
             if event["type"] == MAP_ITEMS_EVENT:  # a batching foreach: items, not batches, count
                 if counted is not None and redrive == 0:
                     batches = map_lengths.pop(event["previousEventId"], 0)
                     _count_items(counted, run_id, recorder, event["previousEventId"], event["items"] - batches,
                                  counted_nodes)
                 return
-            recorder(event)
+            recorder(event, value)
             if event["type"] == "MapStateStarted" and counted is not None and redrive == 0:
                 length = (event.get("mapStateStartedEventDetails") or {}).get("length")
                 map_lengths[event["id"]] = int(length or 0)
@@ -299,7 +299,7 @@ class LocalRunner:
             functions_dir=self.project.functions_dir,
             handlers=handlers,
             mocks=mocks or None,
-            listener=listener,
+            value_listener=listener,
             clock=self.clock or RealClock(),
             state_machine_type=compiled.type,
             name=flow.name,
