@@ -114,6 +114,7 @@ class StepRecorder:
         self.by_event: dict[int, tuple[str, int]] = {}
         """The last event of each open state → (its step path, the id of its StateEntered)."""
         self.history: list[dict[str, Any]] = []
+        self.history_kept = HISTORY_KEPT
         self.outputs: dict[str, Any] = {}
         """Output of every top-level node that finished (None for a skipped one)."""
         self.stopped: str | None = None
@@ -128,38 +129,43 @@ class StepRecorder:
 
     def emit(self, event: NodeEvent) -> None:
         if self.on_node is not None and event.node != self.stopped:
-            self.on_node(event)
+            with self.lock:  # strands record concurrently; a progress display takes one at a time
+                self.on_node(event)
 
     def __call__(self, event: dict[str, Any], value: Any = NO_VALUE) -> None:
         """Take one history event; ``value`` is the value behind its JSON text when the engine
-        gives it (an engine's ``value_listener``), so that text is not decoded again."""
+        gives it (an engine's ``value_listener``), so that text is not decoded again.
+
+        Strands call it concurrently, without a lock: each open state's record and the place of
+        its last event are only touched by the strand that runs it (dict operations are atomic),
+        and progress events are emitted one at a time."""
         kind = event["type"]
         action = _ACTIONS.get(kind)
         if action is None:
             action = _ACTIONS[kind] = _action(kind)
-        with self.lock:
-            if len(self.history) < HISTORY_KEPT or kind in FINAL_EVENTS:
-                self.history.append(event)
-            if action is _ENTERED:
-                self._entered(event.get("stateEnteredEventDetails") or {}, event, value)
-                return
-            if action is _ITERATION:
-                return
-            # The events of one state follow each other (previousEventId) from its StateEntered:
-            # each takes over its predecessor's place, so only the last event of each open state
-            # is known. (Only a Map's or Parallel's start precedes several events: its
-            # iterations' and branches' first events, which are never followed here.)
-            key = self.by_event.pop(event.get("previousEventId", -1), None)
-            if key is None:
-                return
-            if action is _EXITED:  # the state is done: its events lead nowhere now
-                self._exited(key, event.get("stateExitedEventDetails") or {}, event, value)
-                return
-            self.by_event[event["id"]] = key
-            if action is _SCHEDULED:
-                self._scheduled(key, _details(event, kind), value)
-            elif action is _FAILED:
-                self._failed(key, _details(event, kind))
+        history = self.history
+        if len(history) < self.history_kept or kind in FINAL_EVENTS:
+            history.append(event)
+        if action is _ENTERED:
+            self._entered(event.get("stateEnteredEventDetails") or {}, event, value)
+            return
+        if action is _ITERATION:
+            return
+        # The events of one state follow each other (previousEventId) from its StateEntered:
+        # each takes over its predecessor's place, so only the last event of each open state is
+        # known. (Only a Map's or Parallel's start precedes several events: its iterations' and
+        # branches' first events, which are never followed here.)
+        key = self.by_event.pop(event.get("previousEventId", -1), None)
+        if key is None:
+            return
+        if action is _EXITED:  # the state is done: its events lead nowhere now
+            self._exited(key, event.get("stateExitedEventDetails") or {}, event, value)
+            return
+        self.by_event[event["id"]] = key
+        if action is _SCHEDULED:
+            self._scheduled(key, _details(event, kind), value)
+        elif action is _FAILED:
+            self._failed(key, _details(event, kind))
 
     def _entered(self, details: dict[str, Any], event: dict[str, Any], value: Any) -> None:
         name = details.get("name", "")
