@@ -23,6 +23,7 @@ from typing import Any, Protocol
 
 from orchestrator.compiler.build import BODY, FANOUT, HANDLER, LIMIT, NODE, SKIPPED, StateNode
 from orchestrator.engine.execution import EXPRESS_HISTORY_KEPT, FINAL_EVENTS, NO_VALUE, details_key
+from orchestrator.engine.states.map_run import MAP_ITEMS_EVENT
 from orchestrator.local.failures import failure_headline
 from orchestrator.store.models import Step
 
@@ -119,6 +120,10 @@ class StepRecorder:
         """Output of every top-level node that finished (None for a skipped one)."""
         self.stopped: str | None = None
         """The node a breakpoint stopped before: its later events are not recorded."""
+        self.map_started: Callable[[tuple[str, int], dict[str, Any]], None] | None = None
+        """Called with the (step path, entered id) of a node's Map and the event when it starts
+        (``MapStateStarted``), and when the engine tells how many items a batching Map has
+        (its listener-only ``MAP_ITEMS_EVENT``)."""
 
     def stop_at(self, node: str) -> None:
         """Show ``node`` as stopped at a breakpoint and record nothing more of it."""
@@ -143,6 +148,11 @@ class StepRecorder:
         action = _ACTIONS.get(kind)
         if action is None:
             action = _ACTIONS[kind] = _action(kind)
+        if action is _NOTICE:  # not a history event
+            key = self.by_event.get(event.get("previousEventId", -1))
+            if key is not None and self.map_started is not None:
+                self.map_started(key, event)
+            return
         history = self.history
         if len(history) < self.history_kept or kind in FINAL_EVENTS:
             history.append(event)
@@ -166,6 +176,8 @@ class StepRecorder:
             self._scheduled(key, _details(event, kind), value)
         elif action is _FAILED:
             self._failed(key, _details(event, kind))
+        elif action is _MAP_STARTED and self.map_started is not None:
+            self.map_started(key, event)
 
     def _entered(self, details: dict[str, Any], event: dict[str, Any], value: Any) -> None:
         name = details.get("name", "")
@@ -276,8 +288,8 @@ HISTORY_KEPT = EXPRESS_HISTORY_KEPT
 engine keeps them: a foreach of 10,000 items writes 90,000, and keeping every one cost memory
 and the garbage collector's time (it walks them all again and again)."""
 
-_ENTERED, _SCHEDULED, _EXITED, _FAILED, _ITERATION, _OTHER = (
-    "entered", "scheduled", "exited", "failed", "iteration", "other")
+_ENTERED, _SCHEDULED, _EXITED, _FAILED, _ITERATION, _MAP_STARTED, _NOTICE, _OTHER = (
+    "entered", "scheduled", "exited", "failed", "iteration", "map started", "notice", "other")
 _FAILURES = frozenset({"TaskFailed", "TaskTimedOut", "LambdaFunctionFailed", "LambdaFunctionTimedOut"})
 _ACTIONS: dict[str, str] = {}
 """Event type → what the recorder does with it."""
@@ -288,6 +300,10 @@ def _action(kind: str) -> str:
         return _ENTERED
     if kind == "TaskScheduled":
         return _SCHEDULED
+    if kind == "MapStateStarted":
+        return _MAP_STARTED
+    if kind == MAP_ITEMS_EVENT:
+        return _NOTICE
     if kind.endswith("StateExited"):
         return _EXITED
     if kind.startswith("MapIteration"):  # an inline Map's iteration begins or ends: no state's own

@@ -139,15 +139,6 @@ def _restart_counters(store: RunStore, run_id: str, flow: Any, replayed: frozens
             store.add_progress(run_id, node_id, undo)
 
 
-def _count_items(store: Any, run_id: str, recorder: StepRecorder, event_id: int, items: Any,
-                 counted_nodes: frozenset[str]) -> None:
-    """A foreach starts: record how many items it has (its ``total`` progress counter), when its
-    items are counted (a function body: ``@node`` counts them)."""
-    key = recorder.by_event.get(event_id)
-    if key is not None and key[0] in counted_nodes and isinstance(items, int):
-        store.add_progress(run_id, key[0], {"total": items})
-
-
 class _Waiters:
     """Local stand-in for the waiter and event_router functions (same store contract)."""
 
@@ -262,18 +253,23 @@ class LocalRunner:
         counted_nodes = frozenset(n for n, spec in flow.nodes.items() if spec.foreach is not None and spec.foreach.do.uses)
         counted: Any = _CountingStore(self.store, recorder.emit) if self.store is not None and self.on_node else self.store
 
-        def listener(event: dict[str, Any], value: Any) -> None:
+        def map_started(key: tuple[str, int], event: dict[str, Any]) -> None:
+            """A foreach starts: record how many items it has (its ``total`` progress counter),
+            when its items are counted (a function body: ``@node`` counts them)."""
             if event["type"] == MAP_ITEMS_EVENT:  # a batching foreach: items, not batches, count
-                if counted is not None and redrive == 0:
-                    batches = map_lengths.pop(event["previousEventId"], 0)
-                    _count_items(counted, run_id, recorder, event["previousEventId"], event["items"] - batches,
-                                 counted_nodes)
-                return
+                items = event["items"] - map_lengths.pop(event["previousEventId"], 0)
+            else:
+                items = (event.get("mapStateStartedEventDetails") or {}).get("length")
+                map_lengths[event["id"]] = int(items or 0)
+            if key[0] in counted_nodes and isinstance(items, int):
+                counted.add_progress(run_id, key[0], {"total": items})
+
+        if counted is not None and redrive == 0:
+            recorder.map_started = map_started
+
+        def listener(event: dict[str, Any], value: Any) -> None:
+            """The recorder, and the breakpoint's watch."""
             recorder(event, value)
-            if event["type"] == "MapStateStarted" and counted is not None and redrive == 0:
-                length = (event.get("mapStateStartedEventDetails") or {}).get("length")
-                map_lengths[event["id"]] = int(length or 0)
-                _count_items(counted, run_id, recorder, event["id"], length, counted_nodes)
             if break_at is None or caught:
                 return
             details = event.get("taskScheduledEventDetails") or event.get("stateEnteredEventDetails") or {}
@@ -299,7 +295,7 @@ class LocalRunner:
             functions_dir=self.project.functions_dir,
             handlers=handlers,
             mocks=mocks or None,
-            value_listener=listener,
+            value_listener=recorder if break_at is None else listener,
             clock=self.clock or RealClock(),
             state_machine_type=compiled.type,
             name=flow.name,
