@@ -164,7 +164,8 @@ class BatchWriter:
         self.path = path
         self.interval = interval
         self.batch_size = batch_size
-        self._cond = threading.Condition(threading.Lock())
+        self._lock = threading.Lock()
+        self._cond = threading.Condition(self._lock)  # (taken through its lock where it is not waited on)
         self._items: list[Any] = []  # rows of UPSERT and CounterAdds, in queue order
         self._queued = 0  # entries ever queued
         self._written = 0  # entries ever taken by a transaction (written, or failed)
@@ -190,7 +191,7 @@ class BatchWriter:
 
     def put(self, upsert: tuple[Any, ...]) -> None:
         """Queue a row of :data:`UPSERT` (a step record)."""
-        with self._cond:
+        with self._lock:
             self._enqueue(upsert)
 
     def add_counters(
@@ -199,7 +200,7 @@ class BatchWriter:
     ) -> it.Item:
         """Queue an addition to the counters of item ``key`` and return the item as it will be
         (``read()`` gives the committed item when none of this process's additions is queued)."""
-        with self._cond:
+        with self._lock:
             known = self._counters.get(key)
             item = known[0] if known is not None else (read() or {"PK": key[0], "SK": key[1]})
             add_counters(item, counters, set_if_absent)
