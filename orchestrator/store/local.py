@@ -5,7 +5,7 @@ connection per store, the file is in WAL mode (readers never blocked) with
 ``synchronous=NORMAL``, writes run in ``BEGIN IMMEDIATE`` transactions (one writer at a time),
 so a second terminal can publish an event that a waiting local run picks up. Items are the same
 flat dicts as in DynamoDB (:mod:`orchestrator.store.items`), stored as JSON next to their key
-columns. A database written by an earlier version is migrated in place when first opened
+columns, with an item's ``output_json`` (a JSON text already) in a column of its own. A database written by an earlier version is migrated in place when first opened
 (``PRAGMA user_version``; see :func:`_migrate`).
 
 Step records and progress-counter additions (the bulk of the writes: one per node attempt and
