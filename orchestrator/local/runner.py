@@ -295,7 +295,8 @@ class LocalRunner:
             functions_dir=self.project.functions_dir,
             handlers=handlers,
             mocks=mocks or None,
-            value_listener=recorder if break_at is None else listener,
+            # (the bound method: calling the recorder object itself looks its __call__ up each time)
+            value_listener=recorder.__call__ if break_at is None else listener,
             clock=self.clock or RealClock(),
             state_machine_type=compiled.type,
             name=flow.name,
