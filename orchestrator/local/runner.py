@@ -122,6 +122,11 @@ class _CountingStore:
         self._emit(NodeEvent(node, "PROGRESS", counters=found))
         return found
 
+    def set_progress_total(self, run_id: str, node: str, total: int) -> dict[str, int]:
+        found = self._store.set_progress_total(run_id, node, total)
+        self._emit(NodeEvent(node, "PROGRESS", counters=found))
+        return found
+
 
 def _restart_counters(store: RunStore, run_id: str, flow: Any, replayed: frozenset[str],
                       replayed_items: frozenset[tuple[str, int]]) -> None:
@@ -255,14 +260,21 @@ class LocalRunner:
 
         def map_started(key: tuple[str, int], event: dict[str, Any]) -> None:
             """A foreach starts: record how many items it has (its ``total`` progress counter),
-            when its items are counted (a function body: ``@node`` counts them)."""
+            when its items are counted (a function body: ``@node`` counts them). Once, as in the
+            cloud, where the first item writes it: a foreach run again by its node's Retry keeps
+            its total."""
             if event["type"] == MAP_ITEMS_EVENT:  # a batching foreach: items, not batches, count
-                items = event["items"] - map_lengths.pop(event["previousEventId"], 0)
-            else:
-                items = (event.get("mapStateStartedEventDetails") or {}).get("length")
-                map_lengths[event["id"]] = int(items or 0)
-            if key[0] in counted_nodes and isinstance(items, int):
-                counted.add_progress(run_id, key[0], {"total": items})
+                batches = map_lengths.pop(event["previousEventId"], None)
+                if batches is not None:  # the total just written counted batches
+                    counted.add_progress(run_id, key[0], {"total": event["items"] - batches})
+                return
+            length = (event.get("mapStateStartedEventDetails") or {}).get("length")
+            if key[0] not in counted_nodes or not isinstance(length, int):
+                return
+            if "total" in counted.get_progress(run_id, key[0]):
+                return
+            counted.set_progress_total(run_id, key[0], length)
+            map_lengths[event["id"]] = length
 
         if counted is not None and redrive == 0:
             recorder.map_started = map_started
