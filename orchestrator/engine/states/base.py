@@ -238,6 +238,7 @@ class State:
         entered = strand.event(
             self.entered_type,
             {"name": self.name, "input": input_text, "inputDetails": {"truncated": False}},
+            raw_input,
         )
         name = self.name
         retry_count = 0 if self.retry_catch else None
@@ -264,7 +265,7 @@ class State:
                 shown[k] = text if v is output else int.__repr__(v) if type(v) is int else to_json(v)
             details["assignedVariables"] = shown
             details["assignedVariablesDetails"] = {"truncated": False}
-        strand.event(self.exited_type, details)
+        strand.event(self.exited_type, details, output)
         strand.last_output = (output, text)
         return output, nxt
 
