@@ -30,7 +30,7 @@ from orchestrator.engine.jsonata_expr import (
     expression_body,
     is_expression,
 )
-from orchestrator.engine.jsonvalue import to_json, type_name
+from orchestrator.engine.jsonvalue import object_text, to_json, type_name
 from orchestrator.engine.paths import JsonPath, PathNotFound, PathSyntaxError, compile_path
 from orchestrator.engine.scope import Env
 from orchestrator.jsonata_native import Fallback, NativeExpr
@@ -249,6 +249,8 @@ def compile_jsonata_value(value: Any, where: str, field: str) -> Evaluator:
     A value whose expressions are all in the native subset and do not read ``$states`` (a
     compiled ``set`` node's template, ``Assign {x: {% $x + 1 %}}``) is built in one pass from
     the variables (its evaluator's ``quick``, a :data:`~orchestrator.jsonata_native.NativeExpr`);
+    the evaluator of an object has ``text``, the :func:`~orchestrator.engine.jsonvalue.object_text`
+    of the objects it builds;
     when any part is unsure (:class:`Fallback`), the whole value is evaluated again the full
     way, which gives the value or AWS's error. The parts only read, so nothing is done twice
     that could be seen."""
@@ -264,9 +266,9 @@ def compile_jsonata_value(value: Any, where: str, field: str) -> Evaluator:
             return _constant(value)
         full: Evaluator = lambda env: {k: p(env) for k, p in parts}  # noqa: E731
         quick_parts = [(k, _quick_of(p)) for k, p in parts]
-        if any(q is None for _, q in quick_parts):
-            return full
-        return _quick_object(quick_parts, full)  # type: ignore[arg-type]
+        evaluate = full if any(q is None for _, q in quick_parts) else _quick_object(quick_parts, full)  # type: ignore[arg-type]
+        evaluate.text = object_text([k for k, _ in parts])  # type: ignore[attr-defined]
+        return evaluate
     if isinstance(value, list):
         items = [compile_jsonata_value(v, where, f"{field}[{i}]") for i, v in enumerate(value)]
         if all(getattr(p, "constant", False) for p in items):

@@ -160,6 +160,8 @@ class State:
         self.name = name
         self.spec = spec
         self.where = where
+        self.output_text: Callable[[Any], str] = to_json
+        """The JSON text of an output the state computed (a JSONata Pass: its template's)."""
         self.entered_type = f"{self.type}StateEntered"
         self.exited_type = f"{self.type}StateExited"
         ql = spec.get("QueryLanguage", ctx.query_language)
@@ -245,7 +247,7 @@ class State:
         try:
             output, nxt, assigned = self.run(strand, env, entered_at)
             # A state that passes its input on shares its text: a loop's history holds one copy.
-            text = input_text if output is raw_input else to_json(output)
+            text = input_text if output is raw_input else self.output_text(output)
             if payload_size(text) > MAX_PAYLOAD_BYTES:
                 raise StatesError(
                     "States.DataLimitExceeded",
@@ -256,14 +258,20 @@ class State:
             raise StatesError(failed.error, failed.cause) from None
         except StatesError as err:
             raise located(err, self.name, entered) from None
-        details: dict[str, Any] = {"name": self.name, "output": text, "outputDetails": {"truncated": False}}
         if assigned:
-            strand.variables.assign(assigned)
+            strand.variables.values.update(assigned)  # Variables.assign
             shown = {}
             for k, v in assigned.items():
-                shown[k] = text if v is output else int.__repr__(v) if type(v) is int else to_json(v)
-            details["assignedVariables"] = shown
-            details["assignedVariablesDetails"] = {"truncated": False}
+                shown[k] = text if v is output else f"{v!r}" if type(v) is int else to_json(v)
+            details: dict[str, Any] = {
+                "name": name,
+                "output": text,
+                "outputDetails": {"truncated": False},
+                "assignedVariables": shown,
+                "assignedVariablesDetails": {"truncated": False},
+            }
+        else:
+            details = {"name": name, "output": text, "outputDetails": {"truncated": False}}
         strand.event(self.exited_type, details)
         strand.last_output = (output, text)
         return output, nxt

@@ -25,6 +25,8 @@ class PassState(State):
         self.parameters = compile_payload(spec["Parameters"], f"{where}/Parameters") if "Parameters" in spec else None
         if self.jsonata:  # no InputPath, Result or Parameters: the pipeline is Output and Assign
             self.run = self._run_jsonata  # type: ignore[method-assign]
+            # its output is what its own Output built (no other route): that template's text
+            self.output_text = getattr(self.output, "text", self.output_text)
 
     def _run_jsonata(self, strand: Strand, env: Env, entered_at: float) -> StepResult:
         """:meth:`State.run` of a JSONata Pass, whose work is its input."""
