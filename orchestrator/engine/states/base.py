@@ -51,7 +51,7 @@ from orchestrator.engine.states.fields import (
     parse_transition,
 )
 
-__all__ = ["BuildContext", "Caught", "Route", "State", "StateFailed", "StepResult", "error_output", "jsonata_outcome", "located"]
+__all__ = ["BuildContext", "Caught", "Route", "State", "StateFailed", "StepResult", "error_output", "located"]
 
 StepResult = tuple[Any, str | None, dict[str, Any] | None]
 
@@ -79,7 +79,9 @@ class Route:
     the result for JSONata ``Output``/``Assign``: ``"result"`` (Task, Map, Parallel),
     ``"errorOutput"`` (a catcher) or None (the result is the input)."""
 
-    __slots__ = ("assign", "assign_output", "next", "output", "output_path", "result_as", "result_path", "selector")
+    __slots__ = (
+        "assign", "assign_output", "next", "outcome", "output", "output_path", "result_as", "result_path", "selector",
+    )
 
     def __init__(
         self,
@@ -102,6 +104,46 @@ class Route:
         self.result_path = result_path
         self.output_path = output_path
         self.result_as = result_as
+        self.outcome = _outcome(next, output, assign, self.assign_output)
+        """``outcome(env, result) -> (output, next, assigned)``: the JSONata result processing
+        of this route (``Output``, then ``Assign``), made for the fields it has."""
+
+
+def _outcome(
+    nxt: str | None, output: Evaluator | None, assign: Evaluator | None, names: tuple[str, ...] | None
+) -> Callable[[Env, Any], StepResult]:
+    """``Output`` (default: the result), then ``Assign``; a ``set`` node's variables (``names``)
+    take the output just computed."""
+    if output is not None and names is not None:
+        if len(names) == 1:
+            (name,) = names
+
+            def outcome(env: Env, result: Any) -> StepResult:
+                value = output(env)
+                return value, nxt, {name: value}
+
+        else:
+
+            def outcome(env: Env, result: Any) -> StepResult:
+                value = output(env)
+                return value, nxt, dict.fromkeys(names, value)
+
+    elif output is not None:
+
+        def outcome(env: Env, result: Any) -> StepResult:
+            return output(env), nxt, assign(env) if assign is not None else None
+
+    elif assign is not None:
+
+        def outcome(env: Env, result: Any) -> StepResult:
+            return result, nxt, assign(env)
+
+    else:
+
+        def outcome(env: Env, result: Any) -> StepResult:
+            return result, nxt, None
+
+    return outcome
 
 
 RESULT: Final = "result"
@@ -136,16 +178,6 @@ class BuildContext:
     machine_type: str
     build_program: Callable[[Any, str, str, bool], Program]
     substitutions: dict[str, str]
-
-
-def jsonata_outcome(route: Route, env: Env, result: Any) -> StepResult:
-    """A JSONata state's result processing on ``route``: ``Output`` (default: ``result``), then
-    ``Assign`` (a ``set`` node's variables take the output just computed)."""
-    output = route.output(env) if route.output is not None else result
-    names = route.assign_output
-    if names is not None:
-        return output, route.next, dict.fromkeys(names, output)
-    return output, route.next, route.assign(env) if route.assign is not None else None
 
 
 class State:
@@ -299,7 +331,7 @@ class State:
                     env.result = result
                 else:
                     env.error_output = result
-            return jsonata_outcome(route, env, result)
+            return route.outcome(env, result)
         if route.selector is not None:
             result = route.selector(env.with_input(result))
         assigned = route.assign(env.with_input(result)) if route.assign is not None else None

@@ -7,7 +7,7 @@ from typing import Any
 from orchestrator.engine.execution import Strand
 from orchestrator.engine.payload_templates import compile_payload
 from orchestrator.engine.scope import Env
-from orchestrator.engine.states.base import BuildContext, State, StepResult, jsonata_outcome
+from orchestrator.engine.states.base import BuildContext, State
 
 __all__ = ["PassState"]
 
@@ -24,13 +24,10 @@ class PassState(State):
         self.result = spec.get("Result")
         self.parameters = compile_payload(spec["Parameters"], f"{where}/Parameters") if "Parameters" in spec else None
         if self.jsonata:  # no InputPath, Result or Parameters: the pipeline is Output and Assign
-            self.run = self._run_jsonata  # type: ignore[method-assign]
+            outcome = self.route.outcome
+            self.run = lambda strand, env, entered_at: outcome(env, env.input)  # type: ignore[method-assign]
             # its output is what its own Output built (no other route): that template's text
             self.output_text = getattr(self.output, "text", self.output_text)
-
-    def _run_jsonata(self, strand: Strand, env: Env, entered_at: float) -> StepResult:
-        """:meth:`State.run` of a JSONata Pass, whose work is its input."""
-        return jsonata_outcome(self.route, env, env.input)
 
     def work(self, strand: Strand, env: Env, effective: Any) -> Any:
         if self.has_result:
