@@ -10,7 +10,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
+from functools import lru_cache
 from json.encoder import c_make_encoder, encode_basestring  # type: ignore[attr-defined]
 from typing import Any
 
@@ -44,10 +45,12 @@ def to_json(value: Any) -> str:
         return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
 
 
-def object_text(keys: Sequence[str]) -> Callable[[dict[str, Any]], str]:
+@lru_cache(maxsize=1024)
+def object_text(keys: tuple[str, ...]) -> Callable[[dict[str, Any]], str]:
     """:func:`to_json` of an object that has exactly ``keys``, in that order (what one compiled
-    template builds): the text of the keys is made once, integers and strings are written
-    directly and any other value by :func:`to_json`. Only for values the template built."""
+    template builds): the text of the keys is made once (and the function shared by the
+    templates with these keys), integers and strings are written directly and any other value
+    by :func:`to_json`. Only for values the template built."""
     heads = [("," if i else "{") + encode_basestring(k) + ":" for i, k in enumerate(keys)]
     if not heads:
         return to_json

@@ -272,7 +272,7 @@ def compile_jsonata_value(value: Any, where: str, field: str) -> Evaluator:
         if all(q is not None for _, q in quick_parts):
             evaluate = inline_object([(k, _inline_part(value[k], p)) for k, p in parts], full)
             evaluate.quick = _quick_dict(quick_parts)  # type: ignore[arg-type,attr-defined]
-        evaluate.text = object_text([k for k, _ in parts])  # type: ignore[attr-defined]
+        evaluate.text = object_text(tuple(k for k, _ in parts))  # type: ignore[attr-defined]
         return evaluate
     if isinstance(value, list):
         items = [compile_jsonata_value(v, where, f"{field}[{i}]") for i, v in enumerate(value)]

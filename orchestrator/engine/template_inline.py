@@ -19,13 +19,15 @@ nested object).
 
 Safety: the generated source holds only names made here (``v3``, ``c2``), fixed keywords and
 the operators of :data:`_OPERATORS`; every value taken from the definition (keys, variable
-names, numbers, strings, closures) is a constant of the function's namespace, never source
-text.
+names, numbers, strings, closures) is a default value of the function's parameters, never
+source text.
 """
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Callable
+from types import CodeType, FunctionType
 from typing import Any
 
 from orchestrator.jsonata_native import SAFE_INTEGER, Fallback, NativeExpr, arith, build_native
@@ -37,12 +39,14 @@ Part = tuple[str, "tuple[Any, ...] | NativeExpr"]
 _OPERATORS = {"+": "+", "-": "-", "*": "*"}
 """The integer operators written in place (``/`` gives floats: its closure decides)."""
 
-_GLOBALS: dict[str, Any] = {"F": Fallback, "M": object(), "S": SAFE_INTEGER, "A": arith, "NO_STATES": {}}
-"""The namespace of every generated function: what all of them use (``M``: a missing key)."""
+_GLOBALS: dict[str, Any] = {
+    "__builtins__": builtins, "F": Fallback, "M": object(), "S": SAFE_INTEGER, "A": arith, "NO_STATES": {},
+}
+"""The globals of every generated function: what all of them use (``M``: a missing key)."""
 
-_FACTORIES: dict[str, Callable[..., Callable[[Any], Any]]] = {}
-"""The compiled factory of each source: the templates of one shape (a chain of ``set`` nodes)
-share one code object, which the interpreter then specializes once for all of them."""
+_CODE: dict[str, CodeType] = {}
+"""The code of each source: the templates of one shape (a chain of ``set`` nodes) share one code
+object, which the interpreter then specializes once for all of them."""
 
 
 class _Writer:
@@ -50,7 +54,7 @@ class _Writer:
 
     def __init__(self) -> None:
         self.lines: list[str] = []
-        self.constants: list[Any] = []  # the function's free variables c0, c1, ...
+        self.constants: list[Any] = []  # the function's constants c0, c1, ... (its defaults)
         self.paths: dict[tuple[str, tuple[str, ...]], str] = {}
         self.objects: set[str] = set()  # the locals already checked to be objects
         self.count = 0
@@ -64,7 +68,7 @@ class _Writer:
         return f"v{self.count}"
 
     def emit(self, line: str, depth: int = 0) -> None:
-        self.lines.append("            " + "    " * depth + line)
+        self.lines.append("        " + "    " * depth + line)
 
     def value(self, part: tuple[Any, ...] | NativeExpr) -> str:
         """The name of a local holding the value of ``part`` (lines emitted to compute it)."""
@@ -121,27 +125,26 @@ def inline_object(parts: list[Part], full: Callable[[Any], Any]) -> Callable[[An
     """``evaluate(env)``: the object of ``parts`` built in one frame; ``full(env)`` when unsure."""
     writer = _Writer()
     values = [(writer.constant(key), writer.value(part)) for key, part in parts]
-    body = "\n".join(writer.lines) or "            pass"
+    body = "\n".join(writer.lines) or "        pass"
     items = ", ".join(f"{key}: {value}" for key, value in values)
     names = "".join(f", c{i}" for i in range(len(writer.constants)))
     source = (
-        f"def make(full{names}):\n"
-        "    def evaluate(env):\n"
-        "        read = env.variables.read\n"
-        "        try:\n"
+        f"def evaluate(env, full{names}):\n"
+        "    read = env.variables.read\n"
+        "    try:\n"
         f"{body}\n"
-        "        except (F, KeyError):\n"
-        "            return full(env)\n"
-        f"        return {{{items}}}\n"
-        "    return evaluate\n"
+        "    except (F, KeyError):\n"
+        "        return full(env)\n"
+        f"    return {{{items}}}\n"
     )
-    make = _FACTORIES.get(source)
-    if make is None:
-        namespace = dict(_GLOBALS)
+    code = _CODE.get(source)
+    if code is None:
+        namespace: dict[str, Any] = {}
         exec(compile(source, "<JSONata template>", "exec"), namespace)  # the source of this module only (see Safety)
-        make = namespace["make"]
-        if len(_FACTORIES) < 1000:
-            _FACTORIES[source] = make
-    evaluate = make(full, *writer.constants)
-    evaluate.source = source  # type: ignore[attr-defined,union-attr]
+        code = namespace["evaluate"].__code__
+        if len(_CODE) < 1000:
+            _CODE[source] = code
+    # the constants are the defaults of the parameters after ``env``: one tuple, no cells
+    evaluate = FunctionType(code, _GLOBALS, "evaluate", (full, *writer.constants))
+    evaluate.source = source  # type: ignore[attr-defined]
     return evaluate
