@@ -51,11 +51,13 @@ from orchestrator.engine.states.fields import (
     parse_transition,
 )
 
-__all__ = ["BuildContext", "Caught", "Route", "State", "StateFailed", "StepResult", "error_output", "located"]
+__all__ = ["BuildContext", "Caught", "Route", "State", "StateFailed", "StepResult", "error_output", "jsonata_outcome", "located"]
 
 StepResult = tuple[Any, str | None, dict[str, Any] | None]
 
 _LOCATED = frozenset({"States.Runtime", "States.QueryEvaluationError"})
+_NOT_TRUNCATED: Final = {"truncated": False}
+"""``assignedVariablesDetails`` of every exit event that assigns: one dict, never changed."""
 _PREFIX = "An error occurred while executing the state"
 
 
@@ -104,44 +106,44 @@ class Route:
         self.result_path = result_path
         self.output_path = output_path
         self.result_as = result_as
-        self.outcome = _outcome(next, output, assign, self.assign_output)
-        """``outcome(env, result) -> (output, next, assigned)``: the JSONata result processing
-        of this route (``Output``, then ``Assign``), made for the fields it has."""
+        self.outcome = jsonata_outcome(self)
+        """The JSONata result processing of this route, made for the fields it has."""
 
 
-def _outcome(
-    nxt: str | None, output: Evaluator | None, assign: Evaluator | None, names: tuple[str, ...] | None
-) -> Callable[[Env, Any], StepResult]:
-    """``Output`` (default: the result), then ``Assign``; a ``set`` node's variables (``names``)
-    take the output just computed."""
+def jsonata_outcome(route: Route, *, of_input: bool = False) -> Callable[[Strand, Env, Any], StepResult]:
+    """``outcome(strand, env, result) -> (output, next, assigned)``: ``Output`` (default: the
+    result), then ``Assign`` of ``route``; a ``set`` node's variables take the output just
+    computed. ``of_input``: the result is the input (``env.input``; a JSONata Pass, whose
+    ``run(strand, env, entered_at)`` it can then be)."""
+    nxt, output, assign, names = route.next, route.output, route.assign, route.assign_output
     if output is not None and names is not None:
         if len(names) == 1:
             (name,) = names
 
-            def outcome(env: Env, result: Any) -> StepResult:
+            def outcome(strand: Strand, env: Env, result: Any) -> StepResult:
                 value = output(env)
                 return value, nxt, {name: value}
 
         else:
 
-            def outcome(env: Env, result: Any) -> StepResult:
+            def outcome(strand: Strand, env: Env, result: Any) -> StepResult:
                 value = output(env)
                 return value, nxt, dict.fromkeys(names, value)
 
     elif output is not None:
 
-        def outcome(env: Env, result: Any) -> StepResult:
+        def outcome(strand: Strand, env: Env, result: Any) -> StepResult:
             return output(env), nxt, assign(env) if assign is not None else None
 
     elif assign is not None:
 
-        def outcome(env: Env, result: Any) -> StepResult:
-            return result, nxt, assign(env)
+        def outcome(strand: Strand, env: Env, result: Any) -> StepResult:
+            return (env.input if of_input else result), nxt, assign(env)
 
     else:
 
-        def outcome(env: Env, result: Any) -> StepResult:
-            return result, nxt, None
+        def outcome(strand: Strand, env: Env, result: Any) -> StepResult:
+            return (env.input if of_input else result), nxt, None
 
     return outcome
 
@@ -300,7 +302,7 @@ class State:
                 "output": text,
                 "outputDetails": {"truncated": False},
                 "assignedVariables": shown,
-                "assignedVariablesDetails": {"truncated": False},
+                "assignedVariablesDetails": _NOT_TRUNCATED,
             }
         else:
             details = {"name": name, "output": text, "outputDetails": {"truncated": False}}
@@ -331,7 +333,7 @@ class State:
                     env.result = result
                 else:
                     env.error_output = result
-            return route.outcome(env, result)
+            return route.outcome(strand, env, result)
         if route.selector is not None:
             result = route.selector(env.with_input(result))
         assigned = route.assign(env.with_input(result)) if route.assign is not None else None

@@ -146,3 +146,20 @@ def test_a_jsonata_pass_writes_its_template_s_output_as_json() -> None:
     assert result.status == "SUCCEEDED", result.cause
     assert _exited(result, "B")["output"] == '{"count":1.5,"label":"é"}'
     assert _exited(result, "C")["output"] == '{"l":["é"],"n":null,"t":true}'
+
+
+def test_each_shape_of_a_jsonata_pass_gives_its_output_and_assignments() -> None:
+    # GIVEN JSONata Passes with nothing, Output only, Output and another Assign, Assign only
+    result = _run({
+        "A": {"Type": "Pass", "Next": "B"},
+        "B": {"Type": "Pass", "Output": {"v": "{% $states.input.v + 1 %}"}, "Next": "C"},
+        "C": {"Type": "Pass", "Output": {"v": "{% $states.input.v * 10 %}"}, "Assign": {"old": "{% $states.input.v %}"}, "Next": "D"},
+        "D": {"Type": "Pass", "Assign": {"x": "{% $old + 1 %}", "y": "{% $states.input %}"}, "Next": "E"},
+        "E": {"Type": "Pass", "Output": {"x": "{% $x %}", "y": "{% $y %}", "old": "{% $old %}"}, "End": True},
+    }, {"v": 1})
+    assert result.status == "SUCCEEDED", result.cause
+    assert result.output == {"x": 3, "y": {"v": 20}, "old": 2}
+    assert "assignedVariables" not in _exited(result, "A")
+    assert _exited(result, "C")["assignedVariables"] == {"old": "2"}
+    assert _exited(result, "D")["assignedVariables"] == {"x": "3", "y": '{"v":20}'}
+    assert _exited(result, "D")["assignedVariablesDetails"] == {"truncated": False}
