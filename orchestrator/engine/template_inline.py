@@ -32,7 +32,7 @@ from typing import Any
 
 from orchestrator.jsonata_native import SAFE_INTEGER, Fallback, NativeExpr, arith, build_native
 
-__all__ = ["Part", "inline_object"]
+__all__ = ["Part", "inline_object", "inline_outcome"]
 
 Part = tuple[str, "tuple[Any, ...] | NativeExpr"]
 
@@ -121,21 +121,55 @@ class _Writer:
         return out
 
 
+_TAILS = {
+    "value": "value",
+    "output": "value, nxt, None",
+    "output_assigned": "value, nxt, {name: value}",
+    "assign": "result, nxt, value",
+    "assign_of_input": "env.input, nxt, value",
+}
+"""What a generated function returns once the object (``value``) is built: the object (an
+evaluator), or a JSONata route's ``(output, next, assigned)``: ``Output`` alone, a ``set``
+node's ``Output`` that variable ``name`` takes too, ``Assign`` alone with the route's result
+or the input as the output."""
+
+
 def inline_object(parts: list[Part], full: Callable[[Any], Any]) -> Callable[[Any], Any]:
-    """``evaluate(env)``: the object of ``parts`` built in one frame; ``full(env)`` when unsure."""
+    """``evaluate(env)``: the object of ``parts`` built in one frame; ``full(env)`` when unsure.
+    Its ``inline`` is ``(parts, full)``, for :func:`inline_outcome`."""
+    evaluate = _generate(parts, full, "env", "value", None, None)
+    evaluate.inline = (parts, full)  # type: ignore[attr-defined]
+    return evaluate
+
+
+def inline_outcome(
+    inline: tuple[list[Part], Callable[[Any], Any]], tail: str, nxt: str | None, name: str | None = None
+) -> Callable[[Any, Any, Any], tuple[Any, str | None, Any]]:
+    """``outcome(strand, env, result)`` of a JSONata route whose ``Output`` (or ``Assign``) is
+    the object template ``inline`` (an evaluator's): the object built and the route's outcome
+    returned in one frame; ``tail`` names the outcome (see :data:`_TAILS`)."""
+    parts, full = inline
+    return _generate(parts, full, "strand, env, result", tail, nxt, name)
+
+
+def _generate(
+    parts: list[Part], full: Callable[[Any], Any], params: str, tail: str, nxt: str | None, name: str | None
+) -> Any:
     writer = _Writer()
     values = [(writer.constant(key), writer.value(part)) for key, part in parts]
     body = "\n".join(writer.lines) or "        pass"
     items = ", ".join(f"{key}: {value}" for key, value in values)
     names = "".join(f", c{i}" for i in range(len(writer.constants)))
     source = (
-        f"def evaluate(env, full{names}):\n"
+        f"def evaluate({params}, full, nxt, name{names}):\n"
         "    read = env.variables.read\n"
         "    try:\n"
         f"{body}\n"
         "    except (F, KeyError):\n"
-        "        return full(env)\n"
-        f"    return {{{items}}}\n"
+        "        value = full(env)\n"
+        "    else:\n"
+        f"        value = {{{items}}}\n"
+        f"    return {_TAILS[tail]}\n"
     )
     code = _CODE.get(source)
     if code is None:
@@ -144,7 +178,7 @@ def inline_object(parts: list[Part], full: Callable[[Any], Any]) -> Callable[[An
         code = namespace["evaluate"].__code__
         if len(_CODE) < 1000:
             _CODE[source] = code
-    # the constants are the defaults of the parameters after ``env``: one tuple, no cells
-    evaluate = FunctionType(code, _GLOBALS, "evaluate", (full, *writer.constants))
-    evaluate.source = source  # type: ignore[attr-defined]
-    return evaluate
+    # the constants are the defaults of the parameters after ``params``: one tuple, no cells
+    function = FunctionType(code, _GLOBALS, "evaluate", (full, nxt, name, *writer.constants))
+    function.source = source  # type: ignore[attr-defined]
+    return function

@@ -50,6 +50,7 @@ from orchestrator.engine.states.fields import (
     compile_result_path,
     parse_transition,
 )
+from orchestrator.engine.template_inline import inline_outcome
 
 __all__ = ["BuildContext", "Caught", "Route", "State", "StateFailed", "StepResult", "error_output", "jsonata_outcome", "located"]
 
@@ -116,6 +117,9 @@ def jsonata_outcome(route: Route, *, of_input: bool = False) -> Callable[[Strand
     computed. ``of_input``: the result is the input (``env.input``; a JSONata Pass, whose
     ``run(strand, env, entered_at)`` it can then be)."""
     nxt, output, assign, names = route.next, route.output, route.assign, route.assign_output
+    inline = _inline_outcome(route, of_input)
+    if inline is not None:
+        return inline
     if output is not None and names is not None:
         if len(names) == 1:
             (name,) = names
@@ -146,6 +150,23 @@ def jsonata_outcome(route: Route, *, of_input: bool = False) -> Callable[[Strand
             return (env.input if of_input else result), nxt, None
 
     return outcome
+
+
+def _inline_outcome(route: Route, of_input: bool) -> Callable[[Strand, Env, Any], StepResult] | None:
+    """The outcome of a route whose template is generated code (see ``template_inline``): one
+    function that builds the template and returns the outcome; None for the other routes."""
+    output, assign, names = route.output, route.assign, route.assign_output
+    if output is not None:
+        inline = getattr(output, "inline", None)
+        if inline is not None and names is not None and len(names) == 1:
+            return inline_outcome(inline, "output_assigned", route.next, names[0])
+        if inline is not None and assign is None:
+            return inline_outcome(inline, "output", route.next)
+        return None
+    inline = getattr(assign, "inline", None)
+    if inline is not None:
+        return inline_outcome(inline, "assign_of_input" if of_input else "assign", route.next)
+    return None
 
 
 RESULT: Final = "result"

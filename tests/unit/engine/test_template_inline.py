@@ -9,10 +9,11 @@ from typing import Any
 
 import pytest
 
+from orchestrator import run_state_machine
 from orchestrator.engine.errors import StatesError
 from orchestrator.engine.payload_templates import compile_jsonata_value
 from orchestrator.engine.scope import Env, Variables
-from orchestrator.engine.template_inline import inline_object
+from orchestrator.engine.template_inline import inline_object, inline_outcome
 from orchestrator.jsonata_native import SAFE_INTEGER, parse_native
 
 
@@ -87,3 +88,22 @@ def test_the_generated_source_holds_no_text_of_the_definition() -> None:
     for text in ("evil_name", "other", "import", "7", key):
         assert text not in evaluate.source
     assert evaluate(_env(evil_name={"other": 1})) == {key: 8, "k2": {"other": 1}}
+
+
+def test_a_route_whose_template_is_generated_returns_its_outcome_in_one_function() -> None:
+    # GIVEN a Choice rule and a catcher that Assign a template only, and a Pass with Output only
+    result = run_state_machine({"QueryLanguage": "JSONata", "StartAt": "A", "States": {
+        "A": {"Type": "Pass", "Assign": {"x": 1}, "Next": "C"},
+        "C": {"Type": "Choice", "Choices": [
+            {"Condition": "{% $x = 1 %}", "Assign": {"x": "{% $x + 1 %}"}, "Next": "F"}]},
+        "F": {"Type": "Parallel", "Branches": [{"StartAt": "X", "States": {
+            "X": {"Type": "Fail", "Error": "E", "Cause": "c"}}}],
+              "Catch": [{"ErrorEquals": ["States.ALL"], "Assign": {"y": "{% $x * 10 %}"}, "Next": "P"}],
+              "Next": "P"},
+        "P": {"Type": "Pass", "Output": {"in": "{% $states.input %}", "x": "{% $x %}", "y": "{% $y %}"}, "End": True},
+    }}, {"v": 1})
+    # THEN the rule's output is its input, the catcher's the error output, the Pass's its template
+    assert result.status == "SUCCEEDED", result.cause
+    assert result.output == {"in": {"Error": "E", "Cause": "c"}, "x": 2, "y": 20}
+    source = inline_outcome(_template({"x": "{% $x + 1 %}"}).inline, "assign_of_input", "N").source
+    assert "return env.input, nxt, value" in source
