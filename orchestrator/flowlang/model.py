@@ -151,7 +151,12 @@ class Body(_Model):
     uses: str | None = Field(None, pattern=FUNCTION_NAME, description="Function run per iteration.")
     flow: FlowName | SubflowSpec | None = Field(None, description="Sub-flow run per iteration.")
     set: Any = Field(None, description="Value computed per iteration (JSONata templates allowed).")
-    with_: Any = Field(None, alias="with", description="Input of the function or sub-flow.")
+    with_: Any = Field(
+        None,
+        alias="with",
+        description="Input of the function or sub-flow. Without it: the item in a foreach; in a while, what a node "
+        "without `with` gets (its predecessor's output, or the params).",
+    )
     retry: Retry | None = None
     timeout: int | None = Field(None, ge=1, le=31536000)
 

@@ -122,6 +122,11 @@ class _CountingStore:
         self._emit(NodeEvent(node, "PROGRESS", counters=found))
         return found
 
+    def set_progress_total(self, run_id: str, node: str, total: int) -> dict[str, int]:
+        found = self._store.set_progress_total(run_id, node, total)
+        self._emit(NodeEvent(node, "PROGRESS", counters=found))
+        return found
+
 
 def _restart_counters(store: RunStore, run_id: str, flow: Any, replayed: frozenset[str],
                       replayed_items: frozenset[tuple[str, int]]) -> None:
@@ -140,12 +145,18 @@ def _restart_counters(store: RunStore, run_id: str, flow: Any, replayed: frozens
 
 
 def _count_items(store: Any, run_id: str, recorder: StepRecorder, event_id: int, items: Any,
-                 counted_nodes: frozenset[str]) -> None:
+                 counted_nodes: frozenset[str]) -> bool:
     """A foreach starts: record how many items it has (its ``total`` progress counter), when its
-    items are counted (a function body: ``@node`` counts them)."""
+    items are counted (a function body: ``@node`` counts them). Once, as in the cloud, where the
+    first item writes it: a foreach run again by its node's Retry keeps its total. True when
+    this call wrote it."""
     key = recorder.by_event.get(event_id)
-    if key is not None and key[0] in counted_nodes and isinstance(items, int):
-        store.add_progress(run_id, key[0], {"total": items})
+    if key is None or key[0] not in counted_nodes or not isinstance(items, int):
+        return False
+    if "total" in store.get_progress(run_id, key[0]):
+        return False
+    store.set_progress_total(run_id, key[0], items)
+    return True
 
 
 class _Waiters:
@@ -264,16 +275,16 @@ class LocalRunner:
 
         def listener(event: dict[str, Any]) -> None:
             if event["type"] == MAP_ITEMS_EVENT:  # a batching foreach: items, not batches, count
-                if counted is not None and redrive == 0:
-                    batches = map_lengths.pop(event["previousEventId"], 0)
-                    _count_items(counted, run_id, recorder, event["previousEventId"], event["items"] - batches,
-                                 counted_nodes)
+                batches = map_lengths.pop(event["previousEventId"], None)
+                if counted is not None and batches is not None:  # the total just written counted batches
+                    counted.add_progress(run_id, recorder.by_event[event["previousEventId"]][0],
+                                         {"total": event["items"] - batches})
                 return
             recorder(event)
             if event["type"] == "MapStateStarted" and counted is not None and redrive == 0:
                 length = (event.get("mapStateStartedEventDetails") or {}).get("length")
-                map_lengths[event["id"]] = int(length or 0)
-                _count_items(counted, run_id, recorder, event["id"], length, counted_nodes)
+                if _count_items(counted, run_id, recorder, event["id"], length, counted_nodes):
+                    map_lengths[event["id"]] = int(length or 0)
             if break_at is None or caught:
                 return
             details = event.get("taskScheduledEventDetails") or event.get("stateEnteredEventDetails") or {}

@@ -13,7 +13,10 @@ What it does as botocore's standard retry mode does: 3 attempts; retries throttl
 (``ProvisionedThroughputExceededException``, ``ThrottlingException``, ``RequestLimitExceeded``...),
 transient ones (HTTP 500/502/503/504, ``RequestTimeout``), a body whose ``x-amz-crc32`` does not
 match, and connection errors, after ``rand(0, 1) × min(scale × 2^(attempt-1), 20 s)`` (scale
-1 s for throttling, 25 ms otherwise, as botocore's DynamoDB). A refused request raises
+1 s for throttling, 25 ms otherwise, as botocore's DynamoDB). A request refused because this
+machine's clock is off (``InvalidSignatureException`` "Signature expired", ``RequestTimeTooSkewed``...)
+is signed again at once with the clock corrected by the answer's ``Date``, and the correction is
+kept for later requests, as the AWS SDKs do. A refused request raises
 :class:`~orchestrator.store.errors.DynamoDBError` (``.code``, and ``.response`` shaped as
 botocore's ``ClientError.response``); an endpoint that stays unreachable raises
 :class:`~orchestrator.store.errors.StoreUnavailableError`. No parameter validation: DynamoDB
@@ -34,7 +37,7 @@ import threading
 import time
 import zlib
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -47,6 +50,7 @@ from orchestrator.constants import (
     AWS_IGNORE_CONFIGURED_ENDPOINT_URLS,
     AWS_REGION,
     AWS_SECRET_ACCESS_KEY,
+    AWS_SECURITY_TOKEN,
     AWS_SESSION_TOKEN,
     FLOWCTL_DYNAMODB_CLIENT,
 )
@@ -67,6 +71,11 @@ _THROTTLING = frozenset({
 })
 _TRANSIENT_CODES = frozenset({"RequestTimeout", "RequestTimeoutException", "PriorRequestNotComplete"})
 _TRANSIENT_STATUS = frozenset({500, 502, 503, 504})
+_CLOCK_SKEW_CODES = frozenset({
+    "RequestTimeTooSkewed", "RequestExpired", "RequestInTheFuture", "InvalidSignatureException",
+    "SignatureDoesNotMatch", "AuthFailure",
+})
+_SKEW_WINDOW = timedelta(minutes=4)  # AWS refuses a signature more than 5 minutes off
 _MAX_BACKOFF = 20.0
 _THROTTLING_SCALE = 1.0
 _OTHER_SCALE = 0.025
@@ -149,6 +158,8 @@ class DynamoHttpClient:
         self._sleep = sleep
         self._jitter = jitter
         self._clock = clock
+        self._skew = timedelta(0)
+        """What to add to ``clock`` to get the service's time (set by a clock-skew answer)."""
         self._local = threading.local()
 
     @classmethod
@@ -163,7 +174,7 @@ class DynamoHttpClient:
                 where=f"{AWS_ACCESS_KEY_ID}, {AWS_SECRET_ACCESS_KEY}, {AWS_REGION}",
                 hint=f"set them, or {FLOWCTL_DYNAMODB_CLIENT}=botocore to use profiles and roles",
             )
-        credentials = Credentials(key, secret, env.get(AWS_SESSION_TOKEN) or None)
+        credentials = Credentials(key, secret, env.get(AWS_SESSION_TOKEN) or env.get(AWS_SECURITY_TOKEN) or None)
         options.setdefault("ca_bundle", env.get(AWS_CA_BUNDLE) or None)
         return cls(endpoint_from_env(env, region), region, credentials, **options)
 
@@ -221,6 +232,8 @@ class DynamoHttpClient:
                 parsed["ResponseMetadata"] = meta
                 return dict(parsed)
             error = _error(operation, status, data, meta)
+            if error.code in _CLOCK_SKEW_CODES and not last and self._correct_clock(headers.get("date")):
+                continue  # signed with the service's time, at once: nothing to wait for
             throttled = error.code in _THROTTLING
             if last or not (throttled or error.code in _TRANSIENT_CODES or status in _TRANSIENT_STATUS):
                 raise error
@@ -235,6 +248,25 @@ class DynamoHttpClient:
         scale = _THROTTLING_SCALE if throttled else _OTHER_SCALE
         self._sleep(self._jitter() * min(scale * 2 ** (attempt - 1), _MAX_BACKOFF))
 
+    def _correct_clock(self, date: str | None) -> bool:
+        """Take the service's time from an answer's ``Date`` when this clock is minutes off it;
+        True when the correction changed (so a request signed again may now pass)."""
+        if not date:
+            return False
+        from email.utils import parsedate_to_datetime
+
+        try:
+            served = parsedate_to_datetime(date)
+        except (TypeError, ValueError):
+            return False
+        if served.tzinfo is None:
+            served = served.replace(tzinfo=UTC)
+        skew = served - self._clock()
+        if abs(skew - self._skew) < _SKEW_WINDOW:
+            return False  # the clock is not what is wrong
+        self._skew = skew
+        return True
+
     def _send(self, operation: str, body: bytes) -> tuple[int, dict[str, str], bytes]:
         headers = sign_request(
             self.credentials,
@@ -244,7 +276,7 @@ class DynamoHttpClient:
             self._path,
             {"host": self._host_header, "content-type": _CONTENT_TYPE, "x-amz-target": _TARGET + operation},
             body,
-            now=self._clock(),
+            now=self._clock() + self._skew,
         )
         return self._connection().post(self._path, headers, body)
 

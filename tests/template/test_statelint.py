@@ -64,3 +64,17 @@ def test_a_foreach_counted_inside_its_catch_passes_statelint(tmp_path: Path, mod
     definition = compile_flow_file(path).definition
     assert definition["States"]["each"]["Type"] == "Parallel"
     assert lint(json.loads(json.dumps(definition))) == []
+
+
+def test_a_tolerated_failure_percentage_passes_statelint(tmp_path: Path) -> None:
+    # GIVEN a distributed foreach tolerating "5%" of failed items
+    (tmp_path / "flows").mkdir()
+    (tmp_path / "functions" / "step").mkdir(parents=True)
+    (tmp_path / "functions" / "step" / "app.py").write_text("")
+    path = tmp_path / "flows" / "tolerant.json"
+    path.write_text(json.dumps({"name": "tolerant", "nodes": {"each": {"foreach": {
+        "items": [1, 2, 3], "mode": "distributed", "tolerated_failures": "5%", "do": {"uses": "step"}}}}}))
+    # WHEN compiled THEN the percentage is the integer 5 (statelint refuses a whole float) and lints clean
+    definition = json.loads(json.dumps(compile_flow_file(path).definition))
+    assert definition["States"]["each"]["ToleratedFailurePercentage"] == 5
+    assert lint(definition) == []

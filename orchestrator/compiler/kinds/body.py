@@ -16,13 +16,20 @@ __all__ = ["body_state"]
 
 def body_state(b: Emitter, node_id: str, body: Body, scope: Scope, states: dict[str, Any], label: str,
                extra: dict[str, str], assign: dict[str, Any], nxt: str | None, index_expr: str,
-               fanout: dict[str, Any] | None = None) -> str:
-    """Emit a foreach/while body; ``assign`` values may use ``RESULT`` for the body's output."""
+               fanout: dict[str, Any] | None = None, default_input: Any = None) -> str:
+    """Emit a foreach/while body; ``assign`` values may use ``RESULT`` for the body's output.
+
+    A function or sub-flow body without ``with`` gets ``default_input``: by default the item
+    (a foreach); a while passes what a node without ``with`` gets."""
     name = b.name(f"{scope.prefix}{node_id}/{label}", scope.path + node_id, BODY)
     body_scope = Scope(scope.flow, scope.graph, scope.prefix, scope.path, {**scope.names, **extra}, index_expr)
+    if body.with_ is not None:
+        default_input = b.template(body.with_, body_scope)
+    elif default_input is None:
+        default_input = expr(b.wrap("$item", body_scope))
     result: str
     if body.uses is not None:
-        payload_input = b.template(body.with_, body_scope) if body.with_ is not None else expr(b.wrap("$item", body_scope))
+        payload_input = default_input
         state = b.lambda_task(body.uses, payload_input, node_id, body_scope, fanout)
         state["Retry"] = [LAMBDA_SERVICE_RETRY, *b.retry_policy(body.retry)]
         if body.timeout:
@@ -39,7 +46,7 @@ def body_state(b: Emitter, node_id: str, body: Body, scope: Scope, states: dict[
                 "Resource": START_SYNC,
                 "Arguments": {
                     "StateMachineArn": "${" + state_machine_arn_substitution(sub_name) + "}",
-                    "Input": b.template(body.with_, body_scope) if body.with_ is not None else expr(b.wrap("$item", body_scope)),
+                    "Input": default_input,
                 },
             }
             retry = b.retry_policy(body.retry)
@@ -52,7 +59,7 @@ def body_state(b: Emitter, node_id: str, body: Body, scope: Scope, states: dict[
             entry = subflow_states(b, sub, ns, body_scope, branch, None, f"{node_id}")
             state = {
                 "Type": "Parallel",
-                "Arguments": b.template(body.with_, body_scope) if body.with_ is not None else expr(b.wrap("$item", body_scope)),
+                "Arguments": default_input,
                 "Branches": [{"StartAt": entry, "States": branch}],
             }
             retry = b.retry_policy(body.retry)

@@ -144,7 +144,9 @@ def _map_state(b: Emitter, node_id: str, node: Node, scope: Scope) -> tuple[dict
                 state["ItemBatcher"]["BatchInput"] = shared
         tolerated = spec.tolerated_failures
         if isinstance(tolerated, str):
-            state["ToleratedFailurePercentage"] = float(tolerated.rstrip("%"))
+            percent = float(tolerated.rstrip("%"))
+            # "5%" is 5, not 5.0: AWS takes either, but statelint rejects a float that is whole
+            state["ToleratedFailurePercentage"] = int(percent) if percent.is_integer() else percent
         elif tolerated is not None:
             state["ToleratedFailureCount"] = tolerated
         state["Label"] = spec.label or "".join(c for c in node_id.title() if c.isalnum())[:40]

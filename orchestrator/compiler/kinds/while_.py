@@ -31,6 +31,7 @@ def _loop_states(b: Emitter, node_id: str, node: Node, scope: Scope, states: dic
     body = body_state(
         b, node_id, spec.do, scope, states, "do", extra,
         {var: "RESULT", iter_var: expr(f"${iter_var} + 1")}, check, f"${iter_var}",
+        default_input=b.default_input(node_id, node, scope),  # no $item in a while
     )
     states[init] = {"Type": "Pass", "Assign": {var: None, iter_var: 0}, "Next": check}
     states[check] = {

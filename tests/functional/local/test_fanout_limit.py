@@ -92,7 +92,9 @@ def test_a_redriven_foreach_counts_its_items_again_from_zero(project: Path, monk
         "    return {'order_id': item, 'customer': 'c', 'amount_cents': item, 'tax_cents': 0,"
         " 'total_cents': item, 'band': 'small'}\n")
     (project / "flows" / "flaky.json").write_text(json.dumps({"name": "flaky", "type": "STANDARD", "nodes": {
-        "each": {"foreach": {"items": [1, 2, 3, 4], "results": "aggregate", "do": {"uses": "flaky"}}},
+        # one at a time: item 4 never starts in the first round (run at once, its handler could
+        # still be counting when the redrive resets the counters: the handler outlives the abort)
+        "each": {"foreach": {"items": [1, 2, 3, 4], "concurrency": 1, "results": "aggregate", "do": {"uses": "flaky"}}},
         "sum": {"uses": "sum_orders", "after": ["each"], "with": {"orders": "{% $each %}"}}},
         "output": "{% $sum.amount_cents %}"}))
     monkeypatch.chdir(project)
@@ -136,3 +138,29 @@ def test_twenty_thousand_items_one_call_each_are_aggregated_and_summed(project: 
     assert run.status == "SUCCEEDED", run.cause
     assert run.output == orders["expected_totals"]()
     assert store.get_run(run.run_id).progress == {"price": {"total": 20_000, "succeeded": 20_000}}
+
+
+@pytest.mark.parametrize("batch_size", [None, 2])
+def test_a_foreach_run_again_by_its_retry_keeps_its_total(project: Path, batch_size: int | None) -> None:
+    # GIVEN a foreach over an expression whose item 3 fails on its first call, and a node Retry
+    (project / "functions" / "flaky").mkdir()
+    (project / "functions" / "flaky" / "app.py").write_text(
+        "from pathlib import Path\nfrom orchestrator.runtime import node\n\n\n@node\ndef lambda_handler(item):\n"
+        f"    marker = Path({str(project / 'failed-once')!r})\n"
+        "    if item == 3 and not marker.exists():\n        marker.write_text('1')\n        raise RuntimeError('not ready')\n"
+        "    return item\n")
+    spec: dict[str, Any] = {"items": "{% [1..4] %}", "concurrency": 1, "do": {"uses": "flaky"}}
+    if batch_size:
+        spec.update(mode="distributed", batch_size=batch_size, results="inline")
+    path = project / "flows" / "again.json"
+    path.write_text(json.dumps({"name": "again", "type": "STANDARD", "nodes": {"each": {
+        "foreach": spec, "retry": {"max_attempts": 2, "interval": 1}}}, "output": "{% $count($each) %}"}))
+    store = LocalRunStore(project / ".flowctl" / "runs.sqlite3")
+    # WHEN it runs: the first attempt fails at item 3, the Retry runs the whole foreach again
+    run = LocalRunner(Project.for_flow(path), store, clock=VirtualClock()).run(compile_flow_file(path), {})
+    # THEN the total is the four items, written once as the first item writes it in the cloud
+    # (the items of both attempts are counted: 2 + 4 succeeded, 1 failed, as in the cloud)
+    assert run.status == "SUCCEEDED", run.cause
+    progress = store.get_progress(run.run_id, "each")
+    assert progress["total"] == 4
+    assert progress["succeeded"] == 6

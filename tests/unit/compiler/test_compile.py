@@ -114,7 +114,7 @@ def test_foreach_compiles_to_map_and_distributed_when_concurrency_is_high(write)
     compiled = compile_flow_file(wide)
     state = compiled.definition["States"]["f"]
     assert state["ItemProcessor"]["ProcessorConfig"] == {"Mode": "DISTRIBUTED", "ExecutionType": "EXPRESS"}
-    assert state["ToleratedFailurePercentage"] == 10.0
+    assert state["ToleratedFailurePercentage"] == 10 and isinstance(state["ToleratedFailurePercentage"], int)
     assert compiled.type == "STANDARD"
 
 
@@ -125,6 +125,23 @@ def test_while_compiles_to_a_bounded_choice_loop(write) -> None:
     assert check["Type"] == "Choice"
     assert check["Choices"][0]["Condition"] == "{% $Iter_loop >= 5 and (($iteration := $Iter_loop; $iteration < 3)) %}"
     assert states["loop/limit"]["Error"] == "Flow.LoopLimitExceeded"
+
+
+def test_a_while_body_without_with_gets_what_a_node_without_with_gets(write) -> None:
+    # GIVEN a while whose body is a sub-flow or a function, without `with` (there is no $item in a while)
+    write({"name": "child", "params": {"n": {"type": "integer"}}, "nodes": {"x": {"set": "{% $params.n * 10 %}"}}, "output": "{% $x %}"})
+    path = write({"name": "t", "nodes": {
+        "a": {"set": {"n": 4}},
+        "loop": {"after": ["a"], "while": {"condition": "{% $iteration < 2 %}", "do": {"flow": "child"}}},
+        "fn": {"after": ["loop"], "while": {"condition": "{% $iteration < 1 %}", "do": {"uses": "step"}}}}})
+    states = states_of(compile_flow_file(path).definition)
+    # THEN each body's input is its predecessor's output, as for a node without `with`
+    assert states["loop/do"]["Arguments"] == "{% $a %}"
+    assert states["fn/do"]["Arguments"]["Payload"]["input"] == "{% $loop %}"
+    # AND the sub-flow loop runs (it failed on an undefined $item before)
+    definition = compile_flow_file(path).definition
+    result = Engine(definition, clock=VirtualClock(), mocks={"fn/do": {"payload": "ok"}}).start({})
+    assert result.status == "SUCCEEDED", result.cause
 
 
 def test_wait_for_is_a_task_token_task_and_forces_standard(write) -> None:

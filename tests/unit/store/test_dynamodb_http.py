@@ -10,6 +10,7 @@ import select
 import threading
 import zlib
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -249,6 +250,44 @@ def test_a_failed_condition_through_this_client_is_the_store_s_condition_error(s
     assert existing.status == "RUNNING"
 
 
+# ---------------------------------------------------------------- clock skew and credentials
+def _amz_time(request: dict[str, Any]) -> datetime:
+    return datetime.strptime(request["headers"]["x-amz-date"], "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+
+
+def test_a_request_refused_for_a_clock_an_hour_off_is_signed_again_with_the_service_s_time(server):
+    endpoint, script = server
+    # GIVEN a machine whose clock is an hour behind, and DynamoDB refusing its signature
+    script.replies = [(400, _error("InvalidSignatureException", "Signature expired: 20261202T050000Z is now earlier than ..."))]
+    client = _client(endpoint, clock=lambda: datetime.now(UTC) - timedelta(hours=1))
+    # WHEN an item is read
+    client.get_item(TableName="runs", Key=KEY)
+    # THEN it is signed again at once with the time the answer's Date gives, and that time is kept
+    client.get_item(TableName="runs", Key=KEY)
+    first, again, later = (_amz_time(r) for r in script.requests)
+    now = datetime.now(UTC)
+    assert now - first > timedelta(minutes=55)
+    assert abs(now - again) < timedelta(minutes=1) and abs(now - later) < timedelta(minutes=1)
+
+
+def test_a_signature_refused_with_a_right_clock_is_raised_at_once(server):
+    endpoint, script = server
+    # GIVEN a clock that is right, and a signature DynamoDB refuses (a wrong secret)
+    script.replies = [(400, _error("InvalidSignatureException", "The request signature we calculated does not match"))]
+    # WHEN an item is read THEN the error is raised after one request (no retry can mend it)
+    with pytest.raises(DynamoDBError) as raised:
+        _client(endpoint).get_item(TableName="runs", Key=KEY)
+    assert raised.value.code == "InvalidSignatureException"
+    assert len(script.requests) == 1
+
+
+def test_the_session_token_is_read_under_its_older_name_too():
+    env = {"AWS_ACCESS_KEY_ID": "AKID", "AWS_SECRET_ACCESS_KEY": "s", "AWS_REGION": "us-east-1"}
+    assert DynamoHttpClient.from_env({**env, "AWS_SECURITY_TOKEN": "old"}).credentials.token == "old"
+    both = {**env, "AWS_SECURITY_TOKEN": "old", "AWS_SESSION_TOKEN": "new"}
+    assert DynamoHttpClient.from_env(both).credentials.token == "new"
+
+
 # ---------------------------------------------------------------- endpoint
 def test_the_endpoint_comes_from_the_environment_as_botocore_reads_it():
     assert endpoint_from_env({}, "eu-west-1") == "https://dynamodb.eu-west-1.amazonaws.com"
@@ -262,8 +301,6 @@ def test_the_endpoint_comes_from_the_environment_as_botocore_reads_it():
 # ---------------------------------------------------------------- HTTPS, as in a Lambda
 def _self_signed(folder: Any) -> tuple[str, str]:
     """A certificate for ``localhost`` signed by its own key: (certificate file, key file)."""
-    from datetime import UTC, datetime, timedelta
-
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import ec
