@@ -56,18 +56,20 @@ def object_text(keys: tuple[str, ...]) -> Callable[[dict[str, Any]], str]:
         return to_json
     if len(heads) == 1:
         (h1,) = heads
+        (k1,) = keys
 
         def text(value: dict[str, Any]) -> str:
-            (a,) = value.values()
+            a = value[k1]
             if type(a) is int:
                 return f"{h1}{a!r}}}"
             return f"{h1}{_scalar_text(a)}}}"
 
     elif len(heads) == 2:  # a set node's template is mostly this small
         h1, h2 = heads
+        k1, k2 = keys
 
         def text(value: dict[str, Any]) -> str:
-            a, b = value.values()
+            a, b = value[k1], value[k2]
             if type(a) is int and type(b) is str:
                 return f"{h1}{a!r}{h2}{encode_basestring(b)}}}"
             return f"{h1}{_scalar_text(a)}{h2}{_scalar_text(b)}}}"

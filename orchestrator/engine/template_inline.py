@@ -39,10 +39,8 @@ Part = tuple[str, "tuple[Any, ...] | NativeExpr"]
 _OPERATORS = {"+": "+", "-": "-", "*": "*"}
 """The integer operators written in place (``/`` gives floats: its closure decides)."""
 
-_GLOBALS: dict[str, Any] = {
-    "__builtins__": builtins, "F": Fallback, "M": object(), "S": SAFE_INTEGER, "A": arith, "NO_STATES": {},
-}
-"""The globals of every generated function: what all of them use (``M``: a missing key)."""
+_GLOBALS: dict[str, Any] = {"__builtins__": builtins, "F": Fallback, "S": SAFE_INTEGER, "A": arith, "NO_STATES": {}}
+"""The globals of every generated function: what all of them use."""
 
 _CODE: dict[str, CodeType] = {}
 """The code of each source: the templates of one shape (a chain of ``set`` nodes) share one code
@@ -102,9 +100,7 @@ class _Writer:
                 self.emit(f"if type({parent}) is not dict:")
                 self.emit("raise F", 1)
                 self.objects.add(parent)
-            self.emit(f"{out} = {parent}.get({self.constant(keys[-1])}, M)")
-            self.emit(f"if {out} is M:")
-            self.emit("raise F", 1)
+            self.emit(f"{out} = {parent}[{self.constant(keys[-1])}]")  # missing: KeyError
         self.paths[(name, keys)] = out
         return out
 
