@@ -150,6 +150,17 @@ def foreach_definition(items: int, *, mode: str = "inline", body: str = "uses") 
     return compiled
 
 
+FOREACH_ROUNDS = 3
+"""Runs of each side of the foreach row, alternated (the best of each is kept)."""
+
+
+def _timed(run: Callable[[], Any]) -> tuple[Any, float, float]:
+    """``run()``'s result, wall seconds and CPU seconds (of every thread of the process)."""
+    started, cpu = time.perf_counter(), time.process_time()
+    result = run()
+    return result, time.perf_counter() - started, time.process_time() - cpu
+
+
 def foreach_rows(sizes: Sizes) -> list[Row]:
     from orchestrator.engine import run_state_machine
     from orchestrator.flowlang.project import Project
@@ -161,18 +172,29 @@ def foreach_rows(sizes: Sizes) -> list[Row]:
     project = Project(ROOT)
     functions = project.functions_dir
     os.environ.setdefault("FLOWCTL_PROJECT_DIR", str(ROOT))
-    started, cpu = time.perf_counter(), time.process_time()
-    # The compiled type (Express here): a Standard execution would stop at 25,000 history events.
-    bare = run_state_machine(compiled.definition, {"n": n}, functions_dir=functions, state_machine_type=compiled.type)
-    bare_s, bare_cpu = time.perf_counter() - started, time.process_time() - cpu
-    with tempfile.TemporaryDirectory() as home:
-        store = LocalRunStore(Path(home) / "runs.sqlite3")
-        started, cpu = time.perf_counter(), time.process_time()
-        run = LocalRunner(project, store).run(compiled, {"n": n})
-        run_s, run_cpu = time.perf_counter() - started, time.process_time() - cpu
-        store.close()
-    if bare.status != "SUCCEEDED" or run.status != "SUCCEEDED":
-        raise RuntimeError(f"foreach failed: {bare.status} {bare.error} / {run.status} {run.error}")
+
+    def bare_run() -> Any:
+        # The compiled type (Express here): a Standard execution would stop at 25,000 history events.
+        return run_state_machine(compiled.definition, {"n": n}, functions_dir=functions, state_machine_type=compiled.type)
+
+    def local_run() -> tuple[Any, float, float]:
+        with tempfile.TemporaryDirectory() as home:
+            store = LocalRunStore(Path(home) / "runs.sqlite3")
+            try:
+                return _timed(lambda: LocalRunner(project, store).run(compiled, {"n": n}))
+            finally:
+                store.close()
+
+    # Each is measured FOREACH_ROUNDS times, one after the other, and its best time is kept:
+    # on a shared machine a single run of either may land on a busy moment.
+    bare_s = bare_cpu = run_s = run_cpu = float("inf")
+    for _ in range(FOREACH_ROUNDS):
+        bare, seconds, cpu = _timed(bare_run)
+        bare_s, bare_cpu = min(bare_s, seconds), min(bare_cpu, cpu)
+        run, seconds, cpu = local_run()
+        run_s, run_cpu = min(run_s, seconds), min(run_cpu, cpu)
+        if bare.status != "SUCCEEDED" or run.status != "SUCCEEDED":
+            raise RuntimeError(f"foreach failed: {bare.status} {bare.error} / {run.status} {run.error}")
     ratio = run_s / bare_s
     # The runner's threads (handlers, Map workers, the store's writer) may use a second core,
     # and on a busy machine the scheduler gives a process with more threads a larger share:

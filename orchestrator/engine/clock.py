@@ -76,8 +76,10 @@ class Timeline:
     def advance(self, seconds: float) -> None:
         """Account for ``seconds`` of work done (virtual only; real time passes by itself)."""
 
-    def wait_event(self, event: Wakeable, timeout: float | None) -> bool:
-        """Wait for ``event`` (set by another thread); False when ``timeout`` elapsed first."""
+    def wait_event(self, event: Wakeable, timeout: float | None, start: Callable[[], None] | None = None) -> bool:
+        """Wait for ``event`` (set by another thread); False when ``timeout`` elapsed first.
+        ``start()``, when given, is called once, as late as possible before the wait blocks: the
+        thread that will set ``event`` is woken when this one is about to let it run."""
         raise NotImplementedError
 
     def fork(self, cancel: CancelScope) -> Timeline:
@@ -97,7 +99,7 @@ class _RealTimeline(Timeline):
     def now(self) -> float:
         return time.time()
 
-    def _wait(self, seconds: float, event: Wakeable) -> bool:
+    def _wait(self, seconds: float, event: Wakeable, start: Callable[[], None] | None = None) -> bool:
         end = time.time() + max(seconds, 0.0)
         timed_out_execution = False
         if self.deadline is not None and end > self.deadline:
@@ -112,9 +114,14 @@ class _RealTimeline(Timeline):
                 remaining = end - time.time()
                 if remaining <= 0:
                     break
+                if start is not None:
+                    start()
+                    start = None
                 event.wait(min(remaining, 0.5))
         finally:
             cancel.unwatch(watching)
+            if start is not None:  # cancelled, or out of time, before it blocked: it still starts
+                start()
         if timed_out_execution:
             raise ExecutionTimedOut()
         return False
@@ -122,10 +129,10 @@ class _RealTimeline(Timeline):
     def sleep(self, seconds: float) -> None:
         self._wait(seconds, Signal())  # set only by a cancellation
 
-    def wait_event(self, event: Wakeable, timeout: float | None) -> bool:
+    def wait_event(self, event: Wakeable, timeout: float | None, start: Callable[[], None] | None = None) -> bool:
         if timeout is None:
             timeout = 10.0 * 365 * 86400
-        return self._wait(timeout, event)
+        return self._wait(timeout, event, start)
 
     def fork(self, cancel: CancelScope) -> Timeline:
         return _RealTimeline(self.deadline, cancel)
@@ -156,7 +163,9 @@ class _VirtualTimeline(Timeline):
         if seconds > 0:
             self.t += seconds
 
-    def wait_event(self, event: Wakeable, timeout: float | None) -> bool:
+    def wait_event(self, event: Wakeable, timeout: float | None, start: Callable[[], None] | None = None) -> bool:
+        if start is not None:
+            start()
         scale = self.clock.callback_time_scale
         limit = timeout
         if self.deadline is not None:

@@ -15,7 +15,9 @@ Contract
   :class:`ExecutionResult` (``status`` SUCCEEDED | FAILED | TIMED_OUT | ABORTED).
 * ``stop``, ``send_task_success``, ``send_task_failure`` and ``send_task_heartbeat`` may be
   called from other threads (or from the listener) while an execution runs.
-* ``listener(event)`` receives every history event as it is appended.
+* ``listener(event)`` receives every history event as it is appended; ``value_listener(event,
+  value)`` too, with the value behind the event's JSON text (a state's input or output, a
+  task's parameters; else ``NO_VALUE``), not to be changed.
 * The default clock of :class:`Engine` is the real clock; :func:`run_state_machine` uses a
   virtual clock unless told otherwise.
 * AWS's limits: a STANDARD execution that would write more than ``max_history_events``
@@ -63,6 +65,7 @@ from orchestrator.strict_json import StrictJsonError, check_value
 __all__ = ["Engine", "ExecutionError", "ExecutionResult", "run_state_machine"]
 
 Listener = Callable[[dict[str, Any]], None]
+ValueListener = Callable[[dict[str, Any], Any], None]
 
 
 @dataclass
@@ -100,6 +103,7 @@ class Engine:
         endpoint_url: str | None = None,
         client_factory: Callable[[str], Any] | None = None,
         listener: Listener | None = None,
+        value_listener: ValueListener | None = None,
         state_machine_type: str = "STANDARD",
         name: str = "local",
         region: str | None = None,
@@ -121,6 +125,7 @@ class Engine:
         self.arn = f"arn:aws:states:{self.region}:{account}:stateMachine:{name}"
         self.role_arn = role_arn or f"arn:aws:iam::{account}:role/StatesExecutionRole-{name}"
         self.listener = listener
+        self.value_listener = value_listener
         self.record_history = record_history
         self.max_history_events = max_history_events
         self.express_max_seconds = express_max_seconds
@@ -182,6 +187,7 @@ class Engine:
             clock=self.clock,
             runner=self.runner,
             listener=self.listener,
+            value_listener=self.value_listener,
             express=self.type == "EXPRESS",
             record_history=self.record_history,
             redrive_count=redrive_count,

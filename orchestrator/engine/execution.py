@@ -40,6 +40,7 @@ __all__ = [
     "EXPRESS_MAX_SECONDS",
     "FINAL_EVENTS",
     "MAX_HISTORY_EVENTS",
+    "NO_VALUE",
     "Execution",
     "Strand",
     "details_key",
@@ -54,6 +55,16 @@ EXPRESS_HISTORY_KEPT = 25_000
 """Express executions have no history quota; the engine keeps this many events in memory."""
 FINAL_EVENTS = frozenset({"ExecutionSucceeded", "ExecutionFailed", "ExecutionTimedOut", "ExecutionAborted"})
 """The events that end an execution (kept, and written, whatever the history limits)."""
+
+class _NoValue:
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "NO_VALUE"
+
+
+NO_VALUE: Any = _NoValue()
+"""What a value listener is given with an event that holds no JSON value (see :class:`Execution`)."""
 
 _DETAIL_KEYS: dict[str, str] = {}
 
@@ -90,6 +101,7 @@ class Execution:
         runner: TaskRunner,
         listener: Callable[[dict[str, Any]], None] | None,
         express: bool,
+        value_listener: Callable[[dict[str, Any], Any], None] | None = None,
         record_history: bool = True,
         redrive_count: int = 0,
         redrive_time: float | None = None,
@@ -103,6 +115,11 @@ class Execution:
         self.clock = clock
         self.runner = runner
         self.listener = listener
+        self.value_listener = value_listener
+        """Like ``listener``, also given the value whose JSON text the event holds (a state's
+        input or output, a task's parameters) as the engine has it, else :data:`NO_VALUE`: a
+        listener that needs the values does not decode the text again. The value is the
+        engine's own: it must not be changed."""
         self.express = express
         self.record_history = record_history
         self.history: list[dict[str, Any]] = []
@@ -126,7 +143,7 @@ class Execution:
         self.context_execution = execution
         self.context_state_machine = {"Id": state_machine_arn, "Name": state_machine_name}
 
-    def event(self, strand: Strand, event_type: str, details: dict[str, Any] | None) -> int:
+    def event(self, strand: Strand, event_type: str, details: dict[str, Any] | None, value: Any = NO_VALUE) -> int:
         event: dict[str, Any] = {
             "id": 0,
             "previousEventId": strand.prev,
@@ -152,6 +169,8 @@ class Execution:
         strand.prev = eid
         if self.listener is not None:
             self.listener(event)
+        if self.value_listener is not None:
+            self.value_listener(event, value)
         return eid
 
 
@@ -182,8 +201,8 @@ class Strand:
         # (value, its JSON text) of the last state output: the next state's input text is free
         self.last_output: tuple[Any, str] | None = None
 
-    def event(self, event_type: str, details: dict[str, Any] | None = None) -> int:
-        return self.ex.event(self, event_type, details)
+    def event(self, event_type: str, details: dict[str, Any] | None = None, value: Any = NO_VALUE) -> int:
+        return self.ex.event(self, event_type, details, value)
 
     def fork(self, timeline: Timeline, cancel: CancelScope, isolated: bool = False) -> Strand:
         strand = Strand(self.ex, timeline, self.variables.child(isolated), self.prev, cancel)

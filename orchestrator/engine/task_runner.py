@@ -171,11 +171,9 @@ class TaskRunner:
                 box["result"] = invoke_handler(handler, event, context)
             except BaseException as exc:  # handed back to the waiting thread
                 box["error"] = exc
-            finally:
-                done.set()
 
-        run_in_thread(work)
-        if not timeline.wait_event(done, limit):
+        # The handler starts once this thread is about to wait for it (see Timeline.wait_event).
+        if not timeline.wait_event(done, limit, start=lambda: run_in_thread(work, done)):
             raise expired()
         if "error" in box:
             raise box["error"]

@@ -22,7 +22,8 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from orchestrator.compiler.build import BODY, FANOUT, HANDLER, LIMIT, NODE, SKIPPED, StateNode
-from orchestrator.engine.execution import EXPRESS_HISTORY_KEPT, FINAL_EVENTS, details_key
+from orchestrator.engine.execution import EXPRESS_HISTORY_KEPT, FINAL_EVENTS, NO_VALUE, details_key
+from orchestrator.engine.states.map_run import MAP_ITEMS_EVENT
 from orchestrator.local.failures import failure_headline
 from orchestrator.store.models import Step
 
@@ -112,13 +113,17 @@ class StepRecorder:
         self.lock = threading.Lock()
         self.open: dict[tuple[str, int], dict[str, Any]] = {}
         self.by_event: dict[int, tuple[str, int]] = {}
-        self.ids: dict[tuple[str, int], list[int]] = {}
-        """Event ids of each open state (forgotten when it exits)."""
+        """The last event of each open state → (its step path, the id of its StateEntered)."""
         self.history: list[dict[str, Any]] = []
+        self.history_kept = HISTORY_KEPT
         self.outputs: dict[str, Any] = {}
         """Output of every top-level node that finished (None for a skipped one)."""
         self.stopped: str | None = None
         """The node a breakpoint stopped before: its later events are not recorded."""
+        self.map_started: Callable[[tuple[str, int], dict[str, Any]], None] | None = None
+        """Called with the (step path, entered id) of a node's Map and the event when it starts
+        (``MapStateStarted``), and when the engine tells how many items a batching Map has
+        (its listener-only ``MAP_ITEMS_EVENT``)."""
 
     def stop_at(self, node: str) -> None:
         """Show ``node`` as stopped at a breakpoint and record nothing more of it."""
@@ -129,34 +134,52 @@ class StepRecorder:
 
     def emit(self, event: NodeEvent) -> None:
         if self.on_node is not None and event.node != self.stopped:
-            self.on_node(event)
+            with self.lock:  # strands record concurrently; a progress display takes one at a time
+                self.on_node(event)
 
-    def __call__(self, event: dict[str, Any]) -> None:
+    def __call__(self, event: dict[str, Any], value: Any = NO_VALUE) -> None:
+        """Take one history event; ``value`` is the value behind its JSON text when the engine
+        gives it (an engine's ``value_listener``), so that text is not decoded again.
+
+        Strands call it concurrently, without a lock: each open state's record and the place of
+        its last event are only touched by the strand that runs it (dict operations are atomic),
+        and progress events are emitted one at a time."""
         kind = event["type"]
         action = _ACTIONS.get(kind)
         if action is None:
             action = _ACTIONS[kind] = _action(kind)
-        with self.lock:
-            if len(self.history) < HISTORY_KEPT or kind in FINAL_EVENTS:
-                self.history.append(event)
-            if action is _ENTERED:
-                self._entered(_details(event, kind), event)
-                return
-            # Events of one path chain through previousEventId back to their StateEntered.
+        if action is _NOTICE:  # not a history event
             key = self.by_event.get(event.get("previousEventId", -1))
-            if key is None:
-                return
-            event_id = event["id"]
-            self.by_event[event_id] = key
-            self.ids.setdefault(key, []).append(event_id)
-            if action is _SCHEDULED:
-                self._scheduled(key, _details(event, kind))
-            elif action is _EXITED:
-                self._exited(key, _details(event, kind), event)
-            elif action is _FAILED:
-                self._failed(key, _details(event, kind))
+            if key is not None and self.map_started is not None:
+                self.map_started(key, event)
+            return
+        history = self.history
+        if len(history) < self.history_kept or kind in FINAL_EVENTS:
+            history.append(event)
+        if action is _ENTERED:
+            self._entered(event.get("stateEnteredEventDetails") or {}, event, value)
+            return
+        if action is _ITERATION:
+            return
+        # The events of one state follow each other (previousEventId) from its StateEntered:
+        # each takes over its predecessor's place, so only the last event of each open state is
+        # known. (Only a Map's or Parallel's start precedes several events: its iterations' and
+        # branches' first events, which are never followed here.)
+        key = self.by_event.pop(event.get("previousEventId", -1), None)
+        if key is None:
+            return
+        if action is _EXITED:  # the state is done: its events lead nowhere now
+            self._exited(key, event.get("stateExitedEventDetails") or {}, event, value)
+            return
+        self.by_event[event["id"]] = key
+        if action is _SCHEDULED:
+            self._scheduled(key, _details(event, kind), value)
+        elif action is _FAILED:
+            self._failed(key, _details(event, kind))
+        elif action is _MAP_STARTED and self.map_started is not None:
+            self.map_started(key, event)
 
-    def _entered(self, details: dict[str, Any], event: dict[str, Any]) -> None:
+    def _entered(self, details: dict[str, Any], event: dict[str, Any], value: Any) -> None:
         name = details.get("name", "")
         node = self.step_names.get(name)
         if node is None:
@@ -171,19 +194,21 @@ class StepRecorder:
                 owner = self.fanouts.get(name)
                 if owner is not None:
                     self.by_event[event["id"]] = (owner, event["id"])
-                    self.ids[(owner, event["id"])] = [event["id"]]
             return
         key = (node, event["id"])
         self.by_event[event["id"]] = key
-        self.ids[key] = [event["id"]]
-        # The input as text, parsed when it is recorded: a function's input replaces it.
-        self.open[key] = {"started": event.get("timestamp", time.time()), "input_text": details.get("input"),
-                          "attempt": 0, "index": None}
+        # The input (as text, parsed when it is recorded, unless the engine gave its value): a
+        # function's input replaces it.
+        self.open[key] = {"started": event.get("timestamp", time.time()), "attempt": 0, "index": None,
+                          **({"input_text": details.get("input")} if value is NO_VALUE else {"input": value})}
         if self.on_node is not None:
             self.emit(NodeEvent(node, "RUNNING"))
 
-    def _scheduled(self, key: tuple[str, int], details: dict[str, Any]) -> None:
-        params = maybe_json(details.get("parameters"))
+    def _scheduled(self, key: tuple[str, int], details: dict[str, Any], value: Any) -> None:
+        text = details.get("parameters")
+        if text is None:
+            return
+        params = maybe_json(text) if value is NO_VALUE else value
         payload = params.get("Payload") if isinstance(params, dict) else None
         if not isinstance(payload, dict) or not isinstance(payload.get("context"), dict):
             return
@@ -220,16 +245,14 @@ class StepRecorder:
                          started_at=iso_time(started)))
         self.emit(NodeEvent(key[0], "FAILED", record.get("index"), record["attempt"], failure_headline(error, cause)))
 
-    def _exited(self, key: tuple[str, int], details: dict[str, Any], event: dict[str, Any]) -> None:
+    def _exited(self, key: tuple[str, int], details: dict[str, Any], event: dict[str, Any], value: Any) -> None:
         node = key[0]
         record = self.open.pop(key, None)
-        for event_id in self.ids.pop(key, ()):  # the state is done: its events lead nowhere now
-            self.by_event.pop(event_id, None)
         if record is None:
             return
         started = float(record["started"]) if isinstance(record["started"], (int, float)) else time.time()
         stopped = float(event.get("timestamp", time.time()))
-        output = maybe_json(details.get("output"))
+        output = maybe_json(details.get("output")) if value is NO_VALUE else value
         if "/" not in node:  # a top-level node (not one item or iteration of a loop)
             self.outputs[node] = output
         failed = record.get("failed")
@@ -265,7 +288,8 @@ HISTORY_KEPT = EXPRESS_HISTORY_KEPT
 engine keeps them: a foreach of 10,000 items writes 90,000, and keeping every one cost memory
 and the garbage collector's time (it walks them all again and again)."""
 
-_ENTERED, _SCHEDULED, _EXITED, _FAILED, _OTHER = "entered", "scheduled", "exited", "failed", "other"
+_ENTERED, _SCHEDULED, _EXITED, _FAILED, _ITERATION, _MAP_STARTED, _NOTICE, _OTHER = (
+    "entered", "scheduled", "exited", "failed", "iteration", "map started", "notice", "other")
 _FAILURES = frozenset({"TaskFailed", "TaskTimedOut", "LambdaFunctionFailed", "LambdaFunctionTimedOut"})
 _ACTIONS: dict[str, str] = {}
 """Event type → what the recorder does with it."""
@@ -276,8 +300,14 @@ def _action(kind: str) -> str:
         return _ENTERED
     if kind == "TaskScheduled":
         return _SCHEDULED
+    if kind == "MapStateStarted":
+        return _MAP_STARTED
+    if kind == MAP_ITEMS_EVENT:
+        return _NOTICE
     if kind.endswith("StateExited"):
         return _EXITED
+    if kind.startswith("MapIteration"):  # an inline Map's iteration begins or ends: no state's own
+        return _ITERATION
     return _FAILED if kind in _FAILURES else _OTHER
 
 

@@ -144,21 +144,6 @@ def _restart_counters(store: RunStore, run_id: str, flow: Any, replayed: frozens
             store.add_progress(run_id, node_id, undo)
 
 
-def _count_items(store: Any, run_id: str, recorder: StepRecorder, event_id: int, items: Any,
-                 counted_nodes: frozenset[str]) -> bool:
-    """A foreach starts: record how many items it has (its ``total`` progress counter), when its
-    items are counted (a function body: ``@node`` counts them). Once, as in the cloud, where the
-    first item writes it: a foreach run again by its node's Retry keeps its total. True when
-    this call wrote it."""
-    key = recorder.by_event.get(event_id)
-    if key is None or key[0] not in counted_nodes or not isinstance(items, int):
-        return False
-    if "total" in store.get_progress(run_id, key[0]):
-        return False
-    store.set_progress_total(run_id, key[0], items)
-    return True
-
-
 class _Waiters:
     """Local stand-in for the waiter and event_router functions (same store contract)."""
 
@@ -273,18 +258,30 @@ class LocalRunner:
         counted_nodes = frozenset(n for n, spec in flow.nodes.items() if spec.foreach is not None and spec.foreach.do.uses)
         counted: Any = _CountingStore(self.store, recorder.emit) if self.store is not None and self.on_node else self.store
 
-        def listener(event: dict[str, Any]) -> None:
+        def map_started(key: tuple[str, int], event: dict[str, Any]) -> None:
+            """A foreach starts: record how many items it has (its ``total`` progress counter),
+            when its items are counted (a function body: ``@node`` counts them). Once, as in the
+            cloud, where the first item writes it: a foreach run again by its node's Retry keeps
+            its total."""
             if event["type"] == MAP_ITEMS_EVENT:  # a batching foreach: items, not batches, count
                 batches = map_lengths.pop(event["previousEventId"], None)
-                if counted is not None and batches is not None:  # the total just written counted batches
-                    counted.add_progress(run_id, recorder.by_event[event["previousEventId"]][0],
-                                         {"total": event["items"] - batches})
+                if batches is not None:  # the total just written counted batches
+                    counted.add_progress(run_id, key[0], {"total": event["items"] - batches})
                 return
-            recorder(event)
-            if event["type"] == "MapStateStarted" and counted is not None and redrive == 0:
-                length = (event.get("mapStateStartedEventDetails") or {}).get("length")
-                if _count_items(counted, run_id, recorder, event["id"], length, counted_nodes):
-                    map_lengths[event["id"]] = int(length or 0)
+            length = (event.get("mapStateStartedEventDetails") or {}).get("length")
+            if key[0] not in counted_nodes or not isinstance(length, int):
+                return
+            if "total" in counted.get_progress(run_id, key[0]):
+                return
+            counted.set_progress_total(run_id, key[0], length)
+            map_lengths[event["id"]] = length
+
+        if counted is not None and redrive == 0:
+            recorder.map_started = map_started
+
+        def listener(event: dict[str, Any], value: Any) -> None:
+            """The recorder, and the breakpoint's watch."""
+            recorder(event, value)
             if break_at is None or caught:
                 return
             details = event.get("taskScheduledEventDetails") or event.get("stateEnteredEventDetails") or {}
@@ -310,7 +307,8 @@ class LocalRunner:
             functions_dir=self.project.functions_dir,
             handlers=handlers,
             mocks=mocks or None,
-            listener=listener,
+            # (the bound method: calling the recorder object itself looks its __call__ up each time)
+            value_listener=recorder.__call__ if break_at is None else listener,
             clock=self.clock or RealClock(),
             state_machine_type=compiled.type,
             name=flow.name,

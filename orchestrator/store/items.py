@@ -26,6 +26,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from orchestrator.json_text import json_encoder
 from orchestrator.store.models import BufferedEvent, Run, Step, Waiter, status_sequence
 
 __all__ = [
@@ -69,12 +70,12 @@ def event_pk(event: str, key: str) -> str:
     return f"EVENT#{event}#{key}"
 
 
-_ENCODER = json.JSONEncoder(separators=(",", ":"), sort_keys=True, ensure_ascii=False)
+_encode = json_encoder(separators=(",", ":"), sort_keys=True, ensure_ascii=False)
 
 
 def encode_json(value: Any) -> str:
     """Compact, key-sorted JSON (deterministic, so equal values give equal text)."""
-    return _ENCODER.encode(value)
+    return _encode(value)
 
 
 def decode_json(text: str | None) -> Any:
@@ -158,25 +159,31 @@ def result_item(run_id: str, node: str, index: int, output_json: str) -> Item:
 
 
 def step_item(step: Step, output_json: str | None) -> Item:
-    return _compact(
-        {
-            "PK": run_pk(step.run_id),
-            "SK": step_sk(step.node, step.index, step.redrive, step.attempt),
-            "type": "step",
-            "run_id": step.run_id,
-            "node": step.node,
-            "index": step.index,
-            "redrive": step.redrive,
-            "attempt": step.attempt,
-            "status": step.status,
-            "started_at": step.started_at,
-            "stopped_at": step.stopped_at,
-            "duration_ms": step.duration_ms,
-            "output_json": output_json,
-            "error": step.error,
-            "cause": step.cause,
-        }
-    )
+    item: Item = {
+        "PK": run_pk(step.run_id),
+        "SK": step_sk(step.node, step.index, step.redrive, step.attempt),
+        "type": "step",
+        "run_id": step.run_id,
+        "node": step.node,
+        "index": step.index,
+        "redrive": step.redrive,
+        "attempt": step.attempt,
+        "status": step.status,
+    }
+    # The optional attributes, only when set (as _compact leaves them; one is written per step).
+    if step.started_at is not None:
+        item["started_at"] = step.started_at
+    if step.stopped_at is not None:
+        item["stopped_at"] = step.stopped_at
+    if step.duration_ms is not None:
+        item["duration_ms"] = step.duration_ms
+    if output_json is not None:
+        item["output_json"] = output_json
+    if step.error is not None:
+        item["error"] = step.error
+    if step.cause is not None:
+        item["cause"] = step.cause
+    return item
 
 
 def step_from_item(item: Item) -> Step:

@@ -5,7 +5,7 @@ connection per store, the file is in WAL mode (readers never blocked) with
 ``synchronous=NORMAL``, writes run in ``BEGIN IMMEDIATE`` transactions (one writer at a time),
 so a second terminal can publish an event that a waiting local run picks up. Items are the same
 flat dicts as in DynamoDB (:mod:`orchestrator.store.items`), stored as JSON next to their key
-columns. A database written by an earlier version is migrated in place when first opened
+columns, with an item's ``output_json`` (a JSON text already) in a column of its own. A database written by an earlier version is migrated in place when first opened
 (``PRAGMA user_version``; see :func:`_migrate`).
 
 Step records and progress-counter additions (the bulk of the writes: one per node attempt and
@@ -33,7 +33,6 @@ Example::
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import threading
 import time
@@ -62,13 +61,15 @@ CREATE TABLE IF NOT EXISTS items (
     gsi1pk TEXT,
     gsi1sk TEXT,
     body TEXT NOT NULL,
+    output_json TEXT,
     PRIMARY KEY (pk, sk)
 );
 CREATE INDEX IF NOT EXISTS items_gsi1 ON items (gsi1pk, gsi1sk);
 """
-_VERSION = 2
+_VERSION = 3
 """``PRAGMA user_version`` of the current layout. 0/1: step keys ``STEP#<node>#<index>#<attempt>``
-(before redrive rounds); 2: :func:`~orchestrator.store.items.step_sk`."""
+(before redrive rounds); 2: :func:`~orchestrator.store.items.step_sk`; 3: an item's
+``output_json`` in a column of its own (:data:`~orchestrator.store.local_writer.TEXT_ATTRIBUTE`)."""
 
 
 class LocalRunStore(RunStore):
@@ -194,11 +195,11 @@ class LocalRunStore(RunStore):
         """Every live waiter and buffered event of this store (``flowctl events list``)."""
         with self._connect() as conn:
             rows = conn.execute(
-                "SELECT sk, body FROM items WHERE substr(pk, 1, 6) = 'EVENT#' ORDER BY pk, sk"
+                "SELECT sk, body, output_json FROM items WHERE substr(pk, 1, 6) = 'EVENT#' ORDER BY pk, sk"
             ).fetchall()
         now = self.clock()
-        waiters = [it.waiter_from_item(json.loads(b)) for sk, b in rows if sk.startswith("WAIT#")]
-        events = [it.buffered_event_from_item(json.loads(b)) for sk, b in rows if sk.startswith("EVT#")]
+        waiters = [it.waiter_from_item(lw.item_of(b, t)) for sk, b, t in rows if sk.startswith("WAIT#")]
+        events = [it.buffered_event_from_item(lw.item_of(b, t)) for sk, b, t in rows if sk.startswith("EVT#")]
         return [w for w in waiters if w.expires_at > now], [e for e in events if e.expires_at > now]
 
     # ------------------------------------------------------------------ hooks
@@ -209,10 +210,10 @@ class LocalRunStore(RunStore):
     def _query(self, pk: str, sk_prefix: str = "") -> list[it.Item]:
         with self._connect() as conn:
             rows = conn.execute(
-                "SELECT sk, body FROM items WHERE pk = ? AND substr(sk, 1, ?) = ? ORDER BY sk",
+                "SELECT body, output_json FROM items WHERE pk = ? AND substr(sk, 1, ?) = ? ORDER BY sk",
                 (pk, len(sk_prefix), sk_prefix),
             ).fetchall()
-        return [json.loads(body) for _, body in rows]
+        return [lw.item_of(body, text) for body, text in rows]
 
     def _put_items(self, items: Sequence[it.Item]) -> None:
         with self._connect(write=True) as conn:
@@ -222,14 +223,14 @@ class LocalRunStore(RunStore):
     def _iter_query(self, pk: str, sk_prefix: str) -> Iterator[it.Item]:
         with self._connect() as conn:
             cursor = conn.execute(
-                "SELECT body FROM items WHERE pk = ? AND substr(sk, 1, ?) = ? ORDER BY sk",
+                "SELECT body, output_json FROM items WHERE pk = ? AND substr(sk, 1, ?) = ? ORDER BY sk",
                 (pk, len(sk_prefix), sk_prefix),
             )
-            for (body,) in cursor:
-                yield json.loads(body)
+            for body, text in cursor:
+                yield lw.item_of(body, text)
 
     def _query_flow(self, gsi1pk: str, limit: int, after: it.Item | None) -> list[it.Item]:
-        sql = "SELECT body FROM items WHERE gsi1pk = ?"
+        sql = "SELECT body, output_json FROM items WHERE gsi1pk = ?"
         args: list[Any] = [gsi1pk]
         if after:
             sql += " AND gsi1sk < ?"
@@ -237,7 +238,7 @@ class LocalRunStore(RunStore):
         sql += " ORDER BY gsi1sk DESC LIMIT ?"
         args.append(limit)
         with self._connect() as conn:
-            return [json.loads(row[0]) for row in conn.execute(sql, args).fetchall()]
+            return [lw.item_of(body, text) for body, text in conn.execute(sql, args).fetchall()]
 
     def _put_item(self, item: it.Item, *, if_absent: bool = False) -> None:
         with self._connect(write=True) as conn:
@@ -303,16 +304,22 @@ def _migrate(conn: sqlite3.Connection) -> None:
     """Bring a database of an earlier layout to :data:`_VERSION` in place, in one transaction
     (once: a second process finds the version already set). Version 2 re-keys every step item
     with its redrive round (0 for steps recorded before rounds existed), so the runs recorded
-    before still show and a later round never overwrites them."""
+    before still show and a later round never overwrites them. Version 3 adds the
+    ``output_json`` column; the rows written before keep that attribute in their body."""
     if conn.execute("PRAGMA user_version").fetchone()[0] >= _VERSION:
         return
     with lw.transaction(conn):
-        if conn.execute("PRAGMA user_version").fetchone()[0] < _VERSION:
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        if version >= _VERSION:
+            return
+        if "output_json" not in {column[1] for column in conn.execute("PRAGMA table_info(items)")}:
+            conn.execute("ALTER TABLE items ADD COLUMN output_json TEXT")
+        if version < 2:
             rows = conn.execute(
-                "SELECT pk, sk, body FROM items WHERE substr(sk, 1, 5) = 'STEP#'"
+                "SELECT pk, sk, body, output_json FROM items WHERE substr(sk, 1, 5) = 'STEP#'"
             ).fetchall()
-            for pk, sk, body in rows:
-                item = json.loads(body)
+            for pk, sk, body, text in rows:
+                item = lw.item_of(body, text)
                 item["SK"] = it.step_sk(
                     str(item["node"]),
                     int(item.get("index", 0)),
@@ -322,4 +329,4 @@ def _migrate(conn: sqlite3.Connection) -> None:
                 if item["SK"] != sk:
                     conn.execute("DELETE FROM items WHERE pk = ? AND sk = ?", (pk, sk))
                     LocalRunStore._write(conn, item)
-            conn.execute(f"PRAGMA user_version = {_VERSION}")
+        conn.execute(f"PRAGMA user_version = {_VERSION}")

@@ -32,15 +32,21 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from orchestrator.json_text import json_encoder
 from orchestrator.store import items as it
 
-__all__ = ["UPSERT", "BatchWriter", "CounterAdd", "add_counters", "open_connection", "read_item", "row", "transaction"]
+__all__ = ["UPSERT", "BatchWriter", "CounterAdd", "add_counters", "item_of", "open_connection", "read_item", "row",
+           "transaction"]
 
 LOCK_TIMEOUT = 30.0
 _IDLE_SECONDS = 10.0
 """A writer thread with nothing to write for this long ends (and closes its connection)."""
 
-UPSERT = "INSERT OR REPLACE INTO items (pk, sk, gsi1pk, gsi1sk, body) VALUES (?, ?, ?, ?, ?)"
+UPSERT = "INSERT OR REPLACE INTO items (pk, sk, gsi1pk, gsi1sk, body, output_json) VALUES (?, ?, ?, ?, ?, ?)"
+TEXT_ATTRIBUTE = "output_json"
+"""The attribute an item keeps in a column of its own, as the text it is: a step's (or a run's,
+or a result's) output is JSON text already, and inside the body it would be escaped and
+unescaped again."""
 
 
 ROWS_PER_STATEMENT = 100
@@ -51,17 +57,34 @@ ROWS_PER_STATEMENT = 100
 @functools.lru_cache(maxsize=128)
 def _upsert_rows(count: int) -> str:
     """:data:`UPSERT` of ``count`` rows (``count`` is at most :data:`ROWS_PER_STATEMENT`)."""
-    return UPSERT.replace("(?, ?, ?, ?, ?)", ", ".join(["(?, ?, ?, ?, ?)"] * count))
+    return UPSERT.replace("(?, ?, ?, ?, ?, ?)", ", ".join(["(?, ?, ?, ?, ?, ?)"] * count))
+
+
+_encode_body = json_encoder()
+"""``json.dumps``, made once: an item's body is written for every step."""
 
 
 def row(item: it.Item) -> tuple[Any, ...]:
-    """The parameters of :data:`UPSERT` for ``item``."""
-    return (item["PK"], item["SK"], item.get("GSI1PK"), item.get("GSI1SK"), json.dumps(item))
+    """The parameters of :data:`UPSERT` for ``item`` (its :data:`TEXT_ATTRIBUTE` apart)."""
+    text = item.get(TEXT_ATTRIBUTE)
+    if text is not None:
+        item = item.copy()
+        del item[TEXT_ATTRIBUTE]
+    return (item["PK"], item["SK"], item.get("GSI1PK"), item.get("GSI1SK"), _encode_body(item), text)
+
+
+def item_of(body: str, text: str | None) -> it.Item:
+    """The item of a row's ``body`` and ``output_json`` columns (a row written before that column
+    existed keeps the attribute in its body)."""
+    item: it.Item = json.loads(body)
+    if text is not None:
+        item[TEXT_ATTRIBUTE] = text
+    return item
 
 
 def read_item(conn: sqlite3.Connection, key: it.Key) -> it.Item | None:
-    found = conn.execute("SELECT body FROM items WHERE pk = ? AND sk = ?", key).fetchone()
-    return json.loads(found[0]) if found else None
+    found = conn.execute("SELECT body, output_json FROM items WHERE pk = ? AND sk = ?", key).fetchone()
+    return item_of(*found) if found else None
 
 
 def add_counters(item: it.Item, counters: Mapping[str, int], set_if_absent: Mapping[str, Any]) -> it.Item:
@@ -141,7 +164,8 @@ class BatchWriter:
         self.path = path
         self.interval = interval
         self.batch_size = batch_size
-        self._cond = threading.Condition(threading.Lock())
+        self._lock = threading.Lock()
+        self._cond = threading.Condition(self._lock)  # (taken through its lock where it is not waited on)
         self._items: list[Any] = []  # rows of UPSERT and CounterAdds, in queue order
         self._queued = 0  # entries ever queued
         self._written = 0  # entries ever taken by a transaction (written, or failed)
@@ -167,7 +191,7 @@ class BatchWriter:
 
     def put(self, upsert: tuple[Any, ...]) -> None:
         """Queue a row of :data:`UPSERT` (a step record)."""
-        with self._cond:
+        with self._lock:
             self._enqueue(upsert)
 
     def add_counters(
@@ -176,7 +200,7 @@ class BatchWriter:
     ) -> it.Item:
         """Queue an addition to the counters of item ``key`` and return the item as it will be
         (``read()`` gives the committed item when none of this process's additions is queued)."""
-        with self._cond:
+        with self._lock:
             known = self._counters.get(key)
             item = known[0] if known is not None else (read() or {"PK": key[0], "SK": key[1]})
             add_counters(item, counters, set_if_absent)

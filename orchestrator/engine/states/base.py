@@ -295,6 +295,7 @@ class State:
         entered = strand.event(
             self.entered_type,
             {"name": self.name, "input": input_text, "inputDetails": {"truncated": False}},
+            raw_input,
         )
         name = self.name
         retry_count = 0 if self.retry_catch else None
@@ -327,7 +328,7 @@ class State:
             }
         else:
             details = {"name": name, "output": text, "outputDetails": {"truncated": False}}
-        strand.event(self.exited_type, details)
+        strand.event(self.exited_type, details, output)
         strand.last_output = (output, text)
         return output, nxt
 

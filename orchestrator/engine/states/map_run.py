@@ -21,7 +21,7 @@ from typing import Any
 
 from orchestrator.engine.clock import CancelScope, StrandCancelled, Timeline
 from orchestrator.engine.errors import StatesError
-from orchestrator.engine.execution import Execution, Strand
+from orchestrator.engine.execution import NO_VALUE, Execution, Strand
 from orchestrator.engine.program import Program
 from orchestrator.engine.states.base import error_output
 
@@ -48,9 +48,13 @@ def run_iterations(
     max_concurrency, tolerated_count, tolerated_pct = limits
     total = len(inputs)
     started = strand.event("MapStateStarted", {"length": total})
-    if item_count is not None and strand.ex.listener is not None:
-        # Batches hide how many items there are: tell the listener (not the history).
-        strand.ex.listener({"type": MAP_ITEMS_EVENT, "id": 0, "previousEventId": started, "items": item_count})
+    if item_count is not None:
+        # Batches hide how many items there are: tell the listeners (not the history).
+        notice = {"type": MAP_ITEMS_EVENT, "id": 0, "previousEventId": started, "items": item_count}
+        if strand.ex.listener is not None:
+            strand.ex.listener(notice)
+        if strand.ex.value_listener is not None:
+            strand.ex.value_listener(notice, NO_VALUE)
     run_strand = strand
     map_run_arn = ""
     if distributed:

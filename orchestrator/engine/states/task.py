@@ -131,7 +131,7 @@ class TaskState(State):
             }
             if timeout is not None:
                 details["timeoutInSeconds"] = int(timeout)
-            strand.event(scheduled, details)
+            strand.event(scheduled, details, payload)
             strand.event(started)
         else:
             details = {
@@ -144,7 +144,7 @@ class TaskState(State):
                 details["timeoutInSeconds"] = int(timeout)
             if heartbeat is not None:
                 details["heartbeatInSeconds"] = int(heartbeat)
-            strand.event(scheduled, details)
+            strand.event(scheduled, details, payload)
             strand.event(started, {"resourceType": self.resource_type, "resource": self.resource_name})
         ident = {} if lambda_events else {"resourceType": self.resource_type, "resource": self.resource_name}
         runner = strand.ex.runner

@@ -67,6 +67,21 @@ def test_two_thousand_aggregated_outputs_reach_the_fan_in_whole(project: Path) -
     assert store.get_run(run.run_id).progress == {"each": {"total": 2000, "succeeded": 2000}}
 
 
+def test_a_batching_foreach_counts_its_items_not_its_batches(project: Path) -> None:
+    # GIVEN an aggregating foreach over 7 items, 3 to a batch (3 calls of its function)
+    flow = _flow("aggregate")
+    flow["nodes"]["each"]["foreach"].update({"items": "{% [1..7] %}", "batch_size": 3})
+    path = project / "flows" / "fan-aggregate.json"
+    path.write_text(json.dumps(flow))
+    store = LocalRunStore(project / ".flowctl" / "runs.sqlite3")
+    # WHEN it runs
+    run = LocalRunner(Project.for_flow(path), store).run(compile_flow_file(path), {})
+    # THEN its total is the 7 items, all succeeded
+    assert run.status == "SUCCEEDED", run.cause
+    assert run.output["count"] == 7
+    assert store.get_run(run.run_id).progress == {"each": {"total": 7, "succeeded": 7}}
+
+
 def test_a_foreach_without_a_function_has_no_counters_stuck_at_zero(project: Path) -> None:
     # GIVEN a foreach whose body is a set (no @node counts its items)
     path = project / "flows" / "shape.json"

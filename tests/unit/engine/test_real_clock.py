@@ -135,3 +135,57 @@ def test_a_signal_is_set_once_and_wakes_its_waiter() -> None:
     # THEN the waiter woke with it set, and it stays set
     assert box == {"result": True}
     assert signal.is_set() and signal.wait(0) is True
+
+
+def test_a_wait_starts_its_work_once_just_before_it_blocks() -> None:
+    # GIVEN work that sets the event a real-clock wait waits for, started by the wait itself
+    event = Signal()
+    started: list[int] = []
+
+    def start() -> None:
+        started.append(len(scope._watched.waits))
+        threading.Thread(target=event.set, daemon=True).start()
+
+    scope = CancelScope()
+    timeline = RealClock().timeline(None, scope)
+    # WHEN the wait runs
+    arrived = timeline.wait_event(event, HOUR, start=start)
+    # THEN the work was started once, when the wait was already watching for a cancellation,
+    # and the wait saw its event
+    assert arrived is True and started == [1]
+    assert scope._watched.waits == set()
+
+
+def test_a_cancelled_wait_still_starts_its_work() -> None:
+    # GIVEN a scope already cancelled (a sibling failed as the task was scheduled)
+    scope = CancelScope()
+    scope.cancel(StrandCancelled())
+    started: list[bool] = []
+    # WHEN a wait with work to start begins in it
+    with pytest.raises(StrandCancelled):
+        RealClock().timeline(None, scope).wait_event(Signal(), HOUR, start=lambda: started.append(True))
+    # THEN the work started all the same (as a handler already handed over would run), once
+    assert started == [True]
+
+
+def test_a_handler_thread_is_idle_again_when_it_signals_its_waiter() -> None:
+    # GIVEN a call handed to a handler thread with the signal its waiter waits for
+    from orchestrator.engine import handler_threads
+
+    seen: list[int] = []
+
+    class Probe(Signal):
+        __slots__ = ()
+
+        def set(self) -> None:
+            seen.append(handler_threads._idle)
+            super().set()
+
+    done = Probe()
+    idle_before = handler_threads._idle
+    # WHEN it has run the call
+    handler_threads.run_in_thread(lambda: None, done)
+    assert done.wait(HOUR)
+    # THEN when it woke the waiter it was counted idle already (a thread that was idle before
+    # was promised this call and is idle again; a new thread is the one idle thread more)
+    assert seen == [idle_before if idle_before else 1]

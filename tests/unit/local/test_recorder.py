@@ -97,3 +97,34 @@ def test_the_history_keeps_the_first_events_and_the_execution_end(monkeypatch: p
         recorder(event)
     # THEN its history holds the first 3 and the execution's end
     assert [e["id"] for e in recorder.history] == [1, 2, 3, 7]
+
+
+def test_the_values_the_engine_gives_record_the_same_steps_as_its_texts() -> None:
+    # GIVEN a run of a set node and a foreach whose body calls a function, each item's payload
+    # carrying its input and context (as compiled flows do)
+    from orchestrator.engine import Engine, VirtualClock
+
+    task = {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "End": True,
+            "Arguments": {"FunctionName": "double", "Payload": {
+                "input": {"item": "{% $states.input.value %}"}, "params": {"n": 3},
+                "context": {"node": "each", "index": "{% $states.input.index %}", "attempt": 0}}},
+            "Output": "{% $states.result.Payload %}"}
+    definition = {"QueryLanguage": "JSONata", "StartAt": "calc", "States": {
+        "calc": {"Type": "Pass", "Output": {"a": "{% $states.input.n %}", "s": "é"}, "Next": "each"},
+        "each": {"Type": "Map", "Items": "{% [1..$states.input.a] %}", "End": True,
+                 "ItemSelector": {"value": "{% $states.context.Map.Item.Value %}",
+                                  "index": "{% $states.context.Map.Item.Index %}"},
+                 "ItemProcessor": {"StartAt": "each/do", "States": {"each/do": task}}}}}
+    nodes = {"calc": StateNode("calc", NODE), "each": StateNode("each", NODE), "each/do": StateNode("each", BODY)}
+    texts, values = _Steps(), _Steps()
+    by_text = StepRecorder("r1", texts, None, nodes, params={"n": 3})
+    by_value = StepRecorder("r1", values, None, nodes, params={"n": 3})
+    # WHEN one recorder reads the events' JSON texts and the other is given the engine's values
+    result = Engine(definition, clock=VirtualClock(start=T0), listener=by_text, value_listener=by_value,
+                    handlers={"double": lambda event, context: {"twice": event["input"]["item"] * 2}}).start({"n": 3})
+    # THEN both record the same steps
+    assert result.status == "SUCCEEDED", result.history[-1]
+    assert len(texts) == 5
+    assert values == texts
+    assert [s.output["output"] for s in values if s.node == "each/do"] == [{"twice": 2}, {"twice": 4}, {"twice": 6}]
+    assert values[0].output == {"input": {"n": 3}, "output": {"a": 3, "s": "é"}}

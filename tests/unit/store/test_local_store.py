@@ -111,11 +111,44 @@ def test_a_database_of_the_previous_layout_is_migrated_in_place(tmp_path: Path):
         (2, "Timeout"),
     ]
     with closing(sqlite3.connect(path)) as conn:
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == 2
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == 3
         keys = [
             k for (k,) in conn.execute("SELECT sk FROM items WHERE sk LIKE 'STEP#%' ORDER BY sk")
         ]
     assert keys == [it.step_sk("fetch", 0, r, a) for r, a in ((0, 0), (0, 1), (0, 2), (1, 0))]
+
+
+def test_a_database_of_layout_2_keeps_its_outputs_and_writes_new_ones_in_their_column(tmp_path: Path):
+    # GIVEN a database of layout 2: each item's output_json inside its JSON body
+    path = tmp_path / "runs.sqlite3"
+    conn = sqlite3.connect(path)
+    conn.executescript(
+        "CREATE TABLE items (pk TEXT NOT NULL, sk TEXT NOT NULL, gsi1pk TEXT, gsi1sk TEXT,"
+        " body TEXT NOT NULL, PRIMARY KEY (pk, sk));"
+        "CREATE INDEX items_gsi1 ON items (gsi1pk, gsi1sk); PRAGMA user_version = 2;"
+    )
+    run = it.run_item(Run(run_id="r1", flow="orders", status="RUNNING", started_at=T0), None, '{"n":1}')
+    step = it.step_item(Step("r1", "fetch", "SUCCEEDED", started_at=T0), '{"output":{"rows":3}}')
+    conn.executemany("INSERT INTO items VALUES (?, ?, ?, ?, ?)",
+                     [(i["PK"], i["SK"], i.get("GSI1PK"), i.get("GSI1SK"), json.dumps(i)) for i in (run, step)])
+    conn.commit()
+    conn.close()
+    # WHEN this version opens it, records a step and finishes the run
+    store = LocalRunStore(path)
+    store.record_step(Step("r1", "sum", "SUCCEEDED", started_at="2026-01-02T00:00:00.000Z", output={"total": 6}))
+    store.update_run_status("r1", "SUCCEEDED", output={"total": 6})
+    # THEN the old step's output and the new ones read back
+    found = store.get_run("r1")
+    assert [(s.node, s.output) for s in found.steps] == [("fetch", {"output": {"rows": 3}}), ("sum", {"total": 6})]
+    assert found.output == {"total": 6}
+    # AND the new outputs are in the column, as their text, and not in the body
+    with closing(sqlite3.connect(path)) as conn:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == 3
+        rows = dict(conn.execute("SELECT sk, output_json FROM items").fetchall())
+        body = conn.execute("SELECT body FROM items WHERE sk = 'RUN'").fetchone()[0]
+    assert rows["STEP#fetch#00000000#0000#0000"] is None
+    assert json.loads(rows[it.step_sk("sum", 0, 0, 0)]) == {"total": 6}
+    assert rows["RUN"] == '{"total":6}' and "output_json" not in json.loads(body)
 
 
 def test_counter_additions_queued_together_are_written_as_one(tmp_path: Path):
