@@ -26,12 +26,13 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
-__all__ = ["Fallback", "NativeExpr", "compile_native"]
+__all__ = ["SAFE_INTEGER", "Fallback", "NativeExpr", "arith", "build_native", "compile_native", "parse_native"]
 
 NativeExpr = Callable[[Mapping[str, Any], Callable[[str], Any]], Any]
 """``native(states, lookup) -> value``; raises :class:`Fallback` when unsure."""
 
-_SAFE = 2**53
+_SAFE = SAFE_INTEGER = 2**53
+"""Numbers at or beyond it (in magnitude) are not sure: the interpreter decides."""
 _MISSING: Any = object()
 _TOKEN = re.compile(
     r"""\s*(?:
@@ -57,6 +58,15 @@ class _Unsupported(Exception):
 
 def compile_native(text: str) -> NativeExpr | None:
     """The native closure of ``text``, or None when it is outside the subset."""
+    node = parse_native(text)
+    return None if node is None else _build(node)
+
+
+def parse_native(text: str) -> tuple[Any, ...] | None:
+    """The syntax tree of ``text`` in the native subset (what :func:`build_native` turns into
+    its closure), or None when it is outside the subset. Nodes: ``("const", value)``, ``("path",
+    name, keys)``, ``("op", op, left, right)``, ``("neg", x)``, ``("if", test, then, else)``,
+    ``("exists", name, keys)``, ``("block", ((name or "", node), ...))``."""
     try:
         tokens = _tokenize(text)
         parser = _Parser(tokens)
@@ -67,7 +77,14 @@ def compile_native(text: str) -> NativeExpr | None:
         return None
     if node[0] == "const":  # literals alone are the interpreter's job (number formatting)
         return None
+    return node
+
+
+def build_native(node: tuple[Any, ...]) -> NativeExpr:
+    """The closure of a node of :func:`parse_native`."""
     return _build(node)
+
+
 
 
 def _tokenize(text: str) -> list[tuple[str, str]]:
@@ -366,7 +383,7 @@ def _int_const_arith(op: str, left: NativeExpr, constant: int) -> NativeExpr:
     general checks; anything else through :func:`_arith`."""
     apply = _INT_OPS[op]
 
-    def arith(states: Mapping[str, Any], lookup: Callable[[str], Any]) -> Any:
+    def int_arith(states: Mapping[str, Any], lookup: Callable[[str], Any]) -> Any:
         a = left(states, lookup)
         if type(a) is int and -_SAFE < a < _SAFE:
             result = apply(a, constant)
@@ -374,4 +391,9 @@ def _int_const_arith(op: str, left: NativeExpr, constant: int) -> NativeExpr:
                 return result
         return _arith(op, a, constant)
 
-    return arith
+    return int_arith
+
+
+arith = _arith
+"""``arith(op, a, b)``: ``a op b`` (``+ - * /``) of two plain numbers as JSONata gives it;
+Fallback otherwise."""

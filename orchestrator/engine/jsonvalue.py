@@ -2,6 +2,7 @@
 
 * :func:`to_json` — compact JSON text, as Step Functions writes values into causes and history
   (``{"a":1}``; non-ASCII kept).
+* :func:`object_text` — :func:`to_json` of the objects one template builds (its keys known);
 * :func:`payload_size` — the UTF-8 size AWS checks against its 256 KiB payload quota.
 * :func:`type_name` — the JSON type name AWS uses in messages (``array``, ``object``, ...).
 """
@@ -9,10 +10,12 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from functools import lru_cache
 from json.encoder import c_make_encoder, encode_basestring  # type: ignore[attr-defined]
 from typing import Any
 
-__all__ = ["MAX_PAYLOAD_BYTES", "payload_size", "to_json", "type_name"]
+__all__ = ["MAX_PAYLOAD_BYTES", "object_text", "payload_size", "to_json", "type_name"]
 
 MAX_PAYLOAD_BYTES = 256 * 1024
 
@@ -40,6 +43,52 @@ def to_json(value: Any) -> str:
         return _encode(value)
     except (TypeError, ValueError):
         return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+@lru_cache(maxsize=1024)
+def object_text(keys: tuple[str, ...]) -> Callable[[dict[str, Any]], str]:
+    """:func:`to_json` of an object that has exactly ``keys``, in that order (what one compiled
+    template builds): the text of the keys is made once (and the function shared by the
+    templates with these keys), integers and strings are written directly and any other value
+    by :func:`to_json`. Only for values the template built."""
+    heads = [("," if i else "{") + encode_basestring(k) + ":" for i, k in enumerate(keys)]
+    if not heads:
+        return to_json
+    if len(heads) == 1:
+        (h1,) = heads
+        (k1,) = keys
+
+        def text(value: dict[str, Any]) -> str:
+            a = value[k1]
+            if type(a) is int:
+                return f"{h1}{a!r}}}"
+            return f"{h1}{_scalar_text(a)}}}"
+
+    elif len(heads) == 2:  # a set node's template is mostly this small
+        h1, h2 = heads
+        k1, k2 = keys
+
+        def text(value: dict[str, Any]) -> str:
+            a, b = value[k1], value[k2]
+            if type(a) is int and type(b) is str:
+                return f"{h1}{a!r}{h2}{encode_basestring(b)}}}"
+            return f"{h1}{_scalar_text(a)}{h2}{_scalar_text(b)}}}"
+
+    else:
+
+        def text(value: dict[str, Any]) -> str:
+            return "".join([h + _scalar_text(v) for h, v in zip(heads, value.values(), strict=True)]) + "}"
+
+    return text
+
+
+def _scalar_text(value: Any) -> str:
+    kind = type(value)
+    if kind is int:
+        return f"{value!r}"
+    if kind is str:
+        return encode_basestring(value)  # type: ignore[no-any-return]
+    return to_json(value)
 
 
 def payload_size(text: str) -> int:

@@ -30,10 +30,11 @@ from orchestrator.engine.jsonata_expr import (
     expression_body,
     is_expression,
 )
-from orchestrator.engine.jsonvalue import to_json, type_name
+from orchestrator.engine.jsonvalue import object_text, to_json, type_name
 from orchestrator.engine.paths import JsonPath, PathNotFound, PathSyntaxError, compile_path
 from orchestrator.engine.scope import Env
-from orchestrator.jsonata_native import Fallback, NativeExpr
+from orchestrator.engine.template_inline import Part, inline_object
+from orchestrator.jsonata_native import Fallback, NativeExpr, parse_native
 
 __all__ = [
     "Evaluator",
@@ -248,10 +249,13 @@ def compile_jsonata_value(value: Any, where: str, field: str) -> Evaluator:
 
     A value whose expressions are all in the native subset and do not read ``$states`` (a
     compiled ``set`` node's template, ``Assign {x: {% $x + 1 %}}``) is built in one pass from
-    the variables (its evaluator's ``quick``, a :data:`~orchestrator.jsonata_native.NativeExpr`);
-    when any part is unsure (:class:`Fallback`), the whole value is evaluated again the full
+    the variables: an object by one generated function
+    (:func:`~orchestrator.engine.template_inline.inline_object`), and its evaluator's ``quick``
+    (a :data:`~orchestrator.jsonata_native.NativeExpr`) builds it inside a bigger template.
+    When any part is unsure (:class:`Fallback`), the whole value is evaluated again the full
     way, which gives the value or AWS's error. The parts only read, so nothing is done twice
-    that could be seen."""
+    that could be seen. The evaluator of an object has ``text``, the
+    :func:`~orchestrator.engine.jsonvalue.object_text` of the objects it builds."""
     if is_expression(value):
         expr = compile_jsonata_expression(value, where, field)
         quick = expr.quick()
@@ -264,9 +268,12 @@ def compile_jsonata_value(value: Any, where: str, field: str) -> Evaluator:
             return _constant(value)
         full: Evaluator = lambda env: {k: p(env) for k, p in parts}  # noqa: E731
         quick_parts = [(k, _quick_of(p)) for k, p in parts]
-        if any(q is None for _, q in quick_parts):
-            return full
-        return _quick_object(quick_parts, full)  # type: ignore[arg-type]
+        evaluate = full
+        if all(q is not None for _, q in quick_parts):
+            evaluate = inline_object([(k, _inline_part(value[k], p)) for k, p in parts], full)
+            evaluate.quick = _quick_dict(quick_parts)  # type: ignore[arg-type,attr-defined]
+        evaluate.text = object_text(tuple(k for k, _ in parts))  # type: ignore[attr-defined]
+        return evaluate
     if isinstance(value, list):
         items = [compile_jsonata_value(v, where, f"{field}[{i}]") for i, v in enumerate(value)]
         if all(getattr(p, "constant", False) for p in items):
@@ -295,33 +302,16 @@ def _quick_dict(parts: list[tuple[str, NativeExpr]]) -> NativeExpr:
     return lambda states, lookup: {k: q(states, lookup) for k, q in parts}
 
 
-def _quick_object(parts: list[tuple[str, NativeExpr]], full: Evaluator) -> Evaluator:
-    """:func:`_quickened` of :func:`_quick_dict`, with an object of one or two keys built in
-    place (``Assign {x: ...}``, a ``set`` node of two fields: one call less per state)."""
-    evaluate: Evaluator
-    if len(parts) == 1:
-        ((k1, q1),) = parts
-
-        def evaluate(env: Env) -> Any:
-            try:
-                return {k1: q1(_NO_STATES, env.variables.read)}
-            except Fallback:
-                return full(env)
-
-    elif len(parts) == 2:
-        (k1, q1), (k2, q2) = parts
-
-        def evaluate(env: Env) -> Any:
-            read = env.variables.read
-            try:
-                return {k1: q1(_NO_STATES, read), k2: q2(_NO_STATES, read)}
-            except Fallback:
-                return full(env)
-
-    else:
-        return _quickened(_quick_dict(parts), full)
-    evaluate.quick = _quick_dict(parts)  # type: ignore[attr-defined]
-    return evaluate
+def _inline_part(value: Any, evaluator: Evaluator) -> Part:
+    """What :func:`~orchestrator.engine.template_inline.inline_object` takes of a part that has
+    a native closure: a constant, the syntax tree of an expression, or the closure."""
+    if getattr(evaluator, "constant", False):
+        return ("const", evaluator(None))  # type: ignore[arg-type]
+    if is_expression(value):
+        node = parse_native(expression_body(value))
+        if node is not None:
+            return node
+    return evaluator.quick  # type: ignore[attr-defined,no-any-return]
 
 
 def _quickened(quick: NativeExpr, full: Evaluator) -> Evaluator:

@@ -50,12 +50,15 @@ from orchestrator.engine.states.fields import (
     compile_result_path,
     parse_transition,
 )
+from orchestrator.engine.template_inline import inline_outcome
 
 __all__ = ["BuildContext", "Caught", "Route", "State", "StateFailed", "StepResult", "error_output", "jsonata_outcome", "located"]
 
 StepResult = tuple[Any, str | None, dict[str, Any] | None]
 
 _LOCATED = frozenset({"States.Runtime", "States.QueryEvaluationError"})
+_NOT_TRUNCATED: Final = {"truncated": False}
+"""``assignedVariablesDetails`` of every exit event that assigns: one dict, never changed."""
 _PREFIX = "An error occurred while executing the state"
 
 
@@ -79,7 +82,9 @@ class Route:
     the result for JSONata ``Output``/``Assign``: ``"result"`` (Task, Map, Parallel),
     ``"errorOutput"`` (a catcher) or None (the result is the input)."""
 
-    __slots__ = ("assign", "assign_output", "next", "output", "output_path", "result_as", "result_path", "selector")
+    __slots__ = (
+        "assign", "assign_output", "next", "outcome", "output", "output_path", "result_as", "result_path", "selector",
+    )
 
     def __init__(
         self,
@@ -102,6 +107,66 @@ class Route:
         self.result_path = result_path
         self.output_path = output_path
         self.result_as = result_as
+        self.outcome = jsonata_outcome(self)
+        """The JSONata result processing of this route, made for the fields it has."""
+
+
+def jsonata_outcome(route: Route, *, of_input: bool = False) -> Callable[[Strand, Env, Any], StepResult]:
+    """``outcome(strand, env, result) -> (output, next, assigned)``: ``Output`` (default: the
+    result), then ``Assign`` of ``route``; a ``set`` node's variables take the output just
+    computed. ``of_input``: the result is the input (``env.input``; a JSONata Pass, whose
+    ``run(strand, env, entered_at)`` it can then be)."""
+    nxt, output, assign, names = route.next, route.output, route.assign, route.assign_output
+    inline = _inline_outcome(route, of_input)
+    if inline is not None:
+        return inline
+    if output is not None and names is not None:
+        if len(names) == 1:
+            (name,) = names
+
+            def outcome(strand: Strand, env: Env, result: Any) -> StepResult:
+                value = output(env)
+                return value, nxt, {name: value}
+
+        else:
+
+            def outcome(strand: Strand, env: Env, result: Any) -> StepResult:
+                value = output(env)
+                return value, nxt, dict.fromkeys(names, value)
+
+    elif output is not None:
+
+        def outcome(strand: Strand, env: Env, result: Any) -> StepResult:
+            return output(env), nxt, assign(env) if assign is not None else None
+
+    elif assign is not None:
+
+        def outcome(strand: Strand, env: Env, result: Any) -> StepResult:
+            return (env.input if of_input else result), nxt, assign(env)
+
+    else:
+
+        def outcome(strand: Strand, env: Env, result: Any) -> StepResult:
+            return (env.input if of_input else result), nxt, None
+
+    return outcome
+
+
+def _inline_outcome(route: Route, of_input: bool) -> Callable[[Strand, Env, Any], StepResult] | None:
+    """The outcome of a route whose template is generated code (see ``template_inline``): one
+    function that builds the template and returns the outcome; None for the other routes."""
+    output, assign, names = route.output, route.assign, route.assign_output
+    if output is not None:
+        inline = getattr(output, "inline", None)
+        if inline is not None and names is not None and len(names) == 1:
+            return inline_outcome(inline, "output_assigned", route.next, names[0])
+        if inline is not None and assign is None:
+            return inline_outcome(inline, "output", route.next)
+        return None
+    inline = getattr(assign, "inline", None)
+    if inline is not None:
+        return inline_outcome(inline, "assign_of_input" if of_input else "assign", route.next)
+    return None
 
 
 RESULT: Final = "result"
@@ -138,16 +203,6 @@ class BuildContext:
     substitutions: dict[str, str]
 
 
-def jsonata_outcome(route: Route, env: Env, result: Any) -> StepResult:
-    """A JSONata state's result processing on ``route``: ``Output`` (default: ``result``), then
-    ``Assign`` (a ``set`` node's variables take the output just computed)."""
-    output = route.output(env) if route.output is not None else result
-    names = route.assign_output
-    if names is not None:
-        return output, route.next, dict.fromkeys(names, output)
-    return output, route.next, route.assign(env) if route.assign is not None else None
-
-
 class State:
     """Base of all state types."""
 
@@ -160,6 +215,8 @@ class State:
         self.name = name
         self.spec = spec
         self.where = where
+        self.output_text: Callable[[Any], str] = to_json
+        """The JSON text of an output the state computed (a JSONata Pass: its template's)."""
         self.entered_type = f"{self.type}StateEntered"
         self.exited_type = f"{self.type}StateExited"
         ql = spec.get("QueryLanguage", ctx.query_language)
@@ -246,7 +303,7 @@ class State:
         try:
             output, nxt, assigned = self.run(strand, env, entered_at)
             # A state that passes its input on shares its text: a loop's history holds one copy.
-            text = input_text if output is raw_input else to_json(output)
+            text = input_text if output is raw_input else self.output_text(output)
             if payload_size(text) > MAX_PAYLOAD_BYTES:
                 raise StatesError(
                     "States.DataLimitExceeded",
@@ -257,14 +314,20 @@ class State:
             raise StatesError(failed.error, failed.cause) from None
         except StatesError as err:
             raise located(err, self.name, entered) from None
-        details: dict[str, Any] = {"name": self.name, "output": text, "outputDetails": {"truncated": False}}
         if assigned:
-            strand.variables.assign(assigned)
+            strand.variables.values.update(assigned)  # Variables.assign
             shown = {}
             for k, v in assigned.items():
-                shown[k] = text if v is output else int.__repr__(v) if type(v) is int else to_json(v)
-            details["assignedVariables"] = shown
-            details["assignedVariablesDetails"] = {"truncated": False}
+                shown[k] = text if v is output else f"{v!r}" if type(v) is int else to_json(v)
+            details: dict[str, Any] = {
+                "name": name,
+                "output": text,
+                "outputDetails": {"truncated": False},
+                "assignedVariables": shown,
+                "assignedVariablesDetails": _NOT_TRUNCATED,
+            }
+        else:
+            details = {"name": name, "output": text, "outputDetails": {"truncated": False}}
         strand.event(self.exited_type, details, output)
         strand.last_output = (output, text)
         return output, nxt
@@ -292,7 +355,7 @@ class State:
                     env.result = result
                 else:
                     env.error_output = result
-            return jsonata_outcome(route, env, result)
+            return route.outcome(strand, env, result)
         if route.selector is not None:
             result = route.selector(env.with_input(result))
         assigned = route.assign(env.with_input(result)) if route.assign is not None else None

@@ -7,7 +7,7 @@ from typing import Any
 from orchestrator.engine.execution import Strand
 from orchestrator.engine.payload_templates import compile_payload
 from orchestrator.engine.scope import Env
-from orchestrator.engine.states.base import BuildContext, State, StepResult, jsonata_outcome
+from orchestrator.engine.states.base import BuildContext, State, jsonata_outcome
 
 __all__ = ["PassState"]
 
@@ -24,11 +24,9 @@ class PassState(State):
         self.result = spec.get("Result")
         self.parameters = compile_payload(spec["Parameters"], f"{where}/Parameters") if "Parameters" in spec else None
         if self.jsonata:  # no InputPath, Result or Parameters: the pipeline is Output and Assign
-            self.run = self._run_jsonata  # type: ignore[method-assign]
-
-    def _run_jsonata(self, strand: Strand, env: Env, entered_at: float) -> StepResult:
-        """:meth:`State.run` of a JSONata Pass, whose work is its input."""
-        return jsonata_outcome(self.route, env, env.input)
+            self.run = jsonata_outcome(self.route, of_input=True)  # type: ignore[method-assign,assignment]
+            # its output is what its own Output built (no other route): that template's text
+            self.output_text = getattr(self.output, "text", self.output_text)
 
     def work(self, strand: Strand, env: Env, effective: Any) -> Any:
         if self.has_result:

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from orchestrator import run_state_machine
-from orchestrator.engine.jsonvalue import to_json
+from orchestrator.engine.jsonvalue import object_text, to_json
 from orchestrator.engine.scope import Variables
 
 
@@ -117,3 +117,49 @@ def test_the_json_text_is_the_encoders() -> None:
     with pytest.raises(ValueError, match="Circular reference"):
         to_json(cycle)
     assert to_json(math.nan) == "NaN"  # not JSON: the lenient text, as before
+
+
+@pytest.mark.parametrize("value", [
+    {"count": 3, "label": "start"},  # a set node's: the unrolled path
+    {"count": -2**60, "label": "é\"\n\u2028"},
+    {"count": 1.5, "label": None},
+    {"count": True, "label": ["x", {"y": math.nan}]},
+    {"só": "a"},
+    {"n": 7},
+    {"a": 1, "b": "two", "c": [3], "d": {"e": False}},
+])
+def test_a_template_s_object_text_is_its_json_text(value: dict[str, Any]) -> None:
+    # GIVEN the text function of a template with these keys, in this order
+    text = object_text(tuple(value))
+    # THEN the object the template builds is written as the encoder writes it
+    assert text(value) == to_json(value)
+    assert object_text(()) is to_json
+    assert object_text(tuple(value)) is text  # shared by the templates of these keys
+
+
+def test_a_jsonata_pass_writes_its_template_s_output_as_json() -> None:
+    result = _run({
+        "A": {"Type": "Pass", "Assign": {"s0": {"count": 1, "label": "é"}}, "Next": "B"},
+        "B": {"Type": "Pass", "Output": {"count": "{% $s0.count + 0.5 %}", "label": "{% $s0.label %}"}, "Next": "C"},
+        "C": {"Type": "Pass", "Output": {"l": "{% [$s0.label] %}", "n": "{% null %}", "t": "{% true %}"}, "End": True},
+    })
+    assert result.status == "SUCCEEDED", result.cause
+    assert _exited(result, "B")["output"] == '{"count":1.5,"label":"é"}'
+    assert _exited(result, "C")["output"] == '{"l":["é"],"n":null,"t":true}'
+
+
+def test_each_shape_of_a_jsonata_pass_gives_its_output_and_assignments() -> None:
+    # GIVEN JSONata Passes with nothing, Output only, Output and another Assign, Assign only
+    result = _run({
+        "A": {"Type": "Pass", "Next": "B"},
+        "B": {"Type": "Pass", "Output": {"v": "{% $states.input.v + 1 %}"}, "Next": "C"},
+        "C": {"Type": "Pass", "Output": {"v": "{% $states.input.v * 10 %}"}, "Assign": {"old": "{% $states.input.v %}"}, "Next": "D"},
+        "D": {"Type": "Pass", "Assign": {"x": "{% $old + 1 %}", "y": "{% $states.input %}"}, "Next": "E"},
+        "E": {"Type": "Pass", "Output": {"x": "{% $x %}", "y": "{% $y %}", "old": "{% $old %}"}, "End": True},
+    }, {"v": 1})
+    assert result.status == "SUCCEEDED", result.cause
+    assert result.output == {"x": 3, "y": {"v": 20}, "old": 2}
+    assert "assignedVariables" not in _exited(result, "A")
+    assert _exited(result, "C")["assignedVariables"] == {"old": "2"}
+    assert _exited(result, "D")["assignedVariables"] == {"x": "3", "y": '{"v":20}'}
+    assert _exited(result, "D")["assignedVariablesDetails"] == {"truncated": False}
