@@ -19,10 +19,14 @@ commands = typer.Typer()
 
 
 @commands.command()
-def validate(flows: list[Path] = typer.Argument(..., help="Flow files (JSON or YAML).")) -> None:
+def validate(
+    flows: list[Path] = typer.Argument(None, help="Flow files (JSON or YAML). Default: every flow of the project's flows/."),
+) -> None:
     """Check flows and report every problem with its JSON pointer and a hint."""
     from orchestrator.compiler.validate import validate_flow_file
 
+    if not flows:
+        flows = _project_flows()
     failed = 0
     for path in flows:
         try:
@@ -35,6 +39,21 @@ def validate(flows: list[Path] = typer.Argument(..., help="Flow files (JSON or Y
             out.print(f"[green]✓[/] {lit(path)}: flow '{lit(flow.name)}' is valid ({count} node{'' if count == 1 else 's'})")
     if failed:
         raise typer.Exit(1)
+
+def _project_flows() -> list[Path]:
+    """Every flow file of the project around the working directory (``flowctl validate`` alone)."""
+    from orchestrator.flowlang.project import Project, find_project_root
+
+    root = find_project_root(Path.cwd())
+    found = Project(root).flow_paths() if root is not None else []
+    if not found:
+        where = f"{root / 'flows'}" if root is not None else str(Path.cwd())
+        print_error(FlowctlError("no flow files to validate", where=where,
+                                 hint="name the flow files (flowctl validate flows/my-flow.json), or run it in a project made by flowctl init"))
+        raise typer.Exit(1)
+    cwd = Path.cwd()
+    return [p.relative_to(cwd) if p.is_relative_to(cwd) else p for p in found]
+
 
 def print_report(console: LazyConsole, data: dict[str, Any]) -> None:
     from rich.table import Table
