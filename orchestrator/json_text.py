@@ -24,18 +24,27 @@ from json.encoder import (  # type: ignore[attr-defined]
 )
 from typing import Any
 
-__all__ = ["json_encoder"]
+__all__ = ["c_encoder", "json_encoder"]
+
+
+def c_encoder(checking: json.JSONEncoder) -> Callable[[Any, int], Any] | None:
+    """The C encoder of ``checking``'s settings, without its circular-reference check (a cycle
+    ends in RecursionError); None on a Python built without the ``_json`` accelerator. Called
+    as ``"".join(encoder(value, 0))``."""
+    if c_make_encoder is None:
+        return None
+    strings = encode_basestring_ascii if checking.ensure_ascii else encode_basestring
+    return c_make_encoder(None, checking.default, strings, None, checking.key_separator,  # type: ignore[no-any-return]
+                          checking.item_separator, checking.sort_keys, checking.skipkeys, checking.allow_nan)
 
 
 def json_encoder(*, separators: tuple[str, str] = (", ", ": "), sort_keys: bool = False,
                  ensure_ascii: bool = True) -> Callable[[Any], str]:
     """``JSONEncoder(separators=..., sort_keys=..., ensure_ascii=...).encode``, made once."""
     checking = json.JSONEncoder(separators=separators, sort_keys=sort_keys, ensure_ascii=ensure_ascii)
-    if c_make_encoder is None:  # a Python built without the _json accelerator
+    fast = c_encoder(checking)
+    if fast is None:
         return checking.encode
-    item_separator, key_separator = separators
-    fast = c_make_encoder(None, checking.default, encode_basestring_ascii if ensure_ascii else encode_basestring,
-                          None, key_separator, item_separator, sort_keys, False, True)
     join = "".join
 
     def encode(value: Any) -> str:

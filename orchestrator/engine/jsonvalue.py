@@ -12,8 +12,10 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from functools import lru_cache
-from json.encoder import c_make_encoder, encode_basestring  # type: ignore[attr-defined]
+from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from typing import Any
+
+from orchestrator.json_text import c_encoder
 
 __all__ = ["MAX_PAYLOAD_BYTES", "object_text", "payload_size", "to_json", "type_name"]
 
@@ -21,11 +23,7 @@ MAX_PAYLOAD_BYTES = 256 * 1024
 
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
 _encode = _ENCODER.encode
-_iterencode: Any = (
-    c_make_encoder(None, _ENCODER.default, encode_basestring, None, ":", ",", False, False, False)
-    if c_make_encoder is not None
-    else None
-)
+_iterencode: Any = c_encoder(_ENCODER)
 """The C encoder of :data:`_ENCODER`, made once and without its circular-reference check
 (``JSONEncoder.encode`` makes one per call, most of the cost of a small value). A cycle
 then ends in RecursionError, and :func:`to_json` asks the checking encoder, which says so."""
