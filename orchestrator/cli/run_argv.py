@@ -26,8 +26,10 @@ _VALUES = {"--input": "input", "-i": "input", "--param": "param", "-p": "param",
 """Options that take a value → the parameter of ``run_flow`` (``param`` repeats)."""
 _FLAGS = {"--full": "full", "--quiet": "quiet", "-q": "quiet", "--table": "table",
           "--virtual-clock": "virtual_clock", "--no-cache": "no_cache"}
-_ORDER = ("flow", "input", "param", "break_at", "full", "mocks", "quiet", "table", "virtual_clock", "no_cache")
-"""The run command's parameters in its signature's order (errors about arguments name the first)."""
+_DEFAULTS = {"flow": None, "input": None, "param": None, "break_at": None, "full": False, "mocks": None, "quiet": False,
+             "table": False, "virtual_clock": False, "no_cache": False}
+"""The run command's parameters with their defaults, in its signature's order (errors about
+arguments name the first); ``flow`` and ``param`` are always set by :func:`parse_run`."""
 
 
 def parse_run(argv: list[str]) -> dict[str, Any] | None:
@@ -70,9 +72,7 @@ def parse_run(argv: list[str]) -> dict[str, Any] | None:
         return None
     found["flow"] = Path(found["flow"])
     found["param"] = params
-    defaults = {"input": None, "break_at": None, "mocks": None, "full": False, "quiet": False, "table": False,
-                "virtual_clock": False, "no_cache": False}
-    return {name: found.get(name, defaults.get(name)) for name in _ORDER}
+    return {name: found.get(name, default) for name, default in _DEFAULTS.items()}
 
 
 class _QuietFlush:
