@@ -160,6 +160,11 @@ def get_runtime(env: Mapping[str, str] | None = None) -> NodeRuntime:
         return _configured
     env = os.environ if env is None else env
     key = tuple(env.get(name) for name in _ENV_KEYS)
+    # Read without the lock (one load of a tuple): taken by every call, the lock made the
+    # handlers of a foreach, one per thread, queue behind a thread switched out holding it.
+    cached = _cached
+    if cached is not None and cached[0] == key:
+        return cached[1]
     with _lock:
         if _cached is None or _cached[0] != key:
             _cached = (key, NodeRuntime.from_env(env))

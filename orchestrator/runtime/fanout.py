@@ -67,8 +67,7 @@ def register_store(run_id: str, store: Any) -> Iterator[None]:
 
 def store_for(run_id: str, default: Any) -> Any:
     """The store registered for ``run_id``, else ``default`` (the environment's)."""
-    with _lock:
-        return _stores.get(run_id, default)
+    return _stores.get(run_id, default)  # (a dict read needs no lock)
 
 
 @dataclass(frozen=True)
