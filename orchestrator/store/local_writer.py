@@ -10,26 +10,35 @@ its own (its counter) plus a wait for the queue (issue 14).
 Counter additions stay atomic across threads and processes: the writer thread reads the
 counter item, adds, and writes it back inside its ``BEGIN IMMEDIATE`` transaction. The value
 :meth:`BatchWriter.add_counters` returns is the committed one plus every addition of this
-process still queued (exact when this process is the only one counting that node, as in a
-local run; another process's additions show once they are committed).
+process still queued: all of the calling thread's, and those of the other threads as far as
+they are seen (see the method: it takes no lock). The value a thread sees never goes down
+while additions are positive, and once every addition is made it is exact when this process
+is the only one counting that node, as in a local run; another process's additions show once
+they are committed and this process has committed one of its own, or first counts the item.
 
-:meth:`BatchWriter.flush` waits until everything queued so far is committed; every read and
-conditional write of the store calls it first. The queues are flushed when the process exits
-normally.
+Queueing takes no lock that the run's threads share (issue 14: 10 Map workers that queue a
+step each convoyed on one): see :class:`BatchWriter`.
+
+:meth:`BatchWriter.flush` waits until everything queued so far is committed, then raises the
+error of a batch that failed since the last flush; every read and conditional write of the
+store calls it first. A writer thread idle for a while ends; the next entry starts another.
+The queues are flushed when the process exits normally.
 """
 
 from __future__ import annotations
 
 import atexit
+import collections
 import contextlib
 import functools
 import json
 import sqlite3
+import sys
 import threading
-import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
+from threading import get_ident
 from typing import Any
 
 from orchestrator.json_text import json_encoder
@@ -118,44 +127,108 @@ def open_connection(path: Path) -> sqlite3.Connection:
     return conn
 
 
+class _Tally:
+    """What one thread added to one counter item, in total per counter (only that thread
+    writes it; it never goes down but by a negative addition)."""
+
+    __slots__ = ("added",)
+
+    def __init__(self) -> None:
+        self.added: dict[str, int] = {}
+
+
 class CounterAdd:
-    """A queued addition to the progress counters of one item. While it waits in the queue,
-    later additions to the same item are added to it (one read and write per item and batch)."""
+    """This process's additions to the progress counters of one item: each thread adds to a
+    :class:`_Tally` of its own, and the item stands once in the queue however many additions
+    wait (one read and write per item and batch, no queue entry per foreach item).
 
-    __slots__ = ("counters", "key", "set_if_absent")
+    ``committed`` is the pair the writer publishes after each commit (one attribute, replaced
+    whole, never changed in place): the item as committed, and how much of each tally it
+    includes. ``queued`` is true while the item waits in the queue (see :meth:`BatchWriter.
+    add_counters` for why no lock is needed)."""
 
-    def __init__(self, key: it.Key, counters: Mapping[str, int], set_if_absent: Mapping[str, Any]) -> None:
+    __slots__ = ("absent", "committed", "key", "queued", "tallies")
+
+    def __init__(self, key: it.Key, item: it.Item) -> None:
         self.key = key
-        self.counters = dict(counters)
-        self.set_if_absent = dict(set_if_absent)
+        self.committed: tuple[it.Item, dict[_Tally, dict[str, int]]] = (item, {})
+        self.absent: dict[str, Any] = {}
+        """The attributes to set where missing (the first value given for each wins)."""
+        self.tallies: dict[int, _Tally] = {}
+        """Each thread's tally, by thread id (a thread that reuses the id of one that ended
+        takes over its tally: one thread writes it at a time)."""
+        self.queued = False
 
-    def merge(self, counters: Mapping[str, int], set_if_absent: Mapping[str, Any]) -> None:
-        for name, value in set_if_absent.items():
-            self.set_if_absent.setdefault(name, value)
-        for name, amount in counters.items():
-            self.counters[name] = self.counters.get(name, 0) + int(amount)
+    def value(self) -> it.Item:
+        """The item as it will be once every addition made so far is committed."""
+        tallies = tuple(self.tallies.values())  # before ``committed``: see BatchWriter.add_counters
+        item, included = self.committed
+        item = dict(item)
+        for name, value in self.absent.copy().items():
+            item.setdefault(name, value)
+        for tally in tallies:
+            done = included.get(tally, _NONE)
+            for name, total in tally.added.copy().items():
+                item[name] = int(item.get(name, 0)) + total - done.get(name, 0)
+        return item
+
+    def take(self, conn: sqlite3.Connection, counted: dict[it.Key, it.Item]) -> dict[_Tally, dict[str, int]]:
+        """Add what the tallies hold beyond ``committed`` to the item (read in ``conn``'s
+        transaction, or already in ``counted``) and return the tallies as taken."""
+        taken = {tally: tally.added.copy() for tally in tuple(self.tallies.values())}
+        included = self.committed[1]
+        key = self.key
+        item = counted.get(key) or read_item(conn, key) or {"PK": key[0], "SK": key[1]}
+        for name, value in self.absent.copy().items():
+            item.setdefault(name, value)
+        for tally, added in taken.items():
+            done = included.get(tally, _NONE)
+            for name, total in added.items():
+                item[name] = int(item.get(name, 0)) + total - done.get(name, 0)
+        counted[key] = item
+        return taken
 
 
-def _write_batch(conn: sqlite3.Connection, batch: list[Any]) -> None:
+_NONE: dict[str, int] = {}
+
+
+class _Flush(threading.Event):
+    """A flush's place in the queue: set once everything queued before it is committed."""
+
+
+_Committed = dict[CounterAdd, tuple[it.Item, dict[_Tally, dict[str, int]]]]
+
+
+def _write_batch(conn: sqlite3.Connection, batch: list[Any]) -> _Committed:
     """Upsert the batch's rows and apply its counter additions (one read and one write per
-    counter item, inside the transaction: another process may count too), in one transaction."""
+    counter item, inside the transaction: another process may count too), in one transaction.
+    Returns the counter items as written, with the tallies they include."""
     rows = [entry for entry in batch if type(entry) is tuple]
+    taken: dict[CounterAdd, dict[_Tally, dict[str, int]]] = {}
     with transaction(conn):
         for start in range(0, len(rows), ROWS_PER_STATEMENT):
             chunk = rows[start : start + ROWS_PER_STATEMENT]
             conn.execute(_upsert_rows(len(chunk)), [value for upsert in chunk for value in upsert])
         counted: dict[it.Key, it.Item] = {}
         for entry in batch:
-            if type(entry) is CounterAdd:
-                key = entry.key
-                item = counted.get(key) or read_item(conn, key) or {"PK": key[0], "SK": key[1]}
-                counted[key] = add_counters(item, entry.counters, entry.set_if_absent)
+            if type(entry) is CounterAdd and entry not in taken:
+                taken[entry] = entry.take(conn, counted)
         if counted:
             conn.executemany(UPSERT, [row(item) for item in counted.values()])
+    return {entry: (counted[entry.key], tallies) for entry, tallies in taken.items()}
+
+
+_NEVER = sys.maxsize
 
 
 class BatchWriter:
-    """The writer thread of one database file in this process (see the module doc)."""
+    """The writer thread of one database file in this process (see the module doc).
+
+    The threads that queue (producers) take no lock shared with each other or with the writer
+    thread: they append to a ``deque`` (atomic) and wake the writer only when it sleeps and
+    waits for what they bring (its first entry, a full batch, a flush). ``_lock`` is taken
+    only to start the writer thread, to meet a counter item first, and by the writer once per
+    batch and when it ends."""
 
     _by_path: dict[Path, BatchWriter] = {}
     _registry_lock = threading.Lock()
@@ -165,18 +238,17 @@ class BatchWriter:
         self.interval = interval
         self.batch_size = batch_size
         self._lock = threading.Lock()
-        self._cond = threading.Condition(self._lock)  # (taken through its lock where it is not waited on)
-        self._items: list[Any] = []  # rows of UPSERT and CounterAdds, in queue order
-        self._queued = 0  # entries ever queued
-        self._written = 0  # entries ever taken by a transaction (written, or failed)
-        self._taken = 0  # entries ever taken from the queue by the writer
-        self._urgent = 0  # flushes waiting
-        self._counters: dict[it.Key, tuple[it.Item, int]] = {}
-        """Counter items with queued additions: the item once they are written, and the queue
-        position of the last one (forgotten once it is written)."""
-        self._open_adds: dict[it.Key, tuple[CounterAdd, int]] = {}
-        """The queued addition of each counter item that the writer has not taken yet, and its
-        queue position: a later addition is added to it."""
+        self._queue: collections.deque[Any] = collections.deque()
+        """Rows of UPSERT, CounterAdds and _Flush markers, in queue order."""
+        self._wakeup = threading.Event()
+        self._wake_at = _NEVER
+        """The queue length at which a producer wakes the sleeping writer (never, awake)."""
+        self._urgent = False
+        """A flush marker may wait in the queue: the writer does not wait for a full batch."""
+        self._busy = False
+        """The writer holds entries taken from the queue and not yet committed."""
+        self._counted: dict[it.Key, CounterAdd] = {}
+        """The counter items this process added to since the writer thread started."""
         self._thread: threading.Thread | None = None
         self._error: BaseException | None = None
 
@@ -191,95 +263,189 @@ class BatchWriter:
 
     def put(self, upsert: tuple[Any, ...]) -> None:
         """Queue a row of :data:`UPSERT` (a step record)."""
-        with self._lock:
-            self._enqueue(upsert)
+        queue = self._queue
+        queue.append(upsert)
+        if len(queue) >= self._wake_at:
+            self._wake()
+        if self._thread is None:
+            self._start()
+
+    def _push(self, entry: Any) -> None:
+        """:meth:`put` of a :class:`CounterAdd` or a flush marker."""
+        queue = self._queue
+        queue.append(entry)
+        if len(queue) >= self._wake_at:
+            self._wake()
+        if self._thread is None:
+            self._start()
 
     def add_counters(
         self, key: it.Key, counters: Mapping[str, int], set_if_absent: Mapping[str, Any],
         read: Callable[[], it.Item | None],
     ) -> it.Item:
         """Queue an addition to the counters of item ``key`` and return the item as it will be
-        (``read()`` gives the committed item when none of this process's additions is queued)."""
-        with self._lock:
-            known = self._counters.get(key)
-            item = known[0] if known is not None else (read() or {"PK": key[0], "SK": key[1]})
-            add_counters(item, counters, set_if_absent)
-            waiting = self._open_adds.get(key)
-            if waiting is not None and waiting[1] > self._taken:
-                waiting[0].merge(counters, set_if_absent)
-                position = waiting[1]
-            else:
-                entry = CounterAdd(key, counters, set_if_absent)
-                self._enqueue(entry)
-                position = self._queued
-                self._open_adds[key] = (entry, position)
-            self._counters[key] = (item, position)
-            return dict(item)
+        (``read()`` gives the committed item when this process meets the item first).
 
-    def _enqueue(self, entry: Any) -> None:
-        self._items.append(entry)
-        self._queued += 1
-        queued = len(self._items)
-        if queued == 1 or queued == self.batch_size:  # the writer waits for the first, or a full batch
-            self._cond.notify_all()
-        if self._thread is None:
-            self._thread = threading.Thread(
-                target=self._run, name=f"flowctl-store-writer:{self.path.name}", daemon=True
-            )
-            self._thread.start()
+        Without a lock, under the GIL (each step below is one atomic operation: an attribute
+        or dict item set, a list append, a dict or list copy):
+
+        * this thread adds to its own tally of the item (nobody else writes it), then queues
+          the item unless ``queued`` says it waits already. The writer clears ``queued`` when it
+          takes the item, *before* it reads the tallies: an addition either is read by that
+          transaction, or finds ``queued`` clear and queues the item again. So a flush
+          (queued after this call returned) finds the addition committed.
+        * the value returned is the published ``committed`` pair (item, tallies included)
+          plus, for each tally, what it holds beyond what the pair includes. The tallies are
+          listed *before* the pair is read: a tally missing from the list is a thread's new
+          one, whose committed part the pair's item holds already; a tally in the list has
+          its included part in the pair (the writer only includes what a tally held before it
+          published the pair). So the value counts every addition of this thread, every
+          committed one, and a part of the other threads' queued ones that only grows: with
+          additions >= 0 it never goes down from one call of a thread to the next, and the
+          last call of a run (after every other addition) returns the exact total.
+        * the first addition to an item since the writer started reads it (``read()``) and
+          registers it under ``_lock``; the writer publishes each committed item under that
+          lock too, to the registered ``CounterAdd`` as well when another one holds the key
+          (one met before the writer last ended idle), so a registered item never misses a
+          commit that its read did not see.
+        """
+        added = self._counted.get(key)
+        if added is None:
+            added = self._first(key, read)
+        thread = get_ident()
+        tally = added.tallies.get(thread)
+        if tally is None:
+            tally = added.tallies[thread] = _Tally()
+        mine = tally.added
+        for name, amount in counters.items():
+            mine[name] = mine.get(name, 0) + int(amount)
+        if set_if_absent:
+            absent = added.absent
+            for name, value in set_if_absent.items():
+                absent.setdefault(name, value)
+        if not added.queued:
+            added.queued = True
+            self._push(added)
+        return added.value()
+
+    def _first(self, key: it.Key, read: Callable[[], it.Item | None]) -> CounterAdd:
+        with self._lock:
+            added = self._counted.get(key)
+            if added is None:
+                added = self._counted[key] = CounterAdd(key, read() or {"PK": key[0], "SK": key[1]})
+            return added
+
+    def _wake(self) -> None:
+        self._wake_at = _NEVER
+        self._wakeup.set()
+
+    def _start(self) -> None:
+        with self._lock:
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._run, name=f"flowctl-store-writer:{self.path.name}", daemon=True
+                )
+                self._thread.start()
 
     def flush(self) -> None:
-        """Block until every entry queued so far is committed (no-op when none is queued)."""
-        if self._written < self._queued:
-            with self._cond:
-                target = self._queued
-                self._urgent += 1
-                self._cond.notify_all()
-                while self._written < target:
-                    self._cond.wait()
-                self._urgent -= 1
+        """Block until every entry queued so far is committed (no-op when none is queued), then
+        raise the error of a batch that failed since the last flush, if any."""
+        if self._queue or self._busy:
+            done = _Flush()
+            self._push(done)
+            self._urgent = True
+            self._wake()
+            done.wait()
         if self._error is not None:
             error, self._error = self._error, None
             raise error
 
+    def _sleep(self, length: int, timeout: float) -> bool:
+        """Wait until the queue holds ``length`` entries (or a flush waits, when ``length`` > 1)
+        or ``timeout`` passes; false when it passed. (``_wakeup`` is cleared before
+        ``_wake_at`` is set and the queue checked: a producer that queues after the check
+        finds ``_wake_at`` set and wakes it.)"""
+        self._wakeup.clear()
+        self._wake_at = length
+        woken = True
+        if len(self._queue) < length and not (length > 1 and self._urgent):
+            woken = self._wakeup.wait(timeout)
+        self._wake_at = _NEVER
+        return woken
+
+    def _take(self) -> tuple[list[Any], list[_Flush]]:
+        """Up to ``batch_size`` entries from the queue, and the flush markers among them."""
+        self._busy = True  # before the queue empties: see flush
+        self._urgent = False  # (set again below if a marker stays in the queue)
+        queue = self._queue
+        batch: list[Any] = []
+        markers: list[_Flush] = []
+        while len(batch) < self.batch_size and queue:
+            entry = queue.popleft()
+            kind = type(entry)
+            if kind is _Flush:
+                markers.append(entry)
+                continue
+            if kind is CounterAdd:
+                entry.queued = False  # before the writer reads its tallies: see add_counters
+            batch.append(entry)
+        if queue and any(type(entry) is _Flush for entry in tuple(queue)):
+            self._urgent = True
+        return batch, markers
+
     def _run(self) -> None:
         try:
             self._write_until_idle()
-        finally:
-            with self._cond:
-                if self._thread is threading.current_thread():
-                    self._thread = None  # the next put starts a new writer
+        except BaseException as exc:  # (the connection could not be opened) reported to the next flush
+            self._error = exc
+            with self._lock:
+                self._thread = None
+            self._busy = False
+            self._release()
+
+    def _release(self) -> None:
+        """Drop what is queued, releasing the flushes that wait (the writer thread failed)."""
+        while self._queue:
+            entry = self._queue.popleft()
+            if type(entry) is _Flush:
+                entry.set()
 
     def _write_until_idle(self) -> None:
         conn = open_connection(self.path)
-        cond = self._cond
+        queue = self._queue
         while True:
-            with cond:
-                while not self._items:
-                    if not cond.wait(_IDLE_SECONDS) and not self._items:
-                        self._thread = None  # idle: the next put starts a new writer
+            if not queue and not self._sleep(1, _IDLE_SECONDS) and not queue:
+                with self._lock:  # idle: the thread ends, the next put starts a new one
+                    me, self._thread = self._thread, None  # (before the queue is looked at: a
+                    if not queue:  # put after the look finds no thread and starts one)
+                        self._counted.clear()
                         conn.close()
                         return
-                deadline = time.monotonic() + self.interval
-                while len(self._items) < self.batch_size and not self._urgent:
-                    remaining = deadline - time.monotonic()
-                    if remaining <= 0:
-                        break
-                    cond.wait(remaining)
-                batch = self._items[: self.batch_size]
-                del self._items[: self.batch_size]
-                self._taken += len(batch)
+                    self._thread = me
+            if not queue:
+                continue
+            if len(queue) < self.batch_size and not self._urgent:
+                self._sleep(self.batch_size, self.interval)
+            batch, markers = self._take()
             try:
-                _write_batch(conn, batch)
+                committed = _write_batch(conn, batch) if batch else {}
             except BaseException as exc:  # reported to the next flush
                 self._error = exc
-            with cond:
-                self._written += len(batch)
-                for key in [k for k, (_, last) in self._counters.items() if last <= self._written]:
-                    del self._counters[key]
-                for key in [k for k, (_, at) in self._open_adds.items() if at <= self._taken]:
-                    del self._open_adds[key]
-                cond.notify_all()
+                committed = {}
+            if committed:
+                self._publish(committed)
+            self._busy = False
+            for marker in markers:
+                marker.set()
+
+    def _publish(self, committed: _Committed) -> None:
+        """Publish the committed counter items (see :meth:`add_counters`)."""
+        with self._lock:
+            for added, pair in committed.items():
+                added.committed = pair  # (one assignment: the item and its tallies go together)
+                registered = self._counted.get(added.key)
+                if registered is not None and registered is not added and registered not in committed:
+                    registered.committed = (pair[0], registered.committed[1])
 
     @classmethod
     def flush_all(cls) -> None:

@@ -165,7 +165,7 @@ def test_counter_additions_queued_together_are_written_as_one(tmp_path: Path):
     # THEN each call saw the count so far, the queue holds one addition of the node (and the
     # step), and what is written is every addition
     assert seen == list(range(1, 51))
-    assert len(writer._items) == 2
+    assert len(writer._queue) == 2
     assert store.get_progress("r1", "each") == {"succeeded": 50, "total": 50}
     # AND an addition queued after the writer took the earlier ones is written too
     assert store.add_progress("r1", "each", {"failed": 1}) == {"succeeded": 50, "total": 50, "failed": 1}
