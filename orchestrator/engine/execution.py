@@ -2,7 +2,8 @@
 
 Contract
 --------
-* :class:`Execution` owns the history (a list of AWS-shaped event dicts, ids from 1), the
+* :class:`Execution` owns the history (a list of AWS-shaped event dicts, ids from 1, dense,
+  in id order; strands append to it without a lock, see :meth:`Execution.event`), the
   static parts of the context object (``Execution.RedriveCount``: 0, or the round of a redrive;
   ``Execution.RedriveTime`` once redriven) and the root cancel scope. ``Execution.event``
   appends an event and hands it to the listener.
@@ -18,6 +19,9 @@ Event shape (as GetExecutionHistory, with ``timestamp`` in epoch seconds)::
 
 from __future__ import annotations
 
+import itertools
+import operator
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -65,6 +69,9 @@ class _NoValue:
 
 NO_VALUE: Any = _NoValue()
 """What a value listener is given with an event that holds no JSON value (see :class:`Execution`)."""
+
+_event_id = operator.itemgetter("id")
+"""(C code: a sort by it runs whole under the GIL, no strand appends to the list meanwhile)"""
 
 _DETAIL_KEYS: dict[str, str] = {}
 
@@ -122,12 +129,17 @@ class Execution:
         engine's own: it must not be changed."""
         self.express = express
         self.record_history = record_history
-        self.history: list[dict[str, Any]] = []
-        self._count = 0
+        self._events: list[dict[str, Any]] = []
+        self._ids = itertools.count(1)
         self.max_history_events = None if express else max_history_events
+        self._id_limit = sys.maxsize if self.max_history_events is None else self.max_history_events
+        """The first id an event that does not end the execution cannot have."""
+        self._kept = EXPRESS_HISTORY_KEPT if express else sys.maxsize
+        """The last id of an event kept in the history (but the execution's end)."""
         self.history_exceeded: HistoryLimitExceeded | None = None
         self.wall_deadline = time.monotonic() + wall_limit_seconds if wall_limit_seconds is not None else None
         self.lock = threading.Lock()
+        """Taken only at the history limit (see :meth:`event`)."""
         self.cancel = CancelScope()
         execution: dict[str, Any] = {
             "Id": arn,
@@ -143,7 +155,23 @@ class Execution:
         self.context_execution = execution
         self.context_state_machine = {"Id": state_machine_arn, "Name": state_machine_name}
 
+    @property
+    def history(self) -> list[dict[str, Any]]:
+        """The events kept, in id order. (Strands append them without a lock: an event may be
+        appended after one with a greater id. Sorting a list sorted but for a few runs takes
+        linear time, and runs whole under the GIL: no append happens during it.)"""
+        self._events.sort(key=_event_id)
+        return self._events
+
     def event(self, strand: Strand, event_type: str, details: dict[str, Any] | None, value: Any = NO_VALUE) -> int:
+        """Append an event after ``strand``'s last one and hand it to the listeners; return its id.
+
+        Ids are dense from 1, taken without a lock (``next`` of an ``itertools.count`` is one
+        atomic step under the GIL): each strand's events get increasing ids, and every id
+        below the history limit is an event kept. Only an event that reaches the limit takes
+        :attr:`lock`: the first one fails the execution (``HistoryLimitExceeded``), later ones
+        are dropped, and the execution's end gets the limit's id (the ids taken past it were
+        dropped)."""
         event: dict[str, Any] = {
             "id": 0,
             "previousEventId": strand.prev,
@@ -152,26 +180,34 @@ class Execution:
         }
         if details is not None:
             event[details_key(event_type)] = details
-        with self.lock:
-            if self.history_exceeded is not None and event_type not in FINAL_EVENTS:
+        eid = next(self._ids)
+        if eid >= self._id_limit:
+            eid = self._at_limit(event_type, eid)
+            if not eid:
                 return strand.prev  # the execution is failing: nothing more is written
-            limit = self.max_history_events
-            if limit is not None and self._count >= limit - 1 and event_type not in FINAL_EVENTS:
-                self.history_exceeded = exceeded = HistoryLimitExceeded(limit)
-                self.cancel.cancel(exceeded)
-                raise exceeded
-            self._count += 1
-            event["id"] = eid = self._count
-            if self.record_history and (
-                not self.express or len(self.history) < EXPRESS_HISTORY_KEPT or event_type in FINAL_EVENTS
-            ):
-                self.history.append(event)
+        event["id"] = eid
+        if self.record_history and (eid <= self._kept or event_type in FINAL_EVENTS):
+            self._events.append(event)
         strand.prev = eid
         if self.listener is not None:
             self.listener(event)
         if self.value_listener is not None:
             self.value_listener(event, value)
         return eid
+
+    def _at_limit(self, event_type: str, eid: int) -> int:
+        """The id of an event whose id ``eid`` reaches the history limit, or 0 if it is
+        dropped; raises for the first one that cannot be written."""
+        limit = self._id_limit
+        with self.lock:
+            if event_type in FINAL_EVENTS:
+                return eid if self.history_exceeded is None else limit
+            if self.history_exceeded is None:
+                self.history_exceeded = exceeded = HistoryLimitExceeded(limit)
+                self.cancel.cancel(exceeded)
+                raise exceeded
+            return 0
+
 
 
 class Strand:

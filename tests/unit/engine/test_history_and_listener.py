@@ -4,6 +4,9 @@ listener sees every event as it is appended (entered events carry the input, exi
 from __future__ import annotations
 
 import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from orchestrator.engine import Engine, VirtualClock
 
@@ -54,3 +57,71 @@ def test_failed_execution_event_carries_error_and_cause() -> None:
     r = Engine(d, clock=VirtualClock()).start({})
     assert r.history[-1] == {**r.history[-1], "type": "ExecutionFailed",
                              "executionFailedEventDetails": {"error": "E", "cause": "C"}}
+
+
+def _map_of_tasks(concurrency: int) -> dict:
+    return {
+        "StartAt": "M",
+        "States": {
+            "M": {
+                "Type": "Map",
+                "MaxConcurrency": concurrency,
+                "ResultPath": None,
+                "ItemProcessor": {"StartAt": "T", "States": {"T": {
+                    "Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+                    "Parameters": {"FunctionName": "f", "Payload.$": "$"}, "End": True}}},
+                "End": True,
+            }
+        },
+    }
+
+
+@contextmanager
+def frequent_switches() -> Iterator[None]:
+    """The interpreter switches threads as often as it can: races show up, if there are any."""
+    before = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        yield
+    finally:
+        sys.setswitchinterval(before)
+
+
+def test_iterations_running_on_threads_at_once_give_dense_ids_in_order() -> None:
+    # GIVEN a Map of 3000 items run by 10 threads at once (real clock)
+    seen: list[dict] = []
+    with frequent_switches():
+        r = Engine(_map_of_tasks(10), mocks={"T": {"payload": "x"}}, listener=seen.append).start(list(range(3000)))
+    # THEN the history holds every event once, ids 1, 2, 3... in order, each after its predecessor
+    assert r.status == "SUCCEEDED"
+    assert [e["id"] for e in r.history] == list(range(1, len(r.history) + 1))
+    assert all(e["previousEventId"] < e["id"] for e in r.history)
+    assert sorted(e["id"] for e in seen) == [e["id"] for e in r.history]
+    assert sum(e["type"] == "MapIterationSucceeded" for e in r.history) == 3000
+
+
+def test_a_standard_execution_past_its_history_limit_fails_with_the_limits_events() -> None:
+    # GIVEN a Standard execution allowed 100 history events, and a Map of 300 items on 10 threads
+    with frequent_switches():
+        r = Engine(_map_of_tasks(10), mocks={"T": {"payload": "x"}}, max_history_events=100).start(list(range(300)))
+    # THEN it fails with States.Runtime, and its history is events 1..99 and the failure as 100
+    assert (r.status, r.error) == ("FAILED", "States.Runtime")
+    assert [e["id"] for e in r.history] == list(range(1, 101))
+    assert r.history[-1]["type"] == "ExecutionFailed"
+    assert "maximum number of history events (100)" in r.history[-1]["executionFailedEventDetails"]["cause"]
+
+
+def test_an_express_execution_keeps_its_first_events_and_its_end(monkeypatch) -> None:
+    # GIVEN an Express execution that keeps 50 events in memory, and a Map of 100 items on 10 threads
+    from orchestrator.engine import execution
+
+    monkeypatch.setattr(execution, "EXPRESS_HISTORY_KEPT", 50)
+    with frequent_switches():
+        r = Engine(_map_of_tasks(10), mocks={"T": {"payload": "x"}}, state_machine_type="EXPRESS").start(
+            list(range(100))
+        )
+    # THEN it succeeds, and its history is events 1..50 and the end (with the id it had)
+    assert r.status == "SUCCEEDED"
+    ids = [e["id"] for e in r.history]
+    assert ids[:-1] == list(range(1, 51)) and ids[-1] > 50
+    assert r.history[-1]["type"] == "ExecutionSucceeded"
