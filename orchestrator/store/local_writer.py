@@ -356,8 +356,9 @@ class BatchWriter:
             self._urgent = True
             self._wake()
             done.wait()
-        if self._error is not None:
-            error, self._error = self._error, None
+        error = self._error
+        if error is not None:  # (two flushes at once may both raise it)
+            self._error = None
             raise error
 
     def _sleep(self, length: int, timeout: float) -> bool:
@@ -398,17 +399,24 @@ class BatchWriter:
             self._write_until_idle()
         except BaseException as exc:  # (the connection could not be opened) reported to the next flush
             self._error = exc
-            with self._lock:
-                self._thread = None
             self._busy = False
             self._release()
+            with self._lock:
+                self._thread = None  # (before the queue is looked at, as when idle)
+            if self._queue:  # queued while it was released: a new writer thread takes it
+                self._start()
 
     def _release(self) -> None:
-        """Drop what is queued, releasing the flushes that wait (the writer thread failed)."""
-        while self._queue:
-            entry = self._queue.popleft()
-            if type(entry) is _Flush:
+        """Drop what is queued, releasing the flushes that wait (the writer thread failed; a
+        counter item's additions stay in its tallies, for its next commit)."""
+        queue = self._queue
+        while queue:
+            entry = queue.popleft()
+            kind = type(entry)
+            if kind is _Flush:
                 entry.set()
+            elif kind is CounterAdd:
+                entry.queued = False
 
     def _write_until_idle(self) -> None:
         conn = open_connection(self.path)

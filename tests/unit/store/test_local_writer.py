@@ -164,3 +164,30 @@ def test_an_idle_writer_thread_ends_and_the_next_entry_starts_another(tmp_path: 
     assert [step.node for step in store.list_steps("r1")] == ["a"]
     assert store.get_progress("r1", "each") == {"succeeded": 3}
     store.close()
+
+
+def test_a_writer_thread_that_cannot_open_the_database_reports_it_and_keeps_the_counts(tmp_path: Path, monkeypatch):
+    # GIVEN a store whose next writer thread cannot open the database
+    monkeypatch.setattr(local_writer, "_IDLE_SECONDS", 0.01)
+    store = LocalRunStore(tmp_path / "runs.sqlite3", flush_interval=0.001)
+    store.create_run(Run(run_id="r1", flow="f"))
+    writer = store._writer
+    assert writer is not None
+    wait_until(lambda: writer._thread is None)
+    real = local_writer.open_connection
+
+    def refuse(path: Path) -> sqlite3.Connection:
+        raise sqlite3.OperationalError("unable to open database file")
+
+    monkeypatch.setattr(local_writer, "open_connection", refuse)
+    # WHEN a count and a step are queued
+    assert store.add_progress("r1", "each", {"succeeded": 1}) == {"succeeded": 1}
+    store.record_step(Step("r1", "a", "SUCCEEDED", index=0, started_at=T0))
+    # THEN the next flush raises the error (the step is lost with it)
+    with pytest.raises(sqlite3.OperationalError):
+        store.flush()
+    # AND once the database opens again, the count goes on with the addition not yet written
+    monkeypatch.setattr(local_writer, "open_connection", real)
+    assert store.add_progress("r1", "each", {"succeeded": 1}) == {"succeeded": 2}
+    assert store.get_progress("r1", "each") == {"succeeded": 2}
+    store.close()
