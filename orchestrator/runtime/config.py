@@ -107,9 +107,10 @@ class DeferredLogger:
             self._logger.thread_safe_append_keys(**keys)
 
     def thread_safe_remove_keys(self, keys: list[str]) -> None:
-        pending = self._pending()
-        for key in keys:
-            pending.pop(key, None)
+        pending: dict[str, Any] | None = getattr(self._local, "keys", None)
+        if pending:
+            for key in keys:
+                pending.pop(key, None)
         if self._logger is not None:
             self._logger.thread_safe_remove_keys(keys)
 
