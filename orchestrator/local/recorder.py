@@ -148,10 +148,10 @@ class StepRecorder:
         try:
             handle = _HANDLERS[kind]
         except KeyError:
+            if kind == MAP_ITEMS_EVENT:  # not a history event (rare: never in the table)
+                _on_notice(self, event, value)
+                return
             handle = _HANDLERS[kind] = _handler(kind)
-        if handle is _on_notice:  # not a history event
-            _on_notice(self, event, value)
-            return
         history = self.history
         if len(history) < self.history_kept or kind in FINAL_EVENTS:
             history.append(event)
@@ -348,8 +348,6 @@ def _handler(kind: str) -> _Handler:
         return StepRecorder._scheduled
     if kind == "MapStateStarted":
         return _on_map_started
-    if kind == MAP_ITEMS_EVENT:
-        return _on_notice
     if kind.endswith("StateExited"):
         return StepRecorder._exited
     if kind.startswith("MapIteration"):
