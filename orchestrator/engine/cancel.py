@@ -88,9 +88,9 @@ class CancelScope:
     def cancel(self, reason: Halt) -> None:
         with self._watched.lock:
             if not self._flag:
+                self.reason = reason  # (before the flag: a reader without the lock sees both)
                 self._flag = True
-                self.reason = reason
-            waits = list(self._watched.waits)
+        waits = self._watched.waits.copy()
         for scope, event in waits:
             if scope.cancelled() is not None:
                 event.set()
@@ -114,15 +114,14 @@ class CancelScope:
         for it wakes, and its next :meth:`check` raises. (Set only once this scope is
         cancelled: a wait in another part of the tree never sees its event set by it.)"""
         entry = (self, event)
-        watched = self._watched
-        with watched.lock:
-            watched.waits.add(entry)
+        # No lock: a set's add and discard are atomic, and :meth:`cancel` sets the flag before it
+        # copies the set, so a wait added after the copy sees the flag at its next check. (Every
+        # task of every strand watches: a lock here made a Map's threads queue behind one another.)
+        self._watched.waits.add(entry)
         return entry
 
     def unwatch(self, entry: tuple[CancelScope, Wakeable]) -> None:
-        watched = self._watched
-        with watched.lock:
-            watched.waits.discard(entry)
+        self._watched.waits.discard(entry)
 
 
 class Wakeable(Protocol):

@@ -42,6 +42,7 @@ from orchestrator.engine.cancel import (
     StrandCancelled,
     Wakeable,
 )
+from orchestrator.engine.strands import StrandGen, drive, run_workers
 
 __all__ = [
     "CancelScope",
@@ -205,7 +206,8 @@ class _VirtualTimeline(Timeline):
             self.t = end
 
 
-Job = Callable[[Timeline], None]
+Job = Callable[[Timeline], "StrandGen | None"]
+"""A Parallel branch or a Map iteration: run at once, or returned as a strand to drive."""
 
 
 class Clock:
@@ -263,41 +265,21 @@ class RealClock(Clock):
         workers = len(jobs) if max_concurrency <= 0 else min(max_concurrency, len(jobs))
         workers = max(1, min(workers, self.max_threads))
 
-        def run(job: Job) -> None:
+        def run(job: Job) -> StrandGen | None:
             if should_stop() or cancel.cancelled() is not None:
-                return
-            job(parent.fork(cancel))
+                return None
+            return job(parent.fork(cancel))
 
-        if workers == 1:
+        if len(jobs) == 1:  # (on this thread: its handler calls are handed to a handler thread)
             for job in jobs:
-                run(job)
+                strand = run(job)
+                if strand is not None:
+                    drive(strand)
             return
         # ``workers`` threads each take the next job when done with one (the caller waits): no
-        # future or hand-off per job, and 100,000 Map items are never queued at once.
-        queue = iter(jobs)
-        lock = threading.Lock()
-        errors: list[BaseException] = []
-
-        def work() -> None:
-            while True:
-                with lock:
-                    job = None if errors else next(queue, None)
-                if job is None:
-                    return
-                try:
-                    run(job)
-                except BaseException as exc:  # raised in the caller once every worker is done
-                    with lock:
-                        errors.append(exc)
-                    return
-
-        threads = [threading.Thread(target=work, name=f"asl-{i}", daemon=True) for i in range(workers)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        if errors:
-            raise errors[0]
+        # future or hand-off per job, and 100,000 Map items are never queued at once. A job's
+        # handlers run on its worker thread (see orchestrator.engine.strands).
+        run_workers(jobs, workers, run)
 
 
 class VirtualClock(Clock):
@@ -346,7 +328,9 @@ class VirtualClock(Clock):
             at = start if len(free) < limit else heapq.heappop(free)
             timeline = _VirtualTimeline(self, at, parent.deadline, cancel)
             try:
-                job(timeline)
+                strand = job(timeline)
+                if strand is not None:
+                    drive(strand)
             finally:
                 heapq.heappush(free, timeline.t)
                 if timeline.t > end:

@@ -4,7 +4,8 @@ Contract
 --------
 :meth:`TaskRunner.call(call, timeline)` performs one attempt of a Task and returns its result
 (for ``.waitForTaskToken`` tasks: the result of submitting the work; the state then waits for
-the token). Resolution order: the state's mock → a local handler (``handlers`` / 
+the token), or, for a local handler, the :class:`HandlerCall` that gives it: the task's strand
+suspends on it, and whoever drives the strand runs it (:mod:`orchestrator.engine.strands`). Resolution order: the state's mock → a local handler (``handlers`` / 
 ``functions_dir``) for Lambda resources → boto3 (``aws-sdk:*``, optimised integrations, and
 Lambda functions that are not local when a session/endpoint is configured). Failures raise
 ``StatesError``; a call that outlives ``TimeoutSeconds`` raises ``States.Timeout``.
@@ -13,26 +14,20 @@ Lambda functions that are not local when a session/endpoint is configured). Fail
 from __future__ import annotations
 
 import json
-import time
 import uuid
 from dataclasses import dataclass
 from typing import Any
 
 from orchestrator.engine.aws_sdk import AwsServices, http_metadata
 from orchestrator.engine.callbacks import TokenRegistry
-from orchestrator.engine.clock import Clock, Signal, Timeline
+from orchestrator.engine.clock import Clock, Timeline
 from orchestrator.engine.errors import StatesError
-from orchestrator.engine.handler_threads import run_in_thread
-from orchestrator.engine.lambda_local import (
-    LambdaContext,
-    LocalFunctions,
-    invoke_handler,
-    lambda_timed_out,
-)
+from orchestrator.engine.handler_call import HandlerCall
+from orchestrator.engine.lambda_local import LambdaContext, LocalFunctions
 from orchestrator.engine.mocks import MockResponse, Mocks
 from orchestrator.engine.resources import Resource
 
-__all__ = ["TaskCall", "TaskRunner", "lambda_invoke_result"]
+__all__ = ["HandlerCall", "TaskCall", "TaskRunner", "lambda_invoke_result"]
 
 
 @dataclass
@@ -47,6 +42,10 @@ class TaskCall:
     token: str | None = None
     map_index: tuple[int, ...] = ()
     """Indices of the Map iterations the task runs in, outermost first."""
+
+
+def _same(payload: Any) -> Any:
+    return payload
 
 
 def lambda_invoke_result(payload: Any, request_id: str | None = None) -> dict[str, Any]:
@@ -129,9 +128,14 @@ class TaskRunner:
             )
             own = self.functions.timeout(name)
             context = LambdaContext(name, arn, own if own is not None else call.timeout)
-            payload = self._run_handler(handler, event, context, call.timeout, timeline, own)
-            request_id = context.aws_request_id
-        elif self.services.configured:
+            if resource.kind == "integration":
+                request_id = context.aws_request_id
+                finish: Any = lambda payload: lambda_invoke_result(payload, request_id)  # noqa: E731
+            else:
+                finish = _same
+            # Whoever drives the task's strand runs it (orchestrator.engine.strands).
+            return HandlerCall(handler, event, context, call.timeout, own, timeline, self.clock.virtual, finish)
+        if self.services.configured:
             payload, request_id = self._remote(reference, event)
         else:
             raise StatesError(
@@ -142,42 +146,6 @@ class TaskRunner:
         if resource.kind == "integration":
             return lambda_invoke_result(payload, request_id)
         return payload
-
-    def _run_handler(self, handler: Any, event: Any, context: LambdaContext, timeout: float | None,
-                     timeline: Timeline, own_timeout: float | None = None) -> Any:
-        """Run a handler within the task's ``TimeoutSeconds`` (``States.Timeout``) and the
-        function's own timeout (``Sandbox.Timedout``), whichever ends first."""
-        limit = timeout if own_timeout is None or (timeout is not None and timeout <= own_timeout) else own_timeout
-
-        def expired() -> StatesError:
-            if own_timeout is not None and limit == own_timeout and (timeout is None or own_timeout < timeout):
-                return lambda_timed_out(context, own_timeout)
-            return StatesError("States.Timeout", None)
-
-        if limit is None or self.clock.virtual:
-            started = time.monotonic()
-            result = invoke_handler(handler, event, context)
-            elapsed = time.monotonic() - started
-            if limit is not None and elapsed > limit:
-                timeline.advance(limit)
-                raise expired()
-            timeline.advance(elapsed)
-            return result
-        box: dict[str, Any] = {}
-        done = Signal()
-
-        def work() -> None:
-            try:
-                box["result"] = invoke_handler(handler, event, context)
-            except BaseException as exc:  # handed back to the waiting thread
-                box["error"] = exc
-
-        # The handler starts once this thread is about to wait for it (see Timeline.wait_event).
-        if not timeline.wait_event(done, limit, start=lambda: run_in_thread(work, done)):
-            raise expired()
-        if "error" in box:
-            raise box["error"]
-        return box["result"]
 
     def _remote(self, reference: str, event: Any) -> tuple[Any, str]:
         from botocore.exceptions import BotoCoreError, ClientError

@@ -24,7 +24,7 @@ get AWS's prefix naming the state and the id of its entered event; a Fail state 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from typing import Any, ClassVar, Final
 
@@ -50,6 +50,7 @@ from orchestrator.engine.states.fields import (
     compile_result_path,
     parse_transition,
 )
+from orchestrator.engine.strands import Suspension
 from orchestrator.engine.template_inline import inline_outcome
 
 __all__ = ["BuildContext", "Caught", "Route", "State", "StateFailed", "StepResult", "error_output", "jsonata_outcome", "located"]
@@ -210,6 +211,9 @@ class State:
     fields: ClassVar[frozenset[str]] = frozenset()
     has_transition: ClassVar[bool] = True
     retry_catch: ClassVar[bool] = False
+    suspends: ClassVar[bool] = False
+    """True for a state whose attempts may call a local handler (a Task): a program runs it by
+    :meth:`execute_strand`, so that its strand can wait for the handler on another thread."""
 
     def __init__(self, name: str, spec: dict[str, Any], where: str, ctx: BuildContext) -> None:
         self.name = name
@@ -289,6 +293,31 @@ class State:
 
     # -- runtime -----------------------------------------------------------------------------
     def execute(self, strand: Strand, raw_input: Any) -> tuple[Any, str | None]:
+        env, entered_at, input_text, entered = self._enter(strand, raw_input)
+        try:
+            output, nxt, assigned = self.run(strand, env, entered_at)
+            text = self._output_text(raw_input, input_text, output)
+        except StateFailed as failed:
+            raise StatesError(failed.error, failed.cause) from None
+        except StatesError as err:
+            raise located(err, self.name, entered) from None
+        return self._exit(strand, output, nxt, assigned, text)
+
+    def execute_strand(self, strand: Strand, raw_input: Any) -> Generator[Suspension, Any, tuple[Any, str | None]]:
+        """:meth:`execute` of a state that suspends its strand while a local handler runs."""
+        env, entered_at, input_text, entered = self._enter(strand, raw_input)
+        try:
+            output, nxt, assigned = yield from self.run_strand(strand, env, entered_at)
+            text = self._output_text(raw_input, input_text, output)
+        except StateFailed as failed:
+            raise StatesError(failed.error, failed.cause) from None
+        except StatesError as err:
+            raise located(err, self.name, entered) from None
+        return self._exit(strand, output, nxt, assigned, text)
+
+    def _enter(self, strand: Strand, raw_input: Any) -> tuple[Env, float, str, int]:
+        """Write the entered event: the state's env, when it was entered, the input's text and
+        the event's id."""
         entered_at = strand.timeline.now()
         last = strand.last_output
         input_text = last[1] if last is not None and last[0] is raw_input else to_json(raw_input)
@@ -300,20 +329,23 @@ class State:
         name = self.name
         retry_count = 0 if self.retry_catch else None
         env = Env(raw_input, strand.variables, lambda: strand.context(name, entered_at, retry_count))
-        try:
-            output, nxt, assigned = self.run(strand, env, entered_at)
-            # A state that passes its input on shares its text: a loop's history holds one copy.
-            text = input_text if output is raw_input else self.output_text(output)
-            if payload_size(text) > MAX_PAYLOAD_BYTES:
-                raise StatesError(
-                    "States.DataLimitExceeded",
-                    f"The state/task '{self.name}' returned a result with a size exceeding the "
-                    f"maximum number of bytes service limit.",
-                )
-        except StateFailed as failed:
-            raise StatesError(failed.error, failed.cause) from None
-        except StatesError as err:
-            raise located(err, self.name, entered) from None
+        return env, entered_at, input_text, entered
+
+    def _output_text(self, raw_input: Any, input_text: str, output: Any) -> str:
+        # A state that passes its input on shares its text: a loop's history holds one copy.
+        text = input_text if output is raw_input else self.output_text(output)
+        if payload_size(text) > MAX_PAYLOAD_BYTES:
+            raise StatesError(
+                "States.DataLimitExceeded",
+                f"The state/task '{self.name}' returned a result with a size exceeding the "
+                f"maximum number of bytes service limit.",
+            )
+        return text
+
+    def _exit(self, strand: Strand, output: Any, nxt: str | None, assigned: dict[str, Any] | None,
+              text: str) -> tuple[Any, str | None]:
+        """Assign the variables and write the exited event."""
+        name = self.name
         if assigned:
             strand.variables.values.update(assigned)  # Variables.assign
             shown = {}
@@ -341,6 +373,16 @@ class State:
             result = self.retrying(strand, env, effective, entered_at)
         else:
             result = self.work(strand, env, effective)
+        return self.process(strand, env, effective, result)
+
+    def run_strand(self, strand: Strand, env: Env, entered_at: float) -> Generator[Suspension, Any, StepResult]:
+        """:meth:`run` of a state with Retry/Catch whose attempts may suspend the strand."""
+        effective = env.input if self.input_path is None else self.input_path(env)
+        result = yield from self.retrying_strand(strand, env, effective, entered_at)
+        return self.process(strand, env, effective, result)
+
+    def process(self, strand: Strand, env: Env, effective: Any, result: Any) -> StepResult:
+        """The route's result processing of the work's ``result``."""
         kind = result.__class__
         if kind is Route:  # a Choice rule (or Default): the result is the effective input
             route, result = result, effective
@@ -377,6 +419,11 @@ class State:
         """One attempt of the work of a state with Retry/Catch (``retries`` before it)."""
         raise NotImplementedError
 
+    def attempt_strand(self, strand: Strand, env: Env, effective: Any, entered_at: float,
+                       retries: int) -> Generator[Suspension, Any, Any]:
+        """:meth:`attempt` as a generator that may suspend the strand (states that suspend)."""
+        raise NotImplementedError
+
     def retrying(self, strand: Strand, env: Env, effective: Any, entered_at: float) -> Any:
         """:meth:`attempt` until it returns, retrying as the Retry field says: the result, or
         :class:`Caught` when a catcher took the error; an error nobody handles is raised."""
@@ -386,17 +433,40 @@ class State:
             try:
                 return self.attempt(strand, env, effective, entered_at, retries)
             except StatesError as err:
-                if err.error in TERMINAL_ERRORS:
-                    raise
-                delay = policy.next_delay(err.error) if policy is not None else None
-                if delay is not None:
+                caught = self.recover(strand, err, policy)
+                if caught is None:
                     retries += 1
-                    strand.timeline.sleep(delay)
                     continue
-                for catcher, route in self.catch_routes:
-                    if catcher.matches(err.error):
-                        return Caught(route, err)
-                raise
+                return caught
+
+    def retrying_strand(self, strand: Strand, env: Env, effective: Any,
+                        entered_at: float) -> Generator[Suspension, Any, Any]:
+        """:meth:`retrying` of :meth:`attempt_strand`."""
+        policy = RetryPolicy(self.retriers) if self.retriers else None
+        retries = 0
+        while True:
+            try:
+                return (yield from self.attempt_strand(strand, env, effective, entered_at, retries))
+            except StatesError as err:
+                caught = self.recover(strand, err, policy)
+                if caught is None:
+                    retries += 1
+                    continue
+                return caught
+
+    def recover(self, strand: Strand, err: StatesError, policy: RetryPolicy | None) -> Caught | None:
+        """After a failed attempt: None to try again (Retry's delay has been waited), or the
+        :class:`Caught` of the catcher that takes the error; an error nobody handles is raised."""
+        if err.error in TERMINAL_ERRORS:
+            raise err
+        delay = policy.next_delay(err.error) if policy is not None else None
+        if delay is not None:
+            strand.timeline.sleep(delay)
+            return None
+        for catcher, route in self.catch_routes:
+            if catcher.matches(err.error):
+                return Caught(route, err)
+        raise err
 
     def apply_result_path(self, result_path: Any, raw_input: Any, result: Any) -> Any:
         if result_path == "$":

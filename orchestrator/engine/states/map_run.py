@@ -24,6 +24,7 @@ from orchestrator.engine.errors import StatesError
 from orchestrator.engine.execution import NO_VALUE, Execution, Strand
 from orchestrator.engine.program import Program
 from orchestrator.engine.states.base import error_output
+from orchestrator.engine.strands import StrandGen
 
 __all__ = ["MAP_ITEMS_EVENT", "run_iterations"]
 
@@ -76,14 +77,14 @@ def run_iterations(
         return tolerated_pct is not None and total > 0 and count * 100.0 / total > tolerated_pct
 
     def job(index: int) -> Any:
-        def run(timeline: Timeline) -> None:
+        def run(timeline: Timeline) -> StrandGen:
             child = run_strand.fork(timeline, cancel, distributed)
             child.map_index = run_strand.map_index + (index,)
             details = {"name": name, "index": index}
             if not distributed:
                 child.event("MapIterationStarted", details)
             try:
-                results[index] = processor.run(child, inputs[index])
+                results[index] = yield from processor.strand(child, inputs[index])
             except StatesError as err:
                 if not distributed:
                     child.event("MapIterationFailed", details)

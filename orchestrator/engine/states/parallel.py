@@ -17,6 +17,7 @@ from orchestrator.engine.payload_templates import compile_jsonata_value, compile
 from orchestrator.engine.program import Program
 from orchestrator.engine.scope import Env
 from orchestrator.engine.states.base import BuildContext, State
+from orchestrator.engine.strands import StrandGen
 
 __all__ = ["ParallelState", "run_children"]
 
@@ -71,10 +72,10 @@ def run_children(strand: Strand, work: list[tuple[Program, Any]], max_concurrenc
     def job(i: int) -> Any:
         program, value = work[i]
 
-        def run(timeline: Timeline) -> None:
+        def run(timeline: Timeline) -> StrandGen:
             child = strand.fork(timeline, cancel, isolated)
             try:
-                results[i] = program.run(child, value)
+                results[i] = yield from program.strand(child, value)
             except StatesError as err:
                 if not failure:
                     failure.append(err)

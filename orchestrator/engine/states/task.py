@@ -9,6 +9,7 @@ Arguments are evaluated per attempt (``$$.State.RetryCount``, ``$$.Task.Token`` 
 
 from __future__ import annotations
 
+from collections.abc import Generator
 from typing import Any
 
 from orchestrator.engine.errors import AslDefinitionError, StatesError
@@ -23,7 +24,8 @@ from orchestrator.engine.resources import parse_resource
 from orchestrator.engine.scope import Env
 from orchestrator.engine.states.base import BuildContext, State
 from orchestrator.engine.states.fields import compile_limit_field
-from orchestrator.engine.task_runner import TaskCall
+from orchestrator.engine.strands import Suspension, drive
+from orchestrator.engine.task_runner import HandlerCall, TaskCall
 
 __all__ = ["TaskState"]
 
@@ -33,6 +35,7 @@ _MAX_SECONDS = 99999999
 class TaskState(State):
     type = "Task"
     retry_catch = True
+    suspends = True
     fields = frozenset(
         {
             "Next", "End", "Resource", "Parameters", "Arguments", "ResultSelector", "ResultPath",
@@ -101,17 +104,22 @@ class TaskState(State):
         return float(raw)
 
     def attempt(self, strand: Strand, env: Env, effective: Any, entered_at: float, retries: int) -> Any:
+        return drive(self.attempt_strand(strand, env, effective, entered_at, retries))
+
+    def attempt_strand(self, strand: Strand, env: Env, effective: Any, entered_at: float,
+                       retries: int) -> Generator[Suspension, Any, Any]:
         runner = strand.ex.runner
         waiter = runner.tokens.register() if self.resource.callback else None
         extra = {"Task": {"Token": waiter.token}} if waiter is not None else None
         attempt_env = Env(env.input, env.variables, lambda: strand.context(self.name, entered_at, retries, extra))
         try:
-            return self._attempt(strand, attempt_env, effective, retries, waiter)
+            return (yield from self._attempt(strand, attempt_env, effective, retries, waiter))
         finally:
             if waiter is not None:
                 runner.tokens.release(waiter.token)
 
-    def _attempt(self, strand: Strand, env: Env, effective: Any, retries: int, waiter: Any) -> Any:
+    def _attempt(self, strand: Strand, env: Env, effective: Any, retries: int,
+                 waiter: Any) -> Generator[Suspension, Any, Any]:
         if self.jsonata:
             payload = self.arguments(env) if self.arguments is not None else env.input
             timeout_env = env
@@ -157,6 +165,8 @@ class TaskState(State):
                 result = runner.mocked_result(call, mock, strand.timeline)
             else:
                 result = runner.call(call, strand.timeline)
+                if type(result) is HandlerCall:  # a local handler: whoever drives the strand runs it
+                    result = yield result
                 if waiter is not None:
                     strand.event("TaskSubmitted", {**ident, "output": to_json(result), "outputDetails": {"truncated": False}})
                     left = None if timeout is None else max(timeout - (strand.timeline.now() - start), 0.0)

@@ -69,7 +69,7 @@ def test_cancelling_the_root_wakes_a_real_sleep_below_it() -> None:
 
 @pytest.mark.parametrize("finished_first", [True, False])
 def test_a_handler_that_finishes_wakes_only_its_own_task(finished_first: bool) -> None:
-    # GIVEN a Parallel of two local handlers with timeouts (each runs on a handler thread),
+    # GIVEN a Parallel of two local handlers with timeouts (each runs on its branch's thread),
     # the first one held until the second has finished
     gate = threading.Event()
 
