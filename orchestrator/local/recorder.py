@@ -13,7 +13,6 @@ inlined sub-flow ``verify``; ``<node>/do`` for each item of a foreach or iterati
 from __future__ import annotations
 
 import json
-import math
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -110,6 +109,7 @@ class StepRecorder:
         self.redrive = redrive
         self.replayed = replayed
         self.replayed_items = replayed_items
+        self.replaying = bool(replayed or replayed_items)
         self.lock = threading.Lock()
         self.open: dict[tuple[str, int], dict[str, Any]] = {}
         self.by_event: dict[int, tuple[str, int]] = {}
@@ -145,41 +145,20 @@ class StepRecorder:
         its last event are only touched by the strand that runs it (dict operations are atomic),
         and progress events are emitted one at a time."""
         kind = event["type"]
-        action = _ACTIONS.get(kind)
-        if action is None:
-            action = _ACTIONS[kind] = _action(kind)
-        if action is _NOTICE:  # not a history event
-            key = self.by_event.get(event.get("previousEventId", -1))
-            if key is not None and self.map_started is not None:
-                self.map_started(key, event)
-            return
+        try:
+            handle = _HANDLERS[kind]
+        except KeyError:
+            if kind == MAP_ITEMS_EVENT:  # not a history event (rare: never in the table)
+                _on_notice(self, event, value)
+                return
+            handle = _HANDLERS[kind] = _handler(kind)
         history = self.history
         if len(history) < self.history_kept or kind in FINAL_EVENTS:
             history.append(event)
-        if action is _ENTERED:
-            self._entered(event.get("stateEnteredEventDetails") or {}, event, value)
-            return
-        if action is _ITERATION:
-            return
-        # The events of one state follow each other (previousEventId) from its StateEntered:
-        # each takes over its predecessor's place, so only the last event of each open state is
-        # known. (Only a Map's or Parallel's start precedes several events: its iterations' and
-        # branches' first events, which are never followed here.)
-        key = self.by_event.pop(event.get("previousEventId", -1), None)
-        if key is None:
-            return
-        if action is _EXITED:  # the state is done: its events lead nowhere now
-            self._exited(key, event.get("stateExitedEventDetails") or {}, event, value)
-            return
-        self.by_event[event["id"]] = key
-        if action is _SCHEDULED:
-            self._scheduled(key, _details(event, kind), value)
-        elif action is _FAILED:
-            self._failed(key, _details(event, kind))
-        elif action is _MAP_STARTED and self.map_started is not None:
-            self.map_started(key, event)
+        handle(self, event, value)
 
-    def _entered(self, details: dict[str, Any], event: dict[str, Any], value: Any) -> None:
+    def _entered(self, event: dict[str, Any], value: Any) -> None:
+        details = event.get("stateEnteredEventDetails") or {}
         name = details.get("name", "")
         node = self.step_names.get(name)
         if node is None:
@@ -195,24 +174,35 @@ class StepRecorder:
                 if owner is not None:
                     self.by_event[event["id"]] = (owner, event["id"])
             return
-        key = (node, event["id"])
-        self.by_event[event["id"]] = key
+        eid = event["id"]
+        key = (node, eid)
+        self.by_event[eid] = key
         # The input (as text, parsed when it is recorded, unless the engine gave its value): a
         # function's input replaces it.
-        self.open[key] = {"started": event.get("timestamp", time.time()), "attempt": 0, "index": None,
-                          **({"input_text": details.get("input")} if value is NO_VALUE else {"input": value})}
+        started = event["timestamp"] if "timestamp" in event else time.time()
+        if value is NO_VALUE:
+            self.open[key] = {"started": started, "attempt": 0, "index": None, "input_text": details.get("input")}
+        else:
+            self.open[key] = {"started": started, "attempt": 0, "index": None, "input": value}
         if self.on_node is not None:
             self.emit(NodeEvent(node, "RUNNING"))
 
-    def _scheduled(self, key: tuple[str, int], details: dict[str, Any], value: Any) -> None:
-        text = details.get("parameters")
+    def _scheduled(self, event: dict[str, Any], value: Any) -> None:
+        by_event = self.by_event
+        key = by_event.pop(event.get("previousEventId", -1), None)
+        if key is None:
+            return
+        by_event[event["id"]] = key
+        text = (event.get("taskScheduledEventDetails") or {}).get("parameters")
         if text is None:
             return
         params = maybe_json(text) if value is NO_VALUE else value
         payload = params.get("Payload") if isinstance(params, dict) else None
-        if not isinstance(payload, dict) or not isinstance(payload.get("context"), dict):
+        if not isinstance(payload, dict):
             return
-        context: dict[str, Any] = payload["context"]
+        context = payload.get("context")
+        if not isinstance(context, dict):
+            return
         node = key[0]
         record = self.open.get(key)
         if record is None:
@@ -222,13 +212,14 @@ class StepRecorder:
         if attempt > record["attempt"]:
             self.emit(NodeEvent(node, "RETRY", record.get("index"), attempt))
         record["attempt"] = attempt
-        record["index"] = context.get("index") if isinstance(context.get("index"), int) else None
+        index = context.get("index")
+        record["index"] = index if isinstance(index, int) else None
         record["input"] = payload.get("input")
         record.pop("input_text", None)
         # The payload, for `flowctl events sample`: its params only where they are not the run's own
         # (a sub-flow's), so the run's parameters are not copied into every step.
-        record["payload"] = {"context": context} | (
-            {"params": payload.get("params")} if payload.get("params") != self.params else {})
+        given = payload.get("params")
+        record["payload"] = {"context": context, "params": given} if given != self.params else {"context": context}
         if "token" in payload and "event" in payload:  # a wait_for node, parked on the waiter
             self.emit(NodeEvent(node, "RUNNING", record["index"], attempt,
                                 detail=f"waiting for event {payload['event']!r}, key {payload.get('key')!r}"))
@@ -245,14 +236,19 @@ class StepRecorder:
                          started_at=iso_time(started)))
         self.emit(NodeEvent(key[0], "FAILED", record.get("index"), record["attempt"], failure_headline(error, cause)))
 
-    def _exited(self, key: tuple[str, int], details: dict[str, Any], event: dict[str, Any], value: Any) -> None:
+    def _exited(self, event: dict[str, Any], value: Any) -> None:
+        # The state is done: its events lead nowhere now.
+        key = self.by_event.pop(event.get("previousEventId", -1), None)
+        if key is None:
+            return
         node = key[0]
         record = self.open.pop(key, None)
         if record is None:
             return
-        started = float(record["started"]) if isinstance(record["started"], (int, float)) else time.time()
-        stopped = float(event.get("timestamp", time.time()))
-        output = maybe_json(details.get("output")) if value is NO_VALUE else value
+        started = record["started"]
+        started = float(started) if isinstance(started, (int, float)) else time.time()
+        stopped = float(event["timestamp"] if "timestamp" in event else time.time())
+        output = value if value is not NO_VALUE else maybe_json((event.get("stateExitedEventDetails") or {}).get("output"))
         if "/" not in node:  # a top-level node (not one item or iteration of a loop)
             self.outputs[node] = output
         failed = record.get("failed")
@@ -267,17 +263,21 @@ class StepRecorder:
                 error=error, cause=cause,
             ))
             return
+        step_output = {"input": _input(record), "output": output}
+        payload = record.get("payload")
+        if payload is not None:
+            step_output.update(payload)
         self._store(Step(
-            self.run_id, node, "SUCCEEDED", record.get("index") or 0, record["attempt"],
+            self.run_id, node, "SUCCEEDED", record["index"] or 0, record["attempt"],
             started_at=iso_time(started), stopped_at=iso_time(stopped), duration_ms=int((stopped - started) * 1000),
-            output={"input": _input(record), "output": output, **record.get("payload", {})},
+            output=step_output,
         ))
         if self.on_node is not None:
             self.emit(NodeEvent(node, "SUCCEEDED", record.get("index"), record["attempt"]))
 
     def _store(self, step: Step) -> None:
-        if (self.store is not None and step.node not in self.replayed and step.node != self.stopped
-                and (step.node, step.index) not in self.replayed_items):
+        if self.store is not None and step.node != self.stopped and (
+                not self.replaying or (step.node not in self.replayed and (step.node, step.index) not in self.replayed_items)):
             step.redrive = self.redrive
             self.store.record_step(step)
 
@@ -288,27 +288,71 @@ HISTORY_KEPT = EXPRESS_HISTORY_KEPT
 engine keeps them: a foreach of 10,000 items writes 90,000, and keeping every one cost memory
 and the garbage collector's time (it walks them all again and again)."""
 
-_ENTERED, _SCHEDULED, _EXITED, _FAILED, _ITERATION, _MAP_STARTED, _NOTICE, _OTHER = (
-    "entered", "scheduled", "exited", "failed", "iteration", "map started", "notice", "other")
+# What the recorder does with each kind of event. The events of one state follow each other
+# (previousEventId) from its StateEntered: each takes over its predecessor's place, so only the
+# last event of each open state is known. (Only a Map's or Parallel's start precedes several
+# events: its iterations' and branches' first events, which are never followed here.)
+
+
+def _on_notice(recorder: StepRecorder, event: dict[str, Any], value: Any) -> None:
+    """The engine's listener-only notice (a batching Map's item count): not a history event."""
+    key = recorder.by_event.get(event.get("previousEventId", -1))
+    if key is not None and recorder.map_started is not None:
+        recorder.map_started(key, event)
+
+
+def _follow(recorder: StepRecorder, event: dict[str, Any]) -> tuple[str, int] | None:
+    """The open state ``event`` is the next event of (it takes its predecessor's place), or None."""
+    by_event = recorder.by_event
+    key = by_event.pop(event.get("previousEventId", -1), None)
+    if key is not None:
+        by_event[event["id"]] = key
+    return key
+
+
+def _on_iteration(recorder: StepRecorder, event: dict[str, Any], value: Any) -> None:
+    """An inline Map's iteration begins or ends: no state's own event."""
+
+
+def _on_other(recorder: StepRecorder, event: dict[str, Any], value: Any) -> None:
+    """Another event of an open state (a task's start, success...): :func:`_follow`, inlined (two
+    events of every task)."""
+    by_event = recorder.by_event
+    key = by_event.pop(event.get("previousEventId", -1), None)
+    if key is not None:
+        by_event[event["id"]] = key
+
+
+def _on_failed(recorder: StepRecorder, event: dict[str, Any], value: Any) -> None:
+    key = _follow(recorder, event)
+    if key is not None:
+        recorder._failed(key, _details(event, event["type"]))
+
+
+def _on_map_started(recorder: StepRecorder, event: dict[str, Any], value: Any) -> None:
+    key = _follow(recorder, event)
+    if key is not None and recorder.map_started is not None:
+        recorder.map_started(key, event)
+
+
+_Handler = Callable[[StepRecorder, dict[str, Any], Any], None]
 _FAILURES = frozenset({"TaskFailed", "TaskTimedOut", "LambdaFunctionFailed", "LambdaFunctionTimedOut"})
-_ACTIONS: dict[str, str] = {}
+_HANDLERS: dict[str, _Handler] = {}
 """Event type → what the recorder does with it."""
 
 
-def _action(kind: str) -> str:
+def _handler(kind: str) -> _Handler:
     if kind.endswith("StateEntered"):
-        return _ENTERED
+        return StepRecorder._entered
     if kind == "TaskScheduled":
-        return _SCHEDULED
+        return StepRecorder._scheduled
     if kind == "MapStateStarted":
-        return _MAP_STARTED
-    if kind == MAP_ITEMS_EVENT:
-        return _NOTICE
+        return _on_map_started
     if kind.endswith("StateExited"):
-        return _EXITED
-    if kind.startswith("MapIteration"):  # an inline Map's iteration begins or ends: no state's own
-        return _ITERATION
-    return _FAILED if kind in _FAILURES else _OTHER
+        return StepRecorder._exited
+    if kind.startswith("MapIteration"):
+        return _on_iteration
+    return _on_failed if kind in _FAILURES else _on_other
 
 
 def _details(event: dict[str, Any], kind: str) -> dict[str, Any]:
@@ -325,6 +369,8 @@ def _input(record: dict[str, Any]) -> Any:
 
 _last_second: tuple[int, str] = (-1, "")
 """The last whole second :func:`iso_time` formatted, and its text (steps come many a second)."""
+_MILLISECONDS = tuple(f".{ms:03d}Z" for ms in range(1000))
+"""The text after the second: ``.000Z`` to ``.999Z``."""
 
 
 def iso_time(epoch: float) -> str:
@@ -332,15 +378,14 @@ def iso_time(epoch: float) -> str:
     text of ``datetime.fromtimestamp(epoch, UTC)`` (microseconds rounded half to even, then
     cut to milliseconds), with the date and time of the second formatted once per second."""
     global _last_second
-    fraction, whole = math.modf(epoch)
-    micro = round(fraction * 1e6)
-    if micro >= 1_000_000:
-        whole, micro = whole + 1.0, micro - 1_000_000
     if epoch < 0:
         return datetime.fromtimestamp(epoch, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    whole = int(epoch)
+    micro = round((epoch - whole) * 1e6)  # (exact: a float less its whole part is a float)
+    if micro >= 1_000_000:
+        whole, micro = whole + 1, micro - 1_000_000
     second, text = _last_second
-    if second != int(whole):
-        second = int(whole)
-        text = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
-        _last_second = (second, text)
-    return f"{text}.{micro // 1000:03d}Z"
+    if second != whole:
+        text = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(whole))
+        _last_second = (whole, text)
+    return text + _MILLISECONDS[micro // 1000]

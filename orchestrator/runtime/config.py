@@ -107,9 +107,10 @@ class DeferredLogger:
             self._logger.thread_safe_append_keys(**keys)
 
     def thread_safe_remove_keys(self, keys: list[str]) -> None:
-        pending = self._pending()
-        for key in keys:
-            pending.pop(key, None)
+        pending: dict[str, Any] | None = getattr(self._local, "keys", None)
+        if pending:
+            for key in keys:
+                pending.pop(key, None)
         if self._logger is not None:
             self._logger.thread_safe_remove_keys(keys)
 
@@ -138,7 +139,11 @@ class DeferredLogger:
 
 _lock = threading.Lock()
 _configured: NodeRuntime | None = None
-_cached: tuple[tuple[str | None, ...], NodeRuntime] | None = None
+_cached: tuple[tuple[str | None, ...], NodeRuntime, tuple[Any, ...] | None] | None = None
+"""(the values of :data:`_ENV_KEYS`, the runtime they describe, the same values as ``os.environ``
+holds them, encoded, when they were read from it)."""
+_encoded_keys: tuple[Any, ...] | None = None
+""":data:`_ENV_KEYS` encoded as ``os.environ`` keeps them (bytes on POSIX), made on first use."""
 
 
 def configure(runtime: NodeRuntime | None) -> None:
@@ -153,19 +158,46 @@ def reset_runtime() -> None:
     _configured, _cached = None, None
 
 
+def _encoded_env() -> tuple[Any, ...] | None:
+    """The values of :data:`_ENV_KEYS` as ``os.environ`` holds them (encoded; None where unset),
+    read from its own dict; None when ``os.environ`` is not the standard mapping. ``os.environ.get``
+    encodes the name, decodes the value and, for a name that is not set, raises and catches a
+    KeyError: for the seven names, ~60,000 instructions per call, which ``@node`` makes per
+    invocation. A changed variable changes these values (``os.environ`` writes through its dict)."""
+    global _encoded_keys
+    environ = os.environ
+    data = getattr(environ, "_data", None)
+    if type(data) is not dict:
+        return None
+    names = _encoded_keys
+    if names is None:
+        names = _encoded_keys = tuple(map(environ.encodekey, _ENV_KEYS))  # type: ignore[attr-defined]
+    return tuple(map(data.get, names))
+
+
 def get_runtime(env: Mapping[str, str] | None = None) -> NodeRuntime:
-    """The configured runtime, else the one built from ``env`` (default ``os.environ``)."""
+    """The configured runtime, else the one built from ``env`` (default ``os.environ``), built
+    again when one of the variables it reads changes."""
     global _cached
     if _configured is not None:
         return _configured
-    env = os.environ if env is None else env
-    key = tuple(env.get(name) for name in _ENV_KEYS)
     # Read without the lock (one load of a tuple): taken by every call, the lock made the
     # handlers of a foreach, one per thread, queue behind a thread switched out holding it.
     cached = _cached
+    encoded = _encoded_env() if env is None else None
+    if encoded is not None:
+        if cached is not None and cached[2] == encoded:
+            return cached[1]
+        decode = os.environ.decodevalue  # type: ignore[attr-defined]
+        key = tuple(None if value is None else decode(value) for value in encoded)
+    else:
+        env = os.environ if env is None else env
+        key = tuple(env.get(name) for name in _ENV_KEYS)
     if cached is not None and cached[0] == key:
+        if encoded is not None:  # the same values (read from another mapping before): known now
+            _cached = (key, cached[1], encoded)
         return cached[1]
     with _lock:
         if _cached is None or _cached[0] != key:
-            _cached = (key, NodeRuntime.from_env(env))
+            _cached = (key, NodeRuntime.from_env(os.environ if env is None else env), encoded)
         return _cached[1]

@@ -70,6 +70,13 @@ def store_for(run_id: str, default: Any) -> Any:
     return _stores.get(run_id, default)  # (a dict read needs no lock)
 
 
+_FLAGS = frozenset({bool, type(None)})
+_TOTALS = frozenset({int, type(None)})
+_PLAIN: dict[tuple[Any, ...], Fanout] = {}
+"""(node key, aggregate, batch, total) → the Fanout of a context with only those settings."""
+_PLAIN_MAX = 1024
+
+
 @dataclass(frozen=True)
 class Fanout:
     """The ``fanout`` part of a foreach item's payload context."""
@@ -90,6 +97,23 @@ class Fanout:
         key = context.get("fanout")
         if not isinstance(key, str) or not key:
             return None
+        if "retry" in context or "items_from" in context:
+            return cls._parse(key, context)
+        # Every item of a foreach carries the same settings: without a retry policy or an item
+        # reader they are a few plain values, and their Fanout is made once.
+        aggregate, batch, total = context.get("aggregate"), context.get("batch"), context.get("total")
+        if type(aggregate) not in _FLAGS or type(batch) not in _FLAGS or type(total) not in _TOTALS:
+            return cls._parse(key, context)
+        settings = (key, aggregate, batch, total)
+        fanout = _PLAIN.get(settings)
+        if fanout is None:
+            fanout = cls._parse(key, context)
+            if len(_PLAIN) < _PLAIN_MAX:
+                _PLAIN[settings] = fanout
+        return fanout
+
+    @classmethod
+    def _parse(cls, key: str, context: dict[str, Any]) -> Fanout:
         found = context.get("retry")
         retry: dict[str, Any] = found if isinstance(found, dict) else {}
         listed = retry.get("errors")

@@ -126,7 +126,9 @@ def _wrap(
             redrive=payload.redrive,
             lambda_context=lambda_context,
         )
-        keys = {k: v for k, v in ctx.log_keys.items() if v is not None}
+        keys = ctx.log_keys
+        if keys["execution"] is None:  # (the one key that may be unset)
+            del keys["execution"]
         rt.logger.thread_safe_append_keys(**keys)
         started = time.time()
         runs = store_for(payload.run_id, rt.store) if payload.tracked else rt.store

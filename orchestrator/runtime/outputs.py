@@ -17,7 +17,7 @@ from typing import Any
 
 from orchestrator.runtime.errors import OutputNotJsonError
 
-__all__ = ["OutputNotJsonError", "check_json_output", "non_json_value"]
+__all__ = ["OutputNotJsonError", "check_json_output", "is_json", "non_json_value"]
 
 _KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _HINTS = {
@@ -38,8 +38,41 @@ def _child(path: str, key: Any) -> str:
     return f"{path}.{key}" if isinstance(key, str) and _KEY.fullmatch(key) else f"{path}[{key!r}]"
 
 
+_PLAIN = frozenset({str, int, bool, type(None)})
+
+
+def is_json(value: Any) -> bool:
+    """Whether JSON can carry ``value`` (what :func:`non_json_value` checks, without the paths it
+    builds for every value: a node's output is checked on every call, and is nearly always JSON)."""
+    stack = [value]
+    pop, extend = stack.pop, stack.extend
+    while stack:
+        item = pop()
+        if type(item) in _PLAIN:
+            continue
+        if isinstance(item, dict):
+            for key in item:
+                if type(key) is not str and not isinstance(key, str):
+                    return False
+            extend(item.values())
+            continue
+        if isinstance(item, str | int):  # (subclasses: an enum's members...)
+            continue
+        if isinstance(item, float):
+            if not math.isfinite(item):
+                return False
+            continue
+        if isinstance(item, list | tuple):
+            extend(item)
+            continue
+        return False
+    return True
+
+
 def non_json_value(value: Any, path: str = "$") -> tuple[str, Any] | None:
     """(JSON path, value) of the first value that JSON cannot carry, or None when all can."""
+    if is_json(value):
+        return None
     stack: list[tuple[str, Any]] = [(path, value)]
     while stack:
         where, item = stack.pop()
@@ -66,6 +99,8 @@ def non_json_value(value: Any, path: str = "$") -> tuple[str, Any] | None:
 
 def check_json_output(node: str, value: Any) -> None:
     """Raise :class:`OutputNotJsonError` naming the node, the key path and the fix."""
+    if is_json(value):
+        return
     found = non_json_value(value)
     if found is None:
         return

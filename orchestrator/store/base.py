@@ -75,6 +75,11 @@ class RunStore(WaiterStore):
         text = it.encode_json(value)
         if len(text) * 4 <= self.inline_limit:  # no character is more than 4 bytes in UTF-8
             return text
+        return self._fit(value, text, hint)
+
+    def _fit(self, value: Any, text: str, hint: str) -> str:
+        """``value``'s JSON ``text`` when it fits the inline limit, else a reference to it stored
+        under ``hint`` (through ``offload``), else a placeholder saying how large it was."""
         size = len(text.encode("utf-8"))
         if size <= self.inline_limit:
             return text
@@ -222,8 +227,11 @@ class RunStore(WaiterStore):
     def record_step(self, step: Step) -> None:
         """Write one step record (one write; re-recording the same attempt of the same round
         overwrites it, an attempt of another redrive round is another record)."""
-        hint = f"runs/{step.run_id}/steps/{step.node}/{step.index}/{step.redrive}/{step.attempt}"
-        self._put_batched(it.step_item(step, self._payload(step.output, hint)))
+        text = None if step.output is None else it.encode_json(step.output)
+        if text is not None and len(text) * 4 > self.inline_limit:  # (the path of an offload: only then)
+            hint = f"runs/{step.run_id}/steps/{step.node}/{step.index}/{step.redrive}/{step.attempt}"
+            text = self._fit(step.output, text, hint)
+        self._put_batched(it.step_item(step, text))
 
     def list_steps(self, run_id: str, node: str | None = None) -> list[Step]:
         """Step records of a run (of one node when given), every round's, by start time."""
@@ -233,11 +241,13 @@ class RunStore(WaiterStore):
 
     def add_progress(self, run_id: str, node: str, counters: Mapping[str, int]) -> dict[str, int]:
         """Atomically add ``counters`` (e.g. ``{"succeeded": 1}``) to a fan-out node's progress."""
-        for name in counters:
-            if not name.replace("_", "").isalnum():
-                raise InvalidCounterNameError(name)
+        attributes = _COUNTER_ATTRIBUTES
+        if not counters.keys() <= attributes.keys():  # a name not checked yet (the check raises)
+            for name in counters:
+                if name not in attributes:
+                    _check_counter_name(name)
+        named = {attributes.get(k) or f"{it.COUNTER_PREFIX}{k}": int(v) for k, v in counters.items()}
         key = (it.run_pk(run_id), f"AGG#{node}")
-        named = {f"{it.COUNTER_PREFIX}{k}": int(v) for k, v in counters.items()}
         item = self._add_counters(key, named, {"type": "progress", "run_id": run_id, "node": node})
         return _counters(item)
 
@@ -309,6 +319,29 @@ class RunStore(WaiterStore):
         return keys
 
 
+_COUNTER_ATTRIBUTES: dict[str, str] = {}
+"""Counter name → its item attribute (``succeeded`` → ``n_succeeded``), for the names checked
+already: a foreach's items count with the same few names (``add_progress`` runs once an item)."""
+_COUNTERS_OF: dict[tuple[str, ...], tuple[tuple[str, str], ...]] = {}
+"""An item's attribute names (in order) → its (attribute, counter name) pairs."""
+_KNOWN_MAX = 256
+"""At most this many entries in each of the tables above (beyond, names are worked out per call)."""
+
+
+def _check_counter_name(name: str) -> None:
+    if not name.replace("_", "").isalnum():
+        raise InvalidCounterNameError(name)
+    if len(_COUNTER_ATTRIBUTES) < _KNOWN_MAX:
+        _COUNTER_ATTRIBUTES[name] = f"{it.COUNTER_PREFIX}{name}"
+
+
 def _counters(item: it.Item) -> dict[str, int]:
-    n = len(it.COUNTER_PREFIX)
-    return {k[n:]: int(v) for k, v in item.items() if k.startswith(it.COUNTER_PREFIX)}
+    """The progress counters of ``item`` (its ``n_<counter>`` attributes), by counter name."""
+    names = tuple(item)
+    found = _COUNTERS_OF.get(names)
+    if found is None:
+        n = len(it.COUNTER_PREFIX)
+        found = tuple((k, k[n:]) for k in names if k.startswith(it.COUNTER_PREFIX))
+        if len(_COUNTERS_OF) < _KNOWN_MAX:
+            _COUNTERS_OF[names] = found
+    return {name: int(item[attribute]) for attribute, name in found}

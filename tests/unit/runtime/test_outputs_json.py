@@ -8,7 +8,12 @@ import decimal
 
 import pytest
 
-from orchestrator.runtime.outputs import OutputNotJsonError, check_json_output, non_json_value
+from orchestrator.runtime.outputs import (
+    OutputNotJsonError,
+    check_json_output,
+    is_json,
+    non_json_value,
+)
 
 
 @pytest.mark.parametrize(
@@ -24,6 +29,18 @@ from orchestrator.runtime.outputs import OutputNotJsonError, check_json_output, 
 def test_the_first_non_json_value_is_found_by_its_path(value: object, path: str) -> None:
     found = non_json_value(value)
     assert found is not None and found[0] == path
+    assert not is_json(value)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [None, True, 0, -1.5, "", [], {}, (1, "a"), {"a": [{"b": [None, False, 2.5e300]}], "c": "é"},
+     [float("inf")], {"a": [1, float("-inf")]}, {"a": {(1, 2): 3}}, [[[b"x"]]], {"s": {1}}],
+)
+def test_is_json_says_what_non_json_value_finds(value: object) -> None:
+    # GIVEN values JSON can carry and values it cannot, at any depth
+    # THEN the quick check agrees with the search for the first bad value
+    assert is_json(value) is (non_json_value(value) is None)
 
 
 def test_json_values_pass() -> None:

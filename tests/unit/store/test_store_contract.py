@@ -270,6 +270,23 @@ def test_progress_counters_add_up_across_writers(make_store):
     assert writers[2].get_run("r1").progress == {"fan": {"succeeded": 8, "failed": 2}}
 
 
+def test_a_bad_counter_name_is_refused_whatever_was_counted_before(make_store):
+    # GIVEN a store that has counted with good names already (they are checked once)
+    from orchestrator.store.errors import InvalidCounterNameError
+
+    store = make_store()
+    store.add_progress("r1", "fan", {"succeeded": 1, "failed_items": 2})
+    store.add_progress("r1", "fan", {"succeeded": 1})
+    # WHEN a name that is not letters, digits and '_' comes, alone or next to good ones
+    # THEN it is refused every time, and nothing of that call is counted
+    for counters in ({"bad-name": 1}, {"succeeded": 1, "bad name": 1}, {"bad-name": 1}):
+        with pytest.raises(InvalidCounterNameError):
+            store.add_progress("r1", "fan", counters)
+    # AND a name met for the first time is counted next to the known ones, in the item's order
+    assert store.add_progress("r1", "fan", {"retried": 1}) == {"succeeded": 2, "failed_items": 2, "retried": 1}
+    assert store.get_progress("r1", "fan") == {"succeeded": 2, "failed_items": 2, "retried": 1}
+
+
 def test_local_progress_counters_are_atomic_under_threads(tmp_path):
     # SQLite backend only: moto serves concurrent UpdateItem calls without DynamoDB's per-item
     # atomicity, and DynamoDB's ADD is atomic by contract.
