@@ -4,11 +4,9 @@ listener sees every event as it is appended (entered events carry the input, exi
 from __future__ import annotations
 
 import json
-import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 from orchestrator.engine import Engine, VirtualClock
+from tests.threads import frequent_switches
 
 
 def test_history_ids_previous_ids_and_details() -> None:
@@ -74,17 +72,6 @@ def _map_of_tasks(concurrency: int) -> dict:
             }
         },
     }
-
-
-@contextmanager
-def frequent_switches() -> Iterator[None]:
-    """The interpreter switches threads as often as it can: races show up, if there are any."""
-    before = sys.getswitchinterval()
-    sys.setswitchinterval(1e-6)
-    try:
-        yield
-    finally:
-        sys.setswitchinterval(before)
 
 
 def test_iterations_running_on_threads_at_once_give_dense_ids_in_order() -> None:

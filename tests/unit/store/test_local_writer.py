@@ -4,30 +4,18 @@ exactly, and a failed batch is reported (the queue takes no lock that the thread
 from __future__ import annotations
 
 import sqlite3
-import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from orchestrator.store import LocalRunStore, Run, Step, local_writer
+from tests.threads import frequent_switches
 
 T0 = "2026-01-01T00:00:00.000Z"
 THREADS = 8
-
-
-@contextmanager
-def frequent_switches() -> Iterator[None]:
-    """The interpreter switches threads as often as it can: races show up, if there are any."""
-    before = sys.getswitchinterval()
-    sys.setswitchinterval(1e-6)
-    try:
-        yield
-    finally:
-        sys.setswitchinterval(before)
 
 
 def in_threads(work: Callable[[int], None], count: int = THREADS) -> None:
