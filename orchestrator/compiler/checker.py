@@ -17,6 +17,7 @@ from orchestrator.compiler.kinds import NO_KIND, NodeKind
 from orchestrator.errors import Problem
 from orchestrator.flowlang.event_patterns import check_pattern
 from orchestrator.flowlang.expressions import (
+    called_functions,
     expression_body,
     iter_expressions,
     referenced_variables,
@@ -323,6 +324,14 @@ class Checker:
         if error:
             self.add(path, f"JSONata syntax error: {error}", f"in {{% {body} %}}")
             return
+        for name in sorted(called_functions(body)):
+            if name in node_vars and name in allowed:  # (as in Step Functions: a variable hides a function)
+                self.add(
+                    path,
+                    f"${name}(...) calls the output of node '{node_vars[name]}', not JSONata's function ${name}: "
+                    f"the node's output variable ${name} hides the function of the same name",
+                    f"rename the node '{node_vars[name]}' (e.g. '{node_vars[name]}-result')",
+                )
         for name in sorted(referenced_variables(body)):
             if name in ("params", "states") or name in allowed or name == "":
                 continue

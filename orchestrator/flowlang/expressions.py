@@ -16,6 +16,7 @@ from orchestrator.jsonata_native import compile_native
 __all__ = [
     "expression_body",
     "iter_expressions",
+    "called_functions",
     "referenced_variables",
     "syntax_error",
     "var_name",
@@ -87,3 +88,10 @@ def referenced_variables(body: str) -> set[str]:
             continue
         free.add(name)
     return free
+
+
+def called_functions(body: str) -> set[str]:
+    """Names called as functions by ``body`` (``$count(...)``), but for those bound inside it."""
+    text = _COMMENT.sub(" ", _STRING.sub('""', body))
+    bound = set(_BOUND.findall(text))
+    return {name for name, call in _VAR.findall(text) if call and name not in bound}

@@ -72,6 +72,25 @@ def test_variable_of_a_later_node_is_rejected(project) -> None:
     assert "$b is the output of 'b', which does not run before" in found[0][1]
 
 
+def test_a_node_whose_output_hides_a_called_function_is_rejected(project) -> None:
+    # GIVEN a node named 'count' (its output is $count) and an expression calling $count(...) after it
+    doc = flow({"count": {"uses": "step"}, "b": {"uses": "step", "after": ["count"], "with": {"n": "{% $count($count) %}"}}},
+               output="{% $sum([1]) %}")
+    problems = _raw(project, doc)
+    # THEN the call is named (as Step Functions runs it, $count would be the list, not the function)
+    assert [(p.where, p.message.split(":")[0]) for p in problems] == [
+        ("/nodes/b/with/n", "$count(...) calls the output of node 'count', not JSONata's function $count")
+    ]
+    assert "rename the node 'count'" in problems[0].hint
+
+
+def test_a_function_called_before_the_node_of_its_name_runs_is_allowed(project) -> None:
+    # GIVEN $count(...) in a node that runs before (not after) the node named 'count'
+    doc = flow({"a": {"uses": "step", "with": {"n": "{% $count([1, 2]) %}"}}, "count": {"uses": "step", "after": ["a"]}})
+    # THEN it is JSONata's function there: the flow is valid
+    assert validate_flow_file(project(doc)).name == "demo"
+
+
 def test_bad_cron_rate_and_timezone(project) -> None:
     doc = flow({"a": {"uses": "step"}}, schedules=[{"cron": "0 2 * * *", "timezone": "Mars/Olympus"}, {"rate": "every day"}])
     found = dict(problems_of(project, doc))
