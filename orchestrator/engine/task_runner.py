@@ -5,8 +5,9 @@ Contract
 :meth:`TaskRunner.call(call, timeline)` performs one attempt of a Task and returns its result
 (for ``.waitForTaskToken`` tasks: the result of submitting the work; the state then waits for
 the token), or, for a local handler, the :class:`HandlerCall` that gives it: the task's strand
-suspends on it, and whoever drives the strand runs it (:mod:`orchestrator.engine.strands`). Resolution order: the state's mock → a local handler (``handlers`` / 
-``functions_dir``) for Lambda resources → boto3 (``aws-sdk:*``, optimised integrations, and
+suspends on it, and whoever drives the strand runs it (:mod:`orchestrator.engine.strands`).
+Resolution order: the state's mock → a local handler (``handlers`` / ``functions_dir``) for
+Lambda resources → boto3 (``aws-sdk:*``, optimised integrations, and
 Lambda functions that are not local when a session/endpoint is configured). Failures raise
 ``StatesError``; a call that outlives ``TimeoutSeconds`` raises ``States.Timeout``.
 """

@@ -261,17 +261,9 @@ class BatchWriter:
                 writer = cls._by_path[key] = cls(key, interval, batch_size)
             return writer
 
-    def put(self, upsert: tuple[Any, ...]) -> None:
-        """Queue a row of :data:`UPSERT` (a step record)."""
-        queue = self._queue
-        queue.append(upsert)
-        if len(queue) >= self._wake_at:
-            self._wake()
-        if self._thread is None:
-            self._start()
-
-    def _push(self, entry: Any) -> None:
-        """:meth:`put` of a :class:`CounterAdd` or a flush marker."""
+    def put(self, entry: Any) -> None:
+        """Queue a row of :data:`UPSERT` (a step record); also, from this class, a
+        :class:`CounterAdd` or a flush marker."""
         queue = self._queue
         queue.append(entry)
         if len(queue) >= self._wake_at:
@@ -325,7 +317,7 @@ class BatchWriter:
                 absent.setdefault(name, value)
         if not added.queued:
             added.queued = True
-            self._push(added)
+            self.put(added)
         return added.value()
 
     def _first(self, key: it.Key, read: Callable[[], it.Item | None]) -> CounterAdd:
@@ -352,7 +344,7 @@ class BatchWriter:
         raise the error of a batch that failed since the last flush, if any."""
         if self._queue or self._busy:
             done = _Flush()
-            self._push(done)
+            self.put(done)
             self._urgent = True
             self._wake()
             done.wait()

@@ -297,10 +297,8 @@ class State:
         try:
             output, nxt, assigned = self.run(strand, env, entered_at)
             text = self._output_text(raw_input, input_text, output)
-        except StateFailed as failed:
-            raise StatesError(failed.error, failed.cause) from None
         except StatesError as err:
-            raise located(err, self.name, entered) from None
+            raise self._failure(err, entered) from None
         return self._exit(strand, output, nxt, assigned, text)
 
     def execute_strand(self, strand: Strand, raw_input: Any) -> Generator[Suspension, Any, tuple[Any, str | None]]:
@@ -309,11 +307,16 @@ class State:
         try:
             output, nxt, assigned = yield from self.run_strand(strand, env, entered_at)
             text = self._output_text(raw_input, input_text, output)
-        except StateFailed as failed:
-            raise StatesError(failed.error, failed.cause) from None
         except StatesError as err:
-            raise located(err, self.name, entered) from None
+            raise self._failure(err, entered) from None
         return self._exit(strand, output, nxt, assigned, text)
+
+    def _failure(self, err: StatesError, entered: int) -> StatesError:
+        """The error the state fails with: a Fail state's as its author wrote it, any other
+        located at the state (entered at event ``entered``)."""
+        if isinstance(err, StateFailed):
+            return StatesError(err.error, err.cause)
+        return located(err, self.name, entered)
 
     def _enter(self, strand: Strand, raw_input: Any) -> tuple[Env, float, str, int]:
         """Write the entered event: the state's env, when it was entered, the input's text and
