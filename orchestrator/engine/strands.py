@@ -37,7 +37,7 @@ from typing import Any, Protocol, TypeVar
 
 from orchestrator.engine.cancel import CancelScope
 
-__all__ = ["MOVED", "Immediate", "StrandGen", "Suspension", "Ticket", "Watchdog", "drive", "run_workers"]
+__all__ = ["GROWER", "MOVED", "Grower", "Immediate", "StrandGen", "Suspension", "Ticket", "Watchdog", "drive", "run_workers"]
 
 J = TypeVar("J")
 
@@ -96,9 +96,11 @@ def drive(strand: StrandGen) -> Any:
             value, error = None, exc
 
 
-def _step(strand: StrandGen, value: Any, error: BaseException | None, resume: Callable[[StrandGen, BaseException], None]) -> bool:
-    """Run ``strand`` (sending ``value`` or throwing ``error``) with its calls inline; True when
-    it ended here, False when it went on on another thread."""
+def _step(strand: StrandGen, value: Any, error: BaseException | None,
+          resume: Callable[[StrandGen, BaseException], None], pool: _Pool) -> bool:
+    """Run ``strand`` (sending ``value`` or throwing ``error``) with its calls inline, each
+    returned call a beat of ``pool``; True when it ended here, False when it went on on another
+    thread."""
     while True:
         try:
             suspension = strand.send(value) if error is None else strand.throw(error)
@@ -107,6 +109,7 @@ def _step(strand: StrandGen, value: Any, error: BaseException | None, resume: Ca
         outcome = suspension.inline(lambda exc, strand=strand: resume(strand, exc))  # type: ignore[misc]
         if outcome is MOVED:
             return False
+        pool.beats += 1
         value, error = outcome
 
 
@@ -216,15 +219,104 @@ WATCHDOG = Watchdog()
 
 
 # ---------------------------------------------------------------- workers
+class _Pool:
+    """The worker threads of one :func:`run_workers` call, as the :class:`Grower` sees them.
+    ``beats`` goes up whenever a worker finishes a job or gets a handler call's result back;
+    ``more`` is false once a worker found no job left."""
+
+    __slots__ = ("beats", "grow", "limit", "more", "seen", "since", "started")
+
+    def __init__(self, limit: int, grow: Callable[[int], None]) -> None:
+        self.limit = limit
+        self.started = 1
+        self.beats = 0
+        self.seen = -1
+        self.since = 0.0
+        self.more = True
+        self.grow = grow
+
+    def check(self, now: float, idle: bool) -> bool:
+        """Called every :attr:`Grower.TICK`: when no worker made progress since the last
+        check and jobs wait, start as many workers again (up to ``limit``). ``idle`` says the
+        interpreter was free for the grower as soon as it woke: no thread was computing, so the
+        workers wait (for I/O, a sleep, a callback); a busy interpreter (a handler computing,
+        a garbage collection) grows the pool only after :attr:`Grower.BUSY` seconds without
+        progress, as more threads would only take turns with it. False once the pool needs no
+        more checks."""
+        if not self.more or self.started >= self.limit:
+            return False
+        beats = self.beats
+        if beats != self.seen:
+            self.seen, self.since = beats, now
+            return True
+        if now - self.since < (Grower.TICK if idle else Grower.BUSY):
+            return True
+        self.grow(min(self.started, self.limit - self.started))
+        self.seen = -1  # the new workers get a whole tick before the next doubling
+        return self.started < self.limit
+
+
+class Grower:
+    """One thread that grows the worker pools whose workers are all stuck (see
+    :func:`run_workers`). It runs only while a pool may still grow, and looks at each every
+    :attr:`TICK` seconds."""
+
+    TICK = 0.005
+    BUSY = 0.1
+
+    def __init__(self) -> None:
+        self._pools: set[_Pool] = set()
+        self._wake = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._start_lock = threading.Lock()
+
+    def add(self, pool: _Pool) -> None:
+        self._pools.add(pool)
+        if self._thread is None:
+            with self._start_lock:
+                if self._thread is None:
+                    self._thread = threading.Thread(target=self._run, name="flowctl-grower", daemon=True)
+                    self._thread.start()
+        self._wake.set()
+
+    def discard(self, pool: _Pool) -> None:
+        self._pools.discard(pool)
+
+    def _run(self) -> None:
+        pools = self._pools
+        while True:
+            if not pools:
+                self._wake.wait()
+                self._wake.clear()
+                continue
+            due = time.monotonic() + self.TICK
+            time.sleep(self.TICK)
+            now = time.monotonic()  # (late when another thread held the interpreter lock)
+            idle = now - due < self.TICK / 2
+            for pool in pools.copy():
+                if not pool.check(now, idle):
+                    pools.discard(pool)
+
+
+GROWER = Grower()
+
+
 def run_workers(jobs: Sequence[J], workers: int, start: Callable[[J], StrandGen | None]) -> None:
-    """Run ``start(job)`` for each of ``jobs`` on ``workers`` threads, each taking the next job
-    when done with one, the strand it returns (if any) with its calls inline; return once every
-    job is done (their errors are theirs to catch: the first one that escapes a job is raised
-    here, and no further job starts)."""
+    """Run ``start(job)`` for each of ``jobs`` on up to ``workers`` threads, each taking the
+    next job when done with one, the strand it returns (if any) with its calls inline; return
+    once every job is done (their errors are theirs to catch: the first one that escapes a job
+    is raised here, and no further job starts).
+
+    One worker starts. While jobs wait and no worker has finished a job or had a handler call
+    return for a whole :attr:`Grower.TICK` (a handler waits for I/O or sleeps, a task waits
+    for its callback, a nested Map or a Wait holds its worker), the pool doubles, up to
+    ``workers``: jobs that block still run ``workers`` at a time, as Step Functions runs them,
+    and quick ones run one after another on one thread, without ten threads taking turns at
+    the interpreter lock (issue 14)."""
     queue = iter(jobs)
     lock = threading.Lock()
     errors: list[BaseException] = []
-    slots = [workers]
+    live = [1]
     all_done = threading.Event()
 
     def resume(strand: StrandGen, error: BaseException) -> None:
@@ -232,27 +324,53 @@ def run_workers(jobs: Sequence[J], workers: int, start: Callable[[J], StrandGen 
 
     def work(strand: StrandGen | None = None, error: BaseException | None = None) -> None:
         try:
-            if strand is not None and not _step(strand, None, error, resume):
+            if strand is not None and not _step(strand, None, error, resume, pool):
                 return  # it went on elsewhere: so does this worker's place
             while True:
                 # (no lock: a list iterator's next is atomic; the workers do not queue for it)
                 job = None if errors else next(queue, None)
                 if job is None:
+                    pool.more = False
                     break
                 strand = start(job)
-                if strand is not None and not _step(strand, None, None, resume):
+                if strand is not None and not _step(strand, None, None, resume, pool):
                     return
+                pool.beats += 1
         except BaseException as exc:  # raised in the caller once every worker is done
             with lock:
                 errors.append(exc)
         with lock:
-            slots[0] -= 1
-            last = slots[0] == 0
+            live[0] -= 1
+            last = live[0] == 0
         if last:
             all_done.set()
 
-    for i in range(workers):
-        threading.Thread(target=work, name=f"asl-{i}", daemon=True).start()
-    all_done.wait()
+    def grow(count: int) -> None:
+        with lock:
+            if not live[0] or errors:  # done (or failing): no new worker
+                return
+            live[0] += count
+            first = pool.started
+            pool.started += count
+        for i in range(first, first + count):
+            try:
+                threading.Thread(target=work, name=f"asl-{i}", daemon=True).start()
+            except RuntimeError:  # no thread to be had: the workers already there go on alone
+                with lock:
+                    live[0] -= first + count - i
+                    pool.started = pool.limit = i
+                    last = live[0] == 0
+                if last:
+                    all_done.set()
+                return
+
+    pool = _Pool(workers, grow)
+    threading.Thread(target=work, name="asl-0", daemon=True).start()
+    if workers > 1 and len(jobs) > 1:
+        GROWER.add(pool)
+    try:
+        all_done.wait()
+    finally:
+        GROWER.discard(pool)
     if errors:
         raise errors[0]

@@ -254,3 +254,116 @@ def test_run_workers_moves_a_strand_and_its_worker_place_to_a_new_thread() -> No
     run_workers(["a", "b", "c"], 1, job)
     # THEN job a went on on the new thread with the error, which then ran the other jobs
     assert done == ["a on asl-moved", "b", "c"]
+
+
+def test_quick_jobs_run_on_one_worker_thread():
+    # GIVEN 200 jobs that never block, and room for 10 workers
+    seen: list[str] = []
+
+    def job(n: int) -> Any:
+        seen.append(threading.current_thread().name)
+        yield Immediate(n)
+
+    # WHEN they run
+    run_workers(range(200), 10, job)
+    # THEN all ran, nearly all on the first worker: another one starts only when every worker
+    # is stuck for a whole tick (a busy machine may hold the first one that long)
+    assert len(seen) == 200
+    assert seen.count("asl-0") >= 150
+
+
+def test_blocked_workers_grow_the_pool_up_to_its_limit():
+    # GIVEN 9 jobs that each wait until 3 of them wait together, and room for 3 workers
+    barrier = threading.Barrier(3, timeout=HOUR)
+    active, most = [0], [0]
+    lock = threading.Lock()
+
+    def job(n: int) -> Any:
+        with lock:
+            active[0] += 1
+            most[0] = max(most[0], active[0])
+        barrier.wait()  # a worker that blocks: another one starts
+        with lock:
+            active[0] -= 1
+        yield Immediate(n)
+
+    # WHEN they run
+    run_workers(range(9), 3, job)
+    # THEN the pool grew to 3 workers (the barrier let every group through), never beyond
+    assert most[0] == 3
+
+
+def test_handlers_that_block_run_concurrently_in_a_map():
+    # GIVEN a Map of 4 items whose handlers each wait for all 4 (as I/O waits): concurrency 4
+    barrier = threading.Barrier(4, timeout=HOUR)
+
+    def handler(event: Any, context: Any) -> Any:
+        barrier.wait()
+        return event
+
+    engine = Engine(_map(_task("f"), concurrency=4), clock=RealClock(), handlers={"f": handler})
+    # WHEN it runs
+    result = engine.start([1, 2, 3, 4])
+    # THEN the four handlers waited together: the workers grew while the first ones blocked
+    assert result.status == "SUCCEEDED", result.cause
+    assert result.output == [1, 2, 3, 4]
+
+
+def test_a_pool_doubles_when_its_workers_wait_and_waits_longer_while_the_interpreter_is_busy():
+    from orchestrator.engine.strands import Grower, _Pool
+
+    grown: list[int] = []
+
+    def grow(count: int) -> None:
+        grown.append(count)
+        pool.started += count
+
+    pool = _Pool(5, grow)
+    assert Grower.TICK < 1.0  # (the times below are far apart)
+    # GIVEN a pool of one worker that made no progress since the grower first looked
+    assert pool.check(0.0, idle=True)
+    # WHEN the grower finds it stuck a second later while the interpreter was free (it waits)
+    assert pool.check(1.0, idle=True)
+    # THEN the pool doubles; and doubles again once the new workers are stuck a whole tick
+    assert grown == [1]
+    pool.check(2.0, idle=True)
+    pool.check(3.0, idle=True)
+    assert grown == [1, 2]
+    # WHEN a worker makes progress, the pool does not grow
+    pool.beats += 1
+    pool.check(10.0, idle=True)
+    assert grown == [1, 2]
+    # WHEN the interpreter is busy (a thread computes), a stuck pool grows only after BUSY seconds
+    pool.check(10.0 + Grower.BUSY / 2, idle=False)
+    assert grown == [1, 2]
+    assert not pool.check(10.0 + Grower.BUSY * 2, idle=False)  # at its limit: no more checks
+    assert grown == [1, 2, 1]
+    assert pool.started == 5
+
+
+def test_a_pool_that_cannot_get_another_thread_goes_on_with_its_workers(monkeypatch):
+    import orchestrator.engine.strands as strands
+
+    tried = threading.Event()
+
+    class NoMoreThreads(threading.Thread):
+        def start(self) -> None:
+            if self.name not in ("asl-0", "flowctl-grower"):
+                tried.set()
+                raise RuntimeError("can't start new thread")
+            super().start()
+
+    monkeypatch.setattr(strands.threading, "Thread", NoMoreThreads)
+    seen: list[str] = []
+
+    def job(n: int) -> Any:
+        if n == 0:
+            tried.wait(HOUR)  # stuck until the pool tried to grow
+        seen.append(threading.current_thread().name)
+        yield Immediate(n)
+
+    # GIVEN a stuck worker WHEN the pool cannot start another thread
+    run_workers(range(5), 4, job)
+    # THEN its one worker runs every job, and the run ends
+    assert tried.is_set()
+    assert seen == ["asl-0"] * 5
