@@ -125,6 +125,9 @@ class _CountingStore:
         self._emit(NodeEvent(node, "PROGRESS", counters=found))
         return found
 
+    def count_progress(self, run_id: str, node: str, counters: Any) -> None:
+        self.add_progress(run_id, node, counters)  # (the display shows the counters)
+
     def set_progress_total(self, run_id: str, node: str, total: int) -> dict[str, int]:
         found = self._store.set_progress_total(run_id, node, total)
         self._emit(NodeEvent(node, "PROGRESS", counters=found))

@@ -170,14 +170,14 @@ class Fanout:
             else:
                 store.put_results(run_id, self.key, results)
         if store is not None:
-            store.add_progress(run_id, self.key, {"succeeded": len(results)})
+            store.count_progress(run_id, self.key, {"succeeded": len(results)})
         if self.aggregate:
             return None
         return [output for _, output in results] if self.batch else results[0][1]
 
     def failed(self, store: Any, run_id: str, error: str, attempt: int, items: int = 1) -> None:
         if store is not None and self.is_final(error, attempt):
-            store.add_progress(run_id, self.key, {"failed": items})
+            store.count_progress(run_id, self.key, {"failed": items})
 
 
 def aggregate_ref(run_id: str, key: str) -> dict[str, str]:

@@ -231,7 +231,11 @@ class RunStore(WaiterStore):
         if text is not None and len(text) * 4 > self.inline_limit:  # (the path of an offload: only then)
             hint = f"runs/{step.run_id}/steps/{step.node}/{step.index}/{step.redrive}/{step.attempt}"
             text = self._fit(step.output, text, hint)
-        self._put_batched(it.step_item(step, text))
+        self._put_step(step, text)
+
+    def _put_step(self, step: Step, output_json: str | None) -> None:
+        """Write ``step``'s item with ``output_json`` (see :meth:`_put_batched`)."""
+        self._put_batched(it.step_item(step, output_json))
 
     def list_steps(self, run_id: str, node: str | None = None) -> list[Step]:
         """Step records of a run (of one node when given), every round's, by start time."""
@@ -240,23 +244,25 @@ class RunStore(WaiterStore):
         return sorted(steps, key=lambda s: s.order)
 
     def add_progress(self, run_id: str, node: str, counters: Mapping[str, int]) -> dict[str, int]:
-        """Atomically add ``counters`` (e.g. ``{"succeeded": 1}``) to a fan-out node's progress."""
-        attributes = _COUNTER_ATTRIBUTES
-        if not counters.keys() <= attributes.keys():  # a name not checked yet (the check raises)
-            for name in counters:
-                if name not in attributes:
-                    _check_counter_name(name)
-        named = {attributes.get(k) or f"{it.COUNTER_PREFIX}{k}": int(v) for k, v in counters.items()}
-        key = (it.run_pk(run_id), f"AGG#{node}")
-        item = self._add_counters(key, named, {"type": "progress", "run_id": run_id, "node": node})
+        """Atomically add ``counters`` (e.g. ``{"succeeded": 1}``) to a fan-out node's progress
+        and return its counters."""
+        item = self._add_counters(*_progress_addition(run_id, node, counters))
+        assert item is not None
         return _counters(item)
+
+    def count_progress(self, run_id: str, node: str, counters: Mapping[str, int]) -> None:
+        """:meth:`add_progress` without reading the counters back: what each foreach item's
+        ``@node`` does (DynamoDB returns no attributes; the local store works out no value)."""
+        self._add_counters(*_progress_addition(run_id, node, counters), returning=False)
 
     def set_progress_total(self, run_id: str, node: str, total: int) -> dict[str, int]:
         """Record how many items a fan-out node has, once: the first writer wins (one write; a
         retried or redriven first item writes the same count again and changes nothing)."""
         key = (it.run_pk(run_id), f"AGG#{node}")
         absent = {"type": "progress", "run_id": run_id, "node": node, f"{it.COUNTER_PREFIX}total": int(total)}
-        return _counters(self._add_counters(key, {}, absent))
+        item = self._add_counters(key, {}, absent)
+        assert item is not None
+        return _counters(item)
 
     def get_progress(self, run_id: str, node: str) -> dict[str, int]:
         item = self._get_item((it.run_pk(run_id), f"AGG#{node}"))
@@ -333,6 +339,18 @@ def _check_counter_name(name: str) -> None:
         raise InvalidCounterNameError(name)
     if len(_COUNTER_ATTRIBUTES) < _KNOWN_MAX:
         _COUNTER_ATTRIBUTES[name] = f"{it.COUNTER_PREFIX}{name}"
+
+
+def _progress_addition(run_id: str, node: str, counters: Mapping[str, int]) -> tuple[it.Key, dict[str, int], it.Item]:
+    """The arguments of ``_add_counters`` that add ``counters`` to ``node``'s progress (each
+    name checked)."""
+    attributes = _COUNTER_ATTRIBUTES
+    if not counters.keys() <= attributes.keys():  # a name not checked yet (the check raises)
+        for name in counters:
+            if name not in attributes:
+                _check_counter_name(name)
+    named = {attributes.get(k) or f"{it.COUNTER_PREFIX}{k}": int(v) for k, v in counters.items()}
+    return (it.run_pk(run_id), f"AGG#{node}"), named, {"type": "progress", "run_id": run_id, "node": node}
 
 
 def _counters(item: it.Item) -> dict[str, int]:

@@ -233,8 +233,8 @@ class DynamoRunStore(RunStore):
                     raise ConditionFailedError(f"transaction conflict: {reasons}") from exc
 
     def _add_counters(
-        self, key: it.Key, counters: Mapping[str, int], set_if_absent: it.Item
-    ) -> it.Item:
+        self, key: it.Key, counters: Mapping[str, int], set_if_absent: it.Item, returning: bool = True
+    ) -> it.Item | None:
         names: dict[str, str] = {}
         values: dict[str, Any] = {}
         adds = []
@@ -259,6 +259,6 @@ class DynamoRunStore(RunStore):
             UpdateExpression=expression,
             ExpressionAttributeNames=names,
             ExpressionAttributeValues=values,
-            ReturnValues="ALL_NEW",
+            ReturnValues="ALL_NEW" if returning else "NONE",
         )
-        return _load(updated["Attributes"])
+        return _load(updated["Attributes"]) if returning else None

@@ -86,9 +86,10 @@ class StoreHooks(ABC):
 
     @abstractmethod
     def _add_counters(
-        self, key: it.Key, counters: Mapping[str, int], set_if_absent: it.Item
-    ) -> it.Item:
-        """Atomically add ``counters`` to numeric attributes (missing = 0); return the item."""
+        self, key: it.Key, counters: Mapping[str, int], set_if_absent: it.Item, returning: bool = True
+    ) -> it.Item | None:
+        """Atomically add ``counters`` to numeric attributes (missing = 0); return the item
+        (None without ``returning``)."""
 
     def _put_batched(self, item: it.Item) -> None:
         """Write an item no condition depends on (a step record). A backend may queue it and

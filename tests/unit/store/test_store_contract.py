@@ -270,6 +270,22 @@ def test_progress_counters_add_up_across_writers(make_store):
     assert writers[2].get_run("r1").progress == {"fan": {"succeeded": 8, "failed": 2}}
 
 
+def test_counting_without_reading_back_adds_the_same(make_store):
+    # GIVEN a fan-out counted by items that do not read the counters back (each @node item)
+    writers = [make_store() for _ in range(2)]
+    writers[0].set_progress_total("r1", "fan", 3)
+    # WHEN they count, next to a writer that reads them back
+    assert writers[0].count_progress("r1", "fan", {"succeeded": 1}) is None
+    writers[1].count_progress("r1", "fan", {"succeeded": 1, "failed": 1})
+    # THEN every addition is there, and a bad counter name is refused as by add_progress
+    assert writers[1].add_progress("r1", "fan", {"succeeded": 0}) == {"total": 3, "succeeded": 2, "failed": 1}
+    assert writers[0].get_progress("r1", "fan") == {"total": 3, "succeeded": 2, "failed": 1}
+    from orchestrator.store.errors import InvalidCounterNameError
+
+    with pytest.raises(InvalidCounterNameError):
+        writers[0].count_progress("r1", "fan", {"bad name": 1})
+
+
 def test_a_bad_counter_name_is_refused_whatever_was_counted_before(make_store):
     # GIVEN a store that has counted with good names already (they are checked once)
     from orchestrator.store.errors import InvalidCounterNameError
