@@ -45,7 +45,7 @@ from orchestrator.store import items as it
 from orchestrator.store import local_writer as lw
 from orchestrator.store.base import RunStore
 from orchestrator.store.errors import ConditionFailedError
-from orchestrator.store.models import TERMINAL_STATUSES, BufferedEvent, Waiter
+from orchestrator.store.models import TERMINAL_STATUSES, BufferedEvent, Step, Waiter
 
 __all__ = ["LocalRunStore"]
 
@@ -246,6 +246,14 @@ class LocalRunStore(RunStore):
                 raise ConditionFailedError(f"item {item['PK']} {item['SK']} exists")
             self._write(conn, item)
 
+    def _put_step(self, step: Step, output_json: str | None) -> None:
+        """:meth:`_put_batched` of the step's item, its row made without the item (the
+        commonest write: one per foreach item)."""
+        if not self._ready:
+            self._initialise()
+        assert self._writer is not None
+        self._writer.put(lw.step_row(step, output_json))
+
     def _put_batched(self, item: it.Item) -> None:
         """Queue a step record for the writer thread (written in batches, see the module doc)."""
         if not self._ready:
@@ -290,14 +298,15 @@ class LocalRunStore(RunStore):
             conn.executemany("DELETE FROM items WHERE pk = ? AND sk = ?", keys)
 
     def _add_counters(
-        self, key: it.Key, counters: Mapping[str, int], set_if_absent: it.Item
-    ) -> it.Item:
+        self, key: it.Key, counters: Mapping[str, int], set_if_absent: it.Item, returning: bool = True
+    ) -> it.Item | None:
         """Queued with the step records (see :mod:`orchestrator.store.local_writer`): a foreach
         item's counter costs no transaction of its own."""
         if not self._ready:
             self._initialise()
         assert self._writer is not None
-        return self._writer.add_counters(key, counters, set_if_absent, lambda: self._read(self._connection(), key))
+        return self._writer.add_counters(key, counters, set_if_absent, lambda: self._read(self._connection(), key),
+                                         returning)
 
 
 def _migrate(conn: sqlite3.Connection) -> None:

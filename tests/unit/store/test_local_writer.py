@@ -179,3 +179,23 @@ def test_a_writer_thread_that_cannot_open_the_database_reports_it_and_keeps_the_
     assert store.add_progress("r1", "each", {"succeeded": 1}) == {"succeeded": 2}
     assert store.get_progress("r1", "each") == {"succeeded": 2}
     store.close()
+
+
+@pytest.mark.parametrize(
+    "step",
+    [
+        Step("r1", "each/do", "SUCCEEDED", index=7, attempt=1, redrive=2, started_at="2026-01-01T00:00:00.000Z",
+             stopped_at="2026-01-01T00:00:00.004Z", duration_ms=4),
+        Step("r1", "check", "FAILED", error="Bad.Thing", cause='naïve "quoted" \\ cause\nline 2 ✓'),
+        Step("run-é", "nœud/do", "SKIPPED"),
+        Step("r1", "fetch", "RUNNING", started_at="2026-01-01T00:00:00.000Z", duration_ms=1.5),  # type: ignore[arg-type]
+    ],
+)
+def test_a_step_row_is_the_row_of_its_item(step: Step):
+    # GIVEN a step (with and without its optional attributes, non-ASCII text, odd values)
+    # WHEN its row is made directly, as the store writes every step
+    made = local_writer.step_row(step, '{"output":1}')
+    # THEN it is the very row of the step's item: the same columns, the body the same text
+    from orchestrator.store import items
+
+    assert made == local_writer.row(items.step_item(step, '{"output":1}'))
