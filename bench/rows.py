@@ -157,7 +157,7 @@ def foreach_definition(items: int, *, mode: str = "inline", body: str = "uses") 
     return compiled
 
 
-FOREACH_ROUNDS = 3
+FOREACH_ROUNDS = 5
 """Runs of each side of the foreach row, alternated (the best of each is kept)."""
 
 
