@@ -383,8 +383,11 @@ def startup_rows(sizes: Sizes) -> list[Row]:
     runs = sizes.starts
     bare = _best([sys.executable, "-c", "pass"], runs)
     rows = []
+    # With bytecode, as users start them: pip compiles an installed flowctl, and the runtime layer
+    # ships its bytecode (Lambda cannot write any). The first of the runs writes it; the best counts.
+    environ = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     with tempfile.TemporaryDirectory() as home:
-        env = {**os.environ, "FLOWCTL_HOME": home}
+        env = {**environ, "FLOWCTL_HOME": home}
         # the repeated command a user runs: the first run fills the compile cache, the best is a warm
         # one; its runs take turns with the baseline's (a load change on a shared machine then hits both)
         hello = cold = hello_cpu = bare_cpu = float("inf")
@@ -402,7 +405,7 @@ def startup_rows(sizes: Sizes) -> list[Row]:
             cold = min(cold, _best(command, 1, env=fresh, cwd=ROOT))
         rows.append(Row("flowctl run liteflow-hello, compile cache cold (a flow's first run) / python -c pass",
                         _ms(cold), _ms(bare), cold / bare, "-"))
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("FLOWCTL_", "AWS_"))}
+        env = {k: v for k, v in environ.items() if not k.startswith(("FLOWCTL_", "AWS_"))}
         plain = _cold_start(env, runs)
         rows.append(Row("node cold start (import + first call)", _ms(plain), _ms(bare), plain / bare, "≤ 120 ms",
                         plain <= 0.120))

@@ -249,17 +249,17 @@ class LocalRunStore(RunStore):
     def _put_step(self, step: Step, output_json: str | None) -> None:
         """:meth:`_put_batched` of the step's item, its row made without the item (the
         commonest write: one per foreach item)."""
-        if not self._ready:
-            self._initialise()
-        assert self._writer is not None
-        self._writer.put(lw.step_row(step, output_json))
+        self._queue_row(lw.step_row(step, output_json))
 
     def _put_batched(self, item: it.Item) -> None:
         """Queue a step record for the writer thread (written in batches, see the module doc)."""
+        self._queue_row(lw.row(item))  # encoded here: the writer thread only runs SQLite
+
+    def _queue_row(self, row: tuple[Any, ...]) -> None:
         if not self._ready:
             self._initialise()
         assert self._writer is not None
-        self._writer.put(lw.row(item))  # encoded here: the writer thread only runs SQLite
+        self._writer.put(row)
 
     def _update_if_newer(
         self,
