@@ -224,7 +224,7 @@ class _Pool:
     ``beats`` goes up whenever a worker finishes a job or gets a handler call's result back;
     ``more`` is false once a worker found no job left."""
 
-    __slots__ = ("beats", "grow", "limit", "more", "seen", "since", "started")
+    __slots__ = ("beats", "grow", "idle_looks", "limit", "more", "seen", "since", "started")
 
     def __init__(self, limit: int, grow: Callable[[int], None]) -> None:
         self.limit = limit
@@ -232,27 +232,30 @@ class _Pool:
         self.beats = 0
         self.seen = -1
         self.since = 0.0
+        self.idle_looks = 0
         self.more = True
         self.grow = grow
 
     def check(self, now: float, idle: bool) -> bool:
-        """Called every :attr:`Grower.TICK`: when no worker made progress since the last
-        check and jobs wait, start as many workers again (up to ``limit``). ``idle`` says the
-        interpreter was free for the grower as soon as it woke: no thread was computing, so the
-        workers wait (for I/O, a sleep, a callback); a busy interpreter (a handler computing,
-        a garbage collection) grows the pool only after :attr:`Grower.BUSY` seconds without
-        progress, as more threads would only take turns with it. False once the pool needs no
-        more checks."""
+        """Called every :attr:`Grower.TICK`: when no worker made progress and jobs wait, start
+        as many workers again (up to ``limit``). False once the pool needs no more checks.
+
+        ``idle`` says the interpreter lock was free for the grower as soon as it woke. Two such
+        looks in a row without progress mean the workers wait (for I/O, a sleep, a callback):
+        the pool grows. A worker that computes, or waits for the lock behind another thread (a
+        garbage collection, the store's writer), makes the grower late: a pool stuck that way
+        grows only after :attr:`Grower.BUSY` seconds, as more threads would only take turns."""
         if not self.more or self.started >= self.limit:
             return False
         beats = self.beats
         if beats != self.seen:
-            self.seen, self.since = beats, now
+            self.seen, self.since, self.idle_looks = beats, now, 0
             return True
-        if now - self.since < (Grower.TICK if idle else Grower.BUSY):
+        self.idle_looks = self.idle_looks + 1 if idle else 0
+        if self.idle_looks < 2 and now - self.since < Grower.BUSY:
             return True
         self.grow(min(self.started, self.limit - self.started))
-        self.seen = -1  # the new workers get a whole tick before the next doubling
+        self.seen = -1  # the new workers get a fresh look before the next doubling
         return self.started < self.limit
 
 
@@ -307,12 +310,12 @@ def run_workers(jobs: Sequence[J], workers: int, start: Callable[[J], StrandGen 
     once every job is done (their errors are theirs to catch: the first one that escapes a job
     is raised here, and no further job starts).
 
-    One worker starts. While jobs wait and no worker has finished a job or had a handler call
-    return for a whole :attr:`Grower.TICK` (a handler waits for I/O or sleeps, a task waits
-    for its callback, a nested Map or a Wait holds its worker), the pool doubles, up to
-    ``workers``: jobs that block still run ``workers`` at a time, as Step Functions runs them,
-    and quick ones run one after another on one thread, without ten threads taking turns at
-    the interpreter lock (issue 14)."""
+    One worker starts. While jobs wait and no worker finishes a job or has a handler call
+    return (a handler waits for I/O or sleeps, a task waits for its callback, a nested Map or
+    a Wait holds its worker), the :class:`Grower` doubles the pool, up to ``workers`` (see
+    :meth:`_Pool.check`): jobs that block still run ``workers`` at a time, as Step Functions
+    runs them, and quick ones run one after another on one thread, without ten threads taking
+    turns at the interpreter lock (issue 14)."""
     queue = iter(jobs)
     lock = threading.Lock()
     errors: list[BaseException] = []

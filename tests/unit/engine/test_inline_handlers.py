@@ -319,24 +319,31 @@ def test_a_pool_doubles_when_its_workers_wait_and_waits_longer_while_the_interpr
         pool.started += count
 
     pool = _Pool(5, grow)
-    assert Grower.TICK < 1.0  # (the times below are far apart)
-    # GIVEN a pool of one worker that made no progress since the grower first looked
+    tick, busy = Grower.TICK, Grower.BUSY
+    assert 10 * tick < busy
+    # GIVEN a pool of one worker that makes no progress after the grower's first look
     assert pool.check(0.0, idle=True)
-    # WHEN the grower finds it stuck a second later while the interpreter was free (it waits)
-    assert pool.check(1.0, idle=True)
-    # THEN the pool doubles; and doubles again once the new workers are stuck a whole tick
+    # WHEN the grower, waking on time (the interpreter lock free: the worker waits), finds it
+    # stuck once, then twice in a row
+    assert pool.check(tick, idle=True)
+    assert grown == []
+    assert pool.check(2 * tick, idle=True)
+    # THEN the pool doubles; and doubles again once the new workers are stuck as long
     assert grown == [1]
-    pool.check(2.0, idle=True)
-    pool.check(3.0, idle=True)
+    pool.check(3 * tick, idle=True)
+    pool.check(4 * tick, idle=True)
+    pool.check(5 * tick, idle=True)
     assert grown == [1, 2]
     # WHEN a worker makes progress, the pool does not grow
     pool.beats += 1
-    pool.check(10.0, idle=True)
+    pool.check(6 * tick, idle=True)
     assert grown == [1, 2]
-    # WHEN the interpreter is busy (a thread computes), a stuck pool grows only after BUSY seconds
-    pool.check(10.0 + Grower.BUSY / 2, idle=False)
+    # WHEN the grower wakes late (a thread holds the lock: it computes), a stuck pool does not
+    # grow on idle looks that a late one interrupts, only once stuck for BUSY seconds
+    for n in range(7, 12):
+        pool.check(n * tick, idle=n % 2 == 0)
     assert grown == [1, 2]
-    assert not pool.check(10.0 + Grower.BUSY * 2, idle=False)  # at its limit: no more checks
+    assert not pool.check(6 * tick + 2 * busy, idle=False)  # at its limit: no more checks
     assert grown == [1, 2, 1]
     assert pool.started == 5
 
