@@ -159,30 +159,48 @@ class Ticket:
         raise NotImplementedError("a ticket is never waited on")
 
 
-class Watchdog:
+class _Service:
+    """A thread of this module that runs ``_run`` from the first time it is needed: one per
+    process, whoever needs it first starts it."""
+
+    NAME = ""
+
+    def __init__(self) -> None:
+        self._wake = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._start_lock = threading.Lock()
+
+    def _wake_up(self) -> None:
+        """Start the thread if it is not running yet, and wake it."""
+        if self._thread is None:
+            with self._start_lock:
+                if self._thread is None:
+                    self._thread = threading.Thread(target=self._run, name=self.NAME, daemon=True)
+                    self._thread.start()
+        self._wake.set()
+
+    def _run(self) -> None:
+        raise NotImplementedError
+
+
+class Watchdog(_Service):
     """One thread that expires the tickets whose deadline passed. Adding a ticket appends it to
     a deque (no lock, no wake-up while the thread is busy); the thread looks at new tickets at
     least every :attr:`TICK` seconds, so a deadline fires at most that late."""
 
+    NAME = "flowctl-watchdog"
     TICK = 0.05
 
     def __init__(self) -> None:
+        super().__init__()
         self._new: deque[Ticket] = deque()
         self._idle = True
-        self._wake = threading.Event()
-        self._thread: threading.Thread | None = None
-        self._start_lock = threading.Lock()
 
     def add(self, ticket: Ticket) -> None:
         self._new.append(ticket)
         if self._idle:
             self._idle = False
-            if self._thread is None:
-                with self._start_lock:
-                    if self._thread is None:
-                        self._thread = threading.Thread(target=self._run, name="flowctl-watchdog", daemon=True)
-                        self._thread.start()
-            self._wake.set()
+            self._wake_up()
 
     def _run(self) -> None:
         heap: list[tuple[float, int, Ticket]] = []
@@ -259,28 +277,22 @@ class _Pool:
         return self.started < self.limit
 
 
-class Grower:
+class Grower(_Service):
     """One thread that grows the worker pools whose workers are all stuck (see
     :func:`run_workers`). It runs only while a pool may still grow, and looks at each every
     :attr:`TICK` seconds."""
 
+    NAME = "flowctl-grower"
     TICK = 0.005
     BUSY = 0.1
 
     def __init__(self) -> None:
+        super().__init__()
         self._pools: set[_Pool] = set()
-        self._wake = threading.Event()
-        self._thread: threading.Thread | None = None
-        self._start_lock = threading.Lock()
 
     def add(self, pool: _Pool) -> None:
         self._pools.add(pool)
-        if self._thread is None:
-            with self._start_lock:
-                if self._thread is None:
-                    self._thread = threading.Thread(target=self._run, name="flowctl-grower", daemon=True)
-                    self._thread.start()
-        self._wake.set()
+        self._wake_up()
 
     def discard(self, pool: _Pool) -> None:
         self._pools.discard(pool)
@@ -325,6 +337,14 @@ def run_workers(jobs: Sequence[J], workers: int, start: Callable[[J], StrandGen 
     def resume(strand: StrandGen, error: BaseException) -> None:
         threading.Thread(target=work, args=(strand, error), name="asl-moved", daemon=True).start()
 
+    def leave(count: int) -> None:
+        """``count`` workers are gone (ended, or never started): the last one ends the call."""
+        with lock:
+            live[0] -= count
+            last = live[0] == 0
+        if last:
+            all_done.set()
+
     def work(strand: StrandGen | None = None, error: BaseException | None = None) -> None:
         try:
             if strand is not None and not _step(strand, None, error, resume, pool):
@@ -342,11 +362,7 @@ def run_workers(jobs: Sequence[J], workers: int, start: Callable[[J], StrandGen 
         except BaseException as exc:  # raised in the caller once every worker is done
             with lock:
                 errors.append(exc)
-        with lock:
-            live[0] -= 1
-            last = live[0] == 0
-        if last:
-            all_done.set()
+        leave(1)
 
     def grow(count: int) -> None:
         with lock:
@@ -360,11 +376,8 @@ def run_workers(jobs: Sequence[J], workers: int, start: Callable[[J], StrandGen 
                 threading.Thread(target=work, name=f"asl-{i}", daemon=True).start()
             except RuntimeError:  # no thread to be had: the workers already there go on alone
                 with lock:
-                    live[0] -= first + count - i
                     pool.started = pool.limit = i
-                    last = live[0] == 0
-                if last:
-                    all_done.set()
+                leave(first + count - i)
                 return
 
     pool = _Pool(workers, grow)

@@ -99,9 +99,7 @@ def non_json_value(value: Any, path: str = "$") -> tuple[str, Any] | None:
 
 def check_json_output(node: str, value: Any) -> None:
     """Raise :class:`OutputNotJsonError` naming the node, the key path and the fix."""
-    if is_json(value):
-        return
-    found = non_json_value(value)
+    found = non_json_value(value)  # (its first look, is_json, is all that an output that is JSON costs)
     if found is None:
         return
     where, bad = found

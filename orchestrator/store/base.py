@@ -258,14 +258,13 @@ class RunStore(WaiterStore):
     def set_progress_total(self, run_id: str, node: str, total: int) -> dict[str, int]:
         """Record how many items a fan-out node has, once: the first writer wins (one write; a
         retried or redriven first item writes the same count again and changes nothing)."""
-        key = (it.run_pk(run_id), f"AGG#{node}")
-        absent = {"type": "progress", "run_id": run_id, "node": node, f"{it.COUNTER_PREFIX}total": int(total)}
-        item = self._add_counters(key, {}, absent)
+        key, _, absent = _progress_addition(run_id, node, {})
+        item = self._add_counters(key, {}, {**absent, f"{it.COUNTER_PREFIX}total": int(total)})
         assert item is not None
         return _counters(item)
 
     def get_progress(self, run_id: str, node: str) -> dict[str, int]:
-        item = self._get_item((it.run_pk(run_id), f"AGG#{node}"))
+        item = self._get_item(_progress_key(run_id, node))
         return _counters(item) if item else {}
 
     def list_progress(self, run_id: str, nodes: Iterable[str]) -> dict[str, dict[str, int]]:
@@ -350,7 +349,12 @@ def _progress_addition(run_id: str, node: str, counters: Mapping[str, int]) -> t
             if name not in attributes:
                 _check_counter_name(name)
     named = {attributes.get(k) or f"{it.COUNTER_PREFIX}{k}": int(v) for k, v in counters.items()}
-    return (it.run_pk(run_id), f"AGG#{node}"), named, {"type": "progress", "run_id": run_id, "node": node}
+    return _progress_key(run_id, node), named, {"type": "progress", "run_id": run_id, "node": node}
+
+
+def _progress_key(run_id: str, node: str) -> it.Key:
+    """The key of ``node``'s progress item in run ``run_id``."""
+    return it.run_pk(run_id), f"AGG#{node}"
 
 
 def _counters(item: it.Item) -> dict[str, int]:
