@@ -52,7 +52,7 @@ class Sizes:
     steps: int = 20_000
     compile_sizes: tuple[int, ...] = (100, 1000, 5000)
     memory_items: tuple[int, ...] = (10_000, 100_000)
-    starts: int = 5
+    starts: int = 9
 
     @classmethod
     def quick(cls) -> Sizes:
@@ -157,14 +157,18 @@ def foreach_definition(items: int, *, mode: str = "inline", body: str = "uses") 
     return compiled
 
 
-FOREACH_ROUNDS = 3
-"""Runs of each side of the foreach row in one process, alternated (the best of each is kept)."""
+FOREACH_ROUNDS = 4
+"""Runs of each side of the foreach row in one process, alternated (the best of each is kept).
+This machine's speed changes from one second to the next: a fixed loop timed once a second
+took 134–212 ms over 15 seconds, and six runs of the bare engine in one process took 100–164 µs
+per item. The best of 3 missed the quick moments of one side or the other now and then."""
 
-FOREACH_PROCESSES = 3
+FOREACH_PROCESSES = 5
 """Fresh processes the foreach row is measured in; the one of median ratio is printed. The same
 code's time differs by up to 15% from one process to the next (measured: the bare engine's best
-of 3 ranged 107–145 µs per item over six processes in one minute), a difference that one
-process would print as the runner's own."""
+of 3 ranged 107–145 µs per item over six processes in one minute; with 8 rounds each, two
+processes in one minute gave ratios of 1.30 and 1.52), a difference that one process would print
+as the runner's own. The median of 5 moves less with it than the median of 3."""
 
 
 def _timed(run: Callable[[], Any]) -> tuple[Any, float, float]:
