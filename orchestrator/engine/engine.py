@@ -257,6 +257,13 @@ class Engine:
             raise ExecutionError(f"No running execution named {execution_name!r}")
         ex.cancel.cancel(ExecutionAborted(error, cause))
 
+    def history_so_far(self, execution_name: str) -> list[dict[str, Any]]:
+        """The events kept so far of the running execution ``execution_name`` (in id order;
+        ``[]`` when none runs by that name): for a caller that gives up waiting for its end."""
+        with self._lock:
+            ex = self._running.get(execution_name)
+        return list(ex.history) if ex is not None else []
+
     @property
     def running(self) -> list[str]:
         """Names of the executions running now."""

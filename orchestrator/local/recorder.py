@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from orchestrator.compiler.build import BODY, FANOUT, HANDLER, LIMIT, NODE, SKIPPED, StateNode
-from orchestrator.engine.execution import EXPRESS_HISTORY_KEPT, FINAL_EVENTS, NO_VALUE, details_key
+from orchestrator.engine.execution import NO_VALUE, details_key
 from orchestrator.engine.states.map_run import MAP_ITEMS_EVENT
 from orchestrator.local.failures import failure_headline
 from orchestrator.store.models import Step
@@ -114,8 +114,6 @@ class StepRecorder:
         self.open: dict[tuple[str, int], dict[str, Any]] = {}
         self.by_event: dict[int, tuple[str, int]] = {}
         """The last event of each open state → (its step path, the id of its StateEntered)."""
-        self.history: list[dict[str, Any]] = []
-        self.history_kept = HISTORY_KEPT
         self.outputs: dict[str, Any] = {}
         """Output of every top-level node that finished (None for a skipped one)."""
         self.stopped: str | None = None
@@ -152,9 +150,6 @@ class StepRecorder:
                 _on_notice(self, event, value)
                 return
             handle = _HANDLERS[kind] = _handler(kind)
-        history = self.history
-        if len(history) < self.history_kept or kind in FINAL_EVENTS:
-            history.append(event)
         handle(self, event, value)
 
     def _entered(self, event: dict[str, Any], value: Any) -> None:
@@ -282,11 +277,6 @@ class StepRecorder:
             self.store.record_step(step)
 
 
-
-HISTORY_KEPT = EXPRESS_HISTORY_KEPT
-"""Events of a run kept in :attr:`StepRecorder.history` (then only the execution's end), as the
-engine keeps them: a foreach of 10,000 items writes 90,000, and keeping every one cost memory
-and the garbage collector's time (it walks them all again and again)."""
 
 # What the recorder does with each kind of event. The events of one state follow each other
 # (previousEventId) from its StateEntered: each takes over its predecessor's place, so only the

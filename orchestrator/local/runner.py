@@ -346,8 +346,10 @@ class LocalRunner:
         if self.store is not None:
             self.store.update_run_status(run_id, status, output=result.output, error=result.error, cause=result.cause,
                                          redrive_count=redrive)
+        # (the engine's history: the recorder keeps none, a second list of up to 25,000 events
+        # that the garbage collector would walk again and again)
         return LocalRun(run_id, flow.name, status, result.output, result.error, result.cause, caught or None,
-                        recorder.history, interrupted, compiled.type != "EXPRESS")
+                        result.history, interrupted, compiled.type != "EXPRESS")
 
 
 class _Started:
@@ -385,4 +387,5 @@ class _Started:
         self.thread.join(STOP_GRACE_SECONDS)
         if self.result is not None and self.result.status == "ABORTED":
             return self.result
-        return ExecutionResult("ABORTED", error=INTERRUPTED_ERROR, cause=cause)
+        return ExecutionResult("ABORTED", error=INTERRUPTED_ERROR, cause=cause,
+                               history=self.engine.history_so_far(self.run_id))

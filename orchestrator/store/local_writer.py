@@ -99,16 +99,30 @@ def _body_value(value: Any) -> str:
 _STEP_OPTIONAL = ("started_at", "stopped_at", "duration_ms", "error", "cause")
 
 
+@functools.lru_cache(maxsize=256)
+def _step_texts(run_id: str, node: str) -> tuple[str, str, str, str]:
+    """What the rows of one node's steps in one run share: the partition key, the sort key's
+    head (``STEP#<node>#``), and the body's text before the sort key's tail and from after it
+    to the item's ``index`` (made once per node: a foreach records a step per item)."""
+    pk = it.run_pk(run_id)
+    sk_head = it.step_sk(node, 0, 0, 0)[: -len("00000000#0000#0000")]
+    # (the escaped sort key is its head's escaped text, unquoted, and then the tail: digits and #)
+    before_tail = f'{{"PK": {_ascii(pk)}, "SK": {_ascii(sk_head)[:-1]}'
+    after_tail = f'", "type": "step", "run_id": {_ascii(run_id)}, "node": {_ascii(node)}, "index": '
+    return pk, sk_head, before_tail, after_tail
+
+
 def step_row(step: Step, text: str | None) -> tuple[Any, ...]:
     """``row(it.step_item(step, text))``, written directly: a step's body has known keys, so
     its text is put together without building the item and encoding it (every foreach item
     records a step). The same text as :data:`_encode_body` gives (tested)."""
-    pk = it.run_pk(step.run_id)
-    sk = it.step_sk(step.node, step.index, step.redrive, step.attempt)
+    index, redrive, attempt = step.index, step.redrive, step.attempt
+    if type(index) is not int or type(redrive) is not int or type(attempt) is not int:
+        return row(it.step_item(step, text))  # (not a step the recorder makes)
+    pk, sk_head, before_tail, after_tail = _step_texts(step.run_id, step.node)
+    tail = f"{index:08d}#{redrive:04d}#{attempt:04d}"
     parts = [
-        f'{{"PK": {_ascii(pk)}, "SK": {_ascii(sk)}, "type": "step", "run_id": {_body_value(step.run_id)}, '
-        f'"node": {_body_value(step.node)}, "index": {_body_value(step.index)}, '
-        f'"redrive": {_body_value(step.redrive)}, "attempt": {_body_value(step.attempt)}, '
+        f'{before_tail}{tail}{after_tail}{index}, "redrive": {redrive}, "attempt": {attempt}, '
         f'"status": {_body_value(step.status)}'
     ]
     for name in _STEP_OPTIONAL:
@@ -116,7 +130,7 @@ def step_row(step: Step, text: str | None) -> tuple[Any, ...]:
         if value is not None:
             parts.append(f', "{name}": {_body_value(value)}')
     parts.append("}")
-    return (pk, sk, None, None, "".join(parts), text)
+    return (pk, sk_head + tail, None, None, "".join(parts), text)
 
 
 def item_of(body: str, text: str | None) -> it.Item:

@@ -112,3 +112,36 @@ def test_an_express_execution_keeps_its_first_events_and_its_end(monkeypatch) ->
     ids = [e["id"] for e in r.history]
     assert ids[:-1] == list(range(1, 51)) and ids[-1] > 50
     assert r.history[-1]["type"] == "ExecutionSucceeded"
+
+
+def test_the_history_so_far_of_a_running_execution() -> None:
+    # GIVEN an execution whose function waits
+    import threading
+
+    from orchestrator.engine import RealClock
+
+    waiting, release = threading.Event(), threading.Event()
+
+    def hold(event: dict, context: object) -> dict:
+        waiting.set()
+        release.wait(5)
+        return {}
+
+    d = {"StartAt": "A", "States": {"A": {"Type": "Task", "Resource": "arn:aws:lambda:us-east-1:123456789012:function:hold",
+                                          "End": True}}}
+    engine = Engine(d, clock=RealClock(), handlers={"hold": hold})
+    results: list = []
+    thread = threading.Thread(target=lambda: results.append(engine.start({}, execution_name="e1")))
+    thread.start()
+    assert waiting.wait(5)
+    # WHEN its history so far is asked for, and once it has ended
+    so_far = engine.history_so_far("e1")
+    unknown = engine.history_so_far("nope")
+    release.set()
+    thread.join(5)
+    # THEN it holds the events written until the function was called; an execution that is not
+    # running has none
+    assert [e["type"] for e in so_far] == ["ExecutionStarted", "TaskStateEntered", "LambdaFunctionScheduled",
+                                           "LambdaFunctionStarted"]
+    assert unknown == [] and engine.history_so_far("e1") == []
+    assert results[0].status == "SUCCEEDED"

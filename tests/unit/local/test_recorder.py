@@ -12,7 +12,6 @@ from typing import Any
 import pytest
 
 from orchestrator.compiler.build import BODY, NODE, StateNode
-from orchestrator.local import recorder as recorder_module
 from orchestrator.local.recorder import StepRecorder, iso_time
 from orchestrator.store.models import Step
 
@@ -86,17 +85,33 @@ def test_iso_time_is_the_datetime_text_of_the_moment() -> None:
         assert iso_time(moment) == expected, moment
 
 
-def test_the_history_keeps_the_first_events_and_the_execution_end(monkeypatch: pytest.MonkeyPatch) -> None:
-    # GIVEN a recorder that keeps 3 events (as the engine keeps 25,000 of an Express execution)
-    monkeypatch.setattr(recorder_module, "HISTORY_KEPT", 3)
-    recorder = StepRecorder("r1", _Steps(), None, {"calc": StateNode("calc", NODE)})
-    events = _events(("ExecutionStarted", {}), *[("PassStateEntered", {"name": "other"})] * 5,
-                     ("ExecutionSucceeded", {"output": "{}"}))
-    # WHEN a run writes 7 events
-    for event in events:
-        recorder(event)
-    # THEN its history holds the first 3 and the execution's end
-    assert [e["id"] for e in recorder.history] == [1, 2, 3, 7]
+def test_an_interrupted_run_that_does_not_stop_in_time_keeps_its_history_so_far(monkeypatch: pytest.MonkeyPatch) -> None:
+    # GIVEN a run whose engine does not end within the grace period after it is stopped (its
+    # function holds on), the events written so far kept by the engine (not by the recorder)
+    import threading
+
+    from orchestrator.local import runner as runner_module
+
+    monkeypatch.setattr(runner_module, "STOP_GRACE_SECONDS", 0.01)
+    release = threading.Event()
+    so_far = [{"id": 1, "type": "ExecutionStarted"}, {"id": 2, "type": "TaskStateEntered"}]
+
+    class Stuck:
+        def start(self, value: Any, **options: Any) -> None:
+            release.wait(5)
+
+        def stop(self, name: str, **options: Any) -> None:
+            pass
+
+        def history_so_far(self, name: str) -> list[dict[str, Any]]:
+            return so_far if name == "r1" else []
+
+    started = runner_module._Started(Stuck(), "r1", {})
+    # WHEN it is interrupted
+    result = started.interrupt("Ctrl-C")
+    release.set()
+    # THEN it is ABORTED with the history written so far
+    assert (result.status, result.cause, result.history) == ("ABORTED", "Ctrl-C", so_far)
 
 
 def test_the_values_the_engine_gives_record_the_same_steps_as_its_texts() -> None:

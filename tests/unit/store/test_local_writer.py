@@ -188,6 +188,8 @@ def test_a_writer_thread_that_cannot_open_the_database_reports_it_and_keeps_the_
              stopped_at="2026-01-01T00:00:00.004Z", duration_ms=4),
         Step("r1", "check", "FAILED", error="Bad.Thing", cause='naïve "quoted" \\ cause\nline 2 ✓'),
         Step("run-é", "nœud/do", "SKIPPED"),
+        Step('r"1', 'we"ird\\node/do', "SUCCEEDED", index=123456789, attempt=12, redrive=3),
+        Step("r1", "each/do", "SUCCEEDED", index=True),  # type: ignore[arg-type]
         Step("r1", "fetch", "RUNNING", started_at="2026-01-01T00:00:00.000Z", duration_ms=1.5),  # type: ignore[arg-type]
     ],
 )
