@@ -8,13 +8,16 @@ everything derived from it is deterministic.
 from __future__ import annotations
 
 import graphlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from orchestrator.flowlang.model import Flow, Node
 
-__all__ = ["FlowGraph", "flow_graph", "switch_targets"]
+__all__ = ["FlowGraph", "flow_graph", "shared_graphs", "switch_targets"]
 
 
 def switch_targets(node: Node) -> list[str]:
@@ -86,8 +89,40 @@ class FlowGraph:
         return [n for n in self.nodes if not self.succs[n]]
 
 
+_shared: ContextVar[dict[int, tuple[Flow, FlowGraph]] | None] = ContextVar("flowctl_shared_graphs", default=None)
+
+
+@contextmanager
+def shared_graphs() -> Iterator[None]:
+    """Within it, :func:`flow_graph` of one flow object builds its graph once: the compiler
+    checks a flow, builds its ASL and estimates its cost in one such scope, and each of those
+    built the same graph again (a quarter of a 5,000-node compile each, issue 14). The flows
+    must not change within the scope; treat the graphs as read-only."""
+    if _shared.get() is not None:
+        yield
+        return
+    token = _shared.set({})
+    try:
+        yield
+    finally:
+        _shared.reset(token)
+
+
 def flow_graph(flow: Flow) -> FlowGraph:
-    """Build the DAG of ``flow`` (unknown references are ignored here)."""
+    """The DAG of ``flow`` (unknown references are ignored here); built once per flow object
+    within :func:`shared_graphs`."""
+    shared = _shared.get()
+    if shared is None:
+        return _build(flow)
+    found = shared.get(id(flow))
+    if found is not None and found[0] is flow:
+        return found[1]
+    graph = _build(flow)
+    shared[id(flow)] = (flow, graph)  # (the flow is held: its id is not reused meanwhile)
+    return graph
+
+
+def _build(flow: Flow) -> FlowGraph:
     handlers = sorted({c.then for node in flow.nodes.values() for c in node.catch if c.then in flow.nodes})
     handlers = [h for h in flow.nodes if h in handlers]
     members = [n for n in flow.nodes if n not in handlers]

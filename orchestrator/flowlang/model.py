@@ -44,6 +44,8 @@ FlowName = Annotated[str, Field(pattern=FLOW_NAME)]
 """A sub-flow reference: the name of a flow in flows/ (never a path)."""
 
 NODE_KINDS = ("uses", "switch", "foreach", "while", "flow", "wait", "wait_for", "set", "fail", "succeed")
+_KIND_ATTRIBUTES = {"while": "while_"}
+"""The attribute of a kind whose name is a Python keyword."""
 
 
 # Default factories are lambdas, not ``list``/``dict``: pydantic reads each factory's signature,
@@ -262,20 +264,21 @@ class Node(_Model):
 
     def kinds(self) -> list[str]:
         """The kind fields that are set (a valid node has exactly one)."""
-        found = []
-        for kind in NODE_KINDS:
-            attr = "while_" if kind == "while" else kind
-            if kind == "set":
-                if "set" in self.model_fields_set:
-                    found.append(kind)
-            elif getattr(self, attr) is not None:
-                found.append(kind)
-        return found
+        return [kind for kind in NODE_KINDS if self._has_kind(kind)]
 
     @property
     def kind(self) -> str:
-        kinds = self.kinds()
-        return kinds[0] if kinds else ""
+        """The first of :meth:`kinds` (``""`` for none): looked up for every node many times
+        over by the compiler, so it stops at the first kind found."""
+        for kind in NODE_KINDS:
+            if self._has_kind(kind):
+                return kind
+        return ""
+
+    def _has_kind(self, kind: str) -> bool:
+        if kind == "set":  # (its value may be empty: set, not None, is what counts)
+            return "set" in self.model_fields_set
+        return getattr(self, _KIND_ATTRIBUTES.get(kind, kind)) is not None
 
 
 class Flow(_Model):

@@ -53,3 +53,19 @@ def test_the_report_flags_reads_into_outputs_that_may_be_offloaded(tmp_path: Pat
     reads = [r for r in risks if "reads into" in r]
     assert [r.split(":")[0] for r in reads] == ["count", "output"]
     assert all("$fetch_rows" in r and "fetch-rows's output" in r for r in reads)
+
+
+def test_the_definition_size_is_the_committed_texts_without_writing_it() -> None:
+    # GIVEN definitions: every committed state machine, and values with empty, nested and
+    # non-ASCII parts
+    from orchestrator.compiler.compiled import asl_size
+
+    root = Path(__file__).resolve().parents[3]
+    definitions = [json.loads(path.read_text()) for path in sorted((root / "statemachines").glob("*.json"))]
+    assert definitions
+    definitions += [{}, {"a": []}, {"a": {}, "b": [[], [{}], [1, "é", None, True, 2.5]], "c": {"d": {"e": "✓ \"q\""}}},
+                    {"States": {"x": {"Type": "Pass", "Result": [{"k": ("t", 1)}]}}}]
+    for definition in definitions:
+        # WHEN its size is worked out for the report
+        # THEN it is the size of the text that is committed (asl_text, in UTF-8)
+        assert asl_size(definition) == len(asl_text(definition).encode()), definition
