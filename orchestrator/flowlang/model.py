@@ -44,8 +44,8 @@ FlowName = Annotated[str, Field(pattern=FLOW_NAME)]
 """A sub-flow reference: the name of a flow in flows/ (never a path)."""
 
 NODE_KINDS = ("uses", "switch", "foreach", "while", "flow", "wait", "wait_for", "set", "fail", "succeed")
-_KIND_ATTRIBUTES = {"while": "while_"}
-"""The attribute of a kind whose name is a Python keyword."""
+_KIND_ATTRIBUTES = tuple((kind, "while_" if kind == "while" else kind) for kind in NODE_KINDS)
+"""Each kind with the name of its field (``while`` is a Python keyword)."""
 
 
 # Default factories are lambdas, not ``list``/``dict``: pydantic reads each factory's signature,
@@ -264,21 +264,22 @@ class Node(_Model):
 
     def kinds(self) -> list[str]:
         """The kind fields that are set (a valid node has exactly one)."""
-        return [kind for kind in NODE_KINDS if self._has_kind(kind)]
+        fields = self.model_fields_set
+        return [kind for kind, attr in _KIND_ATTRIBUTES
+                if attr in fields and (kind == "set" or getattr(self, attr) is not None)]
 
     @property
     def kind(self) -> str:
         """The first of :meth:`kinds` (``""`` for none): looked up for every node many times
         over by the compiler, so it stops at the first kind found."""
-        for kind in NODE_KINDS:
-            if self._has_kind(kind):
+        # A kind's field is set when given (the set of a `set` node may be empty: given is what
+        # counts); the others must also not be null. (A field not given is None: the set of
+        # given fields is looked at first, the value only then.)
+        fields = self.model_fields_set
+        for kind, attr in _KIND_ATTRIBUTES:
+            if attr in fields and (kind == "set" or getattr(self, attr) is not None):
                 return kind
         return ""
-
-    def _has_kind(self, kind: str) -> bool:
-        if kind == "set":  # (its value may be empty: set, not None, is what counts)
-            return "set" in self.model_fields_set
-        return getattr(self, _KIND_ATTRIBUTES.get(kind, kind)) is not None
 
 
 class Flow(_Model):

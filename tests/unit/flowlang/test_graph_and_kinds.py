@@ -51,7 +51,9 @@ def test_a_nodes_kind_is_the_first_of_its_kinds() -> None:
     none = Node.model_validate({})
     two = Node.model_validate({"uses": "f", "wait": {"seconds": 1}})
     empty_set = Node.model_validate({"set": {}})
-    # THEN the kind is the first of the kinds, "" for none
-    for node in (one, loop, none, two, empty_set):
+    null_uses = Node.model_validate({"uses": None, "wait": {"seconds": 1}})
+    # THEN the kind is the first of the kinds (a kind given as null is none), "" for none
+    assert null_uses.kinds() == ["wait"]
+    for node in (one, loop, none, two, empty_set, null_uses):
         assert node.kind == (node.kinds()[0] if node.kinds() else "")
     assert (one.kind, loop.kind, none.kind, two.kinds(), empty_set.kind) == ("uses", "while", "", ["uses", "wait"], "set")
