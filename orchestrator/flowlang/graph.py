@@ -95,9 +95,9 @@ _shared: ContextVar[dict[int, tuple[Flow, FlowGraph]] | None] = ContextVar("flow
 @contextmanager
 def shared_graphs() -> Iterator[None]:
     """Within it, :func:`flow_graph` of one flow object builds its graph once: the compiler
-    checks a flow, builds its ASL and estimates its cost in one such scope, and each of those
-    built the same graph again (a quarter of a 5,000-node compile each, issue 14). The flows
-    must not change within the scope; treat the graphs as read-only."""
+    checks a flow, builds its ASL and estimates its cost in one such scope (they built the same
+    graph four times over: a fifth of a 5,000-node compile, issue 14). The flows must not
+    change within the scope; treat the graphs as read-only."""
     if _shared.get() is not None:
         yield
         return
