@@ -48,6 +48,8 @@ __all__ = [
     "step_from_item",
     "step_item",
     "step_sk",
+    "step_sk_head",
+    "step_sk_tail",
     "waiter_from_item",
     "waiter_item",
 ]
@@ -139,7 +141,17 @@ def run_from_item(item: Item) -> Run:
 
 def step_sk(node: str, index: int, redrive: int, attempt: int) -> str:
     """The sort key of one step: ``STEP#<node>#<index>#<redrive>#<attempt>``, zero-padded."""
-    return f"STEP#{node}#{index:08d}#{redrive:04d}#{attempt:04d}"
+    return step_sk_head(node) + step_sk_tail(index, redrive, attempt)
+
+
+def step_sk_head(node: str) -> str:
+    """What the sort keys of one node's steps begin with: ``STEP#<node>#``."""
+    return f"STEP#{node}#"
+
+
+def step_sk_tail(index: int, redrive: int, attempt: int) -> str:
+    """What a step's sort key ends with, after :func:`step_sk_head`: digits and ``#`` only."""
+    return f"{index:08d}#{redrive:04d}#{attempt:04d}"
 
 
 def result_prefix(node: str) -> str:

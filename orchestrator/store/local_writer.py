@@ -105,7 +105,7 @@ def _step_texts(run_id: str, node: str) -> tuple[str, str, str, str]:
     head (``STEP#<node>#``), and the body's text before the sort key's tail and from after it
     to the item's ``index`` (made once per node: a foreach records a step per item)."""
     pk = it.run_pk(run_id)
-    sk_head = it.step_sk(node, 0, 0, 0)[: -len("00000000#0000#0000")]
+    sk_head = it.step_sk_head(node)
     # (the escaped sort key is its head's escaped text, unquoted, and then the tail: digits and #)
     before_tail = f'{{"PK": {_ascii(pk)}, "SK": {_ascii(sk_head)[:-1]}'
     after_tail = f'", "type": "step", "run_id": {_ascii(run_id)}, "node": {_ascii(node)}, "index": '
@@ -120,7 +120,7 @@ def step_row(step: Step, text: str | None) -> tuple[Any, ...]:
     if type(index) is not int or type(redrive) is not int or type(attempt) is not int:
         return row(it.step_item(step, text))  # (not a step the recorder makes)
     pk, sk_head, before_tail, after_tail = _step_texts(step.run_id, step.node)
-    tail = f"{index:08d}#{redrive:04d}#{attempt:04d}"
+    tail = it.step_sk_tail(index, redrive, attempt)
     parts = [
         f'{before_tail}{tail}{after_tail}{index}, "redrive": {redrive}, "attempt": {attempt}, '
         f'"status": {_body_value(step.status)}'
