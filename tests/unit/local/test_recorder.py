@@ -9,8 +9,6 @@ import random
 from datetime import UTC, datetime
 from typing import Any
 
-import pytest
-
 from orchestrator.compiler.build import BODY, NODE, StateNode
 from orchestrator.local.recorder import StepRecorder, iso_time
 from orchestrator.store.models import Step
@@ -83,35 +81,6 @@ def test_iso_time_is_the_datetime_text_of_the_moment() -> None:
     for moment in moments:
         expected = datetime.fromtimestamp(moment, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
         assert iso_time(moment) == expected, moment
-
-
-def test_an_interrupted_run_that_does_not_stop_in_time_keeps_its_history_so_far(monkeypatch: pytest.MonkeyPatch) -> None:
-    # GIVEN a run whose engine does not end within the grace period after it is stopped (its
-    # function holds on), the events written so far kept by the engine (not by the recorder)
-    import threading
-
-    from orchestrator.local import runner as runner_module
-
-    monkeypatch.setattr(runner_module, "STOP_GRACE_SECONDS", 0.01)
-    release = threading.Event()
-    so_far = [{"id": 1, "type": "ExecutionStarted"}, {"id": 2, "type": "TaskStateEntered"}]
-
-    class Stuck:
-        def start(self, value: Any, **options: Any) -> None:
-            release.wait(5)
-
-        def stop(self, name: str, **options: Any) -> None:
-            pass
-
-        def history_so_far(self, name: str) -> list[dict[str, Any]]:
-            return so_far if name == "r1" else []
-
-    started = runner_module._Started(Stuck(), "r1", {})
-    # WHEN it is interrupted
-    result = started.interrupt("Ctrl-C")
-    release.set()
-    # THEN it is ABORTED with the history written so far
-    assert (result.status, result.cause, result.history) == ("ABORTED", "Ctrl-C", so_far)
 
 
 def test_the_values_the_engine_gives_record_the_same_steps_as_its_texts() -> None:
