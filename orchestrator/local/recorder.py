@@ -202,7 +202,9 @@ class StepRecorder:
         record = self.open.get(key)
         if record is None:
             return
-        attempt = int(context.get("attempt") or 0)
+        attempt = context.get("attempt") or 0
+        if type(attempt) is not int:
+            attempt = int(attempt)
         record.pop("failed", None)  # a new attempt: an earlier failure was retried
         if attempt > record["attempt"]:
             self.emit(NodeEvent(node, "RETRY", record.get("index"), attempt))
@@ -241,8 +243,11 @@ class StepRecorder:
         if record is None:
             return
         started = record["started"]
-        started = float(started) if isinstance(started, (int, float)) else time.time()
-        stopped = float(event["timestamp"] if "timestamp" in event else time.time())
+        if type(started) is not float:
+            started = float(started) if isinstance(started, (int, float)) else time.time()
+        stopped = event["timestamp"] if "timestamp" in event else time.time()
+        if type(stopped) is not float:
+            stopped = float(stopped)
         output = value if value is not NO_VALUE else maybe_json((event.get("stateExitedEventDetails") or {}).get("output"))
         if "/" not in node:  # a top-level node (not one item or iteration of a loop)
             self.outputs[node] = output
@@ -262,11 +267,9 @@ class StepRecorder:
         payload = record.get("payload")
         if payload is not None:
             step_output.update(payload)
-        self._store(Step(
-            self.run_id, node, "SUCCEEDED", record["index"] or 0, record["attempt"],
-            started_at=iso_time(started), stopped_at=iso_time(stopped), duration_ms=int((stopped - started) * 1000),
-            output=step_output,
-        ))
+        # (positional: a foreach records a step per item, and keywords cost more to bind)
+        self._store(Step(self.run_id, node, "SUCCEEDED", record["index"] or 0, record["attempt"], iso_time(started),
+                         iso_time(stopped), int((stopped - started) * 1000), step_output))
         if self.on_node is not None:
             self.emit(NodeEvent(node, "SUCCEEDED", record.get("index"), record["attempt"]))
 
@@ -366,12 +369,16 @@ _MILLISECONDS = tuple(f".{ms:03d}Z" for ms in range(1000))
 def iso_time(epoch: float) -> str:
     """``epoch`` as an ISO 8601 UTC time with milliseconds (``2026-01-02T03:04:05.678Z``): the
     text of ``datetime.fromtimestamp(epoch, UTC)`` (microseconds rounded half to even, then
-    cut to milliseconds), with the date and time of the second formatted once per second."""
+    cut to milliseconds; tested), with the date and time of the second formatted once per
+    second."""
     global _last_second
     if epoch < 0:
         return datetime.fromtimestamp(epoch, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
     whole = int(epoch)
-    micro = round((epoch - whole) * 1e6)  # (exact: a float less its whole part is a float)
+    # The microseconds rounded half up (round() is a call): unlike half to even, an even number
+    # and a half goes up by one, to an odd number, never a new millisecond or second. (Adding
+    # 0.5 is exact but where the sum reaches a power of two, no whole millisecond either.)
+    micro = int((epoch - whole) * 1e6 + 0.5)  # (a float less its whole part is exact)
     if micro >= 1_000_000:
         whole, micro = whole + 1, micro - 1_000_000
     second, text = _last_second

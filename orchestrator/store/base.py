@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
@@ -52,6 +53,7 @@ from orchestrator.store.models import (
     Step,
     status_sequence,
 )
+from orchestrator.store.step_text import step_output_text
 from orchestrator.store.waiters import WaiterStore
 
 __all__ = ["Offloader", "RunStore"]
@@ -227,7 +229,7 @@ class RunStore(WaiterStore):
     def record_step(self, step: Step) -> None:
         """Write one step record (one write; re-recording the same attempt of the same round
         overwrites it, an attempt of another redrive round is another record)."""
-        text = None if step.output is None else it.encode_json(step.output)
+        text = step_output_text(step)  # (encode_json's text, a foreach item's context from a template)
         if text is not None and len(text) * 4 > self.inline_limit:  # (the path of an offload: only then)
             hint = f"runs/{step.run_id}/steps/{step.node}/{step.index}/{step.redrive}/{step.attempt}"
             text = self._fit(step.output, text, hint)
@@ -342,14 +344,25 @@ def _check_counter_name(name: str) -> None:
 
 def _progress_addition(run_id: str, node: str, counters: Mapping[str, int]) -> tuple[it.Key, dict[str, int], it.Item]:
     """The arguments of ``_add_counters`` that add ``counters`` to ``node``'s progress (each
-    name checked)."""
+    name checked). The item to set if absent is shared by the calls of one run and node: the
+    backends only read it."""
     attributes = _COUNTER_ATTRIBUTES
-    if not counters.keys() <= attributes.keys():  # a name not checked yet (the check raises)
-        for name in counters:
-            if name not in attributes:
-                _check_counter_name(name)
-    named = {attributes.get(k) or f"{it.COUNTER_PREFIX}{k}": int(v) for k, v in counters.items()}
-    return _progress_key(run_id, node), named, {"type": "progress", "run_id": run_id, "node": node}
+    named: dict[str, int] = {}
+    for name, amount in counters.items():
+        attribute = attributes.get(name)
+        if attribute is None:  # a name not checked yet (the check raises)
+            _check_counter_name(name)
+            attribute = f"{it.COUNTER_PREFIX}{name}"
+        named[attribute] = int(amount)
+    key, absent = _progress_target(run_id, node)
+    return key, named, absent
+
+
+@functools.lru_cache(maxsize=_KNOWN_MAX)
+def _progress_target(run_id: str, node: str) -> tuple[it.Key, it.Item]:
+    """The key of ``node``'s progress item in run ``run_id`` and what it is made with (every
+    foreach item counts: made once per run and node)."""
+    return _progress_key(run_id, node), {"type": "progress", "run_id": run_id, "node": node}
 
 
 def _progress_key(run_id: str, node: str) -> it.Key:

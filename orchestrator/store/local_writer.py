@@ -198,13 +198,16 @@ class CounterAdd:
     includes. ``queued`` is true while the item waits in the queue (see :meth:`BatchWriter.
     add_counters` for why no lock is needed)."""
 
-    __slots__ = ("absent", "committed", "key", "queued", "tallies")
+    __slots__ = ("absent", "absent_given", "committed", "key", "queued", "tallies")
 
     def __init__(self, key: it.Key, item: it.Item) -> None:
         self.key = key
         self.committed: tuple[it.Item, dict[_Tally, dict[str, int]]] = (item, {})
         self.absent: dict[str, Any] = {}
         """The attributes to set where missing (the first value given for each wins)."""
+        self.absent_given: Mapping[str, Any] | None = None
+        """The last mapping of attributes to set where missing that was added to ``absent``:
+        given again (the same object: a foreach's items count with one), it adds nothing."""
         self.tallies: dict[int, _Tally] = {}
         """Each thread's tally, by thread id (a thread that reuses the id of one that ended
         takes over its tally: one thread writes it at a time)."""
@@ -363,10 +366,11 @@ class BatchWriter:
         mine = tally.added
         for name, amount in counters.items():
             mine[name] = mine.get(name, 0) + int(amount)
-        if set_if_absent:
+        if set_if_absent and set_if_absent is not added.absent_given:
             absent = added.absent
             for name, value in set_if_absent.items():
                 absent.setdefault(name, value)
+            added.absent_given = set_if_absent
         if not added.queued:
             added.queued = True
             self.put(added)

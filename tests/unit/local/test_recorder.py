@@ -77,6 +77,14 @@ def test_iso_time_is_the_datetime_text_of_the_moment() -> None:
     moments = [rng.uniform(0, 4e9) for _ in range(20_000)] + [0.0, -1.5, T0]
     for fraction in (0.9995, 0.9999995, 0.0000005, 0.99999949, 0.99999951, 0.0005):
         moments += [math.floor(rng.uniform(1e9, 2e9)) + fraction for _ in range(200)]
+    # and moments whose microseconds are exactly a whole number and a half (rounded to even by
+    # datetime, half up by iso_time: the same milliseconds): the fractions j / 2**21 with
+    # j * 15625 / 32768 a half (j * 1e6 / 2**21, exact in a float)
+    first = 16384 * pow(15625, -1, 32768) % 32768
+    for whole in (math.floor(rng.uniform(1e9, 2e9)) for _ in range(4)):
+        moments += [whole + (first + 32768 * m) / 2**21 for m in range(64)]
+    halves = [m for m in moments if (m - int(m)) * 1e6 % 1 == 0.5]
+    assert len(halves) > 100
     # THEN each reads as datetime formats it (microseconds rounded, then cut to milliseconds)
     for moment in moments:
         expected = datetime.fromtimestamp(moment, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
