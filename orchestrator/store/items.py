@@ -150,8 +150,10 @@ def step_sk_head(node: str) -> str:
 
 
 def step_sk_tail(index: int, redrive: int, attempt: int) -> str:
-    """What a step's sort key ends with, after :func:`step_sk_head`: digits and ``#`` only."""
-    return f"{index:08d}#{redrive:04d}#{attempt:04d}"
+    """What a step's sort key ends with, after :func:`step_sk_head`: digits and ``#`` only.
+    (printf-style: one call, where an f-string formats each number with a spec of its own, at
+    half the cost again; the same text for integers.)"""
+    return "%08d#%04d#%04d" % (index, redrive, attempt)  # noqa: UP031 (measured: the faster)
 
 
 def result_prefix(node: str) -> str:

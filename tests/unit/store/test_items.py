@@ -14,3 +14,8 @@ def test_step_keys_sort_by_item_round_and_attempt_and_select_one_node():
     # AND the prefix STEP#<node># selects that node's steps only
     assert all(k.startswith("STEP#fetch#") for k in keys)
     assert not it.step_sk("fetch-all", 0, 0, 0).startswith("STEP#fetch#")
+
+
+def test_a_step_sort_key_s_tail_is_its_numbers_zero_padded() -> None:
+    for index, redrive, attempt in [(0, 0, 0), (7, 1, 2), (123456789, 12345, 99999), (-5, -1, 0), (True, False, 1)]:
+        assert it.step_sk_tail(index, redrive, attempt) == f"{index:08d}#{redrive:04d}#{attempt:04d}"

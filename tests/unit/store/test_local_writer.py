@@ -191,6 +191,11 @@ def test_a_writer_thread_that_cannot_open_the_database_reports_it_and_keeps_the_
         Step('r"1', 'we"ird\\node/do', "SUCCEEDED", index=123456789, attempt=12, redrive=3),
         Step("r1", "each/do", "SUCCEEDED", index=True),  # type: ignore[arg-type]
         Step("r1", "fetch", "RUNNING", started_at="2026-01-01T00:00:00.000Z", duration_ms=1.5),  # type: ignore[arg-type]
+        # (a step that ended well, written in one text: also with odd strings, or not quite)
+        Step("r1", "each/do", "SUCCEEDED", index=-3, started_at="été ✓", stopped_at='"\\', duration_ms=0),
+        Step("r1", "each/do", "SUCCEEDED", started_at="a", stopped_at="b", duration_ms=True),  # type: ignore[arg-type]
+        Step("r1", "each/do", "SUCCEEDED", started_at="a", stopped_at=None, duration_ms=1),
+        Step("r1", "each/do", "FAILED", started_at="a", stopped_at="b", duration_ms=1, cause="why"),
     ],
 )
 def test_a_step_row_is_the_row_of_its_item(step: Step):
