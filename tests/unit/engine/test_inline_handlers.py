@@ -348,6 +348,47 @@ def test_a_pool_doubles_when_its_workers_wait_and_waits_longer_while_the_interpr
     assert pool.started == 5
 
 
+def test_the_grower_looks_less_often_while_every_pool_makes_progress():
+    from orchestrator.engine.strands import Grower
+
+    # GIVEN a grower and a pool that makes progress at every look but the 7th and the 8th
+    looks: list[float] = []
+    done = threading.Event()
+
+    class Pool:
+        progressed = True
+
+        def check(self, now: float, idle: bool) -> bool:
+            self.progressed = len(looks) not in (7, 8)
+            if len(looks) >= 12:
+                done.set()
+                return False  # no more looks needed: the grower lets it go
+            return True
+
+    grower = Grower()
+    grower._sleep = looks.append  # type: ignore[method-assign]  (no waiting: the intervals asked for)
+    # WHEN it looks at the pool until the pool needs no more looks
+    grower.add(Pool())  # type: ignore[arg-type]
+    assert done.wait(HOUR)
+    # THEN the looks grow twice as far apart, up to the longest interval, and come back to
+    # the shortest as soon as a look finds no progress
+    tick, longest = Grower.TICK, Grower.LONGEST_TICK
+    assert looks[:7] == [tick, 2 * tick, 4 * tick, 8 * tick, longest, longest, longest]
+    assert looks[7:12] == [tick, tick, 2 * tick, 4 * tick, 8 * tick]
+
+
+def test_a_pool_s_look_says_whether_it_made_progress():
+    from orchestrator.engine.strands import _Pool
+
+    pool = _Pool(4, lambda count: None)
+    assert pool.check(0.0, idle=True) and pool.progressed  # (the first look)
+    assert pool.check(0.005, idle=True) and not pool.progressed
+    pool.beats += 1
+    assert pool.check(0.01, idle=True) and pool.progressed
+    pool.more = False  # (no job left: nothing more to look at)
+    assert not pool.check(0.015, idle=True) and pool.progressed
+
+
 def test_a_pool_that_cannot_get_another_thread_goes_on_with_its_workers(monkeypatch):
     import orchestrator.engine.strands as strands
 
