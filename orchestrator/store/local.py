@@ -12,9 +12,9 @@ Step records and progress-counter additions (the bulk of the writes: one per nod
 foreach item) go through a writer queue: one thread per file and process commits them in
 batches (:mod:`orchestrator.store.local_writer`). Crash-safe boundaries:
 
-- every read and every conditional write of this process first waits for the queue, so the
-  process always reads its own writes and a run's status is never committed ahead of the steps
-  and counts recorded before it;
+- every read (but of a run's own item, which is never queued) and every conditional write of
+  this process first waits for the queue, so the process always reads its own writes and a
+  run's status is never committed ahead of the steps and counts recorded before it;
 - another process sees a step record or a count at most ``flush_interval`` (0.2 s) after it
   was recorded;
 - runs, waiters and buffered events are committed before their call returns; a terminal run
@@ -160,7 +160,8 @@ class LocalRunStore(RunStore):
                 conn.execute("PRAGMA synchronous = NORMAL")
 
     def flush(self) -> None:
-        """Write the queued step records now (every read of this process does it first)."""
+        """Write the queued step records now (every read of this process does it first, but
+        of a run's own item)."""
         if self._writer is not None:
             self._writer.flush()
 
@@ -204,6 +205,13 @@ class LocalRunStore(RunStore):
 
     # ------------------------------------------------------------------ hooks
     def _get_item(self, key: it.Key) -> it.Item | None:
+        if key[1] == it.RUN_SK:
+            # A run's item is never queued (only step records and counters are), so reading
+            # it needs no flush: a local run's check for a cancel, five times a second, does
+            # not make the writer commit what it holds nor wait for it.
+            if not self._ready:
+                self._initialise()
+            return self._read(self._connection(), key)
         with self._connect() as conn:
             return self._read(conn, key)
 

@@ -134,6 +134,24 @@ def test_a_failed_batch_is_reported_to_the_next_flush_only(tmp_path: Path):
     store.close()
 
 
+def test_reading_a_run_s_own_item_does_not_wait_for_the_queue(tmp_path: Path):
+    # GIVEN a store with a step queued (the writer waits an hour before it commits)
+    store = LocalRunStore(tmp_path / "runs.sqlite3", flush_interval=3600)
+    store.create_run(Run(run_id="r1", flow="f"))
+    store.record_step(Step("r1", "a", "SUCCEEDED", index=0, started_at=T0))
+    writer = store._writer
+    assert writer is not None
+    # WHEN the run is read without its steps (as a local run checks for a cancel)
+    run = store.get_run("r1", steps=False)
+    # THEN it is read, and the step still waits in the queue (the run's item is never queued)
+    assert run is not None and run.status == "PENDING"
+    assert len(writer._queue) == 1
+    # AND reading the run with its steps waits for them
+    assert [step.node for step in store.get_run("r1").steps] == ["a"]
+    assert not writer._queue
+    store.close()
+
+
 def test_an_idle_writer_thread_ends_and_the_next_entry_starts_another(tmp_path: Path, monkeypatch):
     # GIVEN a writer thread that ends after 10 ms without work
     monkeypatch.setattr(local_writer, "_IDLE_SECONDS", 0.01)
