@@ -121,17 +121,14 @@ def step_row(step: Step, text: str | None) -> tuple[Any, ...]:
         return row(it.step_item(step, text))  # (not a step the recorder makes)
     pk, sk_head, before_tail, after_tail = _step_texts(step.run_id, step.node)
     tail = it.step_sk_tail(index, redrive, attempt)
+    head = f'{before_tail}{tail}{after_tail}{index}, "redrive": {redrive}, "attempt": {attempt}, "status": '
     status, started, stopped, duration = step.status, step.started_at, step.stopped_at, step.duration_ms
     if (type(status) is str and type(started) is str and type(stopped) is str and type(duration) is int
             and step.error is None and step.cause is None):  # (a step that ended well: one text)
-        body = (f'{before_tail}{tail}{after_tail}{index}, "redrive": {redrive}, "attempt": {attempt}, '
-                f'"status": {_ascii(status)}, "started_at": {_ascii(started)}, "stopped_at": {_ascii(stopped)}, '
+        body = (f'{head}{_ascii(status)}, "started_at": {_ascii(started)}, "stopped_at": {_ascii(stopped)}, '
                 f'"duration_ms": {duration}}}')
         return (pk, sk_head + tail, None, None, body, text)
-    parts = [
-        f'{before_tail}{tail}{after_tail}{index}, "redrive": {redrive}, "attempt": {attempt}, '
-        f'"status": {_body_value(step.status)}'
-    ]
+    parts = [head + _body_value(status)]
     for name in _STEP_OPTIONAL:
         value = getattr(step, name)
         if value is not None:
