@@ -138,14 +138,16 @@ class LocalRunStore(RunStore):
         return conn
 
     @contextmanager
-    def _connect(self, write: bool = False, durable: bool = False) -> Iterator[sqlite3.Connection]:
+    def _connect(self, write: bool = False, durable: bool = False, flush: bool = True) -> Iterator[sqlite3.Connection]:
         """This thread's connection, after the queued step records are written (so every read
-        and every condition sees them); with ``write``, inside one write transaction, and with
-        ``durable`` also synced to disk at commit (a crash-safe boundary)."""
+        and every condition sees them; not with ``flush`` false, for a read of what is never
+        queued); with ``write``, inside one write transaction, and with ``durable`` also synced
+        to disk at commit (a crash-safe boundary)."""
         if not self._ready:
             self._initialise()
         assert self._writer is not None
-        self._writer.flush()
+        if flush:
+            self._writer.flush()
         conn = self._connection()
         if not write:
             yield conn
@@ -205,14 +207,10 @@ class LocalRunStore(RunStore):
 
     # ------------------------------------------------------------------ hooks
     def _get_item(self, key: it.Key) -> it.Item | None:
-        if key[1] == it.RUN_SK:
-            # A run's item is never queued (only step records and counters are), so reading
-            # it needs no flush: a local run's check for a cancel, five times a second, does
-            # not make the writer commit what it holds nor wait for it.
-            if not self._ready:
-                self._initialise()
-            return self._read(self._connection(), key)
-        with self._connect() as conn:
+        # A run's item is never queued (only step records and counters are), so reading it
+        # needs no flush: a local run's check for a cancel, five times a second, does not make
+        # the writer commit what it holds nor wait for it.
+        with self._connect(flush=key[1] != it.RUN_SK) as conn:
             return self._read(conn, key)
 
     def _query(self, pk: str, sk_prefix: str = "") -> list[it.Item]:
