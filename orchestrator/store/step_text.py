@@ -72,12 +72,12 @@ class _Template:
         return cls(shared, head, middle, tail)
 
     def text(self, context: dict[str, Any]) -> str | None:
-        """``encode_json(context)``, or None if ``context`` is not one of this template's."""
+        """``encode_json(context)``, or None if ``context`` is not one of this template's.
+        (Its holes are integers: :func:`_context_text` looked before.)"""
         shared = context.copy()
-        attempt = shared.pop("attempt", None)
-        index = shared.pop("index", None)
-        if (type(attempt) is not int or type(index) is not int or shared != self.shared
-                or tuple(map(type, shared.values())) != self.types):
+        attempt = shared.pop(_HOLES[0])
+        index = shared.pop(_HOLES[1])
+        if shared != self.shared or tuple(map(type, shared.values())) != self.types:
             return None
         return f"{self.head}{attempt}{self.middle}{index}{self.tail}"
 
@@ -92,7 +92,7 @@ called once makes no template), or :data:`_NONE`."""
 def _context_text(step: Step, context: dict[str, Any]) -> str | None:
     """``encode_json(context)`` from its node's template, or None (no template yet: it is made
     the second time a node records a step, from the first one's context)."""
-    if type(context.get("attempt")) is not int or type(context.get("index")) is not int:
+    if type(context.get(_HOLES[0])) is not int or type(context.get(_HOLES[1])) is not int:
         return None
     key = (step.run_id, step.node, step.redrive)
     known = _seen.get(key)
