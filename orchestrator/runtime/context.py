@@ -17,8 +17,9 @@ run is not recorded.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
+from orchestrator.records import FrozenRecord
 from orchestrator.runtime.fanout import Fanout
 
 __all__ = ["NodeContext", "NodePayload", "parse_payload"]
@@ -53,9 +54,16 @@ class NodeContext:
         }
 
 
-@dataclass(frozen=True)
-class NodePayload:
-    """A parsed payload; ``tracked`` is False for a bare payload (nothing is recorded)."""
+class NodePayload(FrozenRecord):
+    """A parsed payload; ``tracked`` is False for a bare payload (nothing is recorded).
+
+    (Written out as a frozen dataclass would make it, one per call: see
+    :mod:`orchestrator.records`.)"""
+
+    _FIELDS = ("input", "params", "flow", "node", "run_id", "execution", "attempt", "index", "tracked",
+               "redrive", "fanout")
+    __slots__ = _FIELDS
+    __match_args__: ClassVar[tuple[str, ...]] = _FIELDS
 
     input: Any
     params: dict[str, Any]
@@ -66,9 +74,25 @@ class NodePayload:
     attempt: int
     index: int
     tracked: bool
-    redrive: int = 0
-    fanout: Fanout | None = None
+    redrive: int
+    fanout: Fanout | None
     """Set for an item of a foreach (progress counters, aggregation)."""
+
+    def __init__(self, input: Any, params: dict[str, Any], flow: str, node: str, run_id: str,  # noqa: A002
+                 execution: str | None, attempt: int, index: int, tracked: bool, redrive: int = 0,
+                 fanout: Fanout | None = None) -> None:
+        setter = object.__setattr__
+        setter(self, "input", input)
+        setter(self, "params", params)
+        setter(self, "flow", flow)
+        setter(self, "node", node)
+        setter(self, "run_id", run_id)
+        setter(self, "execution", execution)
+        setter(self, "attempt", attempt)
+        setter(self, "index", index)
+        setter(self, "tracked", tracked)
+        setter(self, "redrive", redrive)
+        setter(self, "fanout", fanout)
 
 
 def parse_payload(

@@ -29,10 +29,10 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from orchestrator.errors import Problem
+from orchestrator.records import FrozenRecord
 from orchestrator.runtime.errors import AggregationError
 
 __all__ = [
@@ -77,20 +77,35 @@ _PLAIN: dict[tuple[Any, ...], Fanout] = {}
 _PLAIN_MAX = 1024
 
 
-@dataclass(frozen=True)
-class Fanout:
-    """The ``fanout`` part of a foreach item's payload context."""
+class Fanout(FrozenRecord):
+    """The ``fanout`` part of a foreach item's payload context (written out as a frozen
+    dataclass would make it: see :mod:`orchestrator.records`)."""
+
+    _FIELDS = ("key", "aggregate", "retry_errors", "max_attempts", "batch", "total", "items_from")
+    __slots__ = _FIELDS
+    __match_args__: ClassVar[tuple[str, ...]] = _FIELDS
 
     key: str
-    aggregate: bool = False
-    retry_errors: tuple[str, ...] = ()
-    max_attempts: int = 1
-    batch: bool = False
+    aggregate: bool
+    retry_errors: tuple[str, ...]
+    max_attempts: int
+    batch: bool
     """The input is a batch ``[{"input": ..., "index": n}, ...]``: one call of the function each."""
-    total: int | None = None
+    total: int | None
     """How many items the foreach has, when the compiler knows it (a literal list)."""
-    items_from: dict[str, Any] | None = None
+    items_from: dict[str, Any] | None
     """Where the foreach reads its items (``{"Bucket", "Key", "ReaderConfig"}``, its ItemReader)."""
+
+    def __init__(self, key: str, aggregate: bool = False, retry_errors: tuple[str, ...] = (), max_attempts: int = 1,
+                 batch: bool = False, total: int | None = None, items_from: dict[str, Any] | None = None) -> None:
+        setter = object.__setattr__
+        setter(self, "key", key)
+        setter(self, "aggregate", aggregate)
+        setter(self, "retry_errors", retry_errors)
+        setter(self, "max_attempts", max_attempts)
+        setter(self, "batch", batch)
+        setter(self, "total", total)
+        setter(self, "items_from", items_from)
 
     @classmethod
     def from_context(cls, context: dict[str, Any]) -> Fanout | None:

@@ -1,4 +1,7 @@
-"""What the run store holds: runs, steps, waiters and buffered events, as plain dataclasses.
+"""What the run store holds: runs, steps, waiters and buffered events, as small plain classes.
+
+They behave as the ``@dataclass`` classes they were, but are written out by hand (see
+:mod:`orchestrator.records`: building the dataclasses cost a Lambda's cold start ~5 ms).
 
 Timestamps are ISO 8601 UTC strings with milliseconds (``2026-11-02T08:15:00.123Z``) so they
 sort as text. ``to_dict()`` gives the JSON shape the API and the CLI show.
@@ -10,9 +13,10 @@ of redrive round *n* is newer than every status of round *n-1*.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ClassVar
+
+from orchestrator.records import FrozenRecord, Record, as_dict
 
 __all__ = [
     "ACTIVE_STATUSES",
@@ -71,8 +75,7 @@ def format_time(value: datetime | float | int | str | None = None) -> str:
     return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-@dataclass
-class Step:
+class Step(Record):
     """One attempt of one node (for a fan-out, of one item ``index``) in one round of the run.
 
     ``attempt`` is the retry count within the round (Step Functions' ``State.RetryCount``);
@@ -80,21 +83,57 @@ class Step:
     so a redriven attempt never replaces the record of the round that failed.
     """
 
+    _FIELDS = (
+        "run_id", "node", "status", "index", "attempt", "started_at", "stopped_at", "duration_ms",
+        "output", "error", "cause", "redrive",
+    )
+    __slots__ = _FIELDS
+    __match_args__: ClassVar[tuple[str, ...]] = _FIELDS
+    __hash__ = None  # type: ignore[assignment]  # mutable: unhashable, as a dataclass with eq
+
     run_id: str
     node: str
     status: str
-    index: int = 0
-    attempt: int = 0
-    started_at: str | None = None
-    stopped_at: str | None = None
-    duration_ms: int | None = None
-    output: Any = None
-    error: str | None = None
-    cause: str | None = None
-    redrive: int = 0
+    index: int
+    attempt: int
+    started_at: str | None
+    stopped_at: str | None
+    duration_ms: int | None
+    output: Any
+    error: str | None
+    cause: str | None
+    redrive: int
+
+    def __init__(
+        self,
+        run_id: str,
+        node: str,
+        status: str,
+        index: int = 0,
+        attempt: int = 0,
+        started_at: str | None = None,
+        stopped_at: str | None = None,
+        duration_ms: int | None = None,
+        output: Any = None,
+        error: str | None = None,
+        cause: str | None = None,
+        redrive: int = 0,
+    ) -> None:
+        self.run_id = run_id
+        self.node = node
+        self.status = status
+        self.index = index
+        self.attempt = attempt
+        self.started_at = started_at
+        self.stopped_at = stopped_at
+        self.duration_ms = duration_ms
+        self.output = output
+        self.error = error
+        self.cause = cause
+        self.redrive = redrive
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return as_dict(self)
 
     @property
     def order(self) -> tuple[str, str, int, int, int]:
@@ -102,37 +141,86 @@ class Step:
         return (self.started_at or "", self.node, self.index, self.redrive, self.attempt)
 
 
-@dataclass
-class Run:
+class Run(Record):
     """One execution of a flow. ``run_id`` is the Step Functions execution name."""
+
+    _FIELDS = (
+        "run_id", "flow", "status", "version", "input", "output", "error", "cause", "trigger",
+        "started_at", "stopped_at", "updated_at", "execution_arn", "idempotency_key",
+        "redrive_count", "steps", "progress", "input_digest",
+    )
+    __slots__ = _FIELDS
+    __match_args__: ClassVar[tuple[str, ...]] = _FIELDS
+    __hash__ = None  # type: ignore[assignment]  # mutable: unhashable, as a dataclass with eq
 
     run_id: str
     flow: str
-    status: str = RunStatus.PENDING
-    version: int | None = None
-    input: Any = None
-    output: Any = None
-    error: str | None = None
-    cause: str | None = None
-    trigger: str = "api"
-    started_at: str | None = None
-    stopped_at: str | None = None
-    updated_at: str | None = None
-    execution_arn: str | None = None
-    idempotency_key: str | None = None
-    redrive_count: int = 0
-    steps: list[Step] = field(default_factory=list)
-    progress: dict[str, dict[str, int]] = field(default_factory=dict)
-    input_digest: str | None = None
+    status: str
+    version: int | None
+    input: Any
+    output: Any
+    error: str | None
+    cause: str | None
+    trigger: str
+    started_at: str | None
+    stopped_at: str | None
+    updated_at: str | None
+    execution_arn: str | None
+    idempotency_key: str | None
+    redrive_count: int
+    steps: list[Step]
+    progress: dict[str, dict[str, int]]
+    input_digest: str | None
     """SHA-256 of the canonical JSON of the input: repeats compare it, since a large input is
     stored as a reference or placeholder (internal; not part of :meth:`to_dict`)."""
+
+    def __init__(
+        self,
+        run_id: str,
+        flow: str,
+        status: str = RunStatus.PENDING,
+        version: int | None = None,
+        input: Any = None,
+        output: Any = None,
+        error: str | None = None,
+        cause: str | None = None,
+        trigger: str = "api",
+        started_at: str | None = None,
+        stopped_at: str | None = None,
+        updated_at: str | None = None,
+        execution_arn: str | None = None,
+        idempotency_key: str | None = None,
+        redrive_count: int = 0,
+        steps: list[Step] | None = None,
+        progress: dict[str, dict[str, int]] | None = None,
+        input_digest: str | None = None,
+    ) -> None:
+        """``steps`` and ``progress`` not given: a new empty list and dict for this run."""
+        self.run_id = run_id
+        self.flow = flow
+        self.status = status
+        self.version = version
+        self.input = input
+        self.output = output
+        self.error = error
+        self.cause = cause
+        self.trigger = trigger
+        self.started_at = started_at
+        self.stopped_at = stopped_at
+        self.updated_at = updated_at
+        self.execution_arn = execution_arn
+        self.idempotency_key = idempotency_key
+        self.redrive_count = redrive_count
+        self.steps = [] if steps is None else steps
+        self.progress = {} if progress is None else progress
+        self.input_digest = input_digest
 
     @property
     def is_terminal(self) -> bool:
         return self.status in TERMINAL_STATUSES
 
     def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
+        data = as_dict(self)
         data.pop("input_digest", None)
         return data
 
@@ -149,17 +237,27 @@ def progress_text(counters: dict[str, int]) -> str:
     return f"{text}, {failed:,} failed" if failed else text
 
 
-@dataclass(frozen=True)
-class RunPage:
+class RunPage(FrozenRecord):
     """One page of runs, newest first; ``next_token`` is ``None`` on the last page."""
 
+    _FIELDS = ("runs", "next_token")
+    __slots__ = _FIELDS
+    __match_args__: ClassVar[tuple[str, ...]] = _FIELDS
+
     runs: list[Run]
-    next_token: str | None = None
+    next_token: str | None
+
+    def __init__(self, runs: list[Run], next_token: str | None = None) -> None:
+        object.__setattr__(self, "runs", runs)
+        object.__setattr__(self, "next_token", next_token)
 
 
-@dataclass(frozen=True)
-class Waiter:
+class Waiter(FrozenRecord):
     """A run's node waiting for event ``event`` with correlation ``key``."""
+
+    _FIELDS = ("event", "key", "run_id", "node", "token", "created_at", "expires_at")
+    __slots__ = _FIELDS
+    __match_args__: ClassVar[tuple[str, ...]] = _FIELDS
 
     event: str
     key: str
@@ -169,10 +267,24 @@ class Waiter:
     created_at: str
     expires_at: int
 
+    def __init__(
+        self, event: str, key: str, run_id: str, node: str, token: str, created_at: str, expires_at: int
+    ) -> None:
+        object.__setattr__(self, "event", event)
+        object.__setattr__(self, "key", key)
+        object.__setattr__(self, "run_id", run_id)
+        object.__setattr__(self, "node", node)
+        object.__setattr__(self, "token", token)
+        object.__setattr__(self, "created_at", created_at)
+        object.__setattr__(self, "expires_at", expires_at)
 
-@dataclass(frozen=True)
-class BufferedEvent:
+
+class BufferedEvent(FrozenRecord):
     """A published event that found no waiter, kept until ``expires_at`` (epoch seconds)."""
+
+    _FIELDS = ("event", "key", "event_id", "data", "published_at", "expires_at")
+    __slots__ = _FIELDS
+    __match_args__: ClassVar[tuple[str, ...]] = _FIELDS
 
     event: str
     key: str
@@ -180,3 +292,13 @@ class BufferedEvent:
     data: Any
     published_at: str
     expires_at: int
+
+    def __init__(
+        self, event: str, key: str, event_id: str, data: Any, published_at: str, expires_at: int
+    ) -> None:
+        object.__setattr__(self, "event", event)
+        object.__setattr__(self, "key", key)
+        object.__setattr__(self, "event_id", event_id)
+        object.__setattr__(self, "data", data)
+        object.__setattr__(self, "published_at", published_at)
+        object.__setattr__(self, "expires_at", expires_at)

@@ -20,21 +20,33 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime
+from typing import ClassVar
+
+from orchestrator.records import FrozenRecord
 
 __all__ = ["Credentials", "sign_request"]
 
 _ALGORITHM = "AWS4-HMAC-SHA256"
 
 
-@dataclass(frozen=True)
-class Credentials:
-    """An access key, its secret and (temporary credentials, as in a Lambda) a session token."""
+class Credentials(FrozenRecord):
+    """An access key, its secret and (temporary credentials, as in a Lambda) a session token
+    (immutable and compared by value, as the frozen dataclass it was: see
+    :mod:`orchestrator.records`)."""
+
+    _FIELDS = ("access_key", "secret_key", "token")
+    __slots__ = _FIELDS
+    __match_args__: ClassVar[tuple[str, ...]] = _FIELDS
 
     access_key: str
     secret_key: str
-    token: str | None = None
+    token: str | None
+
+    def __init__(self, access_key: str, secret_key: str, token: str | None = None) -> None:
+        object.__setattr__(self, "access_key", access_key)
+        object.__setattr__(self, "secret_key", secret_key)
+        object.__setattr__(self, "token", token)
 
     def __repr__(self) -> str:  # never print the secret
         return f"Credentials(access_key={self.access_key!r})"

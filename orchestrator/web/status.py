@@ -14,7 +14,6 @@ A node's status is its latest step's: ``RUNNING``, ``SUCCEEDED``, ``FAILED`` or 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
@@ -74,7 +73,7 @@ def node_statuses(node_ids: list[str], steps: list[Step], running: dict[str, str
         entry = result.get(top)
         if entry is None:
             continue
-        entry["steps"].append(asdict(step))
+        entry["steps"].append(step.to_dict())
         if step.node == top or step.status == "FAILED":
             entry["status"] = step.status
             if step.status == "FAILED":
