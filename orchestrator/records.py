@@ -2,13 +2,14 @@
 
 ``@dataclass`` builds each class's methods from source text with ``exec`` (three to six per
 class): for the store's five records and ``sigv4.Credentials``, ~30 ``exec`` calls and ~4.6 ms
-of the ~20 ms the DynamoDB store added to a node's cold start. A :class:`Record` subclass lists
+of the ~20 ms the DynamoDB store added to a node's cold start (the runtime's ``NodePayload``
+and ``Fanout``, made on every cold start too, are records as well). A :class:`Record` subclass lists
 its fields once, in ``_FIELDS`` (constructor order; also its ``__slots__`` and
 ``__match_args__``), and sets each in an explicit ``__init__``; it gets the dataclass's ``repr``,
 ``==`` and :func:`as_dict` (``dataclasses.asdict``). A :class:`FrozenRecord` is also hashable by
 its fields and raises :class:`dataclasses.FrozenInstanceError` on assignment, as a frozen
 dataclass (its ``__init__`` sets fields with ``object.__setattr__``). Tested against the
-dataclasses they replace (``tests/unit/store/test_models_classes.py``).
+dataclasses they replace (``tests/unit/test_records.py``).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ __all__ = ["FrozenRecord", "Record", "as_dict", "copied"]
 
 
 class Record:
-    """What ``@dataclass`` gave the classes below, written once: a subclass lists its fields in
+    """What ``@dataclass`` gives a class, written once: a subclass lists its fields in
     ``_FIELDS`` (in constructor order) and sets each one in its ``__init__``.
 
     ``repr`` shows every field; ``==`` compares the fields of two instances of the same class
