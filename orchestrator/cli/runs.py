@@ -60,7 +60,7 @@ def runs_show(
     if node is not None:
         for step in steps:
             out.print(f"[bold]{lit(step.node)}[/] item {step.index} round {step.redrive} attempt {step.attempt}: "
-                      f"{step.status} {step.duration_ms or ''} ms")
+                      f"{step.status}" + ("" if step.duration_ms is None else f" {step.duration_ms} ms"))
             shown = step.output
             if resolve:
                 from orchestrator.runtime.payloads import PayloadStore
@@ -76,7 +76,7 @@ def runs_show(
     for step in steps:
         caught = isinstance(step.output, dict) and step.output.get("caught") is True
         table.add_row(*(cell(v) for v in (step.node, step.index, step.redrive, step.attempt, step.status,
-                                           step.duration_ms or "",
+                                           "" if step.duration_ms is None else step.duration_ms,
                                            (step.error or "") + (" (caught)" if caught else ""))))
     out.print(table)
     if found.progress:

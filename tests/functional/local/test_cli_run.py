@@ -184,3 +184,27 @@ def test_mocks_replace_functions_and_exercise_retry(tmp_path: Path) -> None:
     assert '"sum": 42' in result.output
     bad = invoke("run", str(FLOWS / "liteflow-passing-data.json"), "-q", "-p", "a=1", "-p", "b=2", "--mocks", '{"nope": {"return": 1}}')
     assert bad.exit_code == 1 and "nope" in bad.output
+
+
+def test_runs_show_writes_a_step_of_zero_milliseconds_as_0_and_an_unknown_duration_as_nothing(home: Path) -> None:
+    # GIVEN a run whose steps took 0 ms (under a millisecond) and an unknown time
+    from orchestrator.store.local import LocalRunStore
+    from orchestrator.store.models import Run, Step
+
+    store = LocalRunStore(home / "runs.sqlite3")
+    store.create_run(Run(run_id="r-ms", flow="f"))
+    store.record_step(Step("r-ms", "quick", "SUCCEEDED", duration_ms=0, started_at="2026-01-01T00:00:00.000Z"))
+    store.record_step(Step("r-ms", "unknown", "RUNNING", started_at="2026-01-01T00:00:01.000Z"))
+    store.close()
+    # WHEN it is shown, as a table and node by node
+    table = invoke("runs", "show", "r-ms")
+    quick = invoke("runs", "show", "r-ms", "--node", "quick")
+    unknown = invoke("runs", "show", "r-ms", "--node", "unknown")
+    # THEN 0 ms is written as 0; no duration, as nothing
+    assert table.exit_code == 0, table.output
+    rows = {line.split("│")[1].strip(): [cell.strip() for cell in line.split("│")[1:-1]]
+            for line in table.output.splitlines() if line.count("│") > 2}
+    assert rows["quick"][5] == "0"
+    assert rows["unknown"][5] == ""
+    assert "attempt 0: SUCCEEDED 0 ms" in quick.output
+    assert "attempt 0: RUNNING\n" in unknown.output
