@@ -432,6 +432,14 @@ def _cold_start(env: dict[str, str], runs: int) -> float:
     return best
 
 
+COLD_START_GOAL = 0.120 / 0.021
+"""A node's cold start against ``python -c pass`` (issue 14): its goal, 120 ms, was set on a
+machine where ``python -c pass`` took 21 ms (the same issue's start-up row: 502 vs 21 ms). Both
+slow down together on a shared machine (in one slow phase of ours, 151 ms against 40 ms: 3.8×),
+so a goal in milliseconds is met or missed by the machine's phase. It is judged as that ratio,
+like every other row's goal, and the milliseconds are printed beside it."""
+
+
 def startup_rows(sizes: Sizes) -> list[Row]:
     runs = sizes.starts
     bare = _best([sys.executable, "-c", "pass"], runs)
@@ -475,10 +483,11 @@ def startup_rows(sizes: Sizes) -> list[Row]:
                 dynamo = min(dynamo, _cold_start(dynamo_env, 1))
         finally:
             server.shutdown()
-        rows.append(Row("node cold start (import + first call)", _ms(plain), _ms(bare), plain / bare, "≤ 120 ms",
-                        plain <= 0.120))
+        goal = f"≤ {COLD_START_GOAL:.1f}× (120 ms at 21 ms)"
+        rows.append(Row("node cold start (import + first call)", _ms(plain), _ms(bare), plain / bare, goal,
+                        plain / bare <= COLD_START_GOAL))
         rows.append(Row("node cold start, DynamoDB store (local stub)", _ms(dynamo), _ms(bare), dynamo / bare,
-                        "≤ 120 ms", dynamo <= 0.120))
+                        goal, dynamo / bare <= COLD_START_GOAL))
     return rows
 
 
@@ -568,11 +577,16 @@ def all_rows(sizes: Sizes, repeat: int, log: Callable[[str], None]) -> list[Row]
 
 
 def print_rows(rows: list[Row]) -> None:
-    print(f"{'path (issue 14)':<58}{'measured':>12}  {'baseline':<34}{'ratio':>8}  {'goal':<10}met")
+    # each text column as wide as its longest text
+    what = max([len("path (issue 14)"), *(len(row.what) for row in rows)])
+    measured = max([len("measured"), *(len(row.measured) for row in rows)])
+    baseline = max([len("baseline"), *(len(row.baseline) for row in rows)])
+    goal = max([len("goal"), *(len(row.goal) for row in rows)])
+    print(f"{'path (issue 14)':<{what}}  {'measured':>{measured}}  {'baseline':<{baseline}}{'ratio':>8}  {'goal':<{goal}}  met")
     for row in rows:
         ratio = f"{row.ratio:>7.2f}x" if row.ratio is not None else f"{'-':>8}"
         met = {True: "yes", False: "NO", None: ""}[row.ok]
-        print(f"{row.what:<58}{row.measured:>12}  {row.baseline:<34}{ratio}  {row.goal:<10}{met}")
+        print(f"{row.what:<{what}}  {row.measured:>{measured}}  {row.baseline:<{baseline}}{ratio}  {row.goal:<{goal}}  {met}")
     load = os.getloadavg() if hasattr(os, "getloadavg") else None
     if load:
         print(f"(load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}; peak RSS of this process "
