@@ -188,7 +188,7 @@ def foreach_rows(sizes: Sizes) -> list[Row]:
                   key=lambda rows: rows[0].ratio or 0.0)
     rows = runs[len(runs) // 2]
     ratios = ", ".join(f"{run[0].ratio:.2f}x" for run in runs)
-    return [*rows, Row(f"  the same: ratios of the {len(runs)} processes", ratios, "", None, "-")]
+    return [*rows, Row(f"  the same: ratios of the {len(runs)} processes", "", ratios, None, "-")]
 
 
 def foreach_rows_once(sizes: Sizes) -> list[Row]:
@@ -464,7 +464,7 @@ def startup_rows(sizes: Sizes) -> list[Row]:
             bare = min(bare, _best([sys.executable, "-c", "pass"], 1))
             fresh = {**env, "FLOWCTL_HOME": tempfile.mkdtemp(dir=home)}
             cold = min(cold, _best(command, 1, env=fresh, cwd=ROOT))
-        rows.append(Row("flowctl run liteflow-hello, compile cache cold (a flow's first run) / python -c pass",
+        rows.append(Row("flowctl run liteflow-hello, empty compile cache / python -c pass",
                         _ms(cold), _ms(bare), cold / bare, "-"))
         env = {k: v for k, v in environ.items() if not k.startswith(("FLOWCTL_", "AWS_"))}
         server = ThreadingHTTPServer(("127.0.0.1", 0), _FakeDynamo)
